@@ -1,0 +1,69 @@
+/**
+ * The device core's view of the outside world. Each port has one implementation per platform
+ * (platform/moddable on the ESP32, platform/host for the virtual meter) and an in-memory one
+ * for unit tests. The core never imports a platform module, a pin number, or a Node API.
+ */
+
+/** A full-duplex SPI bus (ECMA-419 `transfer`): `buffer` is sent and overwritten in place with what was read. Synchronous. */
+export interface SpiBus {
+  transfer(buffer: Uint8Array): void;
+}
+
+/** One chip-select line (ECMA-419 Digital output). Active low for the ATM90E26. */
+export interface ChipSelect {
+  write(level: 0 | 1): void;
+}
+
+/**
+ * A raw flash data partition with ESP32 NOR semantics: erase sets a whole sector to 0xFF,
+ * a write can only clear bits (1 → 0), reads are free. Offsets are partition-relative.
+ */
+export interface FlashPartition {
+  readonly byteLength: number;
+  /** Erase unit, 4096 bytes on the ESP32. */
+  readonly sectorSize: number;
+  read(offset: number, length: number): Uint8Array;
+  write(offset: number, data: Uint8Array): void;
+  eraseSector(sector: number): void;
+}
+
+/** Small persistent key/value settings (NVS "preference" on the ESP32). Rarely written. */
+export interface SettingsStore {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
+  delete(key: string): void;
+}
+
+/** Time. `wallMs` is undefined until the clock is set (SNTP); `monotonicMs` never goes backwards. */
+export interface Clock {
+  wallMs(): number | undefined;
+  monotonicMs(): number;
+}
+
+/** One relay output per circuit (1-based). */
+export interface RelayDriver {
+  set(circuit: number, on: boolean): void;
+}
+
+export interface PublishOptions {
+  qos: 0 | 1;
+  retain?: boolean;
+}
+
+/**
+ * An MQTT session as the core sees it. The transport sends QoS 1 on the wire but never
+ * retransmits by itself (the Moddable client does not): the core tracks and resends.
+ */
+export interface MqttPort {
+  readonly connected: boolean;
+  /** Returns false if the message could not be handed to the network (not connected, buffer full). */
+  publish(topic: string, payload: string, options: PublishOptions): boolean;
+  subscribe(topic: string, qos: 0 | 1): void;
+}
+
+/** Callbacks the platform calls into the core. */
+export interface MqttEvents {
+  onConnect(): void;
+  onDisconnect(): void;
+  onMessage(topic: string, payload: Uint8Array, retained: boolean): void;
+}

@@ -1,0 +1,6 @@
+export * from './protocol/schema';
+export * from './protocol/topics';
+export * from './protocol/metrics';
+export * from './protocol/messages';
+export * from './protocol/codec';
+export * from './utf8';

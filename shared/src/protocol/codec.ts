@@ -1,0 +1,97 @@
+/**
+ * Encode/decode of every payload, keyed by topic kind. Decoding never throws: it returns a
+ * result with every problem listed, so the boundary can count, log and carry on (invariant 3).
+ */
+import { utf8Decode, utf8Encode } from '../utf8';
+import {
+  CommandAckMessage,
+  Command,
+  commandAckSchema,
+  commandSchema,
+  EventMessage,
+  eventSchema,
+  HeartbeatMessage,
+  heartbeatSchema,
+  PlanMessage,
+  planSchema,
+  RelaysMessage,
+  relaysSchema,
+  StatusMessage,
+  statusSchema,
+  TelemetryAckMessage,
+  telemetryAckSchema,
+  TelemetryMessage,
+  telemetrySchema,
+} from './messages';
+import { Result, Schema, validate } from './schema';
+import { DeviceTopicKind } from './topics';
+
+export type MessageKind = DeviceTopicKind | 'heartbeat';
+
+export interface MessageByKind {
+  status: StatusMessage;
+  telemetry: TelemetryMessage;
+  'telemetry/ack': TelemetryAckMessage;
+  events: EventMessage;
+  cmd: Command;
+  'cmd/ack': CommandAckMessage;
+  relays: RelaysMessage;
+  plan: PlanMessage;
+  heartbeat: HeartbeatMessage;
+}
+
+const schemas: { [K in MessageKind]: Schema<MessageByKind[K]> } = {
+  status: statusSchema,
+  telemetry: telemetrySchema,
+  'telemetry/ack': telemetryAckSchema,
+  events: eventSchema,
+  cmd: commandSchema,
+  'cmd/ack': commandAckSchema,
+  relays: relaysSchema,
+  plan: planSchema,
+  heartbeat: heartbeatSchema,
+};
+
+/** Largest payload accepted per kind, in bytes. A 10-circuit telemetry record is about 2 KiB. */
+export const MAX_PAYLOAD_BYTES: { [K in MessageKind]: number } = {
+  status: 4096,
+  telemetry: 8192,
+  'telemetry/ack': 256,
+  events: 2048,
+  cmd: 4096,
+  'cmd/ack': 1024,
+  relays: 2048,
+  plan: 65536,
+  heartbeat: 256,
+};
+
+export function validateMessage<K extends MessageKind>(kind: K, value: unknown): Result<MessageByKind[K]> {
+  return validate(schemas[kind], value);
+}
+
+export function decodeMessage<K extends MessageKind>(kind: K, payload: Uint8Array | string): Result<MessageByKind[K]> {
+  const size = typeof payload === 'string' ? payload.length : payload.byteLength;
+  if (size > MAX_PAYLOAD_BYTES[kind]) {
+    return { ok: false, errors: [`payload of ${size} bytes exceeds the ${MAX_PAYLOAD_BYTES[kind]}-byte limit for ${kind}`] };
+  }
+  const text = typeof payload === 'string' ? payload : utf8Decode(payload);
+  if (text === undefined) return { ok: false, errors: ['payload is not valid UTF-8'] };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, errors: [`payload is not valid JSON: ${(error as Error).message}`] };
+  }
+  return validateMessage(kind, parsed);
+}
+
+/** Validates before encoding: sending an invalid message is a programmer error and throws. */
+export function encodeMessage<K extends MessageKind>(kind: K, message: MessageByKind[K]): string {
+  const result = validateMessage(kind, message);
+  if (!result.ok) throw new Error(`refusing to encode an invalid ${kind} message: ${result.errors.join('; ')}`);
+  return JSON.stringify(message);
+}
+
+export function encodeMessageBytes<K extends MessageKind>(kind: K, message: MessageByKind[K]): Uint8Array {
+  return utf8Encode(encodeMessage(kind, message));
+}

@@ -1,0 +1,367 @@
+/**
+ * Payload types and their runtime schemas, one per topic kind (see docs/protocol.md).
+ * Every payload carries `v`, the protocol version. Timestamps are milliseconds since the Unix epoch (UTC).
+ */
+import { CIRCUIT_COUNT, CIRCUIT_METRICS } from './metrics';
+import { arr, bool, int, literal, num, obj, optional, refine, Schema, str, tagged } from './schema';
+
+export const PROTOCOL_VERSION = 1;
+
+const version = literal(PROTOCOL_VERSION);
+export const circuitNumber = int({ min: 1, max: CIRCUIT_COUNT });
+const seq = int({ min: 0, max: Number.MAX_SAFE_INTEGER });
+/** 2000-01-01 .. 2100-01-01: rejects seconds-instead-of-milliseconds and garbage clocks. */
+export const timestampMs = int({ min: 946684800000, max: 4102444800000 });
+const commandId = str({ minLength: 1, maxLength: 64, pattern: /^[A-Za-z0-9_.:-]+$/ });
+const shortText = str({ maxLength: 200 });
+
+// ---- telemetry -------------------------------------------------------------------------------
+
+export interface CircuitReading {
+  circuit: number;
+  voltage_v: number;
+  current_a: number;
+  power_w: number;
+  reactive_var: number;
+  apparent_va: number;
+  pf: number;
+  freq_hz: number;
+  energy_import_wh: number;
+  energy_export_wh: number;
+  reactive_import_varh?: number;
+  reactive_export_varh?: number;
+}
+
+const readingShape: Record<string, Schema<unknown>> = { circuit: circuitNumber };
+for (const metric of CIRCUIT_METRICS) {
+  const field = num({ min: metric.min, max: metric.max });
+  readingShape[metric.field] = 'optional' in metric && metric.optional ? optional(field) : field;
+}
+export const circuitReadingSchema = obj(readingShape) as unknown as Schema<CircuitReading>;
+
+export interface TelemetryMessage {
+  v: typeof PROTOCOL_VERSION;
+  /** Per-device record sequence number, increasing by one per record, never reused. */
+  seq: number;
+  /** The record's own time (ms). Replayed records keep it. */
+  ts: number;
+  interval_s: number;
+  /** Highest seq the device has had acknowledged: the backend's baseline after its own restart. */
+  acked_seq?: number;
+  circuits: CircuitReading[];
+}
+
+export const telemetrySchema: Schema<TelemetryMessage> = refine(
+  obj({
+    v: version,
+    seq: int({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+    ts: timestampMs,
+    interval_s: num({ min: 0.1, max: 86400 * 31 }),
+    acked_seq: optional(seq),
+    circuits: arr(circuitReadingSchema, { minItems: 1, maxItems: CIRCUIT_COUNT }),
+  }),
+  (m) => {
+    const seen = new Set<number>();
+    for (const c of m.circuits) {
+      if (seen.has(c.circuit)) return `circuit ${c.circuit} appears twice`;
+      seen.add(c.circuit);
+    }
+    if (m.acked_seq !== undefined && m.acked_seq >= m.seq) return `acked_seq ${m.acked_seq} must be below seq ${m.seq}`;
+    return undefined;
+  },
+) as Schema<TelemetryMessage>;
+
+export interface TelemetryAckMessage {
+  v: typeof PROTOCOL_VERSION;
+  /** Every record with seq <= upto_seq is durably stored: the device may drop it from flash. */
+  upto_seq: number;
+}
+export const telemetryAckSchema: Schema<TelemetryAckMessage> = obj({ v: version, upto_seq: seq });
+
+// ---- status ----------------------------------------------------------------------------------
+
+export type ChipHealth = 'ok' | 'warning' | 'failed';
+export interface CircuitHealth {
+  circuit: number;
+  state: ChipHealth;
+  fault?: string;
+}
+
+export interface StatusMessage {
+  v: typeof PROTOCOL_VERSION;
+  online: boolean;
+  firmware?: string;
+  boot_id?: string;
+  boot_ts?: number;
+  ts?: number;
+  circuits?: number;
+  health?: CircuitHealth[];
+}
+export const statusSchema: Schema<StatusMessage> = obj({
+  v: version,
+  online: bool(),
+  firmware: optional(shortText),
+  boot_id: optional(str({ maxLength: 64 })),
+  boot_ts: optional(timestampMs),
+  ts: optional(timestampMs),
+  circuits: optional(int({ min: 1, max: CIRCUIT_COUNT })),
+  health: optional(
+    arr(obj({ circuit: circuitNumber, state: literal('ok', 'warning', 'failed'), fault: optional(shortText) }), {
+      maxItems: CIRCUIT_COUNT,
+    }),
+  ),
+});
+
+// ---- events ----------------------------------------------------------------------------------
+
+export const EVENT_TYPES = [
+  'relay',
+  'protection_trip',
+  'protection_reset',
+  'step_change',
+  'fault',
+  'fault_cleared',
+  'config',
+  'plan',
+  'failsafe',
+  'boot',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface EventMessage {
+  v: typeof PROTOCOL_VERSION;
+  ts: number;
+  type: EventType;
+  circuit?: number;
+  message?: string;
+  data?: Record<string, string | number | boolean>;
+}
+const eventData: Schema<Record<string, string | number | boolean>> = {
+  optional: true,
+  parse(input, path, errors) {
+    if (input === undefined) return undefined;
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      errors.push(`${path}: expected an object of plain values`);
+      return undefined;
+    }
+    const entries = Object.entries(input as Record<string, unknown>);
+    if (entries.length > 32) errors.push(`${path}: at most 32 entries`);
+    for (const [key, value] of entries) {
+      const ok =
+        (typeof value === 'string' && value.length <= 200) ||
+        typeof value === 'boolean' ||
+        (typeof value === 'number' && Number.isFinite(value));
+      if (!ok) errors.push(`${path}.${key}: expected a string (≤ 200 chars), a finite number or a boolean`);
+    }
+    return input as Record<string, string | number | boolean>;
+  },
+};
+export const eventSchema: Schema<EventMessage> = obj({
+  v: version,
+  ts: timestampMs,
+  type: literal(...EVENT_TYPES),
+  circuit: optional(circuitNumber),
+  message: optional(shortText),
+  data: eventData,
+});
+
+// ---- commands --------------------------------------------------------------------------------
+
+export type RelayState = 'on' | 'off';
+export type PowerOnState = 'off' | 'on' | 'restore';
+export type FailsafeMode = 'hold' | 'on' | 'off';
+
+export interface CircuitConfig {
+  label?: string;
+  powerOnState?: PowerOnState;
+  failsafe?: { mode: FailsafeMode; afterSeconds: number };
+  overcurrentA?: number;
+  /** How long the current must exceed overcurrentA before the relay trips. */
+  overcurrentDelayMs?: number;
+  minSwitchIntervalSeconds?: number;
+  maxSwitchesPerHour?: number;
+}
+export const circuitConfigSchema: Schema<CircuitConfig> = obj({
+  label: optional(str({ maxLength: 64 })),
+  powerOnState: optional(literal('off', 'on', 'restore')),
+  failsafe: optional(obj({ mode: literal('hold', 'on', 'off'), afterSeconds: int({ min: 5, max: 7 * 86400 }) })),
+  overcurrentA: optional(num({ min: 0.1, max: 100 })),
+  overcurrentDelayMs: optional(int({ min: 0, max: 600000 })),
+  minSwitchIntervalSeconds: optional(int({ min: 0, max: 86400 })),
+  maxSwitchesPerHour: optional(int({ min: 1, max: 3600 })),
+});
+
+export interface CalibrationParams {
+  /** ATM90E26 metering calibration (register values) and CT ratio; see device/drivers/atm90e26. */
+  plconst?: number;
+  lgain?: number;
+  lphi?: number;
+  ugain?: number;
+  igainL?: number;
+  uoffset?: number;
+  ioffsetL?: number;
+  poffsetL?: number;
+  qoffsetL?: number;
+  pga?: 1 | 4 | 8 | 16 | 24;
+  ctRatio?: number;
+  meterConstant?: number;
+}
+const u16 = int({ min: 0, max: 0xffff });
+export const calibrationSchema: Schema<CalibrationParams> = obj({
+  plconst: optional(int({ min: 1, max: 0xffffffff })),
+  lgain: optional(u16),
+  lphi: optional(u16),
+  ugain: optional(u16),
+  igainL: optional(u16),
+  uoffset: optional(u16),
+  ioffsetL: optional(u16),
+  poffsetL: optional(u16),
+  qoffsetL: optional(u16),
+  pga: optional(literal(1, 4, 8, 16, 24)),
+  ctRatio: optional(num({ min: 0.001, max: 100000 })),
+  meterConstant: optional(num({ min: 1, max: 1e6 })),
+});
+
+interface CommandBase {
+  v: typeof PROTOCOL_VERSION;
+  id: string;
+  /** Per-device, strictly increasing: a command whose seq is not above the last applied one is refused. */
+  seq: number;
+  /** Absolute expiry (ms). An expired command is never applied. */
+  expires: number;
+}
+export type Command =
+  | (CommandBase & { op: 'relay'; circuit: number; state: RelayState })
+  | (CommandBase & { op: 'reset_trip'; circuit: number })
+  | (CommandBase & { op: 'config'; circuit: number; config: CircuitConfig })
+  | (CommandBase & { op: 'calibrate'; circuit: number; calibration: CalibrationParams })
+  | (CommandBase & { op: 'ping' });
+export type CommandOp = Command['op'];
+
+const base = { v: version, id: commandId, seq: int({ min: 1, max: Number.MAX_SAFE_INTEGER }), expires: timestampMs };
+export const commandSchema: Schema<Command> = tagged('op', {
+  relay: obj({ ...base, op: literal('relay'), circuit: circuitNumber, state: literal('on', 'off') }),
+  reset_trip: obj({ ...base, op: literal('reset_trip'), circuit: circuitNumber }),
+  config: obj({ ...base, op: literal('config'), circuit: circuitNumber, config: circuitConfigSchema }),
+  calibrate: obj({ ...base, op: literal('calibrate'), circuit: circuitNumber, calibration: calibrationSchema }),
+  ping: obj({ ...base, op: literal('ping') }),
+}) as Schema<Command>;
+
+export interface CommandAckMessage {
+  v: typeof PROTOCOL_VERSION;
+  id: string;
+  ok: boolean;
+  /** Machine-readable reason when ok is false, e.g. "expired", "stale_seq", "invalid". */
+  code?: string;
+  error?: string;
+  ts?: number;
+  circuit?: number;
+  /** The relay's actual state after the command. */
+  state?: RelayState;
+}
+export const commandAckSchema: Schema<CommandAckMessage> = obj({
+  v: version,
+  id: str({ minLength: 1, maxLength: 64 }),
+  ok: bool(),
+  code: optional(str({ maxLength: 32 })),
+  error: optional(str({ maxLength: 500 })),
+  ts: optional(timestampMs),
+  circuit: optional(circuitNumber),
+  state: optional(literal('on', 'off')),
+});
+
+// ---- relays ----------------------------------------------------------------------------------
+
+export const RELAY_REASONS = ['power_on', 'command', 'failsafe', 'protection', 'plan', 'restore'] as const;
+export type RelayReason = (typeof RELAY_REASONS)[number];
+
+export interface RelayCircuitState {
+  circuit: number;
+  state: RelayState;
+  reason: RelayReason;
+  tripped?: boolean;
+  plan_version?: number;
+}
+export interface RelaysMessage {
+  v: typeof PROTOCOL_VERSION;
+  ts: number;
+  circuits: RelayCircuitState[];
+}
+export const relaysSchema: Schema<RelaysMessage> = obj({
+  v: version,
+  ts: timestampMs,
+  circuits: arr(
+    obj({
+      circuit: circuitNumber,
+      state: literal('on', 'off'),
+      reason: literal(...RELAY_REASONS),
+      tripped: optional(bool()),
+      plan_version: optional(int({ min: 0 })),
+    }),
+    { minItems: 1, maxItems: CIRCUIT_COUNT },
+  ),
+});
+
+// ---- plan ------------------------------------------------------------------------------------
+
+export interface PlanInterval {
+  start: number;
+  end: number;
+}
+export interface CircuitPlan {
+  circuit: number;
+  /** The relay is on inside these intervals and off outside them, until valid_until. */
+  on: PlanInterval[];
+  /** After this instant the circuit falls back to its failsafe. */
+  valid_until: number;
+}
+export interface PlanMessage {
+  v: typeof PROTOCOL_VERSION;
+  /** Increases with every plan the backend issues for this device. */
+  version: number;
+  issued: number;
+  circuits: CircuitPlan[];
+}
+const interval = refine(obj({ start: timestampMs, end: timestampMs }), (i) =>
+  i.end > i.start ? undefined : `end ${i.end} must be after start ${i.start}`,
+);
+export const planSchema: Schema<PlanMessage> = refine(
+  obj({
+    v: version,
+    version: int({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+    issued: timestampMs,
+    circuits: arr(
+      refine(obj({ circuit: circuitNumber, on: arr(interval, { maxItems: 192 }), valid_until: timestampMs }), (c) => {
+        for (let k = 1; k < c.on.length; k++) {
+          if (c.on[k].start < c.on[k - 1].end) return `intervals of circuit ${c.circuit} must be sorted and not overlap`;
+        }
+        return undefined;
+      }),
+      { maxItems: CIRCUIT_COUNT },
+    ),
+  }),
+  (p) => {
+    const seen = new Set<number>();
+    for (const c of p.circuits) {
+      if (seen.has(c.circuit)) return `circuit ${c.circuit} appears twice`;
+      seen.add(c.circuit);
+    }
+    return undefined;
+  },
+) as Schema<PlanMessage>;
+
+// ---- heartbeat -------------------------------------------------------------------------------
+
+export interface HeartbeatMessage {
+  v: typeof PROTOCOL_VERSION;
+  ts: number;
+  /** Seconds between heartbeats, so devices can judge loss. */
+  interval_s: number;
+  instance?: string;
+}
+export const heartbeatSchema: Schema<HeartbeatMessage> = obj({
+  v: version,
+  ts: timestampMs,
+  interval_s: num({ min: 0.1, max: 3600 }),
+  instance: optional(str({ maxLength: 64 })),
+});

@@ -1,0 +1,219 @@
+/**
+ * A tiny runtime validator, portable to XS (no Node APIs, no dependencies).
+ * Every schema parses `unknown` into a typed value or collects human-readable errors
+ * with the JSON path of the offending value. Objects are closed: unknown keys are errors.
+ */
+export interface Schema<T> {
+  parse(input: unknown, path: string, errors: string[]): T | undefined;
+  readonly optional?: boolean;
+}
+
+export type Infer<S> = S extends Schema<infer T> ? T : never;
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'string') return value.length > 40 ? 'a long string' : JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return typeof value;
+}
+
+export interface NumberOptions {
+  min?: number;
+  max?: number;
+  integer?: boolean;
+}
+
+export function num(options: NumberOptions = {}): Schema<number> {
+  return {
+    parse(input, path, errors) {
+      if (typeof input !== 'number' || !Number.isFinite(input)) {
+        errors.push(`${path}: expected a finite number, got ${describe(input)}`);
+        return undefined;
+      }
+      if (options.integer && !Number.isInteger(input)) {
+        errors.push(`${path}: expected an integer, got ${input}`);
+        return undefined;
+      }
+      if (options.min !== undefined && input < options.min) {
+        errors.push(`${path}: ${input} is below the minimum ${options.min}`);
+        return undefined;
+      }
+      if (options.max !== undefined && input > options.max) {
+        errors.push(`${path}: ${input} is above the maximum ${options.max}`);
+        return undefined;
+      }
+      return input;
+    },
+  };
+}
+
+export function int(options: Omit<NumberOptions, 'integer'> = {}): Schema<number> {
+  return num({ ...options, integer: true });
+}
+
+export function str(options: { minLength?: number; maxLength?: number; pattern?: RegExp } = {}): Schema<string> {
+  const maxLength = options.maxLength ?? 256;
+  return {
+    parse(input, path, errors) {
+      if (typeof input !== 'string') {
+        errors.push(`${path}: expected a string, got ${describe(input)}`);
+        return undefined;
+      }
+      if (input.length < (options.minLength ?? 0)) {
+        errors.push(`${path}: must not be shorter than ${options.minLength} characters`);
+        return undefined;
+      }
+      if (input.length > maxLength) {
+        errors.push(`${path}: longer than ${maxLength} characters`);
+        return undefined;
+      }
+      if (options.pattern && !options.pattern.test(input)) {
+        errors.push(`${path}: ${describe(input)} does not match ${options.pattern}`);
+        return undefined;
+      }
+      return input;
+    },
+  };
+}
+
+export function bool(): Schema<boolean> {
+  return {
+    parse(input, path, errors) {
+      if (typeof input !== 'boolean') {
+        errors.push(`${path}: expected true or false, got ${describe(input)}`);
+        return undefined;
+      }
+      return input;
+    },
+  };
+}
+
+export function literal<T extends string | number | boolean>(...values: T[]): Schema<T> {
+  return {
+    parse(input, path, errors) {
+      if (!values.includes(input as T)) {
+        errors.push(`${path}: expected one of ${values.map((v) => JSON.stringify(v)).join(', ')}, got ${describe(input)}`);
+        return undefined;
+      }
+      return input as T;
+    },
+  };
+}
+
+export function arr<T>(item: Schema<T>, options: { minItems?: number; maxItems: number }): Schema<T[]> {
+  return {
+    parse(input, path, errors) {
+      if (!Array.isArray(input)) {
+        errors.push(`${path}: expected an array, got ${describe(input)}`);
+        return undefined;
+      }
+      if (input.length < (options.minItems ?? 0)) {
+        errors.push(`${path}: needs at least ${options.minItems} items, has ${input.length}`);
+        return undefined;
+      }
+      if (input.length > options.maxItems) {
+        errors.push(`${path}: at most ${options.maxItems} items allowed, has ${input.length}`);
+        return undefined;
+      }
+      const before = errors.length;
+      const out = input.map((element, index) => item.parse(element, `${path}[${index}]`, errors));
+      return errors.length === before ? (out as T[]) : undefined;
+    },
+  };
+}
+
+export function optional<T>(inner: Schema<T>): Schema<T | undefined> {
+  return {
+    optional: true,
+    parse(input, path, errors) {
+      return input === undefined ? undefined : inner.parse(input, path, errors);
+    },
+  };
+}
+
+type Shape = Record<string, Schema<unknown>>;
+type OptionalKeys<S extends Shape> = { [K in keyof S]: undefined extends Infer<S[K]> ? K : never }[keyof S];
+type RequiredKeys<S extends Shape> = Exclude<keyof S, OptionalKeys<S>>;
+export type ObjectOf<S extends Shape> = { [K in RequiredKeys<S>]: Infer<S[K]> } & {
+  [K in OptionalKeys<S>]?: Infer<S[K]>;
+};
+
+export function obj<S extends Shape>(shape: S): Schema<ObjectOf<S>> {
+  const keys = Object.keys(shape);
+  return {
+    parse(input, path, errors) {
+      if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+        errors.push(`${path}: expected an object, got ${describe(input)}`);
+        return undefined;
+      }
+      const record = input as Record<string, unknown>;
+      const before = errors.length;
+      for (const key of Object.keys(record)) {
+        if (!(key in shape)) errors.push(`${path}: unknown field "${key}"`);
+      }
+      const out: Record<string, unknown> = {};
+      for (const key of keys) {
+        const schema = shape[key];
+        const value = record[key];
+        if (value === undefined && !schema.optional) {
+          errors.push(`${path}.${key}: is required`);
+          continue;
+        }
+        const parsed = schema.parse(value, `${path}.${key}`, errors);
+        if (parsed !== undefined) out[key] = parsed;
+      }
+      return errors.length === before ? (out as ObjectOf<S>) : undefined;
+    },
+  };
+}
+
+/** A union told apart by one string field (`op`, `type`, ...). */
+export function tagged<K extends string, M extends Record<string, Schema<any>>>(
+  tag: K,
+  members: M,
+): Schema<Infer<M[keyof M]>> {
+  const names = Object.keys(members);
+  return {
+    parse(input, path, errors) {
+      if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+        errors.push(`${path}: expected an object, got ${describe(input)}`);
+        return undefined;
+      }
+      const value = (input as Record<string, unknown>)[tag];
+      if (typeof value !== 'string' || !names.includes(value)) {
+        errors.push(`${path}.${tag}: expected one of ${names.map((n) => JSON.stringify(n)).join(', ')}, got ${describe(value)}`);
+        return undefined;
+      }
+      return members[value].parse(input, path, errors);
+    },
+  };
+}
+
+/** Adds a cross-field rule after the shape has parsed. `rule` returns an error text or undefined. */
+export function refine<T>(inner: Schema<T>, rule: (value: T) => string | undefined): Schema<T> {
+  return {
+    optional: inner.optional,
+    parse(input, path, errors) {
+      const value = inner.parse(input, path, errors);
+      if (value === undefined) return undefined;
+      const problem = rule(value);
+      if (problem) {
+        errors.push(`${path}: ${problem}`);
+        return undefined;
+      }
+      return value;
+    },
+  };
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; errors: string[] };
+
+export function validate<T>(schema: Schema<T>, input: unknown, root = '$'): Result<T> {
+  const errors: string[] = [];
+  const value = schema.parse(input, root, errors);
+  if (errors.length > 0 || value === undefined) {
+    return { ok: false, errors: errors.length > 0 ? errors : [`${root}: invalid`] };
+  }
+  return { ok: true, value };
+}

@@ -1,0 +1,54 @@
+/** UTF-8 encode/decode without TextEncoder/Buffer: XS on the ESP32 has neither by default. */
+export function utf8Encode(text: string): Uint8Array {
+  const out: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    let code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const low = text.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+        i++;
+      }
+    }
+    if (code < 0x80) out.push(code);
+    else if (code < 0x800) out.push(0xc0 | (code >> 6), 0x80 | (code & 63));
+    else if (code < 0x10000) out.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63));
+    else out.push(0xf0 | (code >> 18), 0x80 | ((code >> 12) & 63), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63));
+  }
+  return Uint8Array.from(out);
+}
+
+/** Strict decoder: returns undefined on malformed input instead of inventing replacement characters. */
+export function utf8Decode(bytes: Uint8Array): string | undefined {
+  let out = '';
+  let i = 0;
+  while (i < bytes.length) {
+    const b0 = bytes[i];
+    let code: number;
+    let extra: number;
+    if (b0 < 0x80) {
+      code = b0;
+      extra = 0;
+    } else if ((b0 & 0xe0) === 0xc0) {
+      code = b0 & 0x1f;
+      extra = 1;
+    } else if ((b0 & 0xf0) === 0xe0) {
+      code = b0 & 0x0f;
+      extra = 2;
+    } else if ((b0 & 0xf8) === 0xf0) {
+      code = b0 & 0x07;
+      extra = 3;
+    } else return undefined;
+    for (let k = 1; k <= extra; k++) {
+      const b = bytes[i + k];
+      if (b === undefined || (b & 0xc0) !== 0x80) return undefined;
+      code = (code << 6) | (b & 0x3f);
+    }
+    i += extra + 1;
+    if (code >= 0x10000) {
+      code -= 0x10000;
+      out += String.fromCharCode(0xd800 + (code >> 10), 0xdc00 + (code & 0x3ff));
+    } else out += String.fromCharCode(code);
+  }
+  return out;
+}
