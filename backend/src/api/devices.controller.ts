@@ -1,0 +1,57 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { CommandsService } from '../commands/commands.service';
+import { DevicesService } from '../devices/devices.service';
+import { RelayCommandDto, SeriesQueryDto } from './api.dto';
+import { CircuitParamPipe, DeviceIdPipe } from './params';
+import { SeriesService } from './series.service';
+
+@Controller('devices')
+export class DevicesController {
+  constructor(
+    private readonly devices: DevicesService,
+    private readonly commands: CommandsService,
+    private readonly series: SeriesService,
+  ) {}
+
+  @Get()
+  list() {
+    return this.devices.list().map(({ circuits: _circuits, ...device }) => device);
+  }
+
+  @Get(':id')
+  get(@Param('id', DeviceIdPipe) id: string) {
+    return this.devices.get(id);
+  }
+
+  @Get(':id/circuits')
+  circuits(@Param('id', DeviceIdPipe) id: string) {
+    return this.devices.get(id).circuits;
+  }
+
+  @Get(':id/circuits/:circuit/series')
+  circuitSeries(
+    @Param('id', DeviceIdPipe) id: string,
+    @Param('circuit', CircuitParamPipe) circuit: number,
+    @Query() query: SeriesQueryDto,
+  ) {
+    return this.series.series(id, circuit, query);
+  }
+
+  @Post(':id/circuits/:circuit/relay')
+  @HttpCode(202)
+  relay(
+    @Param('id', DeviceIdPipe) id: string,
+    @Param('circuit', CircuitParamPipe) circuit: number,
+    @Body() body: RelayCommandDto,
+  ) {
+    this.devices.get(id);
+    const record = this.commands.send(id, { op: 'relay', circuit, state: body.state }, body.ttlSeconds);
+    return { commandId: record.commandId, status: record.status, expiresAt: new Date(record.expiresAt).toISOString() };
+  }
+
+  @Get(':id/commands')
+  history(@Param('id', DeviceIdPipe) id: string) {
+    this.devices.get(id);
+    return this.commands.history(id);
+  }
+}

@@ -1,0 +1,54 @@
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { join } from 'node:path';
+import { DevicesController } from './api/devices.controller';
+import { CommandsController } from './api/commands.controller';
+import { HealthController } from './api/health.controller';
+import { SeriesService } from './api/series.service';
+import { BrokerService } from './broker/broker.service';
+import { CommandsService } from './commands/commands.service';
+import { COMMANDS_REPOSITORY } from './commands/commands.types';
+import { JsonFileRepository } from './common/json-file.repository';
+import { Counters } from './common/counters';
+import { CLOCK } from './common/tokens';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DevicesService } from './devices/devices.service';
+import { DEVICE_REGISTRY_REPOSITORY } from './devices/devices.types';
+import { HeartbeatService } from './heartbeat/heartbeat.service';
+import { IngestService } from './ingest/ingest.service';
+import { MqttService } from './mqtt/mqtt.service';
+import { storageProviders } from './storage/storage.providers';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, overrides: Provider[] = []): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ConfigModule.forRoot(config)],
+      controllers: [HealthController, DevicesController, CommandsController],
+      providers: [
+        { provide: CLOCK, useValue: () => Date.now() },
+        Counters,
+        BrokerService,
+        MqttService,
+        ...storageProviders,
+        {
+          provide: DEVICE_REGISTRY_REPOSITORY,
+          useFactory: (c: AppConfig) => new JsonFileRepository(join(c.DATA_DIR, 'devices.json'), 1000),
+          inject: [AppConfig],
+        },
+        {
+          provide: COMMANDS_REPOSITORY,
+          useFactory: (c: AppConfig) => new JsonFileRepository(join(c.DATA_DIR, 'commands.json'), 200),
+          inject: [AppConfig],
+        },
+        DevicesService,
+        IngestService,
+        CommandsService,
+        HeartbeatService,
+        SeriesService,
+        ...overrides,
+      ],
+    };
+  }
+}

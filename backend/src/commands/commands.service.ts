@@ -1,0 +1,158 @@
+import { Inject, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { decodeMessage, encodeMessage, PROTOCOL_VERSION, topics, Command } from '@dinmeter/shared';
+import { randomUUID } from 'node:crypto';
+import { AppConfig } from '../config/app-config';
+import { Counters } from '../common/counters';
+import { CLOCK, NowFn } from '../common/tokens';
+import { MqttService } from '../mqtt/mqtt.service';
+import { CommandBody, CommandRecord, COMMANDS_REPOSITORY, CommandsFile, CommandsRepository } from './commands.types';
+
+const HISTORY_PER_DEVICE = 500;
+
+/**
+ * Commands to meters (DESIGN.md invariant 2): each has an id, a per-device increasing seq and an
+ * expiry; it is published (QoS 1, never retained) and re-sent until the device acknowledges it or
+ * it expires. Seqs are at least the current time in ms, so they keep increasing even if this
+ * backend's data folder is lost.
+ */
+@Injectable()
+export class CommandsService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(CommandsService.name);
+  private file!: CommandsFile;
+  private readonly byId = new Map<string, CommandRecord>();
+  private timer?: NodeJS.Timeout;
+  private readonly ackListeners: ((record: CommandRecord) => void)[] = [];
+
+  constructor(
+    private readonly config: AppConfig,
+    @Inject(COMMANDS_REPOSITORY) private readonly repository: CommandsRepository,
+    @Inject(CLOCK) private readonly now: NowFn,
+    private readonly mqtt: MqttService,
+    private readonly counters: Counters,
+  ) {}
+
+  onModuleInit(): void {
+    this.file = this.repository.load({ version: 1, lastSeq: {}, commands: [] });
+    for (const record of this.file.commands) this.byId.set(record.commandId, record);
+    this.mqtt.on('cmd/ack', (id, payload) => this.onAck(id, payload));
+    this.timer = setInterval(() => this.resendDue(), 1000);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.repository.flush();
+  }
+
+  /** Listen for acknowledged or failed commands (automation, config confirmation). */
+  onSettled(listener: (record: CommandRecord) => void): void {
+    this.ackListeners.push(listener);
+  }
+
+  send(deviceId: string, body: CommandBody, ttlSeconds = this.config.COMMAND_TTL_S): CommandRecord {
+    const now = this.now();
+    const seq = Math.max((this.file.lastSeq[deviceId] ?? 0) + 1, now);
+    this.file.lastSeq[deviceId] = seq;
+    const record: CommandRecord = {
+      commandId: randomUUID(),
+      deviceId,
+      seq,
+      body,
+      status: 'pending',
+      createdAt: now,
+      expiresAt: now + ttlSeconds * 1000,
+      attempts: 0,
+    };
+    this.byId.set(record.commandId, record);
+    this.file.commands.push(record);
+    this.trimHistory(deviceId);
+    this.publish(record);
+    this.persist();
+    this.counters.inc('commands_sent');
+    return record;
+  }
+
+  get(commandId: string): CommandRecord {
+    const record = this.byId.get(commandId);
+    if (!record) throw new NotFoundException(`unknown command ${JSON.stringify(commandId)}`);
+    return record;
+  }
+
+  history(deviceId: string, limit = 100): CommandRecord[] {
+    return this.file.commands.filter((c) => c.deviceId === deviceId).slice(-limit).reverse();
+  }
+
+  private publish(record: CommandRecord): void {
+    const command = {
+      v: PROTOCOL_VERSION,
+      id: record.commandId,
+      seq: record.seq,
+      expires: record.expiresAt,
+      ...record.body,
+    } as Command;
+    record.attempts++;
+    record.lastSentAt = this.now();
+    this.mqtt.publishQuietly(topics.cmd(record.deviceId), encodeMessage('cmd', command), { qos: 1, retain: false });
+  }
+
+  private resendDue(): void {
+    const now = this.now();
+    let changed = false;
+    for (const record of this.file.commands) {
+      if (record.status !== 'pending') continue;
+      if (now >= record.expiresAt) {
+        record.status = 'expired';
+        changed = true;
+        this.counters.inc('commands_expired');
+        this.logger.warn(`command ${record.commandId} (${record.body.op}) to ${record.deviceId} expired unacknowledged`);
+        this.settled(record);
+      } else if (now - (record.lastSentAt ?? 0) >= this.config.COMMAND_RETRY_S * 1000 && this.mqtt.connected) {
+        this.publish(record);
+        changed = true;
+        this.counters.inc('commands_retried');
+      }
+    }
+    if (changed) this.persist();
+  }
+
+  private onAck(deviceId: string, payload: Buffer): void {
+    const result = decodeMessage('cmd/ack', payload);
+    if (!result.ok) {
+      this.counters.inc('mqtt_rejected_cmd_ack');
+      this.logger.warn(`rejected cmd/ack from ${deviceId}: ${result.errors.slice(0, 5).join('; ')}`);
+      return;
+    }
+    const ack = result.value;
+    const record = this.byId.get(ack.id);
+    if (!record || record.deviceId !== deviceId) {
+      this.counters.inc('commands_unknown_ack');
+      return;
+    }
+    if (record.status !== 'pending') return; // a re-sent command acknowledged twice
+    record.status = ack.ok ? 'acked' : 'failed';
+    record.ackedAt = this.now();
+    record.state = ack.state;
+    record.code = ack.code;
+    record.error = ack.error;
+    this.counters.inc(ack.ok ? 'commands_acked' : 'commands_failed');
+    if (!ack.ok) this.logger.warn(`device ${deviceId} refused command ${ack.id}: ${ack.code ?? ''} ${ack.error ?? ''}`);
+    this.persist();
+    this.settled(record);
+  }
+
+  private settled(record: CommandRecord): void {
+    for (const listener of this.ackListeners) listener(record);
+  }
+
+  private trimHistory(deviceId: string): void {
+    const mine = this.file.commands.filter((c) => c.deviceId === deviceId);
+    if (mine.length <= HISTORY_PER_DEVICE) return;
+    const drop = new Set(mine.slice(0, mine.length - HISTORY_PER_DEVICE).filter((c) => c.status !== 'pending'));
+    this.file.commands = this.file.commands.filter((c) => !drop.has(c));
+    for (const record of drop) this.byId.delete(record.commandId);
+  }
+
+  private persist(): void {
+    this.repository.save(this.file);
+  }
+}

@@ -1,0 +1,125 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/**
+ * Every setting of the backend, from environment variables (a `.env` file may add to them).
+ * Parsed and validated once at start: a bad value stops the process with every problem listed.
+ */
+export class AppConfig {
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  HTTP_PORT = 3000;
+
+  @IsString()
+  HTTP_HOST = '0.0.0.0';
+
+  /** Port of the embedded aedes broker; ignored when MQTT_URL is set. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  MQTT_PORT = 1883;
+
+  @IsString()
+  MQTT_HOST = '0.0.0.0';
+
+  /** An external broker (mqtt://host:1883, mqtts://…). When set, no embedded broker starts. */
+  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ protocols: ['mqtt', 'mqtts', 'ws', 'wss', 'tcp'], require_tld: false })
+  MQTT_URL?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  MQTT_USERNAME?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  MQTT_PASSWORD?: string;
+
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false })
+  INFLUX_URL = 'http://127.0.0.1:8086';
+
+  @IsString() @Matches(/^[A-Za-z0-9_-]+$/)
+  INFLUX_DB = 'dinmeter';
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  INFLUX_TOKEN?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  INFLUX_ORG?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  INFLUX_BUCKET?: string;
+
+  /** auto: detect from /ping's X-Influxdb-Version header. */
+  @IsIn(['auto', '1', '2'])
+  INFLUX_VERSION: 'auto' | '1' | '2' = 'auto';
+
+  /** Where the device registry, command sequence numbers and automation settings are kept. */
+  @IsString()
+  DATA_DIR = '.data/backend';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  HEARTBEAT_INTERVAL_S = 10;
+
+  /** Default lifetime of a relay command before it expires unacknowledged. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(86400)
+  COMMAND_TTL_S = 60;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  COMMAND_RETRY_S = 5;
+
+  /** Points buffered for InfluxDB at most; beyond it ingest stops acking (devices keep their records). */
+  @Transform(toInt) @IsInt() @Min(100) @Max(10_000_000)
+  INGEST_MAX_PENDING_POINTS = 200_000;
+
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  /** A name for this backend instance (heartbeats, leader election of the automation). */
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  INSTANCE_ID?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const KNOWN = new Set(Object.keys(new AppConfig()).concat(['MQTT_URL', 'MQTT_USERNAME', 'MQTT_PASSWORD', 'INFLUX_TOKEN', 'INFLUX_ORG', 'INFLUX_BUCKET', 'INSTANCE_ID']));
+
+/** Validates the environment. Throws ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const input: Record<string, string> = {};
+  for (const key of KNOWN) {
+    const value = env[key];
+    if (value !== undefined) input[key] = value.trim();
+  }
+  const config = plainToInstance(AppConfig, input, { exposeDefaultValues: true });
+  const problems: string[] = [];
+  for (const error of validateSync(config, { forbidUnknownValues: true })) {
+    const value = JSON.stringify((input as Record<string, unknown>)[error.property]);
+    for (const message of Object.values(error.constraints ?? {})) problems.push(`${error.property}=${value}: ${message}`);
+  }
+  const v2 = [config.INFLUX_TOKEN, config.INFLUX_ORG, config.INFLUX_BUCKET];
+  if (config.INFLUX_VERSION === '2' && v2.some((v) => v === undefined)) {
+    problems.push('INFLUX_VERSION=2 needs INFLUX_TOKEN, INFLUX_ORG and INFLUX_BUCKET');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** Minimal .env reader: KEY=value lines, # comments, optional quotes. Real environment variables win. */
+export function parseDotEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    const key = line.slice(0, eq).trim();
+    let value = line.slice(eq + 1).trim();
+    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) {
+      value = value.slice(1, -1);
+    }
+    out[key] = value;
+  }
+  return out;
+}

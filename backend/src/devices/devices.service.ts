@@ -1,0 +1,134 @@
+import { Inject, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { CIRCUIT_COUNT, CircuitReading, decodeMessage, isValidDeviceId } from '@dinmeter/shared';
+import { CLOCK, NowFn } from '../common/tokens';
+import { Counters } from '../common/counters';
+import { MqttService } from '../mqtt/mqtt.service';
+import { CircuitView, DEVICE_REGISTRY_REPOSITORY, DeviceRecord, DeviceRegistryRepository } from './devices.types';
+
+/**
+ * The device registry: which meters exist, whether they are online (retained status + last will),
+ * their latest readings, relay states and chip health. Kept in a JSON file so it survives restarts.
+ */
+@Injectable()
+export class DevicesService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(DevicesService.name);
+  private readonly devices = new Map<string, DeviceRecord>();
+
+  constructor(
+    @Inject(DEVICE_REGISTRY_REPOSITORY) private readonly repository: DeviceRegistryRepository,
+    @Inject(CLOCK) private readonly now: NowFn,
+    private readonly mqtt: MqttService,
+    private readonly counters: Counters,
+  ) {}
+
+  onModuleInit(): void {
+    const file = this.repository.load({ version: 1, devices: [] });
+    for (const device of file.devices) this.devices.set(device.id, device);
+    this.mqtt.on('status', (id, payload) => this.onStatus(id, payload));
+    this.mqtt.on('relays', (id, payload) => this.onRelays(id, payload));
+    this.mqtt.on('events', (id, payload) => this.onEvent(id, payload));
+  }
+
+  onModuleDestroy(): void {
+    this.repository.flush();
+  }
+
+  list(): DeviceRecord[] {
+    return [...this.devices.values()].sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+  }
+
+  find(id: string): DeviceRecord | undefined {
+    return this.devices.get(id);
+  }
+
+  get(id: string): DeviceRecord {
+    const device = isValidDeviceId(id) ? this.devices.get(id) : undefined;
+    if (!device) throw new NotFoundException(`unknown device ${JSON.stringify(id)}`);
+    return device;
+  }
+
+  circuit(id: string, circuit: number): CircuitView {
+    return this.get(id).circuits[circuit - 1];
+  }
+
+  /** Called by ingest for every stored record: keeps the latest reading per circuit. */
+  recordTelemetry(id: string, seq: number, ts: number, readings: CircuitReading[]): void {
+    const device = this.touch(id);
+    if (device.lastTelemetryTs === undefined || ts >= device.lastTelemetryTs) {
+      device.lastTelemetryTs = ts;
+      device.lastTelemetrySeq = seq;
+      for (const reading of readings) {
+        const view = device.circuits[reading.circuit - 1];
+        view.reading = reading;
+        view.readingTs = ts;
+      }
+    }
+    this.persist();
+  }
+
+  setLabel(id: string, circuit: number, label: string | undefined): void {
+    this.circuit(id, circuit).label = label;
+    this.persist();
+  }
+
+  private touch(id: string): DeviceRecord {
+    let device = this.devices.get(id);
+    const now = this.now();
+    if (!device) {
+      device = {
+        id,
+        online: false,
+        firstSeen: now,
+        circuits: Array.from({ length: CIRCUIT_COUNT }, (_, k) => ({ circuit: k + 1 })),
+      };
+      this.devices.set(id, device);
+      this.logger.log(`new device ${id}`);
+    }
+    device.lastSeen = now;
+    return device;
+  }
+
+  private onStatus(id: string, payload: Buffer): void {
+    const result = decodeMessage('status', payload);
+    if (!result.ok) return this.reject(id, 'status', result.errors);
+    const status = result.value;
+    const device = this.touch(id);
+    if (device.online !== status.online) this.logger.log(`device ${id} is ${status.online ? 'online' : 'offline'}`);
+    device.online = status.online;
+    if (status.firmware !== undefined) device.firmware = status.firmware;
+    if (status.boot_id !== undefined) device.bootId = status.boot_id;
+    if (status.boot_ts !== undefined) device.bootTs = status.boot_ts;
+    for (const health of status.health ?? []) device.circuits[health.circuit - 1].health = health;
+    this.persist();
+  }
+
+  private onRelays(id: string, payload: Buffer): void {
+    const result = decodeMessage('relays', payload);
+    if (!result.ok) return this.reject(id, 'relays', result.errors);
+    const device = this.touch(id);
+    for (const state of result.value.circuits) {
+      device.circuits[state.circuit - 1].relay = state;
+      if (state.plan_version !== undefined) device.planVersion = state.plan_version;
+    }
+    this.persist();
+  }
+
+  private onEvent(id: string, payload: Buffer): void {
+    const result = decodeMessage('events', payload);
+    if (!result.ok) return this.reject(id, 'events', result.errors);
+    this.touch(id);
+    const event = result.value;
+    this.counters.inc(`device_events_${event.type}`);
+    const where = event.circuit ? ` circuit ${event.circuit}` : '';
+    this.logger.log(`event from ${id}${where}: ${event.type}${event.message ? ` — ${event.message}` : ''}`);
+  }
+
+  private reject(id: string, kind: string, errors: string[]): void {
+    this.counters.inc(`mqtt_rejected_${kind.replace('/', '_')}`);
+    this.logger.warn(`rejected ${kind} from ${id}: ${errors.slice(0, 5).join('; ')}`);
+  }
+
+  private persist(): void {
+    this.repository.save({ version: 1, devices: this.list() });
+  }
+}

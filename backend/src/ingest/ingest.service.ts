@@ -1,0 +1,108 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { CIRCUIT_METRIC_FIELDS, decodeMessage, encodeMessage, PROTOCOL_VERSION, TelemetryMessage, topics } from '@dinmeter/shared';
+import { Counters } from '../common/counters';
+import { POINT_WRITER } from '../common/tokens';
+import { DevicesService } from '../devices/devices.service';
+import { MqttService } from '../mqtt/mqtt.service';
+import { SequenceTracker } from './sequence-tracker';
+
+export interface CircuitPoint {
+  device: string;
+  circuit: number;
+  ts: number;
+  fields: Record<string, number>;
+}
+
+/** What ingest needs from storage: a write that resolves only once InfluxDB accepted the points. */
+export interface CircuitPointWriter {
+  writeCircuitPoints(points: CircuitPoint[]): Promise<void>;
+}
+
+/** One InfluxDB point per circuit: measurement `circuit`, tags device + circuit, the record's own ts. */
+export function telemetryToPoints(device: string, message: TelemetryMessage): CircuitPoint[] {
+  return message.circuits.map((reading) => {
+    const fields: Record<string, number> = { seq: message.seq };
+    for (const field of CIRCUIT_METRIC_FIELDS) {
+      const value = (reading as unknown as Record<string, number | undefined>)[field];
+      if (value !== undefined) fields[field] = value;
+    }
+    return { device, circuit: reading.circuit, ts: message.ts, fields };
+  });
+}
+
+/**
+ * validate → write to InfluxDB → then acknowledge (DESIGN.md invariant 1).
+ * A failed or refused write sends no ack, so the device keeps the records and replays them.
+ */
+@Injectable()
+export class IngestService implements OnModuleInit {
+  private readonly logger = new Logger(IngestService.name);
+  private readonly tracker = new SequenceTracker();
+  private readonly ackDue = new Set<string>();
+
+  constructor(
+    private readonly mqtt: MqttService,
+    @Inject(POINT_WRITER) private readonly writer: CircuitPointWriter,
+    private readonly devices: DevicesService,
+    private readonly counters: Counters,
+  ) {}
+
+  onModuleInit(): void {
+    this.mqtt.on('telemetry', (deviceId, payload, retained) => void this.handle(deviceId, payload, retained));
+  }
+
+  async handle(deviceId: string, payload: Uint8Array, retained = false): Promise<void> {
+    this.counters.inc('telemetry_received');
+    if (retained) {
+      // Telemetry is never retained by a meter; a retained copy is someone else's stale message.
+      this.counters.inc('telemetry_rejected');
+      this.logger.warn(`ignored retained telemetry on ${deviceId}`);
+      return;
+    }
+    const result = decodeMessage('telemetry', payload);
+    if (!result.ok) {
+      this.counters.inc('telemetry_rejected');
+      this.logger.warn(`rejected telemetry from ${deviceId}: ${result.errors.slice(0, 5).join('; ')}`);
+      return;
+    }
+    const message = result.value;
+    const seen = this.tracker.observe(deviceId, message.seq, message.acked_seq);
+    if (seen.deviceReset) {
+      this.counters.inc('telemetry_device_resets');
+      this.logger.warn(`device ${deviceId} restarted its record log (acked_seq went down to ${message.acked_seq})`);
+    }
+    if (seen.gap) {
+      this.counters.inc('telemetry_gaps');
+      this.logger.warn(`device ${deviceId}: records ${seen.gap.from}..${seen.gap.to} missing so far (holding the ack)`);
+    }
+    if (seen.duplicate) {
+      this.counters.inc('telemetry_duplicates');
+      this.scheduleAck(deviceId);
+      return;
+    }
+    try {
+      await this.writer.writeCircuitPoints(telemetryToPoints(deviceId, message));
+    } catch (error) {
+      this.counters.inc('telemetry_write_failed');
+      this.logger.warn(`not acknowledging ${deviceId} seq ${message.seq}: ${(error as Error).message}`);
+      return;
+    }
+    this.counters.inc('telemetry_stored');
+    this.tracker.stored(deviceId, message.seq);
+    this.devices.recordTelemetry(deviceId, message.seq, message.ts, message.circuits);
+    this.scheduleAck(deviceId);
+  }
+
+  /** Coalesces acks: one per device per event-loop turn, carrying the highest contiguous stored seq. */
+  private scheduleAck(deviceId: string): void {
+    if (this.ackDue.has(deviceId)) return;
+    this.ackDue.add(deviceId);
+    setImmediate(() => {
+      this.ackDue.delete(deviceId);
+      const upto = this.tracker.ackable(deviceId);
+      if (upto === undefined) return;
+      const ack = encodeMessage('telemetry/ack', { v: PROTOCOL_VERSION, upto_seq: upto });
+      this.mqtt.publishQuietly(topics.telemetryAck(deviceId), ack, { qos: 1 });
+    });
+  }
+}

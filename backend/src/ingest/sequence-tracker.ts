@@ -1,0 +1,85 @@
+/**
+ * Per-device acknowledgement state for the end-to-end delivery contract (DESIGN.md invariant 1).
+ *
+ * The device replays its flash log in order (go-back-N) and drops a record only when the backend
+ * acknowledges `upto_seq`. So the backend may acknowledge `upto_seq = n` only when every record
+ * 1..n is stored: `contiguous` is the highest such n. Records stored above a hole are remembered
+ * (bounded) so the hole closing advances the ack at once; forgetting them only costs a rewrite,
+ * which is idempotent in InfluxDB (same series + timestamp).
+ *
+ * After a backend restart the tracker knows nothing: the device's own `acked_seq` in each
+ * telemetry message is the baseline (everything at or below it was acknowledged before).
+ */
+export interface SequenceState {
+  contiguous: number;
+  above: Set<number>;
+  /** The first seq of the hole currently reported, so a gap is reported once. */
+  reportedGapAt?: number;
+  /** The device's own acked_seq as last seen: it never decreases unless the device's log was wiped. */
+  deviceFloor: number;
+}
+
+export interface Observation {
+  /** The record was already acknowledged: skip the write, re-send the ack. */
+  duplicate: boolean;
+  /** The device's acked_seq went down: its log was wiped (new flash, factory reset); tracking restarted. */
+  deviceReset?: boolean;
+  /** A hole below this record: seqs gapFrom..gapTo are missing (so far). */
+  gap?: { from: number; to: number };
+}
+
+export class SequenceTracker {
+  private readonly states = new Map<string, SequenceState>();
+
+  constructor(private readonly maxRemembered = 50_000) {}
+
+  /** Before the write: is this a duplicate, and does it reveal a hole? */
+  observe(device: string, seq: number, deviceAckedSeq: number | undefined): Observation {
+    const before = this.states.get(device);
+    const deviceReset = before !== undefined && deviceAckedSeq !== undefined && deviceAckedSeq < before.deviceFloor;
+    if (deviceReset) this.states.delete(device);
+    const state = this.state(device, seq, deviceAckedSeq);
+    if (seq <= state.contiguous || state.above.has(seq)) return { duplicate: true, deviceReset };
+    if (seq > state.contiguous + 1 && state.reportedGapAt !== state.contiguous + 1) {
+      state.reportedGapAt = state.contiguous + 1;
+      return { duplicate: false, deviceReset, gap: { from: state.contiguous + 1, to: seq - 1 } };
+    }
+    return { duplicate: false, deviceReset };
+  }
+
+  /** After InfluxDB accepted the record. Returns the seq that may now be acknowledged. */
+  stored(device: string, seq: number): number {
+    const state = this.states.get(device);
+    if (!state) throw new Error(`stored() before observe() for ${device}`);
+    if (seq === state.contiguous + 1) {
+      state.contiguous = seq;
+      while (state.above.delete(state.contiguous + 1)) state.contiguous++;
+    } else if (seq > state.contiguous + 1 && state.above.size < this.maxRemembered) {
+      // Past the bound the record is simply not remembered: replay rewrites it, harmlessly.
+      state.above.add(seq);
+    }
+    return state.contiguous;
+  }
+
+  ackable(device: string): number | undefined {
+    return this.states.get(device)?.contiguous;
+  }
+
+  private state(device: string, seq: number, deviceAckedSeq: number | undefined): SequenceState {
+    let state = this.states.get(device);
+    const baseline = deviceAckedSeq ?? seq - 1;
+    if (!state) {
+      state = { contiguous: baseline, above: new Set(), deviceFloor: deviceAckedSeq ?? 0 };
+      this.states.set(device, state);
+      return state;
+    }
+    if (deviceAckedSeq !== undefined) state.deviceFloor = deviceAckedSeq;
+    if (deviceAckedSeq !== undefined && deviceAckedSeq > state.contiguous) {
+      // The device moved its floor (it merged or was acked by another instance): follow it.
+      state.contiguous = deviceAckedSeq;
+      for (const s of state.above) if (s <= deviceAckedSeq) state.above.delete(s);
+      while (state.above.delete(state.contiguous + 1)) state.contiguous++;
+    }
+    return state;
+  }
+}

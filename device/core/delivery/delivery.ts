@@ -1,0 +1,106 @@
+import { encodeMessage, TelemetryMessage } from '@dinmeter/shared';
+import { MqttPort } from '../ports';
+import { TelemetryLog } from './delivery.types';
+
+export interface DeliveryOptions {
+  log: TelemetryLog;
+  mqtt: MqttPort;
+  /** Telemetry topic of this device. */
+  topic: string;
+  /** Records published but not yet acknowledged, at most (bounded memory and broker load). */
+  window?: number;
+  /** No ack progress for this long while records are outstanding: go back and resend. */
+  ackTimeoutMs?: number;
+}
+
+export interface DeliveryStats {
+  published: number;
+  resent: number;
+  goBacks: number;
+  acked: number;
+}
+
+/**
+ * Store-and-forward delivery (DESIGN.md invariant 1). Records live in the flash log until the
+ * backend acknowledges `upto_seq`; this class only decides what to publish when.
+ *
+ * Go-back-N: the backlog is replayed oldest-first with at most `window` records outstanding; when
+ * acks stop coming (lost message, backend or database down) it rewinds to the oldest unacked
+ * record and resends. The MQTT client never retransmits by itself on the ESP32, so this is the
+ * retransmission. A new live record is also published at once, ahead of the replay, so dashboards
+ * stay current during a long replay; its replayed copy later is a harmless duplicate.
+ */
+export class Delivery {
+  private readonly window: number;
+  private readonly ackTimeoutMs: number;
+  /** Highest seq published in the current pass. */
+  private cursor: number;
+  private lastProgressMs = 0;
+  readonly stats: DeliveryStats = { published: 0, resent: 0, goBacks: 0, acked: 0 };
+  private highestPublished = 0;
+
+  constructor(private readonly options: DeliveryOptions) {
+    this.window = options.window ?? 16;
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    if (!(this.window >= 1)) throw new Error(`window must be >= 1, got ${options.window}`);
+    this.cursor = options.log.ackedSeq;
+  }
+
+  /** After (re)connecting: everything unacknowledged goes out again, oldest first. */
+  onConnect(nowMs: number): void {
+    this.cursor = this.options.log.ackedSeq;
+    this.lastProgressMs = nowMs;
+  }
+
+  onAck(uptoSeq: number, nowMs: number): void {
+    const log = this.options.log;
+    const upto = Math.min(uptoSeq, log.nextSeq - 1);
+    if (upto <= log.ackedSeq) return;
+    this.stats.acked += upto - log.ackedSeq;
+    log.ack(upto);
+    this.lastProgressMs = nowMs;
+    if (this.cursor < upto) this.cursor = upto;
+  }
+
+  /** A record was just appended: publish it live if connected. */
+  onAppended(record: TelemetryMessage): void {
+    if (!this.options.mqtt.connected) return;
+    this.publish(record);
+  }
+
+  tick(nowMs: number): void {
+    const { log, mqtt } = this.options;
+    if (!mqtt.connected) return;
+    const outstanding = this.cursor - log.ackedSeq;
+    if (outstanding > 0 && nowMs - this.lastProgressMs >= this.ackTimeoutMs) {
+      this.cursor = log.ackedSeq;
+      this.lastProgressMs = nowMs;
+      this.stats.goBacks++;
+    }
+    const room = this.window - (this.cursor - log.ackedSeq);
+    if (room <= 0) return;
+    // Nothing was outstanding: the ack timeout counts from this first send.
+    if (outstanding <= 0) this.lastProgressMs = nowMs;
+    for (const record of log.readFrom(this.cursor, room)) {
+      if (!this.publish(record)) return;
+      this.cursor = record.seq;
+    }
+  }
+
+  /** Records not yet acknowledged. */
+  get backlog(): number {
+    return this.options.log.pendingCount;
+  }
+
+  private publish(record: TelemetryMessage): boolean {
+    const message: TelemetryMessage = { ...record, acked_seq: this.options.log.ackedSeq };
+    if (message.acked_seq! >= message.seq) return true; // acknowledged meanwhile
+    const ok = this.options.mqtt.publish(this.options.topic, encodeMessage('telemetry', message), { qos: 1 });
+    if (ok) {
+      this.stats.published++;
+      if (record.seq <= this.highestPublished) this.stats.resent++;
+      else this.highestPublished = record.seq;
+    }
+    return ok;
+  }
+}
