@@ -1,0 +1,181 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startInflux, startMosquitto } from '../../infra/dev/servers';
+import { ManagedProcess } from './managed-process';
+import { MeterSetup, Rig } from './rig';
+
+type Server = Awaited<ReturnType<typeof startInflux>>;
+
+export interface SimulatedRigOptions {
+  /** Use Debian's mosquitto as an external broker instead of the backend's embedded aedes. */
+  externalBroker?: boolean;
+  backendEnv?: Record<string, string>;
+  keepDir?: boolean;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Everything real but the electricity: influxd (Debian 1.6) and optionally mosquitto on free ports in
+ * a temp dir, the backend as its own process (embedded broker on a fixed free port, so a restarted
+ * backend is found again), and a meters process with simulated loads.
+ */
+export class SimulatedRig implements Rig {
+  readonly dir = mkdtempSync(join(tmpdir(), 'dinmeter-rig-'));
+  readonly db = 'dinmeter';
+  private influx?: Server;
+  private mosquitto?: Awaited<ReturnType<typeof startMosquitto>>;
+  readonly backend = new ManagedProcess('backend', 'backend/src/main.ts', join(this.dir, 'backend.log'));
+  readonly meters = new ManagedProcess('meters', 'device/platform/host/meters.ts', join(this.dir, 'meters.log'));
+  private mqttPort = 0;
+  private httpPort = 0;
+  private influxPort = 0;
+  private lastMeterSetup?: MeterSetup;
+
+  constructor(private readonly options: SimulatedRigOptions = {}) {}
+
+  get restUrl(): string {
+    return `http://127.0.0.1:${this.httpPort}/api`;
+  }
+  get mqttUrl(): string {
+    return this.mosquitto ? this.mosquitto.url : `mqtt://127.0.0.1:${this.mqttPort}`;
+  }
+  get influxUrl(): string {
+    return `http://127.0.0.1:${this.influxPort}`;
+  }
+
+  async start(): Promise<void> {
+    this.httpPort = await freePort();
+    this.mqttPort = await freePort();
+    this.influxPort = await freePort();
+    await this.startInflux();
+    if (this.options.externalBroker) this.mosquitto = await startMosquitto({ dataDir: join(this.dir, 'mosquitto') });
+    await this.startBackend();
+  }
+
+  async startInflux(): Promise<void> {
+    this.influx = await startInflux({ dataDir: join(this.dir, 'influxdb'), port: this.influxPort });
+  }
+
+  async stopInflux(): Promise<void> {
+    await this.influx?.stop();
+  }
+
+  async restartBroker(): Promise<void> {
+    if (!this.mosquitto) throw new Error('restartBroker needs externalBroker: true');
+    await this.mosquitto.restart();
+  }
+
+  async startBackend(env: Record<string, string> = {}): Promise<void> {
+    await this.backend.start(
+      [],
+      {
+        HTTP_PORT: String(this.httpPort),
+        HTTP_HOST: '127.0.0.1',
+        MQTT_PORT: String(this.mqttPort),
+        MQTT_HOST: '127.0.0.1',
+        ...(this.mosquitto ? { MQTT_URL: this.mosquitto.url } : {}),
+        INFLUX_URL: this.influxUrl,
+        INFLUX_DB: this.db,
+        DATA_DIR: join(this.dir, 'backend-data'),
+        HEARTBEAT_INTERVAL_S: '1',
+        COMMAND_RETRY_S: '2',
+        LOG_LEVEL: 'log',
+        ...this.options.backendEnv,
+        ...env,
+      },
+      /dinmeter backend ready/,
+    );
+  }
+
+  async killBackend(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    await this.backend.kill(signal);
+  }
+
+  async startMeters(setup: MeterSetup): Promise<void> {
+    this.lastMeterSetup = setup;
+    const args = [
+      '--count', String(setup.count),
+      '--interval', String(setup.intervalS),
+      '--data-dir', join(this.dir, 'meters'),
+      '--mqtt-url', this.mqttUrl,
+      ...(setup.speed ? ['--speed', String(setup.speed)] : []),
+      ...(setup.startMs ? ['--start', new Date(setup.startMs).toISOString()] : []),
+      ...(setup.ids ? ['--ids', setup.ids.join(',')] : []),
+      ...(setup.extraArgs ?? []),
+    ];
+    await this.meters.start(args, {}, /meters running/);
+  }
+
+  async restartMeters(): Promise<void> {
+    if (!this.lastMeterSetup) throw new Error('no meters were started');
+    await this.startMeters(this.lastMeterSetup);
+  }
+
+  async killMeters(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    await this.meters.kill(signal);
+  }
+
+  async stopMeters(): Promise<void> {
+    await this.meters.stop();
+  }
+
+  async influxQuery(q: string): Promise<Record<string, unknown>[]> {
+    const url = `${this.influxUrl}/query?db=${encodeURIComponent(this.db)}&epoch=ms&q=${encodeURIComponent(q)}`;
+    const response = await fetch(url);
+    const body = (await response.json()) as { results: { series?: { columns: string[]; values: unknown[][] }[]; error?: string }[] };
+    const result = body.results[0];
+    if (result.error) throw new Error(`InfluxQL error: ${result.error}`);
+    const rows: Record<string, unknown>[] = [];
+    for (const series of result.series ?? []) {
+      for (const values of series.values) rows.push(Object.fromEntries(series.columns.map((c, i) => [c, values[i]])));
+    }
+    return rows;
+  }
+
+  async rest<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${this.restUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  async stop(): Promise<void> {
+    await this.meters.stop();
+    await this.backend.stop();
+    await this.mosquitto?.stop();
+    await this.influx?.stop();
+    if (!this.options.keepDir) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Polls `probe` until it returns a truthy value or the time is up. */
+export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+  const started = Date.now();
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -1,0 +1,35 @@
+// Plain Node (no dependencies): runs before `npm ci` may have happened.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const { existsSync, statSync } = require('node:fs');
+const { join } = require('node:path');
+
+const root = join(__dirname, '..', '..');
+
+/** Runs `npm ci` when node_modules is missing or older than package-lock.json. */
+function ensureNodeModules() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs;
+  const xsnapBuilt = existsSync(join(root, 'node_modules/@agoric/xsnap/xsnap-native/xsnap/build/bin/lin/release/xsnap-worker'));
+  if (!stale && xsnapBuilt) return;
+  console.log(stale ? '> installing npm packages (npm ci)…' : '> building the XS engine (npm rebuild @agoric/xsnap)…');
+  const args = stale ? ['ci', '--no-audit', '--no-fund'] : ['rebuild', '@agoric/xsnap'];
+  const result = spawnSync('npm', args, { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(`npm ${args[0]} failed (exit ${result.status}); fix that first.`);
+    process.exit(1);
+  }
+}
+
+/** Runs a TypeScript entry point with the project's swc register hook; exits with its code. */
+function runTs(file, args = []) {
+  const result = spawnSync(process.execPath, ['-r', '@swc-node/register', join(root, file), ...args], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (result.signal) process.kill(process.pid, result.signal);
+  process.exit(result.status ?? 1);
+}
+
+module.exports = { ensureNodeModules, runTs, root };

@@ -1,0 +1,163 @@
+/**
+ * `npm start`: a local InfluxDB (Debian's influxdb, data under .data/influxdb), the backend with
+ * its embedded broker, and 3 virtual meters in their own process. Ctrl-C stops everything.
+ * Environment variables are the backend's (see README): with INFLUX_URL pointing elsewhere no local
+ * InfluxDB is started; with MQTT_URL set the meters and backend use that broker.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { ensureDebianPackages, startInflux } from './servers';
+
+const root = join(__dirname, '..', '..');
+const DEFAULT_INFLUX = 'http://127.0.0.1:8086';
+
+const children: ChildProcess[] = [];
+const stops: (() => Promise<void>)[] = [];
+let stopping = false;
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+function runTs(name: string, file: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, file), ...args], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const prefix = (line: string) => `[${name}] ${line}\n`;
+  for (const stream of [child.stdout!, child.stderr!]) {
+    let buffer = '';
+    stream.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) process.stdout.write(prefix(line));
+    });
+  }
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      process.stdout.write(prefix(`exited (${signal ?? code}); stopping everything`));
+      void shutdown(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}`)), timeoutMs);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = seen.match(pattern);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    });
+    child.on('exit', () => reject(new Error('exited before it was ready')));
+  });
+}
+
+async function answersPing(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000) });
+    return response.status === 204;
+  } catch {
+    return false;
+  }
+}
+
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write('\nstopping…\n');
+  for (const child of children.reverse()) {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          resolve();
+        }, 8000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+  for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  const env = { ...process.env };
+  const httpPort = env.HTTP_PORT ?? '3000';
+  const mqttPort = env.MQTT_PORT ?? '1883';
+  const influxUrl = env.INFLUX_URL ?? DEFAULT_INFLUX;
+  const db = env.INFLUX_DB ?? 'dinmeter';
+  const meters = arg('meters', '3');
+  const interval = arg('interval', '5');
+
+  if (influxUrl === DEFAULT_INFLUX) {
+    if (await answersPing(influxUrl)) {
+      process.stdout.write(`InfluxDB already running at ${influxUrl}: using it\n`);
+    } else {
+      await ensureDebianPackages(['influxdb']);
+      const influx = await startInflux({ dataDir: join(root, '.data', 'influxdb'), port: 8086 });
+      stops.push(() => influx.stop());
+      process.stdout.write(`InfluxDB ${influx.url} (data in .data/influxdb)\n`);
+    }
+  }
+
+  const backend = runTs('backend', 'backend/src/main.ts', [], {
+    ...env,
+    HTTP_PORT: httpPort,
+    MQTT_PORT: mqttPort,
+    INFLUX_URL: influxUrl,
+    DATA_DIR: env.DATA_DIR ?? join(root, '.data', 'backend'),
+  });
+  const ready = await waitForLine(backend, /dinmeter backend ready: http=(\S+) mqtt=(\S+)/, 60000);
+  const [, restUrl, mqttUrl] = ready;
+
+  runTs('meters', 'device/platform/host/meters.ts', [
+    '--count', meters,
+    '--interval', interval,
+    '--data-dir', join(root, '.data', 'meters'),
+    '--mqtt-url', env.MQTT_URL ?? mqttUrl,
+  ], env);
+
+  const query = `SELECT mean("power_w") FROM "circuit" WHERE time > now() - 5m GROUP BY time(30s), "device", "circuit"`;
+  process.stdout.write(
+    [
+      '',
+      '──────────────────────────────────────────────────────────────────────────',
+      ` dinmeter is running with ${meters} virtual meters (vm-1 … vm-${meters}), telemetry every ${interval} s`,
+      '',
+      ` REST API      ${restUrl}            e.g. curl ${restUrl}/devices`,
+      `               curl ${restUrl}/devices/vm-1/circuits`,
+      `               curl -X POST ${restUrl}/devices/vm-1/circuits/3/relay -H 'content-type: application/json' -d '{"state":"off"}'`,
+      ` MQTT broker   ${env.MQTT_URL ?? mqttUrl}`,
+      `               mosquitto_sub -h 127.0.0.1 -p ${mqttPort} -t 'dinmeter/#' -v`,
+      '               topics: dinmeter/<id>/status (retained) · telemetry · telemetry/ack · events ·',
+      '                       cmd · cmd/ack · relays (retained) · plan (retained) · dinmeter/backend/heartbeat',
+      ` InfluxDB      ${influxUrl}  database "${db}", measurement "circuit"`,
+      `               influx -host 127.0.0.1 -database ${db} -execute '${query}'`,
+      '',
+      ' Ctrl-C stops everything.',
+      '──────────────────────────────────────────────────────────────────────────',
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((error) => {
+  process.stderr.write(`npm start: ${error instanceof Error ? error.message : error}\n`);
+  void shutdown(1);
+});
