@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { DevicesController } from './api/devices.controller';
 import { CommandsController } from './api/commands.controller';
 import { HealthController } from './api/health.controller';
+import { CircuitConfigService, CIRCUIT_CONFIG_REPOSITORY } from './circuits/circuit-config.service';
+import { CircuitsController } from './circuits/circuits.controller';
 import { SeriesService } from './api/series.service';
 import { BrokerService } from './broker/broker.service';
 import { CommandsService } from './commands/commands.service';
@@ -25,7 +27,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ConfigModule.forRoot(config)],
-      controllers: [HealthController, DevicesController, CommandsController],
+      controllers: [HealthController, DevicesController, CommandsController, CircuitsController],
       providers: [
         { provide: CLOCK, useValue: () => Date.now() },
         Counters,
@@ -42,7 +44,13 @@ export class AppModule {
           useFactory: (c: AppConfig) => new JsonFileRepository(join(c.DATA_DIR, 'commands.json'), 200),
           inject: [AppConfig],
         },
+        {
+          provide: CIRCUIT_CONFIG_REPOSITORY,
+          useFactory: (c: AppConfig) => new JsonFileRepository(join(c.DATA_DIR, 'circuits.json'), 200),
+          inject: [AppConfig],
+        },
         DevicesService,
+        CircuitConfigService,
         IngestService,
         CommandsService,
         HeartbeatService,

@@ -10,6 +10,8 @@ export function utf8Encode(text: string): Uint8Array {
         i++;
       }
     }
+    // A lone surrogate has no UTF-8 form: write U+FFFD as TextEncoder does (WHATWG Encoding §9.1).
+    if (code >= 0xd800 && code <= 0xdfff) code = 0xfffd;
     if (code < 0x80) out.push(code);
     else if (code < 0x800) out.push(0xc0 | (code >> 6), 0x80 | (code & 63));
     else if (code < 0x10000) out.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63));
@@ -17,6 +19,27 @@ export function utf8Encode(text: string): Uint8Array {
   }
   return Uint8Array.from(out);
 }
+
+/** Bytes that utf8Encode(text) would produce, without building them. */
+export function utf8ByteLength(text: string): number {
+  let length = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) length += 1;
+    else if (code < 0x800) length += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const low = text.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        length += 4;
+        i++;
+      } else length += 3;
+    } else length += 3;
+  }
+  return length;
+}
+
+/** Smallest code point per count of continuation bytes: anything below is an overlong form. */
+const MIN_CODE_POINT = [0, 0x80, 0x800, 0x10000];
 
 /** Strict decoder: returns undefined on malformed input instead of inventing replacement characters. */
 export function utf8Decode(bytes: Uint8Array): string | undefined {
@@ -44,6 +67,8 @@ export function utf8Decode(bytes: Uint8Array): string | undefined {
       if (b === undefined || (b & 0xc0) !== 0x80) return undefined;
       code = (code << 6) | (b & 0x3f);
     }
+    // RFC 3629 §3: overlong forms, UTF-16 surrogates and code points above U+10FFFF are not UTF-8.
+    if (code < MIN_CODE_POINT[extra] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return undefined;
     i += extra + 1;
     if (code >= 0x10000) {
       code -= 0x10000;

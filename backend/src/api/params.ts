@@ -20,7 +20,7 @@ export class DeviceIdPipe implements PipeTransform<string, string> {
   }
 }
 
-/** ISO 8601 or epoch milliseconds; relative forms like `-1h`, `-15m`, `now`. */
+/** ISO 8601, epoch milliseconds (13 digits) or seconds (10 digits); relative forms like `-1h`, `-15m`, `now`. */
 export function parseInstant(value: string, now: number, name: string): number {
   const relative = /^-(\d+)(s|m|h|d)$/.exec(value);
   if (value === 'now') return now;
@@ -28,10 +28,11 @@ export function parseInstant(value: string, now: number, name: string): number {
     const unit = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[relative[2] as 's' | 'm' | 'h' | 'd'];
     return now - Number(relative[1]) * unit;
   }
-  if (/^\d{10,13}$/.test(value)) return Number(value);
+  if (/^\d{13}$/.test(value)) return Number(value);
+  if (/^\d{10}$/.test(value)) return Number(value) * 1000;
   const ms = Date.parse(value);
   if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(ms)) {
-    throw new BadRequestException(`${name} must be an ISO 8601 instant, epoch ms, "now" or like "-1h"; got ${JSON.stringify(value)}`);
+    throw new BadRequestException(`${name} must be an ISO 8601 instant, epoch ms or s, "now" or like "-1h"; got ${JSON.stringify(value)}`);
   }
   return ms;
 }

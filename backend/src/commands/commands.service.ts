@@ -51,8 +51,7 @@ export class CommandsService implements OnModuleInit, OnModuleDestroy {
 
   send(deviceId: string, body: CommandBody, ttlSeconds = this.config.COMMAND_TTL_S): CommandRecord {
     const now = this.now();
-    const seq = Math.max((this.file.lastSeq[deviceId] ?? 0) + 1, now);
-    this.file.lastSeq[deviceId] = seq;
+    const seq = this.nextSeq(deviceId, now);
     const record: CommandRecord = {
       commandId: randomUUID(),
       deviceId,
@@ -63,6 +62,10 @@ export class CommandsService implements OnModuleInit, OnModuleDestroy {
       expiresAt: now + ttlSeconds * 1000,
       attempts: 0,
     };
+    // Throws on an invalid body before anything is kept: a stored invalid command would throw
+    // again from the resend timer on every retry.
+    this.encode(record);
+    this.file.lastSeq[deviceId] = seq;
     this.byId.set(record.commandId, record);
     this.file.commands.push(record);
     this.trimHistory(deviceId);
@@ -82,7 +85,7 @@ export class CommandsService implements OnModuleInit, OnModuleDestroy {
     return this.file.commands.filter((c) => c.deviceId === deviceId).slice(-limit).reverse();
   }
 
-  private publish(record: CommandRecord): void {
+  private encode(record: CommandRecord): string {
     const command = {
       v: PROTOCOL_VERSION,
       id: record.commandId,
@@ -90,9 +93,14 @@ export class CommandsService implements OnModuleInit, OnModuleDestroy {
       expires: record.expiresAt,
       ...record.body,
     } as Command;
+    return encodeMessage('cmd', command);
+  }
+
+  private publish(record: CommandRecord): void {
+    const payload = this.encode(record);
     record.attempts++;
     record.lastSentAt = this.now();
-    this.mqtt.publishQuietly(topics.cmd(record.deviceId), encodeMessage('cmd', command), { qos: 1, retain: false });
+    this.mqtt.publishQuietly(topics.cmd(record.deviceId), payload, { qos: 1, retain: false });
   }
 
   private resendDue(): void {
@@ -115,6 +123,10 @@ export class CommandsService implements OnModuleInit, OnModuleDestroy {
     if (changed) this.persist();
   }
 
+  private nextSeq(deviceId: string, now: number): number {
+    return Math.max((this.file.lastSeq[deviceId] ?? 0) + 1, now);
+  }
+
   private onAck(deviceId: string, payload: Buffer): void {
     const result = decodeMessage('cmd/ack', payload);
     if (!result.ok) {
@@ -128,7 +140,28 @@ export class CommandsService implements OnModuleInit, OnModuleDestroy {
       this.counters.inc('commands_unknown_ack');
       return;
     }
+    if (record.status === 'expired' && ack.ok) {
+      // The meter applied it (its clock said it was still valid) after we gave up: the truth wins.
+      record.status = 'acked';
+      record.lateAck = true;
+      record.ackedAt = this.now();
+      record.state = ack.state;
+      this.persist();
+      return;
+    }
     if (record.status !== 'pending') return; // a re-sent command acknowledged twice
+    const now = this.now();
+    if (!ack.ok && ack.code === 'stale_seq' && (record.reissues ?? 0) < 3 && now < record.expiresAt) {
+      // A newer command overtook this one (or the meter rebooted after applying it and lost the ack):
+      // every op is idempotent, so send it again under a fresh seq rather than fail it.
+      record.reissues = (record.reissues ?? 0) + 1;
+      record.seq = this.nextSeq(deviceId, now);
+      this.file.lastSeq[deviceId] = record.seq;
+      this.publish(record);
+      this.persist();
+      this.counters.inc('commands_reissued');
+      return;
+    }
     record.status = ack.ok ? 'acked' : 'failed';
     record.ackedAt = this.now();
     record.state = ack.state;

@@ -14,6 +14,10 @@ export interface CommandRecord {
   createdAt: number;
   expiresAt: number;
   attempts: number;
+  /** Times the command got a fresh seq after the meter answered stale_seq (see CommandsService). */
+  reissues?: number;
+  /** The meter acknowledged it after the backend had marked it expired. */
+  lateAck?: boolean;
   lastSentAt?: number;
   ackedAt?: number;
   /** From the device's ack. */

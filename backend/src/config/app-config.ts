@@ -23,7 +23,7 @@ export class AppConfig {
   MQTT_HOST = '0.0.0.0';
 
   /** An external broker (mqtt://host:1883, mqtts://…). When set, no embedded broker starts. */
-  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ protocols: ['mqtt', 'mqtts', 'ws', 'wss', 'tcp'], require_tld: false })
+  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ protocols: ['mqtt', 'mqtts', 'ws', 'wss', 'tcp'], require_tld: false, require_protocol: true })
   MQTT_URL?: string;
 
   @Transform(emptyToUndefined) @IsOptional() @IsString()
@@ -32,7 +32,7 @@ export class AppConfig {
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   MQTT_PASSWORD?: string;
 
-  @IsUrl({ protocols: ['http', 'https'], require_tld: false })
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
   INFLUX_URL = 'http://127.0.0.1:8086';
 
   @IsString() @Matches(/^[A-Za-z0-9_-]+$/)
@@ -89,8 +89,9 @@ const KNOWN = new Set(Object.keys(new AppConfig()).concat(['MQTT_URL', 'MQTT_USE
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const input: Record<string, string> = {};
   for (const key of KNOWN) {
-    const value = env[key];
-    if (value !== undefined) input[key] = value.trim();
+    // An empty value (`HTTP_PORT=` in a .env template) means "not set": the default applies.
+    const value = env[key]?.trim();
+    if (value) input[key] = value;
   }
   const config = plainToInstance(AppConfig, input, { exposeDefaultValues: true });
   const problems: string[] = [];

@@ -4,19 +4,11 @@ import { Counters } from '../common/counters';
 import { POINT_WRITER } from '../common/tokens';
 import { DevicesService } from '../devices/devices.service';
 import { MqttService } from '../mqtt/mqtt.service';
+import { CircuitPoint, InfluxWriteError, TelemetryStore } from '../storage/storage.types';
 import { SequenceTracker } from './sequence-tracker';
 
-export interface CircuitPoint {
-  device: string;
-  circuit: number;
-  ts: number;
-  fields: Record<string, number>;
-}
-
 /** What ingest needs from storage: a write that resolves only once InfluxDB accepted the points. */
-export interface CircuitPointWriter {
-  writeCircuitPoints(points: CircuitPoint[]): Promise<void>;
-}
+export type CircuitPointWriter = Pick<TelemetryStore, 'writeCircuitPoints'>;
 
 /** One InfluxDB point per circuit: measurement `circuit`, tags device + circuit, the record's own ts. */
 export function telemetryToPoints(device: string, message: TelemetryMessage): CircuitPoint[] {
@@ -83,9 +75,15 @@ export class IngestService implements OnModuleInit {
     try {
       await this.writer.writeCircuitPoints(telemetryToPoints(deviceId, message));
     } catch (error) {
-      this.counters.inc('telemetry_write_failed');
-      this.logger.warn(`not acknowledging ${deviceId} seq ${message.seq}: ${(error as Error).message}`);
-      return;
+      if (!(error instanceof InfluxWriteError && error.permanent)) {
+        this.counters.inc('telemetry_write_failed');
+        this.logger.warn(`not acknowledging ${deviceId} seq ${message.seq}: ${(error as Error).message}`);
+        return;
+      }
+      // InfluxDB will never take this record (field type conflict, older than the retention):
+      // holding the ack would wedge the device's log behind it forever. Count it and move on.
+      this.counters.inc('telemetry_write_rejected');
+      this.logger.error(`InfluxDB refused ${deviceId} seq ${message.seq} for good: ${error.message}`);
     }
     this.counters.inc('telemetry_stored');
     this.tracker.stored(deviceId, message.seq);

@@ -60,7 +60,9 @@ export class MeterApp implements MqttEvents {
   private latest: CircuitReading[] = [];
   private health: CircuitHealth[] = [];
   private readonly outbox: { topic: string; payload: string; retain: boolean }[] = [];
+  /** Acks of recently handled commands by id + seq (a re-send repeats both; a re-issue has a new seq). */
   private readonly recentAcks = new Map<string, string>();
+  private handling?: { id: string; key: string };
   private readonly untimed: UntimedRecord[] = [];
   private started = false;
 
@@ -75,7 +77,8 @@ export class MeterApp implements MqttEvents {
     relays: (message: RelaysMessage) => this.send('relays', topics.relays(this.o.deviceId), message, true),
     ack: (message: CommandAckMessage) => {
       const payload = encodeMessage('cmd/ack', message);
-      this.recentAcks.set(message.id, payload);
+      const key = this.handling && this.handling.id === message.id ? this.handling.key : message.id;
+      this.recentAcks.set(key, payload);
       if (this.recentAcks.size > RECENT_ACKS) this.recentAcks.delete(this.recentAcks.keys().next().value as string);
       this.sendRaw(topics.cmdAck(this.o.deviceId), payload, false);
     },
@@ -155,12 +158,15 @@ export class MeterApp implements MqttEvents {
 
   /** The backend re-sends a command until it sees the ack: answer a repeat with the same ack, never re-apply it. */
   private onCommand(payload: Uint8Array, retained: boolean, now: number): void {
-    if (!retained) {
-      const id = commandId(payload);
-      const previous = id === undefined ? undefined : this.recentAcks.get(id);
-      if (previous !== undefined) return this.sendRaw(topics.cmdAck(this.o.deviceId), previous, false);
+    const identity = retained ? undefined : commandIdentity(payload);
+    const previous = identity === undefined ? undefined : this.recentAcks.get(identity.key);
+    if (previous !== undefined) return this.sendRaw(topics.cmdAck(this.o.deviceId), previous, false);
+    this.handling = identity;
+    try {
+      this.o.relays.handleCommand(payload, retained, now);
+    } finally {
+      this.handling = undefined;
     }
-    this.o.relays.handleCommand(payload, retained, now);
   }
 
   private poll(now: number): void {
@@ -228,11 +234,13 @@ export class MeterApp implements MqttEvents {
   }
 }
 
-function commandId(payload: Uint8Array): string | undefined {
+function commandIdentity(payload: Uint8Array): { id: string; key: string } | undefined {
+  if (payload.length > 4096) return undefined;
   try {
     const text = utf8Decode(payload);
     const parsed = text === undefined ? undefined : JSON.parse(text);
-    return parsed && typeof parsed.id === 'string' ? parsed.id : undefined;
+    if (!parsed || typeof parsed.id !== 'string') return undefined;
+    return { id: parsed.id, key: `${parsed.id}#${String(parsed.seq)}` };
   } catch {
     return undefined;
   }

@@ -37,7 +37,8 @@ export class Delivery {
   private cursor: number;
   private lastProgressMs = 0;
   readonly stats: DeliveryStats = { published: 0, resent: 0, goBacks: 0, acked: 0 };
-  private highestPublished = 0;
+  /** Highest seq the replay has published: a replay at or below it is a retransmission. */
+  private replayHighWater = 0;
 
   constructor(private readonly options: DeliveryOptions) {
     this.window = options.window ?? 16;
@@ -65,7 +66,7 @@ export class Delivery {
   /** A record was just appended: publish it live if connected. */
   onAppended(record: TelemetryMessage): void {
     if (!this.options.mqtt.connected) return;
-    this.publish(record);
+    this.publish(record, false);
   }
 
   tick(nowMs: number): void {
@@ -82,7 +83,7 @@ export class Delivery {
     // Nothing was outstanding: the ack timeout counts from this first send.
     if (outstanding <= 0) this.lastProgressMs = nowMs;
     for (const record of log.readFrom(this.cursor, room)) {
-      if (!this.publish(record)) return;
+      if (!this.publish(record, true)) return;
       this.cursor = record.seq;
     }
   }
@@ -92,14 +93,14 @@ export class Delivery {
     return this.options.log.pendingCount;
   }
 
-  private publish(record: TelemetryMessage): boolean {
+  private publish(record: TelemetryMessage, replay: boolean): boolean {
     const message: TelemetryMessage = { ...record, acked_seq: this.options.log.ackedSeq };
     if (message.acked_seq! >= message.seq) return true; // acknowledged meanwhile
     const ok = this.options.mqtt.publish(this.options.topic, encodeMessage('telemetry', message), { qos: 1 });
     if (ok) {
       this.stats.published++;
-      if (record.seq <= this.highestPublished) this.stats.resent++;
-      else this.highestPublished = record.seq;
+      if (replay && record.seq <= this.replayHighWater) this.stats.resent++;
+      if (replay && record.seq > this.replayHighWater) this.replayHighWater = record.seq;
     }
     return ok;
   }

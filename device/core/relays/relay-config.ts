@@ -26,10 +26,7 @@ export function effectiveConfig(stored: CircuitConfig): EffectiveCircuitConfig {
  * value; `failsafe` is replaced whole, the schema requires both of its fields). Returns the merged
  * config or every validation error.
  */
-export function mergeConfig(
-  stored: CircuitConfig,
-  update: CircuitConfig,
-): Result<CircuitConfig> {
+export function mergeConfig(stored: CircuitConfig, update: CircuitConfig): Result<CircuitConfig> {
   const merged: Record<string, unknown> = { ...stored };
   for (const [key, value] of Object.entries(update)) if (value !== undefined) merged[key] = value;
   return validate(circuitConfigSchema, merged);

@@ -1,6 +1,5 @@
 import {
   CalibrationParams,
-  CircuitConfig,
   CommandAckMessage,
   EventMessage,
   FailsafeMode,
@@ -50,9 +49,9 @@ export interface RelayManagerStats {
   unreadable: number;
   plansAccepted: number;
   plansRefused: number;
+  /** Valid plans older than the running one. */
+  plansStale: number;
   heartbeatsInvalid: number;
   /** Events dropped from the queue kept while the wall clock is unknown. */
   eventsDropped: number;
 }
-
-export type { CircuitConfig };

@@ -2,7 +2,7 @@
  * Encode/decode of every payload, keyed by topic kind. Decoding never throws: it returns a
  * result with every problem listed, so the boundary can count, log and carry on (invariant 3).
  */
-import { utf8Decode, utf8Encode } from '../utf8';
+import { utf8ByteLength, utf8Decode, utf8Encode } from '../utf8';
 import {
   CommandAckMessage,
   Command,
@@ -57,7 +57,7 @@ export const MAX_PAYLOAD_BYTES: { [K in MessageKind]: number } = {
   status: 4096,
   telemetry: 8192,
   'telemetry/ack': 256,
-  events: 2048,
+  events: 8192,
   cmd: 4096,
   'cmd/ack': 1024,
   relays: 2048,
@@ -70,7 +70,8 @@ export function validateMessage<K extends MessageKind>(kind: K, value: unknown):
 }
 
 export function decodeMessage<K extends MessageKind>(kind: K, payload: Uint8Array | string): Result<MessageByKind[K]> {
-  const size = typeof payload === 'string' ? payload.length : payload.byteLength;
+  // The limit is in UTF-8 bytes, as on the wire: a string's length counts UTF-16 units.
+  const size = typeof payload === 'string' ? utf8ByteLength(payload) : payload.byteLength;
   if (size > MAX_PAYLOAD_BYTES[kind]) {
     return { ok: false, errors: [`payload of ${size} bytes exceeds the ${MAX_PAYLOAD_BYTES[kind]}-byte limit for ${kind}`] };
   }
@@ -89,7 +90,13 @@ export function decodeMessage<K extends MessageKind>(kind: K, payload: Uint8Arra
 export function encodeMessage<K extends MessageKind>(kind: K, message: MessageByKind[K]): string {
   const result = validateMessage(kind, message);
   if (!result.ok) throw new Error(`refusing to encode an invalid ${kind} message: ${result.errors.join('; ')}`);
-  return JSON.stringify(message);
+  const text = JSON.stringify(message);
+  // Never send what the receiver's decodeMessage would refuse as oversized.
+  const size = utf8ByteLength(text);
+  if (size > MAX_PAYLOAD_BYTES[kind]) {
+    throw new Error(`refusing to encode a ${kind} message of ${size} bytes: the limit is ${MAX_PAYLOAD_BYTES[kind]}`);
+  }
+  return text;
 }
 
 export function encodeMessageBytes<K extends MessageKind>(kind: K, message: MessageByKind[K]): Uint8Array {

@@ -46,8 +46,8 @@ export interface TelemetryMessage {
   /** The record's own time (ms). Replayed records keep it. */
   ts: number;
   interval_s: number;
-  /** Highest seq the device has had acknowledged: the backend's baseline after its own restart. */
-  acked_seq?: number;
+  /** Highest seq the device has had acknowledged (0 before the first ack): the backend's baseline after its own restart. */
+  acked_seq: number;
   circuits: CircuitReading[];
 }
 
@@ -57,7 +57,7 @@ export const telemetrySchema: Schema<TelemetryMessage> = refine(
     seq: int({ min: 1, max: Number.MAX_SAFE_INTEGER }),
     ts: timestampMs,
     interval_s: num({ min: 0.1, max: 86400 * 31 }),
-    acked_seq: optional(seq),
+    acked_seq: seq,
     circuits: arr(circuitReadingSchema, { minItems: 1, maxItems: CIRCUIT_COUNT }),
   }),
   (m) => {
@@ -66,7 +66,7 @@ export const telemetrySchema: Schema<TelemetryMessage> = refine(
       if (seen.has(c.circuit)) return `circuit ${c.circuit} appears twice`;
       seen.add(c.circuit);
     }
-    if (m.acked_seq !== undefined && m.acked_seq >= m.seq) return `acked_seq ${m.acked_seq} must be below seq ${m.seq}`;
+    if (m.acked_seq >= m.seq) return `acked_seq ${m.acked_seq} must be below seq ${m.seq}`;
     return undefined;
   },
 ) as Schema<TelemetryMessage>;
@@ -331,7 +331,7 @@ export const planSchema: Schema<PlanMessage> = refine(
     version: int({ min: 1, max: Number.MAX_SAFE_INTEGER }),
     issued: timestampMs,
     circuits: arr(
-      refine(obj({ circuit: circuitNumber, on: arr(interval, { maxItems: 192 }), valid_until: timestampMs }), (c) => {
+      refine(obj({ circuit: circuitNumber, on: arr(interval, { maxItems: 96 }), valid_until: timestampMs }), (c) => {
         for (let k = 1; k < c.on.length; k++) {
           if (c.on[k].start < c.on[k - 1].end) return `intervals of circuit ${c.circuit} must be sorted and not overlap`;
         }

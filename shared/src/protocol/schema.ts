@@ -150,7 +150,8 @@ export function obj<S extends Shape>(shape: S): Schema<ObjectOf<S>> {
       const record = input as Record<string, unknown>;
       const before = errors.length;
       for (const key of Object.keys(record)) {
-        if (!(key in shape)) errors.push(`${path}: unknown field "${key}"`);
+        // Own keys only: `in` would let "constructor", "toString", "__proto__" pass as known.
+        if (!Object.prototype.hasOwnProperty.call(shape, key)) errors.push(`${path}: unknown field "${key}"`);
       }
       const out: Record<string, unknown> = {};
       for (const key of keys) {

@@ -1,0 +1,272 @@
+import { Logger } from '@nestjs/common';
+import { decodeMessage, TelemetryMessage, topics } from '@dinmeter/shared';
+import { Counters } from '../common/counters';
+import { DevicesService } from '../devices/devices.service';
+import { DeviceMessageHandler, MqttService } from '../mqtt/mqtt.service';
+import { CircuitPoint, CircuitPointWriter, IngestService, telemetryToPoints } from './ingest.service';
+
+const TS = 1_700_000_000_000;
+
+function reading(circuit: number) {
+  return {
+    circuit,
+    voltage_v: 230,
+    current_a: 1.5,
+    power_w: 340,
+    reactive_var: -12,
+    apparent_va: 345,
+    pf: 0.98,
+    freq_hz: 50,
+    energy_import_wh: 1000 + circuit,
+    energy_export_wh: 0,
+  };
+}
+
+function telemetry(seq: number, ackedSeq: number | undefined = 0, extra: Partial<TelemetryMessage> = {}): TelemetryMessage {
+  const message: TelemetryMessage = { v: 1, seq, ts: TS + seq * 10_000, interval_s: 10, circuits: [reading(1), reading(2)], ...extra };
+  if (ackedSeq !== undefined) message.acked_seq = ackedSeq;
+  return message;
+}
+
+const bytes = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
+
+class Deferred {
+  resolve!: () => void;
+  reject!: (error: Error) => void;
+  readonly promise = new Promise<void>((resolve, reject) => {
+    this.resolve = resolve;
+    this.reject = reject;
+  });
+}
+
+function setup() {
+  const handlers = new Map<string, DeviceMessageHandler>();
+  const published: { topic: string; payload: string; options: unknown }[] = [];
+  const mqtt = {
+    on: (kind: string, handler: DeviceMessageHandler) => handlers.set(kind, handler),
+    publishQuietly: (topic: string, payload: string, options: unknown) => published.push({ topic, payload, options }),
+  } as unknown as MqttService;
+  const writes: CircuitPoint[][] = [];
+  const writer: CircuitPointWriter & { next: () => Promise<void> } = {
+    next: () => Promise.resolve(),
+    writeCircuitPoints(points) {
+      writes.push(points);
+      return this.next();
+    },
+  };
+  const devices = { recordTelemetry: jest.fn() };
+  const counters = new Counters();
+  const service = new IngestService(mqtt, writer, devices as unknown as DevicesService, counters);
+  service.onModuleInit();
+  /** Upto_seq of every ack published so far (all on m1's ack topic). */
+  const acks = () =>
+    published.map(({ topic, payload }) => {
+      expect(topic).toBe(topics.telemetryAck('m1'));
+      const ack = decodeMessage('telemetry/ack', payload);
+      if (!ack.ok) throw new Error(ack.errors.join('; '));
+      return ack.value.upto_seq;
+    });
+  return { service, handlers, published, writer, writes, devices, counters, acks };
+}
+
+/** Lets pending promise callbacks run, then fires the coalesced setImmediate acks. */
+async function settle(): Promise<void> {
+  for (let k = 0; k < 5; k++) await Promise.resolve();
+  jest.runOnlyPendingTimers();
+}
+
+describe(IngestService.name, () => {
+  beforeEach(() => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
+  describe('onModuleInit', () => {
+    it('should handle telemetry delivered by the MQTT service', async () => {
+      const { handlers, writes, acks } = setup();
+
+      handlers.get('telemetry')!('m1', bytes(telemetry(1)), false);
+      await settle();
+
+      expect(writes).toHaveLength(1);
+      expect(acks()).toEqual([1]);
+    });
+  });
+
+  describe('handle', () => {
+    it('should write one point per circuit, then acknowledge with QoS 1', async () => {
+      const { service, writes, published, devices, counters } = setup();
+      const message = telemetry(1);
+
+      await service.handle('m1', bytes(message));
+      await settle();
+
+      expect(writes).toEqual([telemetryToPoints('m1', message)]);
+      expect(published).toEqual([{ topic: 'dinmeter/m1/telemetry/ack', payload: '{"v":1,"upto_seq":1}', options: { qos: 1 } }]);
+      expect(devices.recordTelemetry).toHaveBeenCalledWith('m1', 1, message.ts, message.circuits);
+      expect(counters.snapshot()).toEqual({ telemetry_received: 1, telemetry_stored: 1 });
+    });
+
+    it('should acknowledge only after the writer resolved', async () => {
+      const { service, writer, acks, devices } = setup();
+      const write = new Deferred();
+      writer.next = () => write.promise;
+
+      const handling = service.handle('m1', bytes(telemetry(1)));
+      await settle();
+      expect(acks()).toEqual([]);
+      expect(devices.recordTelemetry).not.toHaveBeenCalled();
+
+      write.resolve();
+      await handling;
+      await settle();
+      expect(acks()).toEqual([1]);
+    });
+
+    it('should never acknowledge a record whose write was rejected, and write its replay again', async () => {
+      const { service, writer, writes, acks, counters, devices } = setup();
+      writer.next = () => Promise.reject(new Error('influxdb: 503'));
+
+      await service.handle('m1', bytes(telemetry(1)));
+      await settle();
+      expect(acks()).toEqual([]);
+      expect(counters.get('telemetry_write_failed')).toBe(1);
+      expect(devices.recordTelemetry).not.toHaveBeenCalled();
+
+      writer.next = () => Promise.resolve();
+      await service.handle('m1', bytes(telemetry(1)));
+      await settle();
+      expect(writes).toHaveLength(2);
+      expect(acks()).toEqual([1]);
+    });
+
+    it('should keep the ack at the last stored record when a later write fails', async () => {
+      const { service, writer, acks } = setup();
+      await service.handle('m1', bytes(telemetry(1)));
+      writer.next = () => Promise.reject(new Error('timeout'));
+      await service.handle('m1', bytes(telemetry(2)));
+      await settle();
+
+      expect(acks()).toEqual([1]);
+    });
+
+    it('should reject retained telemetry and count it, writing nothing', async () => {
+      const { service, writes, published, counters } = setup();
+
+      await service.handle('m1', bytes(telemetry(1)), true);
+      await settle();
+
+      expect(writes).toEqual([]);
+      expect(published).toEqual([]);
+      expect(counters.snapshot()).toEqual({ telemetry_received: 1, telemetry_rejected: 1 });
+    });
+
+    it.each([
+      ['malformed JSON', '{"v":1,'],
+      ['an invalid circuit', { ...telemetry(1), circuits: [reading(11)] }],
+      ['a timestamp in seconds', { ...telemetry(1), ts: 1_700_000_000 }],
+      ['an unknown field', { ...telemetry(1), extra: true }],
+      ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0x7d])],
+    ])('should reject %s and count it, writing and acknowledging nothing', async (_what, payload) => {
+      const { service, writes, published, counters } = setup();
+
+      await service.handle('m1', Buffer.isBuffer(payload) ? payload : bytes(payload));
+      await settle();
+
+      expect(writes).toEqual([]);
+      expect(published).toEqual([]);
+      expect(counters.get('telemetry_rejected')).toBe(1);
+    });
+
+    it('should skip the write of a duplicate but send the ack again', async () => {
+      const { service, writes, acks, counters } = setup();
+      await service.handle('m1', bytes(telemetry(1)));
+      await settle();
+
+      await service.handle('m1', bytes(telemetry(1)));
+      await settle();
+
+      expect(writes).toHaveLength(1);
+      expect(acks()).toEqual([1, 1]);
+      expect(counters.get('telemetry_duplicates')).toBe(1);
+    });
+
+    it('should answer a record the device already had acknowledged with that ack (backend restart)', async () => {
+      const { service, writes, acks } = setup();
+
+      await service.handle('m1', bytes(telemetry(40, 39)));
+      await service.handle('m1', bytes(telemetry(38, 39)));
+      await settle();
+
+      expect(writes).toHaveLength(1);
+      expect(acks()).toEqual([40]);
+    });
+
+    it('should coalesce acks to one per device per event-loop turn, carrying the highest seq', async () => {
+      const { service, acks } = setup();
+
+      await Promise.all([1, 2, 3].map((seq) => service.handle('m1', bytes(telemetry(seq)))));
+      await settle();
+
+      expect(acks()).toEqual([3]);
+    });
+
+    it('should hold the ack below a gap, count the gap, and jump when it closes', async () => {
+      const { service, acks, counters } = setup();
+      await service.handle('m1', bytes(telemetry(1)));
+      await settle();
+      await service.handle('m1', bytes(telemetry(3)));
+      await settle();
+      expect(counters.get('telemetry_gaps')).toBe(1);
+
+      await service.handle('m1', bytes(telemetry(2)));
+      await settle();
+
+      expect(acks()).toEqual([1, 1, 3]);
+    });
+
+    it('should count a device log reset and restart acking from the new log', async () => {
+      const { service, acks, counters } = setup();
+      await service.handle('m1', bytes(telemetry(501, 500)));
+      await settle();
+
+      await service.handle('m1', bytes(telemetry(1, 0)));
+      await settle();
+
+      expect(counters.get('telemetry_device_resets')).toBe(1);
+      expect(acks()).toEqual([501, 1]);
+    });
+
+    it('should keep devices apart', async () => {
+      const { service, published } = setup();
+
+      await service.handle('m1', bytes(telemetry(5, 4)));
+      await service.handle('m2', bytes(telemetry(9, 8)));
+      await settle();
+
+      expect(published.map((p) => [p.topic, p.payload]).sort()).toEqual([
+        ['dinmeter/m1/telemetry/ack', '{"v":1,"upto_seq":5}'],
+        ['dinmeter/m2/telemetry/ack', '{"v":1,"upto_seq":9}'],
+      ]);
+    });
+  });
+});
+
+describe('telemetryToPoints', () => {
+  it('should make one point per circuit at the record ts, with the seq and the metrics present', () => {
+    const message = telemetry(7, 6, { circuits: [reading(3), { ...reading(4), reactive_import_varh: 5 }] });
+    const metrics = (circuit: number) => {
+      const { circuit: _circuit, ...rest } = reading(circuit);
+      return rest;
+    };
+
+    expect(telemetryToPoints('m1', message)).toEqual([
+      { device: 'm1', circuit: 3, ts: message.ts, fields: { seq: 7, ...metrics(3) } },
+      { device: 'm1', circuit: 4, ts: message.ts, fields: { seq: 7, ...metrics(4), reactive_import_varh: 5 } },
+    ]);
+  });
+});

@@ -1,0 +1,192 @@
+import { SequenceTracker } from './sequence-tracker';
+
+/** observe + stored for each seq, as ingest does when every write succeeds. Returns the last ackable seq. */
+function storeAll(tracker: SequenceTracker, device: string, seqs: number[], ackedSeq?: number): number | undefined {
+  for (const seq of seqs) {
+    if (!tracker.observe(device, seq, ackedSeq).duplicate) tracker.stored(device, seq);
+  }
+  return tracker.ackable(device);
+}
+
+describe(SequenceTracker.name, () => {
+  describe('observe', () => {
+    it('should take the device acked_seq as the baseline of an unknown device (backend restart)', () => {
+      const tracker = new SequenceTracker();
+
+      expect(tracker.observe('m1', 41, 40)).toEqual({ duplicate: false, deviceReset: false });
+      expect(tracker.ackable('m1')).toBe(40);
+    });
+
+    it('should report records at or below the device acked_seq as duplicates', () => {
+      const tracker = new SequenceTracker();
+      tracker.observe('m1', 41, 40);
+
+      expect(tracker.observe('m1', 40, 40).duplicate).toBe(true);
+      expect(tracker.observe('m1', 1, 40).duplicate).toBe(true);
+    });
+
+    it('should start right below the first seq when the device sends no acked_seq', () => {
+      const tracker = new SequenceTracker();
+
+      expect(tracker.observe('m1', 10, undefined)).toEqual({ duplicate: false, deviceReset: false });
+      expect(tracker.ackable('m1')).toBe(9);
+    });
+
+    it('should report a stored record as a duplicate, in and above the contiguous run', () => {
+      const tracker = new SequenceTracker();
+      storeAll(tracker, 'm1', [1, 2, 4], 0);
+
+      expect(tracker.observe('m1', 2, 0).duplicate).toBe(true);
+      expect(tracker.observe('m1', 4, 0).duplicate).toBe(true);
+      expect(tracker.observe('m1', 3, 0).duplicate).toBe(false);
+    });
+
+    it('should not treat a record observed but not yet stored (failed write) as a duplicate', () => {
+      const tracker = new SequenceTracker();
+      tracker.observe('m1', 1, 0);
+
+      expect(tracker.observe('m1', 1, 0).duplicate).toBe(false);
+    });
+
+    it('should report a gap once, with its bounds', () => {
+      const tracker = new SequenceTracker();
+      storeAll(tracker, 'm1', [1, 2], 0);
+
+      expect(tracker.observe('m1', 6, 0)).toEqual({ duplicate: false, deviceReset: false, gap: { from: 3, to: 5 } });
+      tracker.stored('m1', 6);
+      expect(tracker.observe('m1', 7, 0).gap).toBeUndefined();
+      expect(tracker.observe('m1', 9, 0).gap).toBeUndefined();
+    });
+
+    it('should report a new gap after the previous one closed', () => {
+      const tracker = new SequenceTracker();
+      storeAll(tracker, 'm1', [1, 3], 0);
+      storeAll(tracker, 'm1', [2], 0);
+      expect(tracker.ackable('m1')).toBe(3);
+
+      expect(tracker.observe('m1', 6, 0).gap).toEqual({ from: 4, to: 5 });
+    });
+
+    it('should report a gap revealed by the very first record after a restart', () => {
+      const tracker = new SequenceTracker();
+
+      expect(tracker.observe('m1', 25, 20).gap).toEqual({ from: 21, to: 24 });
+    });
+
+    it('should follow the device floor when it moves above what this instance stored', () => {
+      const tracker = new SequenceTracker();
+      storeAll(tracker, 'm1', [1, 2, 3, 12, 13], 0);
+      expect(tracker.ackable('m1')).toBe(3);
+
+      // Another instance (shared subscription) stored and acked 4..10.
+      expect(tracker.observe('m1', 11, 10).duplicate).toBe(false);
+      expect(tracker.ackable('m1')).toBe(10);
+      expect(tracker.stored('m1', 11)).toBe(13);
+    });
+
+    it('should merge remembered records above a floor that lands right below them', () => {
+      const tracker = new SequenceTracker();
+      storeAll(tracker, 'm1', [1, 5, 6], 0);
+
+      tracker.observe('m1', 8, 4);
+
+      expect(tracker.ackable('m1')).toBe(6);
+      expect(tracker.observe('m1', 5, 4).duplicate).toBe(true);
+    });
+
+    it('should detect a device log reset (acked_seq going down) and restart tracking', () => {
+      const tracker = new SequenceTracker();
+      storeAll(tracker, 'm1', [501, 502], 500);
+
+      const seen = tracker.observe('m1', 1, 0);
+
+      expect(seen).toEqual({ duplicate: false, deviceReset: true });
+      expect(tracker.ackable('m1')).toBe(0);
+      expect(tracker.stored('m1', 1)).toBe(1);
+    });
+
+    it('should not call a steady or rising acked_seq a reset', () => {
+      const tracker = new SequenceTracker();
+      storeAll(tracker, 'm1', [6, 7], 5);
+
+      expect(tracker.observe('m1', 8, 5).deviceReset).toBe(false);
+      expect(tracker.observe('m1', 9, 7).deviceReset).toBe(false);
+      expect(tracker.observe('m1', 10, undefined).deviceReset).toBe(false);
+    });
+
+    it('should keep devices apart', () => {
+      const tracker = new SequenceTracker();
+      storeAll(tracker, 'm1', [1, 2, 3], 0);
+
+      expect(tracker.observe('m2', 1, 0).duplicate).toBe(false);
+      expect(tracker.ackable('m2')).toBe(0);
+      expect(tracker.ackable('m1')).toBe(3);
+    });
+
+    // BUG (reported, not fixed: needs a protocol decision): without acked_seq the baseline is
+    // "seq - 1", so the first record seen after a backend restart makes every lower seq count as
+    // stored. A device that lost an ack for 5..9 and replays 10 first gets "upto_seq 10" back and
+    // drops 5..9 from flash unwritten. Fix: make acked_seq required in telemetrySchema (the
+    // firmware always sends it) or never ack below the first seq seen without a device floor.
+    it.failing('should never make a seq ackable that was neither stored nor acked by the device', () => {
+      const tracker = new SequenceTracker();
+
+      tracker.observe('m1', 10, undefined);
+      tracker.stored('m1', 10);
+
+      expect(tracker.ackable('m1') ?? 0).toBe(0);
+    });
+  });
+
+  describe('stored', () => {
+    it('should advance the ack in order', () => {
+      const tracker = new SequenceTracker();
+
+      expect(storeAll(tracker, 'm1', [1, 2, 3], 0)).toBe(3);
+    });
+
+    it('should hold the ack at a hole and jump over remembered records when it closes', () => {
+      const tracker = new SequenceTracker();
+      tracker.observe('m1', 1, 0);
+      expect(tracker.stored('m1', 1)).toBe(1);
+      for (const seq of [3, 4, 5]) {
+        tracker.observe('m1', seq, 0);
+        expect(tracker.stored('m1', seq)).toBe(1);
+      }
+
+      tracker.observe('m1', 2, 0);
+
+      expect(tracker.stored('m1', 2)).toBe(5);
+    });
+
+    it('should ignore a duplicate store of an old seq', () => {
+      const tracker = new SequenceTracker();
+      storeAll(tracker, 'm1', [1, 2, 3], 0);
+
+      expect(tracker.stored('m1', 2)).toBe(3);
+    });
+
+    it('should throw when called before observe', () => {
+      expect(() => new SequenceTracker().stored('m9', 1)).toThrow('stored() before observe() for m9');
+    });
+
+    it('should remember at most maxRemembered records above a hole (bounded memory)', () => {
+      const tracker = new SequenceTracker(3);
+      storeAll(tracker, 'm1', [1], 0);
+      storeAll(tracker, 'm1', [3, 4, 5, 6, 7], 0);
+
+      // 6 and 7 were forgotten: a replay rewrites them, so they are not duplicates.
+      expect(tracker.observe('m1', 5, 0).duplicate).toBe(true);
+      expect(tracker.observe('m1', 6, 0).duplicate).toBe(false);
+      tracker.observe('m1', 2, 0);
+      expect(tracker.stored('m1', 2)).toBe(5);
+      expect(storeAll(tracker, 'm1', [6, 7], 0)).toBe(7);
+    });
+  });
+
+  describe('ackable', () => {
+    it('should be undefined for a device never seen', () => {
+      expect(new SequenceTracker().ackable('nobody')).toBeUndefined();
+    });
+  });
+});

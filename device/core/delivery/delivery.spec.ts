@@ -1,0 +1,344 @@
+import { PROTOCOL_VERSION, TelemetryMessage } from '@dinmeter/shared';
+import { Delivery, DeliveryOptions } from './delivery';
+import { MemoryTelemetryLog, RecordingMqtt, TEST_EPOCH_MS, telemetryRecord } from './testing';
+
+const TOPIC = 'dinmeter/m1/telemetry';
+const T0 = 1_000;
+
+function setup(options: Partial<DeliveryOptions> & { ackedSeq?: number } = {}) {
+  const log = new MemoryTelemetryLog(options.ackedSeq ?? 0);
+  const mqtt = new RecordingMqtt();
+  const delivery = new Delivery({ log, mqtt, topic: TOPIC, window: 3, ackTimeoutMs: 10_000, ...options });
+  return { log, mqtt, delivery };
+}
+
+/** What the app does for a new measurement: append to flash, then hand the record to delivery. */
+function appendLive(log: MemoryTelemetryLog, delivery: Delivery, ts: number): TelemetryMessage {
+  const body = telemetryRecord(ts);
+  const record: TelemetryMessage = { v: PROTOCOL_VERSION, seq: log.append(body), ...body };
+  delivery.onAppended(record);
+  return record;
+}
+
+describe(Delivery.name, () => {
+  describe('constructor', () => {
+    it.each([0, -1, Number.NaN])('should throw on window %p', (window) => {
+      expect(() => setup({ window })).toThrow(`window must be >= 1, got ${window}`);
+    });
+  });
+
+  describe('tick', () => {
+    it('should replay the backlog oldest first, at most window records outstanding', () => {
+      const { log, mqtt, delivery } = setup();
+      log.appendMany(5);
+      delivery.onConnect(T0);
+
+      delivery.tick(T0);
+      expect(mqtt.takeSeqs()).toEqual([1, 2, 3]);
+
+      delivery.tick(T0 + 1000);
+      expect(mqtt.takeSeqs()).toEqual([]);
+    });
+
+    it('should publish QoS 1, not retained, on the telemetry topic', () => {
+      const { log, mqtt, delivery } = setup();
+      log.appendMany(1);
+
+      delivery.tick(T0);
+
+      expect(mqtt.published).toEqual([{ topic: TOPIC, payload: expect.any(String), options: { qos: 1 } }]);
+    });
+
+    it('should send records unchanged apart from acked_seq (replay keeps the original ts and seq)', () => {
+      const { log, mqtt, delivery } = setup({ ackedSeq: 40 });
+      const records = log.appendMany(2, TEST_EPOCH_MS - 3_600_000);
+
+      delivery.tick(T0);
+
+      expect(mqtt.takeTelemetry()).toEqual(records.map((r) => ({ ...r, acked_seq: 40 })));
+    });
+
+    it('should carry the acked_seq that is current when each message is sent', () => {
+      const { log, mqtt, delivery } = setup();
+      log.appendMany(5);
+      delivery.tick(T0);
+      expect(mqtt.takeTelemetry().map((m) => m.acked_seq)).toEqual([0, 0, 0]);
+
+      delivery.onAck(2, T0 + 10);
+      delivery.tick(T0 + 20);
+
+      expect(mqtt.takeTelemetry().map((m) => [m.seq, m.acked_seq])).toEqual([
+        [4, 2],
+        [5, 2],
+      ]);
+    });
+
+    it('should publish nothing while disconnected', () => {
+      const { log, mqtt, delivery } = setup();
+      log.appendMany(3);
+      mqtt.connected = false;
+
+      delivery.tick(T0);
+      delivery.tick(T0 + 60_000);
+
+      expect(mqtt.published).toEqual([]);
+      expect(delivery.stats.published).toBe(0);
+    });
+
+    it('should retry the same record when the client refuses it (buffer full)', () => {
+      const { log, mqtt, delivery } = setup();
+      log.appendMany(3);
+      mqtt.accepting = false;
+      delivery.tick(T0);
+
+      mqtt.accepting = true;
+      delivery.tick(T0 + 100);
+
+      expect(mqtt.takeSeqs()).toEqual([1, 2, 3]);
+      expect(delivery.stats.published).toBe(3);
+    });
+
+    it('should go back to the oldest unacknowledged record after the ack timeout', () => {
+      const { log, mqtt, delivery } = setup();
+      log.appendMany(5);
+      delivery.tick(T0);
+      mqtt.takeSeqs();
+
+      delivery.tick(T0 + 9_999);
+      expect(mqtt.takeSeqs()).toEqual([]);
+      expect(delivery.stats.goBacks).toBe(0);
+
+      delivery.tick(T0 + 10_000);
+      expect(mqtt.takeSeqs()).toEqual([1, 2, 3]);
+      expect(delivery.stats.goBacks).toBe(1);
+      expect(delivery.stats.resent).toBe(3);
+    });
+
+    it('should resend from the oldest unacked record, not from the start, after a partial ack', () => {
+      const { log, mqtt, delivery } = setup();
+      log.appendMany(6);
+      delivery.tick(T0);
+      delivery.onAck(2, T0 + 1_000);
+      delivery.tick(T0 + 1_000);
+      expect(mqtt.takeSeqs()).toEqual([1, 2, 3, 4, 5]);
+
+      delivery.tick(T0 + 11_000);
+
+      expect(mqtt.takeSeqs()).toEqual([3, 4, 5]);
+    });
+
+    it('should count the ack timeout from the first send, not from an idle period before it', () => {
+      const { log, mqtt, delivery } = setup();
+      delivery.tick(T0);
+      delivery.tick(T0 + 50_000);
+      log.appendMany(1);
+
+      delivery.tick(T0 + 60_000);
+      delivery.tick(T0 + 69_999);
+
+      expect(mqtt.takeSeqs()).toEqual([1]);
+      expect(delivery.stats.goBacks).toBe(0);
+    });
+
+    it('should keep going back while acks stay away, and resume once they return', () => {
+      const { log, mqtt, delivery } = setup({ window: 2 });
+      log.appendMany(3);
+      delivery.tick(T0);
+      delivery.tick(T0 + 10_000);
+      delivery.tick(T0 + 20_000);
+      expect(mqtt.takeSeqs()).toEqual([1, 2, 1, 2, 1, 2]);
+      expect(delivery.stats.goBacks).toBe(2);
+
+      delivery.onAck(2, T0 + 21_000);
+      delivery.tick(T0 + 21_000);
+
+      expect(mqtt.takeSeqs()).toEqual([3]);
+      expect(log.heldSeqs()).toEqual([3]);
+    });
+  });
+
+  describe('onConnect', () => {
+    it('should replay everything unacknowledged from the oldest after a reconnect', () => {
+      const { log, mqtt, delivery } = setup();
+      log.appendMany(4);
+      delivery.tick(T0);
+      mqtt.takeSeqs();
+      mqtt.connected = false;
+      delivery.onAck(1, T0 + 10);
+
+      mqtt.connected = true;
+      delivery.onConnect(T0 + 5_000);
+      delivery.tick(T0 + 5_000);
+
+      expect(mqtt.takeSeqs()).toEqual([2, 3, 4]);
+    });
+
+    it('should replay a log that survived a reboot from just above its acked seq', () => {
+      const log = new MemoryTelemetryLog(100);
+      log.appendMany(2);
+      const mqtt = new RecordingMqtt();
+      const delivery = new Delivery({ log, mqtt, topic: TOPIC });
+
+      delivery.onConnect(T0);
+      delivery.tick(T0);
+
+      expect(mqtt.takeTelemetry().map((m) => [m.seq, m.acked_seq])).toEqual([
+        [101, 100],
+        [102, 100],
+      ]);
+    });
+  });
+
+  describe('onAck', () => {
+    it('should advance the log, trimming acknowledged records, and count them', () => {
+      const { log, delivery } = setup();
+      log.appendMany(5);
+      delivery.tick(T0);
+
+      delivery.onAck(3, T0 + 100);
+
+      expect(log.acks).toEqual([3]);
+      expect(log.heldSeqs()).toEqual([4, 5]);
+      expect(delivery.backlog).toBe(2);
+      expect(delivery.stats.acked).toBe(3);
+    });
+
+    it('should clamp an ack beyond the last record written', () => {
+      const { log, delivery } = setup();
+      log.appendMany(3);
+
+      delivery.onAck(99, T0);
+
+      expect(log.acks).toEqual([3]);
+      expect(log.ackedSeq).toBe(3);
+      expect(delivery.stats.acked).toBe(3);
+    });
+
+    it('should ignore an ack at or below what is already acknowledged', () => {
+      const { log, delivery } = setup({ ackedSeq: 10 });
+      log.appendMany(2);
+
+      delivery.onAck(10, T0);
+      delivery.onAck(4, T0);
+      delivery.onAck(0, T0);
+
+      expect(log.acks).toEqual([]);
+      expect(delivery.stats.acked).toBe(0);
+    });
+
+    it('should not count a stale ack as progress against the timeout', () => {
+      const { log, mqtt, delivery } = setup();
+      log.appendMany(2);
+      delivery.tick(T0);
+      delivery.onAck(1, T0 + 1_000);
+      mqtt.takeSeqs();
+
+      delivery.onAck(1, T0 + 9_000);
+      delivery.tick(T0 + 11_000);
+
+      expect(mqtt.takeSeqs()).toEqual([2]);
+      expect(delivery.stats.goBacks).toBe(1);
+    });
+
+    it('should skip records acknowledged ahead of the replay (ack beyond the cursor)', () => {
+      const { log, mqtt, delivery } = setup();
+      log.appendMany(6);
+      delivery.tick(T0);
+      mqtt.takeSeqs();
+
+      delivery.onAck(5, T0 + 100);
+      delivery.tick(T0 + 100);
+
+      expect(mqtt.takeSeqs()).toEqual([6]);
+    });
+
+    it('should restart the ack timeout on progress', () => {
+      const { log, mqtt, delivery } = setup();
+      log.appendMany(5);
+      delivery.tick(T0);
+      delivery.onAck(1, T0 + 9_000);
+      delivery.tick(T0 + 9_000);
+      mqtt.takeSeqs();
+
+      delivery.tick(T0 + 18_999);
+
+      expect(mqtt.takeSeqs()).toEqual([]);
+      expect(delivery.stats.goBacks).toBe(0);
+    });
+  });
+
+  describe('onAppended', () => {
+    it('should publish a live record at once, ahead of the replay and beyond the window', () => {
+      const { log, mqtt, delivery } = setup();
+      log.appendMany(5);
+      delivery.tick(T0);
+      mqtt.takeSeqs();
+
+      const live = appendLive(log, delivery, TEST_EPOCH_MS + 600_000);
+
+      expect(mqtt.takeTelemetry()).toEqual([{ ...live, acked_seq: 0 }]);
+    });
+
+    it('should publish nothing while disconnected, and send the record in the replay later', () => {
+      const { log, mqtt, delivery } = setup();
+      mqtt.connected = false;
+      appendLive(log, delivery, TEST_EPOCH_MS);
+      expect(mqtt.published).toEqual([]);
+
+      mqtt.connected = true;
+      delivery.onConnect(T0);
+      delivery.tick(T0);
+
+      expect(mqtt.takeSeqs()).toEqual([1]);
+    });
+
+    it('should not publish a record that is already acknowledged', () => {
+      const { log, mqtt, delivery } = setup();
+      const [first] = log.appendMany(2);
+      delivery.onAck(1, T0);
+
+      delivery.onAppended(first);
+
+      expect(mqtt.published).toEqual([]);
+    });
+
+    it('should replay the live record later too (a harmless duplicate) until it is acked', () => {
+      const { log, mqtt, delivery } = setup();
+      appendLive(log, delivery, TEST_EPOCH_MS);
+      expect(mqtt.takeSeqs()).toEqual([1]);
+
+      delivery.tick(T0);
+
+      expect(mqtt.takeSeqs()).toEqual([1]);
+      expect(delivery.stats).toEqual({ published: 2, resent: 0, goBacks: 0, acked: 0 });
+    });
+  });
+
+  describe('stats', () => {
+    it('should count publishes, resends, go-backs and acked records', () => {
+      const { log, delivery } = setup();
+      log.appendMany(4);
+      delivery.tick(T0); // 1, 2, 3
+      delivery.tick(T0 + 10_000); // go back: 1, 2, 3 again
+      delivery.onAck(3, T0 + 10_500);
+      delivery.tick(T0 + 10_500); // 4
+
+      expect(delivery.stats).toEqual({ published: 7, resent: 3, goBacks: 1, acked: 3 });
+      expect(delivery.backlog).toBe(1);
+    });
+
+    // BUG (reported, not fixed): `resent` compares with the highest seq ever published, so after
+    // a live record (seq 4) went out ahead of the replay, the first-ever sends of 1..3 count as
+    // resends. Fix: compare replays with the replay's own high-water mark (the cursor's maximum)
+    // and count the live send separately.
+    it('should not count the first send of backlog records as resends after a live record', () => {
+      const { log, delivery } = setup();
+      log.appendMany(3);
+      appendLive(log, delivery, TEST_EPOCH_MS + 60_000);
+
+      delivery.tick(T0);
+
+      expect(delivery.stats.resent).toBe(0);
+    });
+  });
+});

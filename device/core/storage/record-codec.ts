@@ -1,0 +1,156 @@
+/**
+ * Compact binary encoding of one telemetry record (not JSON). Every per-circuit value is a scaled
+ * integer, stored as a zigzag varint of its difference to the same value in the previous record of
+ * the same flash sector (the first record of a sector is a keyframe: differences to zero). Steady
+ * readings therefore cost about one byte per value; energy counters stay integer mWh, so they are exact.
+ */
+import { CircuitReading, PROTOCOL_VERSION, TelemetryMessage } from '@dinmeter/shared';
+import { ByteReader, ByteWriter, CorruptDataError } from './byte-io';
+
+/** A record as the log stores it: a merged record carries the first seq it swallowed. */
+export interface StoredRecord extends TelemetryMessage {
+  /** Present on merged records: the record replaces seqs merged_from_seq..seq (see README.md). */
+  merged_from_seq?: number;
+}
+
+type ReadingField = Exclude<keyof CircuitReading, 'circuit'>;
+
+/**
+ * Resolution and range of each stored value (the one table that drives encode, decode and merge).
+ * Range is limited only by exact float64 integers (±2^52 units): e.g. energy up to 4.5e12 Wh.
+ */
+export const STORED_FIELDS: readonly { field: ReadingField; scale: number; unit: string; optional?: true; mean: boolean }[] = [
+  { field: 'voltage_v', scale: 100, unit: '0.01 V', mean: true },
+  { field: 'current_a', scale: 1000, unit: '1 mA', mean: true },
+  { field: 'power_w', scale: 10, unit: '0.1 W', mean: true },
+  { field: 'reactive_var', scale: 10, unit: '0.1 var', mean: true },
+  { field: 'apparent_va', scale: 10, unit: '0.1 VA', mean: true },
+  { field: 'pf', scale: 1000, unit: '0.001', mean: true },
+  { field: 'freq_hz', scale: 100, unit: '0.01 Hz', mean: true },
+  { field: 'energy_import_wh', scale: 1000, unit: '1 mWh (exact)', mean: false },
+  { field: 'energy_export_wh', scale: 1000, unit: '1 mWh (exact)', mean: false },
+  { field: 'reactive_import_varh', scale: 1000, unit: '1 mvarh (exact)', optional: true, mean: false },
+  { field: 'reactive_export_varh', scale: 1000, unit: '1 mvarh (exact)', optional: true, mean: false },
+];
+export const FIELD_COUNT = STORED_FIELDS.length;
+const OPTIONAL_FIELDS = STORED_FIELDS.map((f, i) => (f.optional ? i : -1)).filter((i) => i >= 0);
+const MAX_UNITS = 2 ** 52;
+const FLAG_MERGED = 1;
+/** Circuits are a bitmask in one varint. */
+export const MAX_CIRCUITS = 16;
+
+/** The previous record's scaled values in this sector, per circuit and field: the base of the differences. */
+export class CodecState {
+  readonly previous: Float64Array;
+
+  constructor(readonly circuits: number) {
+    if (!(Number.isInteger(circuits) && circuits >= 1 && circuits <= MAX_CIRCUITS)) {
+      throw new RangeError(`circuits must be 1..${MAX_CIRCUITS}, got ${circuits}`);
+    }
+    this.previous = new Float64Array(circuits * FIELD_COUNT);
+  }
+
+  /** Keyframe: the next record is stored against zero. */
+  reset(): void {
+    this.previous.fill(0);
+  }
+
+  copyFrom(other: CodecState): void {
+    this.previous.set(other.previous);
+  }
+}
+
+function scaled(value: unknown, scale: number, what: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new RangeError(`${what} must be a finite number, got ${String(value)}`);
+  const units = Math.round(value * scale);
+  if (Math.abs(units) > MAX_UNITS) throw new RangeError(`${what} ${value} is out of the storable range`);
+  return units;
+}
+
+/**
+ * Payload: seq u32 | flags u8 | [seq − merged_from_seq, varint] | ts − baseTs (ms, svarint) | interval (ms, varint)
+ * | circuit mask | one mask per optional field | per circuit, per field: svarint(value − previous).
+ * Updates `state`. Programmer errors (bad values) throw RangeError with the value; a full `out` sets out.overflowed.
+ */
+export function encodeRecord(out: ByteWriter, record: StoredRecord, state: CodecState, baseTsMs: number): void {
+  const { circuits } = state;
+  if (!(Number.isInteger(record.seq) && record.seq >= 1 && record.seq <= 0xffffffff)) throw new RangeError(`seq ${record.seq}`);
+  const merged = record.merged_from_seq !== undefined && record.merged_from_seq !== record.seq;
+  out.u32(record.seq);
+  out.u8(merged ? FLAG_MERGED : 0);
+  if (merged) {
+    const from = record.merged_from_seq!;
+    if (!(Number.isInteger(from) && from >= 1 && from < record.seq)) throw new RangeError(`merged_from_seq ${from} for seq ${record.seq}`);
+    out.varint(record.seq - from);
+  }
+  out.svarint(scaled(record.ts, 1, 'ts') - baseTsMs);
+  const intervalMs = scaled(record.interval_s, 1000, 'interval_s');
+  if (intervalMs < 0) throw new RangeError(`interval_s ${record.interval_s}`);
+  out.varint(intervalMs);
+
+  const byCircuit: (CircuitReading | undefined)[] = new Array(circuits);
+  let mask = 0;
+  for (const reading of record.circuits) {
+    const c = reading.circuit;
+    if (!(Number.isInteger(c) && c >= 1 && c <= circuits)) throw new RangeError(`circuit ${c} is not 1..${circuits}`);
+    if (byCircuit[c - 1]) throw new RangeError(`circuit ${c} appears twice in record ${record.seq}`);
+    byCircuit[c - 1] = reading;
+    mask += 2 ** (c - 1);
+  }
+  out.varint(mask);
+  for (const f of OPTIONAL_FIELDS) {
+    let optionalMask = 0;
+    for (let c = 0; c < circuits; c++) {
+      if (byCircuit[c]?.[STORED_FIELDS[f].field] !== undefined) optionalMask += 2 ** c;
+    }
+    out.varint(optionalMask);
+  }
+  for (let c = 0; c < circuits; c++) {
+    const reading = byCircuit[c];
+    if (!reading) continue;
+    for (let f = 0; f < FIELD_COUNT; f++) {
+      const { field, scale } = STORED_FIELDS[f];
+      const value = reading[field];
+      if (value === undefined && STORED_FIELDS[f].optional) continue;
+      const units = scaled(value, scale, `circuit ${c + 1} ${field}`);
+      const k = c * FIELD_COUNT + f;
+      out.svarint(units - state.previous[k]);
+      state.previous[k] = units;
+    }
+  }
+}
+
+/** The seq of a record payload without decoding it. */
+export function peekRecordSeq(bytes: Uint8Array, payloadOffset: number): number {
+  return new ByteReader(bytes, payloadOffset, payloadOffset + 4).u32();
+}
+
+/** Inverse of encodeRecord; throws CorruptDataError on malformed input. Updates `state`. */
+export function decodeRecord(bytes: Uint8Array, offset: number, end: number, state: CodecState, baseTsMs: number): StoredRecord {
+  const { circuits } = state;
+  const reader = new ByteReader(bytes, offset, end);
+  const seq = reader.u32();
+  const flags = reader.u8();
+  const mergedFrom = flags & FLAG_MERGED ? seq - reader.varint() : undefined;
+  const ts = baseTsMs + reader.svarint();
+  const intervalS = reader.varint() / 1000;
+  const mask = reader.varint();
+  const optionalMasks = OPTIONAL_FIELDS.map(() => reader.varint());
+  if (mask >= 2 ** circuits) throw new CorruptDataError(`circuit mask ${mask} in record ${seq}`);
+  const readings: CircuitReading[] = [];
+  for (let c = 0; c < circuits; c++) {
+    if (Math.floor(mask / 2 ** c) % 2 === 0) continue;
+    const reading: Record<string, number> = { circuit: c + 1 };
+    for (let f = 0; f < FIELD_COUNT; f++) {
+      const { field, scale, optional } = STORED_FIELDS[f];
+      if (optional && Math.floor(optionalMasks[OPTIONAL_FIELDS.indexOf(f)] / 2 ** c) % 2 === 0) continue;
+      const k = c * FIELD_COUNT + f;
+      const units = state.previous[k] + reader.svarint();
+      state.previous[k] = units;
+      reading[field] = units / scale;
+    }
+    readings.push(reading as unknown as CircuitReading);
+  }
+  const merged = mergedFrom === undefined ? {} : { merged_from_seq: mergedFrom };
+  return { v: PROTOCOL_VERSION, seq, ...merged, ts, interval_s: intervalS, circuits: readings };
+}
