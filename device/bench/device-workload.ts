@@ -77,7 +77,7 @@ export function createDeviceWorkload(startMs = 1_718_000_000_000, seed = 1): Dev
         }
         u = Date.now();
         totals.dsp += u - t;
-        const message: TelemetryMessage = { v: 1, seq: ++seq, ts: now, interval_s: 1, circuits: snapshot.readings };
+        const message: TelemetryMessage = { v: 1, seq: ++seq, acked_seq: 0, ts: now, interval_s: 1, circuits: snapshot.readings };
         digest += encodeMessageBytes('telemetry', message).length;
         totals.encode += Date.now() - u;
         simulated++;

@@ -3,7 +3,8 @@ import { decodeMessage, TelemetryMessage, topics } from '@dinmeter/shared';
 import { Counters } from '../common/counters';
 import { DevicesService } from '../devices/devices.service';
 import { DeviceMessageHandler, MqttService } from '../mqtt/mqtt.service';
-import { CircuitPoint, CircuitPointWriter, IngestService, telemetryToPoints } from './ingest.service';
+import { CircuitPointWriter, IngestService, telemetryToPoints } from './ingest.service';
+import { CircuitPoint } from '../storage/storage.types';
 
 const TS = 1_700_000_000_000;
 
@@ -23,8 +24,9 @@ function reading(circuit: number) {
 }
 
 function telemetry(seq: number, ackedSeq: number | undefined = 0, extra: Partial<TelemetryMessage> = {}): TelemetryMessage {
-  const message: TelemetryMessage = { v: 1, seq, ts: TS + seq * 10_000, interval_s: 10, circuits: [reading(1), reading(2)], ...extra };
+  const message = { v: 1, seq, ts: TS + seq * 10_000, interval_s: 10, circuits: [reading(1), reading(2)], ...extra } as TelemetryMessage;
   if (ackedSeq !== undefined) message.acked_seq = ackedSeq;
+  else delete (message as Partial<TelemetryMessage>).acked_seq;
   return message;
 }
 

@@ -58,7 +58,7 @@ export class IngestService implements OnModuleInit {
       return;
     }
     const message = result.value;
-    const seen = this.tracker.observe(deviceId, message.seq, message.acked_seq);
+    const seen = this.tracker.observe(deviceId, message.seq, message.acked_seq, message.merged_from_seq);
     if (seen.deviceReset) {
       this.counters.inc('telemetry_device_resets');
       this.logger.warn(`device ${deviceId} restarted its record log (acked_seq went down to ${message.acked_seq})`);
@@ -86,7 +86,8 @@ export class IngestService implements OnModuleInit {
       this.logger.error(`InfluxDB refused ${deviceId} seq ${message.seq} for good: ${error.message}`);
     }
     this.counters.inc('telemetry_stored');
-    this.tracker.stored(deviceId, message.seq);
+    if (message.merged_from_seq !== undefined) this.counters.inc('telemetry_merged_records');
+    this.tracker.stored(deviceId, message.seq, message.merged_from_seq);
     this.devices.recordTelemetry(deviceId, message.seq, message.ts, message.circuits);
     this.scheduleAck(deviceId);
   }

@@ -34,24 +34,32 @@ export class SequenceTracker {
   constructor(private readonly maxRemembered = 50_000) {}
 
   /** Before the write: is this a duplicate, and does it reveal a hole? */
-  observe(device: string, seq: number, deviceAckedSeq: number | undefined): Observation {
+  /** `fromSeq`: the first seq a merged record stands for (default: the record's own seq). */
+  observe(device: string, seq: number, deviceAckedSeq: number | undefined, fromSeq = seq): Observation {
     const before = this.states.get(device);
     const deviceReset = before !== undefined && deviceAckedSeq !== undefined && deviceAckedSeq < before.deviceFloor;
     if (deviceReset) this.states.delete(device);
     const state = this.state(device, seq, deviceAckedSeq);
     if (seq <= state.contiguous || state.above.has(seq)) return { duplicate: true, deviceReset };
-    if (seq > state.contiguous + 1 && state.reportedGapAt !== state.contiguous + 1) {
+    if (fromSeq > state.contiguous + 1 && state.reportedGapAt !== state.contiguous + 1) {
       state.reportedGapAt = state.contiguous + 1;
-      return { duplicate: false, deviceReset, gap: { from: state.contiguous + 1, to: seq - 1 } };
+      return { duplicate: false, deviceReset, gap: { from: state.contiguous + 1, to: fromSeq - 1 } };
     }
     return { duplicate: false, deviceReset };
   }
 
   /** After InfluxDB accepted the record. Returns the seq that may now be acknowledged. */
-  stored(device: string, seq: number): number {
+  stored(device: string, seq: number, fromSeq = seq): number {
     const state = this.states.get(device);
     if (!state) throw new Error(`stored() before observe() for ${device}`);
-    if (seq === state.contiguous + 1) {
+    if (fromSeq < seq && fromSeq <= state.contiguous + 1 && seq > state.contiguous) {
+      // A merged record closes everything it stands for.
+      state.contiguous = seq;
+      for (const s of state.above) if (s <= seq) state.above.delete(s);
+      while (state.above.delete(state.contiguous + 1)) state.contiguous++;
+    } else if (fromSeq < seq && fromSeq > state.contiguous + 1) {
+      for (let s = fromSeq; s <= seq && state.above.size < this.maxRemembered; s++) state.above.add(s);
+    } else if (seq === state.contiguous + 1) {
       state.contiguous = seq;
       while (state.above.delete(state.contiguous + 1)) state.contiguous++;
     } else if (seq > state.contiguous + 1 && state.above.size < this.maxRemembered) {

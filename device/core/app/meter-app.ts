@@ -13,6 +13,7 @@ import {
   CircuitHealth,
   CircuitReading,
   CIRCUIT_COUNT,
+  TelemetryMessage,
 } from '@dinmeter/shared';
 import { Delivery } from '../delivery/delivery';
 import { TelemetryLog } from '../delivery/delivery.types';
@@ -34,6 +35,8 @@ export interface MeterAppOptions {
   /** A random id of this boot, for status and diagnostics. */
   bootId: string;
   delivery?: { window?: number; ackTimeoutMs?: number };
+  /** After each record is in the flash log (energy checkpoints). */
+  onRecord?: (record: TelemetryMessage, nowMs: number) => void;
 }
 
 const OUTBOX_LIMIT = 64;
@@ -200,7 +203,9 @@ export class MeterApp implements MqttEvents {
   private append(ts: number, circuits: CircuitReading[]): void {
     const record = { ts, interval_s: this.o.intervalS, circuits };
     const seq = this.o.log.append(record);
-    this.delivery.onAppended({ v: PROTOCOL_VERSION, seq, ...record });
+    const message: TelemetryMessage = { v: PROTOCOL_VERSION, seq, acked_seq: this.o.log.ackedSeq, ...record };
+    this.o.onRecord?.(message, this.o.clock.monotonicMs());
+    this.delivery.onAppended(message);
   }
 
   private publishStatus(): void {

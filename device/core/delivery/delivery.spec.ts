@@ -15,7 +15,7 @@ function setup(options: Partial<DeliveryOptions> & { ackedSeq?: number } = {}) {
 /** What the app does for a new measurement: append to flash, then hand the record to delivery. */
 function appendLive(log: MemoryTelemetryLog, delivery: Delivery, ts: number): TelemetryMessage {
   const body = telemetryRecord(ts);
-  const record: TelemetryMessage = { v: PROTOCOL_VERSION, seq: log.append(body), ...body };
+  const record: TelemetryMessage = { v: PROTOCOL_VERSION, seq: log.append(body), acked_seq: 0, ...body };
   delivery.onAppended(record);
   return record;
 }

@@ -1,4 +1,4 @@
-import { encodeMessage, TelemetryMessage } from '@dinmeter/shared';
+import { encodeMessage, SequencedRecord, TelemetryMessage } from '@dinmeter/shared';
 import { MqttPort } from '../ports';
 import { TelemetryLog } from './delivery.types';
 
@@ -64,7 +64,7 @@ export class Delivery {
   }
 
   /** A record was just appended: publish it live if connected. */
-  onAppended(record: TelemetryMessage): void {
+  onAppended(record: SequencedRecord): void {
     if (!this.options.mqtt.connected) return;
     this.publish(record, false);
   }
@@ -93,9 +93,9 @@ export class Delivery {
     return this.options.log.pendingCount;
   }
 
-  private publish(record: TelemetryMessage, replay: boolean): boolean {
+  private publish(record: SequencedRecord, replay: boolean): boolean {
     const message: TelemetryMessage = { ...record, acked_seq: this.options.log.ackedSeq };
-    if (message.acked_seq! >= message.seq) return true; // acknowledged meanwhile
+    if (message.acked_seq >= message.seq) return true; // acknowledged meanwhile
     const ok = this.options.mqtt.publish(this.options.topic, encodeMessage('telemetry', message), { qos: 1 });
     if (ok) {
       this.stats.published++;

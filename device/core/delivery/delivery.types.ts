@@ -1,4 +1,4 @@
-import { TelemetryMessage } from '@dinmeter/shared';
+import { SequencedRecord, TelemetryRecord } from '@dinmeter/shared';
 
 /** The flash record log as delivery sees it (implemented by storage/RecordLog). */
 export interface TelemetryLog {
@@ -6,8 +6,8 @@ export interface TelemetryLog {
   readonly ackedSeq: number;
   readonly nextSeq: number;
   readonly pendingCount: number;
-  append(record: Omit<TelemetryMessage, 'v' | 'seq'>): number;
+  append(record: TelemetryRecord): number;
   /** Records with seq > afterSeq, oldest first, at most max. */
-  readFrom(afterSeq: number, max: number): TelemetryMessage[];
+  readFrom(afterSeq: number, max: number): SequencedRecord[];
   ack(uptoSeq: number): void;
 }

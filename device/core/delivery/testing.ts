@@ -3,7 +3,7 @@
  * The log keeps the TelemetryLog contract strictly and throws on misuse, so a test fails as soon
  * as Delivery asks it for something the flash log would not allow.
  */
-import { CircuitReading, decodeMessage, PROTOCOL_VERSION, TelemetryMessage } from '@dinmeter/shared';
+import { CircuitReading, decodeMessage, PROTOCOL_VERSION, TelemetryMessage, TelemetryRecord } from '@dinmeter/shared';
 import { MqttPort, PublishOptions } from '../ports';
 import { TelemetryLog } from './delivery.types';
 
@@ -11,7 +11,7 @@ import { TelemetryLog } from './delivery.types';
 export const TEST_EPOCH_MS = 1_700_000_000_000;
 
 /** A valid record body (what the app appends), one circuit, `ts` in ms. */
-export function telemetryRecord(ts: number, powerW = 100): Omit<TelemetryMessage, 'v' | 'seq'> {
+export function telemetryRecord(ts: number, powerW = 100): TelemetryRecord {
   const reading: CircuitReading = {
     circuit: 1,
     voltage_v: 230,
@@ -50,9 +50,9 @@ export class MemoryTelemetryLog implements TelemetryLog {
     return this.records.length;
   }
 
-  append(record: Omit<TelemetryMessage, 'v' | 'seq'>): number {
+  append(record: TelemetryRecord): number {
     const seq = this.next++;
-    this.records.push({ v: PROTOCOL_VERSION, seq, ...record });
+    this.records.push({ v: PROTOCOL_VERSION, seq, acked_seq: 0, ...record });
     return seq;
   }
 
@@ -61,7 +61,7 @@ export class MemoryTelemetryLog implements TelemetryLog {
     const out: TelemetryMessage[] = [];
     for (let k = 0; k < count; k++) {
       const record = telemetryRecord(startMs + k * stepMs, 100 + k);
-      out.push({ v: PROTOCOL_VERSION, seq: this.append(record), ...record });
+      out.push({ v: PROTOCOL_VERSION, seq: this.append(record), acked_seq: 0, ...record });
     }
     return out;
   }

@@ -127,7 +127,7 @@ const tests: XsTest[] = [
       const { board, metering } = rig();
       metering.start(START);
       const snapshot = run(board, metering, 0, 3);
-      const message: TelemetryMessage = { v: 1, seq: 1, ts: START + 3000, interval_s: 10, circuits: snapshot.readings };
+      const message: TelemetryMessage = { v: 1, seq: 1, acked_seq: 0, ts: START + 3000, interval_s: 10, circuits: snapshot.readings };
       const text = encodeMessage('telemetry', message);
       check(text.length < MAX_PAYLOAD_BYTES.telemetry, `${text.length} bytes`);
       const decoded = decodeMessage('telemetry', text);

@@ -13,11 +13,13 @@ export const DEFAULT_CIRCUIT_CONFIG: Readonly<EffectiveCircuitConfig> = Object.f
   maxSwitchesPerHour: 60,
 });
 
-export function effectiveConfig(stored: CircuitConfig): EffectiveCircuitConfig {
+/** `defaults`: the product's factory settings over the built-in ones (see RelayManagerOptions.factoryDefaults). */
+export function effectiveConfig(stored: CircuitConfig, defaults: Partial<EffectiveCircuitConfig> = {}): EffectiveCircuitConfig {
+  const base = { ...DEFAULT_CIRCUIT_CONFIG, ...defaults };
   return {
-    ...DEFAULT_CIRCUIT_CONFIG,
+    ...base,
     ...stored,
-    failsafe: { ...(stored.failsafe ?? DEFAULT_CIRCUIT_CONFIG.failsafe) },
+    failsafe: { ...(stored.failsafe ?? base.failsafe) },
   };
 }
 

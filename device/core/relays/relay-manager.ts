@@ -106,11 +106,12 @@ export class RelayManager {
     if (saved.plan) this.adoptPlan(saved.plan);
     for (let i = 0; i < this.options.circuits; i++) {
       const config = saved.configs[i];
-      const effective = effectiveConfig(config);
+      const effective = effectiveConfig(config, this.options.factoryDefaults);
       const tripped = saved.tripped[i];
       const mode = effective.powerOnState;
       // A tripped circuit stays off whatever its power-on state: only reset_trip clears the latch.
-      const on = !tripped && (mode === 'on' || (mode === 'restore' && saved.states[i] === true));
+      const restored = saved.states[i] ?? this.options.restoreWithoutSavedState === 'on';
+      const on = !tripped && (mode === 'on' || (mode === 'restore' && restored === true));
       const circuit: Circuit = {
         circuit: i + 1,
         on,
@@ -316,7 +317,7 @@ export class RelayManager {
 
   /** Effective configuration of a circuit, defaults filled in (a copy). */
   config(circuit: number): EffectiveCircuitConfig {
-    return effectiveConfig(this.at(circuit).config);
+    return effectiveConfig(this.at(circuit).config, this.options.factoryDefaults);
   }
 
   planVersion(): number | undefined {
@@ -350,7 +351,7 @@ export class RelayManager {
         const merged = mergeConfig(c.config, command.config);
         if (!merged.ok) return this.refuse(command.id, c, 'invalid', merged.errors.join('; '));
         c.config = merged.value;
-        c.effective = effectiveConfig(merged.value);
+        c.effective = effectiveConfig(merged.value, this.options.factoryDefaults);
         c.guard.reset();
         this.store.saveConfig(c.circuit, merged.value);
         this.event(nowMs, 'config', c.circuit, 'configuration changed', {

@@ -25,6 +25,10 @@ export interface RelayManagerOptions {
   emit: RelayEmitter;
   /** Applies a calibration to the metering chip of `circuit`; returns an error text or undefined. */
   onCalibrate?(circuit: number, params: CalibrationParams): string | undefined;
+  /** Factory settings of an unconfigured circuit, over DEFAULT_CIRCUIT_CONFIG (e.g. powerOnState 'restore'). */
+  factoryDefaults?: Partial<Pick<EffectiveCircuitConfig, 'powerOnState' | 'failsafe' | 'overcurrentDelayMs' | 'maxSwitchesPerHour'>>;
+  /** What `restore` does when no state was ever saved (a meter just fitted): default 'off'. */
+  restoreWithoutSavedState?: 'on' | 'off';
 }
 
 /** A circuit's configuration with every default filled in. `label`/`overcurrentA` stay optional: absent = none. */

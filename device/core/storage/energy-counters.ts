@@ -21,7 +21,7 @@ export interface EnergyTotals {
 
 /** What restore needs from the record log. */
 export interface LatestRecordSource {
-  latest(): TelemetryMessage | undefined;
+  latest(): Omit<TelemetryMessage, 'acked_seq'> | undefined;
 }
 
 export interface EnergyCounterStoreOptions {

@@ -7,8 +7,11 @@
 import { CircuitReading, PROTOCOL_VERSION, TelemetryMessage } from '@dinmeter/shared';
 import { ByteReader, ByteWriter, CorruptDataError } from './byte-io';
 
-/** A record as the log stores it: a merged record carries the first seq it swallowed. */
-export interface StoredRecord extends TelemetryMessage {
+/**
+ * A record as the log stores it: the telemetry payload without `acked_seq` (that is the state at send
+ * time, not part of the record); a merged record carries the first seq it swallowed.
+ */
+export interface StoredRecord extends Omit<TelemetryMessage, 'acked_seq'> {
   /** Present on merged records: the record replaces seqs merged_from_seq..seq (see README.md). */
   merged_from_seq?: number;
 }

@@ -312,8 +312,8 @@ export class RecordLog {
     return this.pending;
   }
 
-  /** Stores the record durably and returns its seq; merges old data when the partition is full. */
-  append(record: Omit<TelemetryMessage, 'v' | 'seq'>): number {
+  /** Stores the record durably and returns its seq; merges old data when the partition is full. `acked_seq` is not stored. */
+  append(record: Omit<TelemetryMessage, 'v' | 'seq' | 'acked_seq'>): number {
     this.assertOpen();
     const seq = this.seqNext;
     if (seq > 0xffffffff) throw new RangeError('seq space exhausted');
@@ -340,15 +340,18 @@ export class RecordLog {
     return seq;
   }
 
-  /** Records with seq > afterSeq, oldest first, at most max. Acked records are gone: never returned. */
-  readFrom(afterSeq: number, max: number): StoredRecord[] {
+  /**
+   * Records with seq > afterSeq, oldest first, at most max, with `acked_seq` = the current ack point.
+   * Acked records are gone: never returned.
+   */
+  readFrom(afterSeq: number, max: number): (StoredRecord & TelemetryMessage)[] {
     this.assertOpen();
-    const out: StoredRecord[] = [];
+    const out: (StoredRecord & TelemetryMessage)[] = [];
     if (!(max > 0)) return out;
     afterSeq = Math.max(afterSeq, this.acked);
     for (const s of this.liveSectorsBySeq((s) => this.lastSeq[s] > afterSeq)) {
       this.forEachRecord(s, (record) => {
-        if (record.seq > afterSeq) out.push(record);
+        if (record.seq > afterSeq) out.push({ ...record, acked_seq: this.acked });
         return out.length < max;
       });
       if (out.length >= max) break;

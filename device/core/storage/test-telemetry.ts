@@ -6,7 +6,7 @@
 import { CircuitReading, TelemetryMessage } from '@dinmeter/shared';
 import { seededRandom } from './power-cut';
 
-export type TelemetryInput = Omit<TelemetryMessage, 'v' | 'seq'>;
+export type TelemetryInput = Omit<TelemetryMessage, 'v' | 'seq' | 'acked_seq'>;
 
 export interface TelemetryGeneratorOptions {
   circuits: number;

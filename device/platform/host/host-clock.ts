@@ -10,7 +10,7 @@ export class HostClock implements Clock {
   private readonly wallStart: number;
 
   constructor(
-    private readonly speed = 1,
+    readonly speed = 1,
     startWallMs = Date.now(),
   ) {
     if (!(speed > 0)) throw new Error(`speed must be positive, got ${speed}`);

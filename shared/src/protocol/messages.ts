@@ -48,6 +48,11 @@ export interface TelemetryMessage {
   interval_s: number;
   /** Highest seq the device has had acknowledged (0 before the first ack): the backend's baseline after its own restart. */
   acked_seq: number;
+  /**
+   * Present when the device merged records merged_from_seq..seq into this coarser one while its
+   * flash filled up during an outage: energy counters are exact at `seq`, readings are means.
+   */
+  merged_from_seq?: number;
   circuits: CircuitReading[];
 }
 
@@ -58,6 +63,7 @@ export const telemetrySchema: Schema<TelemetryMessage> = refine(
     ts: timestampMs,
     interval_s: num({ min: 0.1, max: 86400 * 31 }),
     acked_seq: seq,
+    merged_from_seq: optional(int({ min: 1, max: Number.MAX_SAFE_INTEGER })),
     circuits: arr(circuitReadingSchema, { minItems: 1, maxItems: CIRCUIT_COUNT }),
   }),
   (m) => {
@@ -67,9 +73,15 @@ export const telemetrySchema: Schema<TelemetryMessage> = refine(
       seen.add(c.circuit);
     }
     if (m.acked_seq >= m.seq) return `acked_seq ${m.acked_seq} must be below seq ${m.seq}`;
+    if (m.merged_from_seq !== undefined && m.merged_from_seq > m.seq) return `merged_from_seq ${m.merged_from_seq} must not be above seq ${m.seq}`;
     return undefined;
   },
 ) as Schema<TelemetryMessage>;
+
+/** A record as the device stores it, before delivery adds v, seq and acked_seq. */
+export type TelemetryRecord = Omit<TelemetryMessage, 'v' | 'seq' | 'acked_seq'>;
+/** A stored record with its seq, as the flash log returns it. */
+export type SequencedRecord = Omit<TelemetryMessage, 'acked_seq'>;
 
 export interface TelemetryAckMessage {
   v: typeof PROTOCOL_VERSION;

@@ -1,0 +1,111 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { BOARD_CALIBRATION } from '../../board/front-end';
+import { MeterCore } from '../../core/app/meter-core';
+import { createSimulatedBoard, SimulatedBoard } from '../../sim/simulated-board';
+import { ApplianceSpec } from '../../sim/appliances';
+import { ApplianceTraces } from '../../sim/power-trace';
+import { FileFlash } from './file-flash';
+import { FileSettingsStore } from './file-settings';
+import { HostClock } from './host-clock';
+import { HostMqttPort } from './host-mqtt';
+
+export const FIRMWARE_VERSION = 'dinmeter-vm 0.1.0';
+/** The record-log partition of the ESP32 build (device/partitions.csv: records, 1 MiB). */
+export const FLASH_BYTES = 1024 * 1024;
+
+export interface VirtualMeterOptions {
+  deviceId: string;
+  /** This meter's persistent state: flash image and settings, so a restarted meter continues. */
+  dataDir: string;
+  mqttUrl: string;
+  intervalS: number;
+  clock: HostClock;
+  seed: number;
+  traces?: ApplianceTraces;
+  circuits?: readonly ApplianceSpec[];
+  /** Real milliseconds between ticks of the core. */
+  tickMs?: number;
+}
+
+/**
+ * One virtual meter: the firmware core (MeterCore, unchanged from the ESP32 build) on host ports —
+ * a simulated board (ten ATM90E26 models behind a simulated SPI bus, relays that cut the simulated
+ * loads), a file-backed flash partition, a JSON settings file and mqtt.js.
+ */
+export class VirtualMeter {
+  readonly board: SimulatedBoard;
+  readonly core: MeterCore;
+  readonly flash: FileFlash;
+  private readonly mqtt: HostMqttPort;
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly o: VirtualMeterOptions) {
+    mkdirSync(o.dataDir, { recursive: true });
+    const speed = o.clock.speed;
+    this.board = createSimulatedBoard({
+      startMs: o.clock.wallMs(),
+      seed: o.seed,
+      traces: o.traces,
+      circuits: o.circuits,
+      utcOffsetMinutes: 120,
+      // One mains cycle per step in real time; coarser when accelerated (loads change slowly).
+      stepMs: Math.min(1000, Math.max(20, Math.round(20 * speed))),
+    });
+    this.flash = new FileFlash({ path: join(o.dataDir, 'flash.bin'), byteLength: FLASH_BYTES });
+    this.mqtt = new HostMqttPort(o.mqttUrl, o.deviceId);
+    this.core = new MeterCore(
+      {
+        bus: this.board.bus,
+        selects: this.board.selects,
+        relays: this.board.relays,
+        flash: this.flash,
+        settings: new FileSettingsStore(join(o.dataDir, 'settings.json')),
+        clock: o.clock,
+        mqtt: this.mqtt,
+      },
+      {
+        deviceId: o.deviceId,
+        firmware: FIRMWARE_VERSION,
+        bootId: randomBytes(4).toString('hex'),
+        intervalS: o.intervalS,
+        calibration: BOARD_CALIBRATION,
+        // Acks come back within milliseconds on a LAN; a simulated second passes faster when accelerated.
+        delivery: { window: 32, ackTimeoutMs: Math.max(5000, 5000 * speed) },
+      },
+    );
+  }
+
+  get deviceId(): string {
+    return this.o.deviceId;
+  }
+
+  start(): void {
+    this.core.start();
+    this.mqtt.start(this.core.app);
+    this.timer = setInterval(() => this.tick(), this.o.tickMs ?? 50);
+  }
+
+  private tick(): void {
+    this.board.advanceTo(this.o.clock.wallMs());
+    this.core.tick();
+  }
+
+  summary() {
+    const log = this.core.log;
+    return { lastSeq: log.nextSeq - 1, ackedSeq: log.ackedSeq, backlog: log.pendingCount, delivery: this.core.app.deliveryStats };
+  }
+
+  /** Clean stop: give the backlog up to `drainMs` to be acknowledged, then say goodbye on MQTT. */
+  async stop(drainMs = 5000): Promise<void> {
+    const deadline = Date.now() + drainMs;
+    while (this.core.log.pendingCount > 0 && this.mqtt.connected && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.mqtt.stop();
+    this.flash.close();
+  }
+}
