@@ -113,10 +113,12 @@ describe('walking skeleton: meters → MQTT → backend → InfluxDB, relay comm
 
   it('should count and drop malformed MQTT payloads and keep running', async () => {
     const before = (await rig.rest('GET', '/metrics')).body;
-    const client = await mqtt.connectAsync(rig.mqttUrl, { clientId: 'vm-1-impostor' });
-    // A device may only publish its own topics: the broker refuses this one outright.
-    await client.publishAsync('dinmeter/vm-2/telemetry', '{}', { qos: 1 }).catch(() => undefined);
-    await client.endAsync();
+    // A device may only publish its own topics: the broker refuses this and drops the connection.
+    const impostor = await mqtt.connectAsync(rig.mqttUrl, { clientId: 'vm-8', reconnectPeriod: 0 });
+    const closed = new Promise((resolve) => impostor.once('close', resolve));
+    impostor.publish('dinmeter/vm-2/telemetry', '{}', { qos: 0 });
+    await closed;
+    impostor.end(true);
     const fake = await mqtt.connectAsync(rig.mqttUrl, { clientId: 'vm-9' });
     await fake.publishAsync('dinmeter/vm-9/telemetry', 'not json', { qos: 1 });
     await fake.publishAsync('dinmeter/vm-9/telemetry', JSON.stringify({ v: 1, seq: 1, ts: Date.now(), interval_s: 1, circuits: [{ circuit: 11 }] }), { qos: 1 });
