@@ -115,7 +115,7 @@ describe('walking skeleton: meters → MQTT → backend → InfluxDB, relay comm
     const before = (await rig.rest('GET', '/metrics')).body;
     // A device may only publish its own topics: the broker refuses this and drops the connection.
     const impostor = await mqtt.connectAsync(rig.mqttUrl, { clientId: 'vm-8', reconnectPeriod: 0 });
-    const closed = new Promise((resolve) => impostor.once('close', resolve));
+    const closed = new Promise<void>((resolve) => impostor.once('close', () => resolve()));
     impostor.publish('dinmeter/vm-2/telemetry', '{}', { qos: 0 });
     await closed;
     impostor.end(true);
