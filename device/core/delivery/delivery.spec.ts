@@ -302,15 +302,26 @@ describe(Delivery.name, () => {
       expect(mqtt.published).toEqual([]);
     });
 
-    it('should replay the live record later too (a harmless duplicate) until it is acked', () => {
+    it('should send a live record once when caught up, as the next record in order', () => {
       const { log, mqtt, delivery } = setup();
       appendLive(log, delivery, TEST_EPOCH_MS);
       expect(mqtt.takeSeqs()).toEqual([1]);
 
       delivery.tick(T0);
 
-      expect(mqtt.takeSeqs()).toEqual([1]);
-      expect(delivery.stats).toEqual({ published: 2, resent: 0, goBacks: 0, acked: 0 });
+      expect(mqtt.takeSeqs()).toEqual([]);
+      expect(delivery.stats).toEqual({ published: 1, resent: 0, goBacks: 0, acked: 0 });
+    });
+
+    it('should replay a live record sent ahead of a backlog later too (a harmless duplicate)', () => {
+      const { log, mqtt, delivery } = setup();
+      log.appendMany(2);
+      appendLive(log, delivery, TEST_EPOCH_MS + 30_000);
+      expect(mqtt.takeSeqs()).toEqual([3]);
+
+      delivery.tick(T0);
+
+      expect(mqtt.takeSeqs()).toEqual([1, 2, 3]);
     });
   });
 

@@ -36,6 +36,8 @@ export class Delivery {
   /** Highest seq published in the current pass. */
   private cursor: number;
   private lastProgressMs = 0;
+  /** Time of the last tick(): onAppended has no clock of its own. */
+  private lastTickMs = 0;
   readonly stats: DeliveryStats = { published: 0, resent: 0, goBacks: 0, acked: 0 };
   /** Highest seq the replay has published: a replay at or below it is a retransmission. */
   private replayHighWater = 0;
@@ -66,11 +68,18 @@ export class Delivery {
   /** A record was just appended: publish it live if connected. */
   onAppended(record: SequencedRecord): void {
     if (!this.options.mqtt.connected) return;
+    if (record.seq === this.cursor + 1 && this.cursor - this.options.log.ackedSeq < this.window) {
+      // Caught up: this is simply the next record in order, not a copy ahead of a replay.
+      if (this.cursor === this.options.log.ackedSeq) this.lastProgressMs = this.lastTickMs;
+      if (this.publish(record, true)) this.cursor = record.seq;
+      return;
+    }
     this.publish(record, false);
   }
 
   tick(nowMs: number): void {
     const { log, mqtt } = this.options;
+    this.lastTickMs = nowMs;
     if (!mqtt.connected) return;
     const outstanding = this.cursor - log.ackedSeq;
     if (outstanding > 0 && nowMs - this.lastProgressMs >= this.ackTimeoutMs) {
