@@ -1,6 +1,6 @@
 /**
- * The whole suite, in order of cost: type-check, lint, unit tests (Node), portable vectors in XS,
- * integration tests against real servers (influxd, mosquitto, the embedded broker) that the tests
+ * The whole suite, in order of cost: type-check, lint, unit tests (Node; device/xs/vectors.spec.ts
+ * also runs every portable vector inside the real XS engine), integration tests against real servers (influxd, mosquitto, the embedded broker) that the tests
  * start themselves on free ports. Debian packages are installed first when missing (as root).
  */
 import { spawnSync } from 'node:child_process';
@@ -16,7 +16,6 @@ const steps: Step[] = [
   { name: 'typecheck', command: 'npm', args: ['run', '--silent', 'typecheck'] },
   { name: 'lint', command: 'npx', args: ['eslint', '.'] },
   { name: 'unit', command: 'npx', args: ['jest', '--selectProjects', 'shared', 'device', 'backend', 'hil'] },
-  { name: 'xs', command: 'npm', args: ['run', '--silent', 'test:xs'] },
   { name: 'integration', command: 'npx', args: ['jest', '--selectProjects', 'integration', '--runInBand'] },
 ];
 
