@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startInflux, startMosquitto } from '../../infra/dev/servers';
+import type { SimMeterState } from '../../device/platform/host/sim-control';
 import { ManagedProcess } from './managed-process';
 import { MeterSetup, Rig } from './rig';
 
@@ -42,6 +43,7 @@ export class SimulatedRig implements Rig {
   private mqttPort = 0;
   private httpPort = 0;
   private influxPort = 0;
+  private controlPort = 0;
   private lastMeterSetup?: MeterSetup;
 
   constructor(private readonly options: SimulatedRigOptions = {}) {}
@@ -55,11 +57,16 @@ export class SimulatedRig implements Rig {
   get influxUrl(): string {
     return `http://127.0.0.1:${this.influxPort}`;
   }
+  /** The virtual meters' simulation control channel (device/platform/host/sim-control.ts). */
+  get controlUrl(): string {
+    return `http://127.0.0.1:${this.controlPort}`;
+  }
 
   async start(): Promise<void> {
     this.httpPort = await freePort();
     this.mqttPort = await freePort();
     this.influxPort = await freePort();
+    this.controlPort = await freePort();
     await this.startInflux();
     if (this.options.externalBroker) this.mosquitto = await startMosquitto({ dataDir: join(this.dir, 'mosquitto') });
     await this.startBackend();
@@ -75,6 +82,18 @@ export class SimulatedRig implements Rig {
 
   async restartBroker(): Promise<void> {
     if (!this.mosquitto) throw new Error('restartBroker needs externalBroker: true');
+    await this.mosquitto.restart();
+  }
+
+  /** Broker outage (external mosquitto only): every client loses its connection until startBroker(). */
+  async stopBroker(): Promise<void> {
+    if (!this.mosquitto) throw new Error('stopBroker needs externalBroker: true');
+    await this.mosquitto.stop();
+  }
+
+  /** Same port and config again; mosquitto runs without persistence, so retained messages are gone. */
+  async startBroker(): Promise<void> {
+    if (!this.mosquitto) throw new Error('startBroker needs externalBroker: true');
     await this.mosquitto.restart();
   }
 
@@ -114,6 +133,7 @@ export class SimulatedRig implements Rig {
       ...(setup.speed ? ['--speed', String(setup.speed)] : []),
       ...(setup.startMs ? ['--start', new Date(setup.startMs).toISOString()] : []),
       ...(setup.ids ? ['--ids', setup.ids.join(',')] : []),
+      '--control-port', String(this.controlPort),
       ...(setup.extraArgs ?? []),
     ];
     await this.meters.start(args, {}, /meters running/);
@@ -130,6 +150,27 @@ export class SimulatedRig implements Rig {
 
   async stopMeters(): Promise<void> {
     await this.meters.stop();
+  }
+
+  /** What the simulated board and the relay manager of one virtual meter say now (control channel). */
+  async meterState(id: string): Promise<SimMeterState> {
+    return this.control<SimMeterState>('GET', `/meters/${encodeURIComponent(id)}`);
+  }
+
+  /** Forces a current through a simulated circuit (overcurrent tests); null hands it back to the appliance. */
+  async forceCurrent(id: string, circuit: number, amps: number | null): Promise<void> {
+    await this.control('POST', `/meters/${encodeURIComponent(id)}/circuits/${circuit}/current`, { amps });
+  }
+
+  private async control<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.controlUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const parsed = (await response.json()) as T & { message?: string };
+    if (!response.ok) throw new Error(`sim control ${method} ${path}: ${response.status} ${parsed.message ?? ''}`);
+    return parsed;
   }
 
   async influxQuery(q: string): Promise<Record<string, unknown>[]> {

@@ -4,36 +4,62 @@
  * start themselves on free ports. Debian packages are installed first when missing (as root).
  */
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { ensureDebianPackages } from './servers';
 
 interface Step {
   name: string;
   command: string;
   args: string[];
+  /** A jest run: its test counts go into the closing line. */
+  jest?: boolean;
+}
+
+const REPORTS = join(__dirname, '..', '..', '.tmp', 'test-reports');
+
+/** Passed/failed test counts of a jest step, from its --json report (absent if jest crashed). */
+function jestCounts(name: string): { passed: number; failed: number } {
+  try {
+    const report = JSON.parse(readFileSync(join(REPORTS, `${name}.json`), 'utf8'));
+    return { passed: report.numPassedTests, failed: report.numFailedTests + report.numRuntimeErrorTestSuites };
+  } catch {
+    return { passed: 0, failed: 1 };
+  }
 }
 
 const steps: Step[] = [
   { name: 'typecheck', command: 'npm', args: ['run', '--silent', 'typecheck'] },
   { name: 'lint', command: 'npx', args: ['eslint', '.'] },
-  { name: 'unit', command: 'npx', args: ['jest', '--selectProjects', 'shared', 'device', 'backend', 'hil'] },
-  { name: 'integration', command: 'npx', args: ['jest', '--selectProjects', 'integration', '--runInBand'] },
+  { name: 'unit', command: 'npx', args: ['jest', '--selectProjects', 'shared', 'device', 'backend', 'hil'], jest: true },
+  { name: 'integration', command: 'npx', args: ['jest', '--selectProjects', 'integration', '--runInBand'], jest: true },
 ];
 
 async function main(): Promise<void> {
   await ensureDebianPackages(['influxdb', 'mosquitto']);
   const only = process.argv.slice(2);
-  const results: { name: string; ok: boolean; seconds: number }[] = [];
+  const results: { name: string; ok: boolean; seconds: number; passed: number; failed: number }[] = [];
+  rmSync(REPORTS, { recursive: true, force: true });
+  mkdirSync(REPORTS, { recursive: true });
   for (const step of steps.filter((s) => only.length === 0 || only.includes(s.name))) {
+    const args = step.jest ? [...step.args, '--json', `--outputFile=${join(REPORTS, `${step.name}.json`)}`] : step.args;
     process.stdout.write(`\n=== ${step.name}: ${step.command} ${step.args.join(' ')}\n`);
     const started = Date.now();
-    const result = spawnSync(step.command, step.args, { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } });
-    results.push({ name: step.name, ok: result.status === 0, seconds: (Date.now() - started) / 1000 });
+    const result = spawnSync(step.command, args, { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } });
+    const ok = result.status === 0;
+    // A non-jest step counts as one check.
+    const counts = step.jest ? jestCounts(step.name) : { passed: ok ? 1 : 0, failed: ok ? 0 : 1 };
+    results.push({ name: step.name, ok, seconds: (Date.now() - started) / 1000, ...counts });
   }
   process.stdout.write('\n=== summary\n');
-  for (const r of results) process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.seconds.toFixed(0)} s)\n`);
-  const failed = results.filter((r) => !r.ok).length;
-  process.stdout.write(`steps: ${results.length - failed} passed, ${failed} failed\n`);
-  process.exit(failed === 0 ? 0 : 1);
+  for (const r of results) {
+    process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.seconds.toFixed(0)} s, ${r.passed} passed, ${r.failed} failed)\n`);
+  }
+  const passed = results.reduce((sum, r) => sum + r.passed, 0);
+  const failed = results.reduce((sum, r) => sum + r.failed, 0);
+  const stepsFailed = results.filter((r) => !r.ok).length;
+  process.stdout.write(`${passed} passed, ${failed + (failed === 0 ? stepsFailed : 0)} failed\n`);
+  process.exit(stepsFailed === 0 ? 0 : 1);
 }
 
 main().catch((error) => {

@@ -12,6 +12,7 @@ export class FileFlash implements FlashPartition {
   readonly sectorSize: number;
   readonly cut = new PowerCutSwitch();
   private fd: number | undefined;
+  private injection?: { random: () => number; probability: number; onCut: (what: string) => void };
 
   constructor(options: { path: string; byteLength: number; sectorSize?: number }) {
     this.byteLength = options.byteLength;
@@ -29,6 +30,16 @@ export class FileFlash implements FlashPartition {
       this.close();
       throw new Error(`flash file ${options.path} is ${size} bytes, expected ${this.byteLength}`);
     }
+  }
+
+  /**
+   * Fault injection for the virtual meter (`meters --power-cut`): each later write or erase is cut
+   * at a random byte with `probability`, then `onCut` runs (the host process dies there, like a
+   * power cut); should it return, the PowerCutError is thrown as usual.
+   */
+  injectRandomPowerCuts(random: () => number, probability: number, onCut: (what: string) => void): void {
+    if (!(probability >= 0 && probability <= 1)) throw new RangeError(`power-cut probability ${probability} is not in 0..1`);
+    this.injection = { random, probability, onCut };
   }
 
   read(offset: number, length: number): Uint8Array {
@@ -51,16 +62,28 @@ export class FileFlash implements FlashPartition {
         throw new Error(`flash byte ${offset + i}: writing 0x${data[i].toString(16)} over 0x${current[i].toString(16)} needs 0 → 1`);
       }
     }
+    const inject = this.injection;
+    if (inject && inject.random() < inject.probability) this.cut.armPowerCut({ afterBytes: Math.floor(inject.random() * data.length) });
     const kept = this.cut.bytesToWrite(data.length);
     if (kept > 0) writeSync(this.file(), data, 0, kept, offset);
-    this.cut.cutIfDue(`write of ${data.length} bytes at ${offset} (kept ${kept})`);
+    this.injectedCutIfDue(`write of ${data.length} bytes at ${offset} (kept ${kept})`);
   }
 
   eraseSector(sector: number): void {
     if (!(Number.isInteger(sector) && sector >= 0 && sector < this.byteLength / this.sectorSize)) throw new RangeError(`sector ${sector}`);
+    const inject = this.injection;
+    if (inject && inject.random() < inject.probability) {
+      // Erase clears whole words in order; a cut leaves a word-aligned prefix erased.
+      this.cut.armEraseCut({ erasedBytes: 4 * Math.floor((inject.random() * this.sectorSize) / 4) });
+    }
     const kept = this.cut.bytesToErase(this.sectorSize);
     if (kept > 0) writeSync(this.file(), new Uint8Array(kept).fill(0xff), 0, kept, sector * this.sectorSize);
-    this.cut.cutIfDue(`erase of sector ${sector} (erased ${kept} bytes)`);
+    this.injectedCutIfDue(`erase of sector ${sector} (erased ${kept} bytes)`);
+  }
+
+  private injectedCutIfDue(what: string): void {
+    if (this.cut.poweredOff && this.injection) this.injection.onCut(`power cut during ${what}`);
+    this.cut.cutIfDue(what);
   }
 
   close(): void {

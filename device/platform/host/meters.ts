@@ -1,13 +1,17 @@
 /**
- * `npm run meters -- --count N --interval S --data-dir DIR [--mqtt-url URL] [--ids a,b] [--speed X] [--start ISO]`
+ * `npm run meters -- --count N --interval S --data-dir DIR [--mqtt-url URL] [--ids a,b] [--speed X] [--start ISO] [--control-port N]`
  * Runs N virtual meters (ids vm-1 … vm-N) in this process. Each keeps its flash image and settings
  * under DIR/<id>, so a restarted meter continues where it stopped (seq, energy counters, relays).
+ * `--control-port` serves the simulation control channel on 127.0.0.1 (sim-control.ts; 0 = any free port).
  */
+import { appendFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isValidDeviceId } from '@dinmeter/shared';
 import { loadFixtureTraces } from '../../sim/fixture-traces';
 import { ApplianceTraces } from '../../sim/power-trace';
+import { seededRandom } from '../../core/storage/power-cut';
 import { HostClock } from './host-clock';
+import { SimControlServer } from './sim-control';
 import { VirtualMeter } from './virtual-meter';
 
 interface Args {
@@ -18,10 +22,11 @@ interface Args {
   ids?: string[];
   speed: number;
   startMs?: number;
+  controlPort?: number;
 }
 
 const USAGE =
-  'usage: npm run meters -- --count N --interval SECONDS --data-dir DIR [--mqtt-url mqtt://127.0.0.1:1883] [--ids a,b,c] [--speed X] [--start ISO-8601]';
+  'usage: npm run meters -- --count N --interval SECONDS --data-dir DIR [--mqtt-url mqtt://127.0.0.1:1883] [--ids a,b,c] [--speed X] [--start ISO-8601] [--control-port N]';
 
 function parseArgs(argv: string[]): Args {
   const values = new Map<string, string>();
@@ -30,7 +35,7 @@ function parseArgs(argv: string[]): Args {
     if (!key.startsWith('--') || argv[i + 1] === undefined) throw new Error(`unexpected argument ${JSON.stringify(key)}`);
     values.set(key.slice(2), argv[++i]);
   }
-  const known = new Set(['count', 'interval', 'data-dir', 'mqtt-url', 'ids', 'speed', 'start']);
+  const known = new Set(['count', 'interval', 'data-dir', 'mqtt-url', 'ids', 'speed', 'start', 'control-port']);
   for (const key of values.keys()) if (!known.has(key)) throw new Error(`unknown option --${key}`);
   const number = (name: string, fallback: number, min: number, max: number) => {
     const text = values.get(name);
@@ -45,6 +50,9 @@ function parseArgs(argv: string[]): Args {
   const start = values.get('start');
   const startMs = start === undefined ? undefined : Date.parse(start);
   if (startMs !== undefined && Number.isNaN(startMs)) throw new Error(`--start must be an ISO 8601 instant, got ${start}`);
+  const cut = values.get('power-cut');
+  const cutMatch = cut === undefined ? undefined : /^(\d+):(0?\.\d+|[01])$/.exec(cut);
+  if (cut !== undefined && !cutMatch) throw new Error(`--power-cut must be SEED:PROBABILITY (e.g. 7:0.05), got ${cut}`);
   const dataDir = values.get('data-dir');
   if (!dataDir) throw new Error('--data-dir is required');
   return {
@@ -55,6 +63,7 @@ function parseArgs(argv: string[]): Args {
     ids,
     speed: number('speed', 1, 0.01, 10000),
     startMs,
+    controlPort: values.has('control-port') ? number('control-port', 0, 0, 65535) : undefined,
   };
 }
 
@@ -79,12 +88,35 @@ async function main(): Promise<void> {
   const ids = args.ids ?? Array.from({ length: args.count }, (_, k) => `vm-${k + 1}`);
   const meters = ids.map(
     (id, k) =>
-      new VirtualMeter({ deviceId: id, dataDir: join(args.dataDir, id), mqttUrl: args.mqttUrl, intervalS: args.intervalS, clock, seed: k + 1, traces }),
+      new VirtualMeter({
+        deviceId: id,
+        dataDir: join(args.dataDir, id),
+        mqttUrl: args.mqttUrl,
+        intervalS: args.intervalS,
+        clock,
+        seed: k + 1,
+        traces,
+        // appendFileSync: the line is written before anything else runs, so a kill cannot lose it
+        // once the record is on flash and about to be published.
+        onRecordCreated: args.journal ? (seq, ts) => appendFileSync(args.journal!, `${id} ${seq} ${ts}\n`) : undefined,
+      }),
   );
   for (const meter of meters) {
     meter.start();
     const boot = meter.core.bootReport;
     process.stdout.write(`meter ${meter.deviceId} booted: ${JSON.stringify(boot)}\n`);
+  }
+  const control = args.controlPort === undefined ? undefined : new SimControlServer(meters, clock);
+  if (control) process.stdout.write(`sim control: http://127.0.0.1:${await control.start(args.controlPort as number)}\n`);
+  if (args.powerCut) {
+    const { seed, probability } = args.powerCut;
+    meters.forEach((meter, k) =>
+      meter.flash.injectRandomPowerCuts(seededRandom(seed * 1000 + k), probability, (what) => {
+        // Like pulling the plug: no cleanup, no goodbye, nothing after this write.
+        writeSync(1, `meter ${meter.deviceId} power cut: ${what}\n`);
+        process.kill(process.pid, 'SIGKILL');
+      }),
+    );
   }
   process.stdout.write(
     `meters running: ${ids.join(', ')} → ${args.mqttUrl}, record every ${args.intervalS} s, speed ×${args.speed}, appliance traces: ${traces ? 'tracebase (real)' : 'synthetic'}\n`,
@@ -93,6 +125,7 @@ async function main(): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    await control?.stop();
     await Promise.all(
       meters.map(async (meter) => {
         await meter.stop();

@@ -27,6 +27,11 @@ export interface VirtualMeterOptions {
   circuits?: readonly ApplianceSpec[];
   /** Real milliseconds between ticks of the core. */
   tickMs?: number;
+  /**
+   * Called with each record's seq and ts right after `append()` returned it (the record is on flash):
+   * the truth integration tests compare InfluxDB against (`meters --journal`).
+   */
+  onRecordCreated?: (seq: number, ts: number) => void;
 }
 
 /**
@@ -75,6 +80,17 @@ export class VirtualMeter {
         delivery: { window: 32, ackTimeoutMs: Math.max(5000, 5000 * speed) },
       },
     );
+    const created = o.onRecordCreated;
+    if (created) {
+      // The app appends through this same RecordLog instance.
+      const log = this.core.log;
+      const append = log.append.bind(log);
+      log.append = (record) => {
+        const seq = append(record);
+        created(seq, record.ts);
+        return seq;
+      };
+    }
   }
 
   get deviceId(): string {

@@ -2,6 +2,8 @@
  * Every MQTT topic string of the product is built and parsed here, and nowhere else.
  * Layout: dinmeter/<deviceId>/<kind>; the backend heartbeat is dinmeter/backend/heartbeat.
  */
+import { CIRCUIT_COUNT } from './metrics';
+
 export const TOPIC_ROOT = 'dinmeter';
 
 /** Device ids are MQTT-safe: no wildcards, no slashes, no spaces. "backend" is reserved. */
@@ -67,8 +69,51 @@ export function parseDeviceTopic(topic: string): ParsedTopic | undefined {
 
 /** Home Assistant MQTT discovery (retained config topics). */
 export const HA_DISCOVERY_PREFIX = 'homeassistant';
-export function haDiscoveryTopic(component: 'sensor' | 'switch', objectId: string): string {
-  if (!/^[A-Za-z0-9_-]+$/.test(objectId)) throw new Error(`invalid Home Assistant object id ${JSON.stringify(objectId)}`);
-  return `${HA_DISCOVERY_PREFIX}/${component}/${objectId}/config`;
+/** A discovery prefix: one or more topic levels without wildcards (Home Assistant lets users change it). */
+export const HA_DISCOVERY_PREFIX_PATTERN = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
+function assertHaPrefix(prefix: string): void {
+  if (!HA_DISCOVERY_PREFIX_PATTERN.test(prefix)) throw new Error(`invalid Home Assistant discovery prefix ${JSON.stringify(prefix)}`);
 }
-export const haStatusTopic = () => `${HA_DISCOVERY_PREFIX}/status`;
+export function haDiscoveryTopic(component: 'sensor' | 'switch', objectId: string, prefix = HA_DISCOVERY_PREFIX): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(objectId)) throw new Error(`invalid Home Assistant object id ${JSON.stringify(objectId)}`);
+  assertHaPrefix(prefix);
+  return `${prefix}/${component}/${objectId}/config`;
+}
+/** Home Assistant's birth/last-will topic: `online` means "send your discovery configs again". */
+export const haStatusTopic = (prefix = HA_DISCOVERY_PREFIX) => {
+  assertHaPrefix(prefix);
+  return `${prefix}/status`;
+};
+
+/**
+ * The discovery object id of one entity of a meter. Device ids may contain '.', which object ids may
+ * not: '.' becomes '_d' and '_' doubles, so two device ids never share an object id.
+ * `entity` is a lower-case suffix such as `c3_power_w` or `c3_relay`.
+ */
+export function haObjectId(deviceId: string, entity: string): string {
+  assertDeviceId(deviceId);
+  if (!/^c[0-9]+_[a-z0-9_]+$/.test(entity)) throw new Error(`invalid Home Assistant entity suffix ${JSON.stringify(entity)}`);
+  return `dinmeter_${deviceId.replace(/_/g, '__').replace(/\./g, '_d')}_${entity}`;
+}
+
+/**
+ * Backend-owned topic on which Home Assistant (or any integration) asks for a relay change with the
+ * plain payload ON or OFF. The backend turns it into a proper command (id, seq, expiry) on …/cmd:
+ * integrations never write the meter's command topic themselves (DESIGN.md invariant 2).
+ */
+export function haRelaySetTopic(deviceId: string, circuit: number): string {
+  assertDeviceId(deviceId);
+  if (!Number.isInteger(circuit) || circuit < 1 || circuit > CIRCUIT_COUNT) throw new Error(`invalid circuit ${JSON.stringify(circuit)}: 1..${CIRCUIT_COUNT}`);
+  return `${TOPIC_ROOT}/${deviceId}/ha/${circuit}/set`;
+}
+/** Subscription filter for every haRelaySetTopic. */
+export const haRelaySetFilter = () => `${TOPIC_ROOT}/+/ha/+/set`;
+
+/** The device and circuit of a haRelaySetTopic, or undefined for anything else. */
+export function parseHaRelaySetTopic(topic: string): { deviceId: string; circuit: number } | undefined {
+  const parts = topic.split('/');
+  if (parts.length !== 5 || parts[0] !== TOPIC_ROOT || parts[2] !== 'ha' || parts[4] !== 'set') return undefined;
+  if (!isValidDeviceId(parts[1]) || !/^[1-9][0-9]?$/.test(parts[3])) return undefined;
+  const circuit = Number(parts[3]);
+  return circuit <= CIRCUIT_COUNT ? { deviceId: parts[1], circuit } : undefined;
+}
