@@ -4,9 +4,13 @@ import { CommandsService } from '../commands/commands.service';
 import { CommandRecord } from '../commands/commands.types';
 import { DevicesService } from '../devices/devices.service';
 
-/** Defaults the meter applies when nothing was configured (device/core/relays). */
+/**
+ * Defaults the meter applies when nothing was configured: device/core/relays/relay-config.ts with the
+ * product's factory settings over it (PRODUCT_RELAY_DEFAULTS in device/core/app/meter-core.ts:
+ * power-on `restore`, and a meter that never saved a state comes up `on`).
+ */
 export const DEFAULT_CIRCUIT_CONFIG: Required<Omit<CircuitConfig, 'label' | 'overcurrentA'>> = {
-  powerOnState: 'off',
+  powerOnState: 'restore',
   failsafe: { mode: 'hold', afterSeconds: 120 },
   overcurrentDelayMs: 2000,
   minSwitchIntervalSeconds: 0,

@@ -1,11 +1,15 @@
-import { Body, Controller, Get, Param, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { CircuitParamPipe, DeviceIdPipe } from '../api/params';
 import { CircuitConfigDto } from './circuit-config.dto';
 import { CircuitConfigService } from './circuit-config.service';
+import { CircuitTripService } from './circuit-trip.service';
 
 @Controller('devices/:id/circuits/:circuit')
 export class CircuitsController {
-  constructor(private readonly configs: CircuitConfigService) {}
+  constructor(
+    private readonly configs: CircuitConfigService,
+    private readonly trips: CircuitTripService,
+  ) {}
 
   @Get('config')
   get(@Param('id', DeviceIdPipe) id: string, @Param('circuit', CircuitParamPipe) circuit: number) {
@@ -15,5 +19,13 @@ export class CircuitsController {
   @Put('config')
   put(@Param('id', DeviceIdPipe) id: string, @Param('circuit', CircuitParamPipe) circuit: number, @Body() body: CircuitConfigDto) {
     return this.configs.update(id, circuit, body);
+  }
+
+  /** Clears the overcurrent trip latch: 202 with the command to follow on GET /api/commands/:id. */
+  @Post('reset')
+  @HttpCode(202)
+  reset(@Param('id', DeviceIdPipe) id: string, @Param('circuit', CircuitParamPipe) circuit: number) {
+    const record = this.trips.reset(id, circuit);
+    return { commandId: record.commandId, status: record.status, expiresAt: new Date(record.expiresAt).toISOString() };
   }
 }

@@ -15,7 +15,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
 
     expect(config).toBeInstanceOf(AppConfig);
-    expect({ ...config }).toEqual({
+    expect({ ...config }).toMatchObject({
       HTTP_PORT: 3000,
       HTTP_HOST: '0.0.0.0',
       MQTT_PORT: 1883,
@@ -175,5 +175,13 @@ describe('parseDotEnv', () => {
     const config = loadConfig({ ...fromFile, LOG_LEVEL: 'warn' });
 
     expect([config.HTTP_PORT, config.LOG_LEVEL]).toEqual([8081, 'warn']);
+  });
+});
+
+describe('parseDotEnv (shell-style lines)', () => {
+  it('should accept an export prefix and drop inline comments of unquoted values only', () => {
+    const env = parseDotEnv(['export HTTP_PORT=3001', 'INFLUX_DB=meters # the db', 'MQTT_PASSWORD="a # b"', "X='q'  # c"].join('\n'));
+
+    expect(env).toEqual({ HTTP_PORT: '3001', INFLUX_DB: 'meters', MQTT_PASSWORD: 'a # b', X: 'q' });
   });
 });

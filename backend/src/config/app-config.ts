@@ -1,8 +1,15 @@
+import { HA_DISCOVERY_PREFIX, HA_DISCOVERY_PREFIX_PATTERN } from '@dinmeter/shared';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+/** true/false (also 1/0, yes/no); anything else stays a string and fails @IsBoolean with its value. */
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.toLowerCase();
+  return ['true', '1', 'yes'].includes(v) ? true : ['false', '0', 'no'].includes(v) ? false : value;
+};
 
 /**
  * Every setting of the backend, from environment variables (a `.env` file may add to them).
@@ -72,6 +79,14 @@ export class AppConfig {
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
+  /** Publish Home Assistant MQTT discovery for every circuit and accept its relay switches (backend/src/homeassistant). */
+  @Transform(toBool) @IsBoolean()
+  HA_DISCOVERY = true;
+
+  /** Home Assistant's discovery prefix (its MQTT setting "discovery prefix"). */
+  @IsString() @Matches(HA_DISCOVERY_PREFIX_PATTERN)
+  HA_DISCOVERY_PREFIX = HA_DISCOVERY_PREFIX;
+
   /** A name for this backend instance (heartbeats, leader election of the automation). */
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   INSTANCE_ID?: string;
@@ -107,18 +122,24 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   return config;
 }
 
-/** Minimal .env reader: KEY=value lines, # comments, optional quotes. Real environment variables win. */
+/**
+ * Minimal .env reader: `KEY=value` lines, optional `export ` prefix, `#` comments (whole-line, or after
+ * whitespace in an unquoted value), single or double quotes. Real environment variables win.
+ */
 export function parseDotEnv(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
+    const line = raw.trim().replace(/^export\s+/, '');
     if (!line || line.startsWith('#')) continue;
     const eq = line.indexOf('=');
     if (eq <= 0) continue;
     const key = line.slice(0, eq).trim();
     let value = line.slice(eq + 1).trim();
-    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) {
-      value = value.slice(1, -1);
+    const quote = value[0];
+    if ((quote === '"' || quote === "'") && value.indexOf(quote, 1) > 0) {
+      value = value.slice(1, value.indexOf(quote, 1));
+    } else {
+      value = value.replace(/\s+#.*$/, '');
     }
     out[key] = value;
   }

@@ -23,10 +23,15 @@ interface Args {
   speed: number;
   startMs?: number;
   controlPort?: number;
+  /** Appends `<id> <seq> <ts>` for every record a meter created (test truth). */
+  journal?: string;
+  /** Fault injection: every flash write/erase is cut at a random byte with this probability. */
+  powerCut?: { seed: number; probability: number };
 }
 
 const USAGE =
-  'usage: npm run meters -- --count N --interval SECONDS --data-dir DIR [--mqtt-url mqtt://127.0.0.1:1883] [--ids a,b,c] [--speed X] [--start ISO-8601] [--control-port N]';
+  'usage: npm run meters -- --count N --interval SECONDS --data-dir DIR [--mqtt-url mqtt://127.0.0.1:1883] [--ids a,b,c] [--speed X] [--start ISO-8601] [--control-port N]\n' +
+  '       [--journal FILE] (appends "<id> <seq> <ts>" per record created) [--power-cut SEED:PROBABILITY] (tests: random power cuts in flash writes)';
 
 function parseArgs(argv: string[]): Args {
   const values = new Map<string, string>();
@@ -35,7 +40,7 @@ function parseArgs(argv: string[]): Args {
     if (!key.startsWith('--') || argv[i + 1] === undefined) throw new Error(`unexpected argument ${JSON.stringify(key)}`);
     values.set(key.slice(2), argv[++i]);
   }
-  const known = new Set(['count', 'interval', 'data-dir', 'mqtt-url', 'ids', 'speed', 'start', 'control-port']);
+  const known = new Set(['count', 'interval', 'data-dir', 'mqtt-url', 'ids', 'speed', 'start', 'control-port', 'journal', 'power-cut']);
   for (const key of values.keys()) if (!known.has(key)) throw new Error(`unknown option --${key}`);
   const number = (name: string, fallback: number, min: number, max: number) => {
     const text = values.get(name);
@@ -64,6 +69,8 @@ function parseArgs(argv: string[]): Args {
     speed: number('speed', 1, 0.01, 10000),
     startMs,
     controlPort: values.has('control-port') ? number('control-port', 0, 0, 65535) : undefined,
+    journal: values.get('journal') ? resolve(values.get('journal')!) : undefined,
+    powerCut: cutMatch ? { seed: Number(cutMatch[1]), probability: Number(cutMatch[2]) } : undefined,
   };
 }
 
