@@ -5,6 +5,7 @@ import { CommandsController } from './api/commands.controller';
 import { HealthController } from './api/health.controller';
 import { CircuitConfigService, CIRCUIT_CONFIG_REPOSITORY } from './circuits/circuit-config.service';
 import { CircuitsController } from './circuits/circuits.controller';
+import { CircuitTripService } from './circuits/circuit-trip.service';
 import { SeriesService } from './api/series.service';
 import { BrokerService } from './broker/broker.service';
 import { CommandsService } from './commands/commands.service';
@@ -51,6 +52,7 @@ export class AppModule {
         },
         DevicesService,
         CircuitConfigService,
+        CircuitTripService,
         IngestService,
         CommandsService,
         HeartbeatService,

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startInflux, startMosquitto } from '../../infra/dev/servers';
+import { freePort, startInflux, startMosquitto } from '../../infra/dev/servers';
+
+export { freePort };
 import type { SimMeterState } from '../../device/platform/host/sim-control';
 import { ManagedProcess } from './managed-process';
 import { MeterSetup, Rig } from './rig';
@@ -14,18 +15,6 @@ export interface SimulatedRigOptions {
   externalBroker?: boolean;
   backendEnv?: Record<string, string>;
   keepDir?: boolean;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

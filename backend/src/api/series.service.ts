@@ -3,18 +3,9 @@ import { CLOCK, NowFn, TELEMETRY_STORE } from '../common/tokens';
 import { DevicesService } from '../devices/devices.service';
 import { parseInstant } from './params';
 import { SeriesQueryDto } from './api.dto';
+import { TelemetryStore } from '../storage/storage.types';
 
-export interface SeriesReader {
-  querySeries(q: {
-    device: string;
-    circuit?: number;
-    field: string;
-    from: number;
-    to: number;
-    every?: string;
-    fn?: 'mean' | 'last' | 'max' | 'min' | 'sum';
-  }): Promise<{ ts: number; value: number | null }[]>;
-}
+export type SeriesReader = Pick<TelemetryStore, 'querySeries'>;
 
 const MAX_POINTS = 10_000;
 const UNIT_MS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 };
