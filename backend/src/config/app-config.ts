@@ -1,6 +1,6 @@
 import { HA_DISCOVERY_PREFIX, HA_DISCOVERY_PREFIX_PATTERN } from '@dinmeter/shared';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsTimeZone, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
@@ -38,6 +38,13 @@ export class AppConfig {
 
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   MQTT_PASSWORD?: string;
+
+  /**
+   * Several backend instances on one external broker (Mosquitto 2, EMQX): telemetry is taken through
+   * `$share/<group>/…` so each record is ingested by one instance. Not supported by the embedded aedes.
+   */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^[A-Za-z0-9_-]{1,64}$/)
+  MQTT_SHARE_GROUP?: string;
 
   @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
   INFLUX_URL = 'http://127.0.0.1:8086';
@@ -90,6 +97,46 @@ export class AppConfig {
   /** A name for this backend instance (heartbeats, leader election of the automation). */
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   INSTANCE_ID?: string;
+
+  // ---- prices and automation (backend/src/prices, backend/src/automation, docs/automation.md) ----
+
+  /** Where day-ahead prices come from: none (uploads only), ENTSO-E or ESIOS (PVPC). */
+  @IsIn(['none', 'entsoe', 'esios'])
+  PRICE_SOURCE: 'none' | 'entsoe' | 'esios' = 'none';
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  ENTSOE_TOKEN?: string;
+
+  /** Bidding zone EIC code, e.g. 10YDK-1--------W (DK1). */
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  ENTSOE_AREA?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  ESIOS_TOKEN?: string;
+
+  /** Base URL of the price API (default: the public ENTSO-E / ESIOS endpoint); tests point it at a local server. */
+  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  PRICE_API_URL?: string;
+
+  /** JSON file with the consumer tariff (grid fees, taxes, VAT; backend/src/prices/README.md), checked at start. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  TARIFF_FILE?: string;
+
+  /** IANA zone of the market's delivery day and publication time (ESIOS: Europe/Madrid). */
+  @IsTimeZone()
+  PRICE_TIMEZONE = 'Europe/Brussels';
+
+  /** The `area` tag automation plans with and uploads default to; default: ENTSOE_AREA, ES for esios, else "default". */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_.-]{1,64}$/)
+  PRICE_AREA?: string;
+
+  /** Lifetime of the automation leader lease on MQTT; renewed every third of it. */
+  @Transform(toInt) @IsInt() @Min(3) @Max(600)
+  LEASE_TTL_S = 15;
+
+  /** How often the automation leader evaluates guards and refreshes plans. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  AUTOMATION_TICK_S = 5;
 }
 
 export class ConfigError extends Error {
@@ -98,7 +145,7 @@ export class ConfigError extends Error {
   }
 }
 
-const KNOWN = new Set(Object.keys(new AppConfig()).concat(['MQTT_URL', 'MQTT_USERNAME', 'MQTT_PASSWORD', 'INFLUX_TOKEN', 'INFLUX_ORG', 'INFLUX_BUCKET', 'INSTANCE_ID']));
+const KNOWN = new Set(Object.keys(new AppConfig()).concat(['MQTT_URL', 'MQTT_USERNAME', 'MQTT_PASSWORD', 'MQTT_SHARE_GROUP', 'INFLUX_TOKEN', 'INFLUX_ORG', 'INFLUX_BUCKET', 'INSTANCE_ID', 'ENTSOE_TOKEN', 'ENTSOE_AREA', 'ESIOS_TOKEN', 'PRICE_API_URL', 'TARIFF_FILE', 'PRICE_AREA']));
 
 /** Validates the environment. Throws ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
@@ -118,6 +165,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   if (config.INFLUX_VERSION === '2' && v2.some((v) => v === undefined)) {
     problems.push('INFLUX_VERSION=2 needs INFLUX_TOKEN, INFLUX_ORG and INFLUX_BUCKET');
   }
+  if (config.PRICE_SOURCE === 'entsoe' && (!config.ENTSOE_TOKEN || !config.ENTSOE_AREA)) {
+    problems.push('PRICE_SOURCE=entsoe needs ENTSOE_TOKEN and ENTSOE_AREA');
+  }
+  if (config.PRICE_SOURCE === 'esios' && !config.ESIOS_TOKEN) problems.push('PRICE_SOURCE=esios needs ESIOS_TOKEN');
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { CIRCUIT_COUNT, CircuitReading, decodeMessage, isValidDeviceId } from '@dinmeter/shared';
-import { CLOCK, NowFn } from '../common/tokens';
+import { CLOCK, NowFn, TELEMETRY_STORE } from '../common/tokens';
+import { TelemetryStore } from '../storage/storage.types';
 import { Counters } from '../common/counters';
 import { MqttService } from '../mqtt/mqtt.service';
 import { CircuitView, DEVICE_REGISTRY_REPOSITORY, DeviceRecord, DeviceRegistryRepository } from './devices.types';
@@ -19,6 +20,7 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
     @Inject(CLOCK) private readonly now: NowFn,
     private readonly mqtt: MqttService,
     private readonly counters: Counters,
+    @Inject(TELEMETRY_STORE) private readonly store: Pick<TelemetryStore, 'writePoints'>,
   ) {}
 
   onModuleInit(): void {
@@ -106,11 +108,26 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
     const result = decodeMessage('relays', payload);
     if (!result.ok) return this.reject(id, 'relays', result.errors);
     const device = this.touch(id);
+    // Before SNTP the meter stamps 2000-01-01: use our clock for the history then.
+    const ts = result.value.ts > 978307200000 ? result.value.ts : this.now();
+    const changes = [];
     for (const state of result.value.circuits) {
+      const previous = device.circuits[state.circuit - 1].relay;
+      if (!previous || previous.state !== state.state || previous.reason !== state.reason) {
+        changes.push({
+          tags: { device: id, circuit: String(state.circuit) },
+          fields: { state: state.state === 'on' ? 1 : 0, reason: state.reason, tripped: state.tripped ?? false },
+          ts,
+        });
+      }
       device.circuits[state.circuit - 1].relay = state;
       if (state.plan_version !== undefined) device.planVersion = state.plan_version;
     }
     this.persist();
+    // Relay history (measurement `relay`) for dashboards; losing a point here loses no telemetry.
+    if (changes.length > 0) {
+      this.store.writePoints('relay', changes).catch((error: Error) => this.logger.warn(`relay history not written: ${error.message}`));
+    }
   }
 
   private onEvent(id: string, payload: Buffer): void {

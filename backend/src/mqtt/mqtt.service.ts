@@ -65,7 +65,14 @@ export class MqttService implements OnModuleInit, OnModuleDestroy {
     client.on('offline', () => this.logger.warn('broker connection lost'));
     client.on('error', (error) => this.logger.warn(`mqtt: ${error.message}`));
     client.on('message', (topic, payload, packet) => this.dispatch(topic, payload, packet.retain));
-    const filters = Object.fromEntries(INBOUND.map((kind) => [topics.allDevices(kind), { qos: 1 as const }]));
+    const share = this.config.MQTT_SHARE_GROUP;
+    const filters = Object.fromEntries(
+      INBOUND.map((kind) => {
+        // Only ingest is load-balanced: status, events, relays and command acks reach every instance.
+        const filter = topics.allDevices(kind);
+        return [kind === 'telemetry' && share ? topics.sharedSubscription(share, filter) : filter, { qos: 1 as const }];
+      }),
+    );
     // Subscribing before the first connect queues the request; mqtt.js re-subscribes after reconnects.
     client.subscribe(filters, (error) => {
       if (error) this.logger.error(`subscribe failed: ${error.message}`);

@@ -44,9 +44,16 @@ export const topics = {
   relays: (id: string) => deviceTopic(id, 'relays'),
   plan: (id: string) => deviceTopic(id, 'plan'),
   heartbeat: () => `${TOPIC_ROOT}/backend/heartbeat`,
+  /** Retained lease of the backend instance that runs the automation (backend/src/automation/leader). */
+  automationLease: () => `${TOPIC_ROOT}/backend/automation/lease`,
   /** Subscription filters. */
   allDevices: (kind: DeviceTopicKind) => `${TOPIC_ROOT}/+/${kind}`,
   everything: () => `${TOPIC_ROOT}/#`,
+  /** MQTT 5 / Mosquitto 2 shared subscription: the broker hands each message to one member of the group. */
+  sharedSubscription: (group: string, filter: string) => {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(group)) throw new Error(`invalid share group ${JSON.stringify(group)}`);
+    return `$share/${group}/${filter}`;
+  },
 };
 
 export interface ParsedTopic {
