@@ -18,9 +18,13 @@ import { ConfigModule } from './config/config.module';
 import { DevicesService } from './devices/devices.service';
 import { DEVICE_REGISTRY_REPOSITORY } from './devices/devices.types';
 import { HeartbeatService } from './heartbeat/heartbeat.service';
+import { HA_LINK, MqttHaLink } from './homeassistant/ha-link';
+import { HomeAssistantService } from './homeassistant/homeassistant.service';
 import { IngestService } from './ingest/ingest.service';
 import { MqttService } from './mqtt/mqtt.service';
 import { storageProviders } from './storage/storage.providers';
+import { PRICES_CONTROLLERS, PRICES_PROVIDERS } from './prices/prices.module';
+import { AUTOMATION_CONTROLLERS, AUTOMATION_PROVIDERS } from './automation/automation.module';
 
 @Module({})
 export class AppModule {
@@ -28,7 +32,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ConfigModule.forRoot(config)],
-      controllers: [HealthController, DevicesController, CommandsController, CircuitsController],
+      controllers: [HealthController, DevicesController, CommandsController, CircuitsController, ...PRICES_CONTROLLERS, ...AUTOMATION_CONTROLLERS],
       providers: [
         { provide: CLOCK, useValue: () => Date.now() },
         Counters,
@@ -57,6 +61,10 @@ export class AppModule {
         CommandsService,
         HeartbeatService,
         SeriesService,
+        { provide: HA_LINK, useClass: MqttHaLink },
+        HomeAssistantService,
+        ...PRICES_PROVIDERS,
+        ...AUTOMATION_PROVIDERS,
         ...overrides,
       ],
     };

@@ -1,4 +1,4 @@
-import { topics } from '@dinmeter/shared';
+import { haRelaySetTopic, topics } from '@dinmeter/shared';
 import { BACKEND_CLIENT_PREFIX, publishDenial } from './broker-acl';
 
 describe('publishDenial', () => {
@@ -53,6 +53,24 @@ describe('publishDenial', () => {
     (topic) => {
       expect(publishDenial('meter-01', topic)).toBeUndefined();
       expect(publishDenial('some client', topic)).toBeUndefined();
+    },
+  );
+});
+
+describe('publishDenial for the Home Assistant relay topic', () => {
+  it.each(['homeassistant', 'mqttjs_3f2a1b', '5gX1qJ0rT9wYzA2bC4dE6f', 'meter-01', 'integration client'])(
+    'should let the client %p ask for a relay change on dinmeter/<id>/ha/<circuit>/set',
+    (clientId) => {
+      expect(publishDenial(clientId, haRelaySetTopic('meter-02', 3))).toBeUndefined();
+      expect(publishDenial(clientId, haRelaySetTopic('meter.02', 10))).toBeUndefined();
+    },
+  );
+
+  it.each(['dinmeter/meter-02/ha/0/set', 'dinmeter/meter-02/ha/11/set', 'dinmeter/meter-02/ha/3', 'dinmeter/meter-02/ha/3/set/x', 'dinmeter/+/ha/3/set', 'dinmeter/backend/ha/3/set', 'dinmeter/meter-02/ha/03/set'])(
+    'should still refuse a non-backend client the look-alike %p',
+    (topic) => {
+      expect(publishDenial('integration client', topic)).toBe('client integration client may not publish under dinmeter/');
+      expect(publishDenial('meter-01', topic)).toMatch(/^device meter-01 may not publish/);
     },
   );
 });
