@@ -1,33 +1,33 @@
 /**
  * Composition of the ESP32 ports from the board file. Everything with a pin number gets it
- * from device/board/pins.ts; nothing here knows a circuit's appliance or a topic.
+ * from device/board/pins.ts; nothing here knows a circuit's appliance or a topic. Metering is
+ * NOT built here: MeterCore builds it over `bus`/`selects` with its fault callbacks.
  */
 import Timer from 'timer';
-import { BOARD_CALIBRATION } from '../../board/front-end';
 import { PINS } from '../../board/pins';
-import { Metering } from '../../core/metering/metering';
-import type { ChipSelect, Clock, FlashPartition, MqttEvents, RelayDriver, SettingsStore, SpiBus } from '../../core/ports';
+import type { MeterCorePorts } from '../../core/app/meter-core';
+import type { ChipSelect, FlashPartition, RelayDriver, SettingsStore, SpiBus } from '../../core/ports';
 import { SntpClock } from './clock.adapter';
 import { ModdableFlashPartition } from './flash.adapter';
 import { Mcp23017Outputs } from './mcp23017.expander';
-import { ModdableMqtt, MqttSettings } from './mqtt.adapter';
 import { FirmwareUpdate, ModdableOta } from './ota.adapter';
 import { ExpanderRelays } from './relays.adapter';
-import { PreferenceSettings } from './settings.adapter';
+import { createSettingsStore } from './settings.adapter';
 import { DigitalChipSelect, ModdableSpiBus } from './spi.adapter';
 
-export interface DevicePorts {
+/** Longest blocking delay allowed per call: the task watchdog (sdkconfig.defaults) is armed. */
+export const MAX_DELAY_MS = 100;
+
+/** The core's ports except MQTT (created once provisioning has named the broker and client id). */
+export interface DevicePorts extends Omit<MeterCorePorts, 'mqtt'> {
   bus: SpiBus;
   selects: ChipSelect[];
   relays: RelayDriver;
-  metering: Metering;
   flash: FlashPartition;
   settings: SettingsStore;
-  clock: SntpClock & Clock;
-  /** The MQTT session is created once the core supplies its event handlers. */
-  createMqtt(settings: MqttSettings, events: MqttEvents): ModdableMqtt;
+  clock: SntpClock;
   ota: FirmwareUpdate;
-  /** Blocking delay (soft-reset settle time); keep short: the task watchdog is armed. */
+  /** Blocking delay (ATM90E26 soft-reset settle time); bounded by MAX_DELAY_MS. */
   delayMs(ms: number): void;
 }
 
@@ -36,17 +36,17 @@ export function createDevicePorts(): DevicePorts {
   const selects = PINS.chipSelect.map((pin) => new DigitalChipSelect(pin));
   // Relays and multiplexer selects start de-energised; the core applies power-on states.
   const expander = new Mcp23017Outputs({ ...PINS.i2c, address: PINS.expanderAddress });
-  const delayMs = (ms: number): void => Timer.delay(ms);
   return {
     bus,
     selects,
     relays: new ExpanderRelays(expander, PINS.relay),
-    metering: new Metering({ bus, selects, calibration: BOARD_CALIBRATION, delayMs }),
     flash: new ModdableFlashPartition('records'),
-    settings: new PreferenceSettings(),
+    settings: createSettingsStore(),
     clock: new SntpClock(),
-    createMqtt: (settings, events) => new ModdableMqtt(settings, events),
     ota: new ModdableOta(),
-    delayMs,
+    delayMs: (ms: number): void => {
+      if (!(ms >= 0 && ms <= MAX_DELAY_MS)) throw new RangeError(`delayMs must be 0..${MAX_DELAY_MS} ms (task watchdog), got ${ms}`);
+      Timer.delay(ms);
+    },
   };
 }

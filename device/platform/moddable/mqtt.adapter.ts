@@ -1,8 +1,19 @@
 /**
- * MqttPort on the ECMA-419 MQTT client (`device.network.mqtt`). QoS 1 goes on the wire, but the
- * client never retransmits: the core keeps its records and resends until the backend acks them
- * at application level (telemetry/ack). This adapter connects, reassembles fragmented incoming
- * messages, reports connection changes to the core and reconnects with back-off.
+ * MqttPort on the ECMA-419 MQTT client (`device.network.mqtt`, or `device.network.mqtts` for TLS).
+ * QoS 1 goes on the wire, but the client never retransmits: the core keeps its records and
+ * resends until the backend acks them at application level (telemetry/ack). This adapter
+ * connects, reassembles fragmented incoming messages, reports connection changes to the core and
+ * reconnects with back-off.
+ *
+ * Checked against the Moddable SDK client (examples/io/tcp/mqttclient/mqttclient.js, 2026):
+ * - `onControl` is called with ONE message object `{operation, id, …}` — the npm typings say
+ *   `(opcode, message)`; `controlOperation()` accepts both.
+ * - `onReadable`'s options carry `topic`, `byteLength`, `QoS`, `more` but NOT the retain flag, so
+ *   every message reaches the core as not retained (the core's seq/expiry checks still guard
+ *   stale commands; see README).
+ * - `onClose` is stored but never called; a lost socket arrives as `onError`, after which the
+ *   client has already closed itself.
+ * - `write()` throws "overflow" when the socket buffer is short: publish returns false then.
  */
 import Timer from 'timer';
 import type { MqttEvents, MqttPort, PublishOptions } from '../../core/ports';
@@ -11,6 +22,8 @@ import { utf8Encode } from '@dinmeter/shared';
 export interface MqttSettings {
   host: string;
   port?: number;
+  /** Use the TLS transport (`device.network.mqtts`, present only in a TLS build: docs/hardware.md). */
+  tls?: boolean;
   clientId: string;
   user?: string;
   password?: string;
@@ -19,29 +32,44 @@ export interface MqttSettings {
   will?: { topic: string; message: string; qos: 0 | 1; retain: boolean };
 }
 
-type Client = InstanceType<typeof device.network.mqtt.io>;
+type Client = InstanceType<MqttTransport['io']>;
+type ReadableOptions = { more: boolean; topic?: string; byteLength?: number };
 
 const RECONNECT_FIRST_MS = 1000;
 const RECONNECT_MAX_MS = 60_000;
+/** Fixed header (1) + remaining length (≤ 4) + topic length prefix (2) + packet id (2). */
+const PUBLISH_OVERHEAD = 9;
+
+/** The operation of an onControl call, whichever calling convention the client uses. */
+export function controlOperation(first: unknown): number | undefined {
+  if (typeof first === 'number') return first;
+  if (typeof first === 'object' && first !== null && typeof (first as { operation?: unknown }).operation === 'number') {
+    return (first as { operation: number }).operation;
+  }
+  return undefined;
+}
 
 export class ModdableMqtt implements MqttPort {
   private client?: Client;
+  private events?: MqttEvents;
   private isConnected = false;
   private writable = 0;
   private reconnectMs = RECONNECT_FIRST_MS;
   private reconnectTimer?: Timer;
-  private incoming?: { topic: string; retained: boolean; bytes: Uint8Array; offset: number };
+  private incoming?: { topic: string; bytes: Uint8Array; offset: number };
+  /** Connection attempts and losses since boot (diagnostics). */
+  readonly stats = { connects: 0, losses: 0, publishRefused: 0 };
 
-  constructor(
-    private readonly settings: MqttSettings,
-    private readonly events: MqttEvents,
-  ) {}
+  constructor(private readonly settings: MqttSettings) {}
 
   get connected(): boolean {
     return this.isConnected;
   }
 
-  start(): void {
+  /** Starts the session; `events` is the core's app (MeterCore.app). Idempotent. */
+  start(events: MqttEvents): void {
+    if (this.events) return;
+    this.events = events;
     this.connect();
   }
 
@@ -49,56 +77,77 @@ export class ModdableMqtt implements MqttPort {
     const client = this.client;
     if (!client || !this.isConnected) return false;
     const bytes = utf8Encode(payload);
-    if (bytes.byteLength + topic.length + 8 > this.writable) return false; // would block: the core retries later
+    if (bytes.byteLength + topic.length + PUBLISH_OVERHEAD > this.writable) {
+      this.stats.publishRefused++;
+      return false; // would block: the core retries later
+    }
     try {
       this.writable = client.write(bytes, { topic, QoS: options.qos, retain: options.retain ?? false });
       return true;
     } catch {
+      this.stats.publishRefused++;
       return false;
     }
   }
 
   subscribe(topic: string, qos: 0 | 1): void {
     if (!this.client || !this.isConnected) return; // the core subscribes again on onConnect
-    const MQTTClient = device.network.mqtt.io;
-    this.client.write(null as unknown as Uint8Array, { operation: MQTTClient.SUBSCRIBE, topic, items: [{ topic, QoS: qos }] });
+    const MQTTClient = this.transport().io;
+    try {
+      this.client.write(null as unknown as Uint8Array, { operation: MQTTClient.SUBSCRIBE, topic, items: [{ topic, QoS: qos }] });
+    } catch {
+      // A missing subscription would silently drop commands or plans: start over.
+      this.lost();
+    }
+  }
+
+  private transport(): MqttTransport {
+    const transport = this.settings.tls ? device.network.mqtts : device.network.mqtt;
+    if (!transport) throw new Error(`no ${this.settings.tls ? 'mqtts' : 'mqtt'} transport in this build (see docs/hardware.md, TLS)`);
+    return transport;
   }
 
   private connect(): void {
-    const MQTTClient = device.network.mqtt.io;
+    const transport = this.transport();
+    const MQTTClient = transport.io;
     const { will } = this.settings;
-    this.client = new MQTTClient({
-      ...device.network.mqtt,
-      host: this.settings.host,
-      port: this.settings.port,
-      id: this.settings.clientId,
-      user: this.settings.user,
-      password: this.settings.password,
-      clean: true,
-      keepAlive: this.settings.keepAliveMs ?? 30_000,
-      will: will && { topic: will.topic, message: will.message, QoS: will.qos, retain: will.retain },
-      onControl: (operation: number) => {
-        if (operation === MQTTClient.CONNACK) {
+    this.stats.connects++;
+    try {
+      this.client = new MQTTClient({
+        ...transport,
+        host: this.settings.host,
+        port: this.settings.port,
+        id: this.settings.clientId,
+        user: this.settings.user,
+        password: this.settings.password,
+        clean: true,
+        keepAlive: this.settings.keepAliveMs ?? 30_000,
+        will: will && { topic: will.topic, message: will.message, QoS: will.qos, retain: will.retain },
+        onControl: (first: unknown) => {
+          if (controlOperation(first) !== MQTTClient.CONNACK) return;
           this.isConnected = true;
           this.reconnectMs = RECONNECT_FIRST_MS;
-          this.events.onConnect();
-        }
-      },
-      onWritable: (count: number) => {
-        this.writable = count;
-      },
-      onReadable: (count: number, options: { more: boolean; topic?: string; byteLength?: number }) => this.receive(count, options),
-      onClose: () => this.lost(),
-      onError: () => this.lost(),
-    });
+          this.events?.onConnect();
+        },
+        onWritable: (count: number) => {
+          this.writable = count;
+        },
+        onReadable: (count: number, options: ReadableOptions) => this.receive(count, options),
+        onClose: () => this.lost(),
+        onError: () => this.lost(),
+      });
+    } catch {
+      this.client = undefined;
+      this.lost();
+    }
   }
 
-  private receive(count: number, options: { more: boolean; topic?: string; byteLength?: number }): void {
-    const client = this.client!;
+  private receive(count: number, options: ReadableOptions): void {
+    const client = this.client;
+    if (!client) return;
     if (options.topic !== undefined) {
-      // First fragment of a message. `retain` is not in the typings; Moddable passes it when set.
-      const retained = (options as { retain?: boolean }).retain === true;
-      this.incoming = { topic: options.topic, retained, bytes: new Uint8Array(options.byteLength ?? count), offset: 0 };
+      // First fragment of a message; byteLength is the whole payload.
+      this.incoming = { topic: options.topic, bytes: new Uint8Array(options.byteLength ?? count), offset: 0 };
     }
     const message = this.incoming;
     const fragment = new Uint8Array(client.read(count));
@@ -107,20 +156,25 @@ export class ModdableMqtt implements MqttPort {
     message.offset += fragment.byteLength;
     if (options.more) return;
     this.incoming = undefined;
-    this.events.onMessage(message.topic, message.bytes, message.retained);
+    // The Moddable client does not report the retain flag (see the header comment).
+    this.events?.onMessage(message.topic, message.bytes, false);
   }
 
   private lost(): void {
     const wasConnected = this.isConnected;
     this.isConnected = false;
     this.writable = 0;
+    this.incoming = undefined;
     try {
       this.client?.close();
     } catch {
       // already closed
     }
     this.client = undefined;
-    if (wasConnected) this.events.onDisconnect();
+    if (wasConnected) {
+      this.stats.losses++;
+      this.events?.onDisconnect();
+    }
     if (this.reconnectTimer) return;
     this.reconnectTimer = Timer.set(() => {
       this.reconnectTimer = undefined;

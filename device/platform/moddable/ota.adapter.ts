@@ -1,8 +1,9 @@
 /**
- * OTA seam: the core (or an HTTP download task) feeds an image in chunks; `complete()` marks the
- * other app slot bootable (device/partitions.csv has ota_0/ota_1 + otadata). The ESP-IDF
- * bootloader rolls back if the new image never confirms itself. Note: in the Moddable ESP32 port
- * `complete()` also restarts the device (esp_restart) — flush the record log before calling it.
+ * OTA seam: the core (or an HTTP download task) feeds an image in chunks; `complete()` ends the
+ * image and selects the other app slot as boot partition (device/partitions.csv has ota_0/ota_1 +
+ * otadata). It does NOT restart (Moddable build/devices/esp32/modules/ota/ota.c): flush the record
+ * log, then restart with `System.restart()` from `embedded:io/system`. No rollback confirmation
+ * exists in the Moddable module, so sdkconfig.defaults leaves app rollback off (docs/hardware.md).
  */
 import OTA from 'ota';
 
