@@ -6,6 +6,8 @@ import { HealthController } from './api/health.controller';
 import { CircuitConfigService, CIRCUIT_CONFIG_REPOSITORY } from './circuits/circuit-config.service';
 import { CircuitsController } from './circuits/circuits.controller';
 import { CircuitTripService } from './circuits/circuit-trip.service';
+import { CalibrationController } from './circuits/calibration.controller';
+import { CalibrationService } from './circuits/calibration.service';
 import { SeriesService } from './api/series.service';
 import { BrokerService } from './broker/broker.service';
 import { CommandsService } from './commands/commands.service';
@@ -32,7 +34,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ConfigModule.forRoot(config)],
-      controllers: [HealthController, DevicesController, CommandsController, CircuitsController, ...PRICES_CONTROLLERS, ...AUTOMATION_CONTROLLERS],
+      controllers: [HealthController, DevicesController, CommandsController, CircuitsController, CalibrationController, ...PRICES_CONTROLLERS, ...AUTOMATION_CONTROLLERS],
       providers: [
         { provide: CLOCK, useValue: () => Date.now() },
         Counters,
@@ -57,6 +59,7 @@ export class AppModule {
         DevicesService,
         CircuitConfigService,
         CircuitTripService,
+        CalibrationService,
         IngestService,
         CommandsService,
         HeartbeatService,

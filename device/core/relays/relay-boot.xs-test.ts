@@ -1,6 +1,6 @@
 import { check, checkEqual, XsTest } from '../../xs/harness';
-import { UNKNOWN_WALL_TS } from './relay-manager';
-import { MemorySettingsStore, relayRig } from './testing';
+import { RelayManager, UNKNOWN_WALL_TS } from './relay-manager';
+import { ManualClock, MemorySettingsStore, RecordingEmitter, RecordingRelayDriver, relayRig } from './testing';
 
 const tests: XsTest[] = [
   {
@@ -146,6 +146,38 @@ const tests: XsTest[] = [
       checkEqual(rig.driver.outputs.get(1), true);
       const fault = rig.emit.eventsOf('fault')[0];
       check(/rl\.(seq|state).*NVS full/.test(fault?.message ?? ''), `fault reported: ${fault?.message}`);
+    },
+  },
+  {
+    name: 'relays: product defaults (restore, fresh meter on) — nothing saved → on, unreadable saved states → off',
+    run() {
+      const boot = (settings: MemorySettingsStore) => {
+        const driver = new RecordingRelayDriver();
+        const emit = new RecordingEmitter();
+        new RelayManager({
+          circuits: 10,
+          relays: driver,
+          settings,
+          clock: new ManualClock(1000, Date.UTC(2025, 0, 15)),
+          emit,
+          factoryDefaults: { powerOnState: 'restore' },
+          restoreWithoutSavedState: 'on',
+        }).start(1000);
+        return { driver, emit };
+      };
+      const fresh = boot(new MemorySettingsStore());
+      for (let c = 1; c <= 10; c++) checkEqual(fresh.driver.outputs.get(c), true, `fresh meter, circuit ${c}`);
+      const corrupt = new MemorySettingsStore();
+      corrupt.set('rl.state', '1x1');
+      const lost = boot(corrupt);
+      for (let c = 1; c <= 10; c++) checkEqual(lost.driver.outputs.get(c), false, `unreadable state, circuit ${c}`);
+      checkEqual(lost.emit.eventsOf('fault').length, 1, 'the unreadable state is reported');
+      const grown = new MemorySettingsStore();
+      grown.set('rl.state', '01');
+      const partial = boot(grown);
+      checkEqual(partial.driver.outputs.get(1), false, 'saved off');
+      checkEqual(partial.driver.outputs.get(2), true, 'saved on');
+      checkEqual(partial.driver.outputs.get(3), true, 'a circuit never saved (the device gained circuits) is fresh');
     },
   },
 ];

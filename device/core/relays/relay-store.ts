@@ -52,8 +52,13 @@ export class RelayStore {
       configs.push(parsed?.ok ? parsed.value : {});
     }
     const stateText = this.read(KEY.states) ?? '';
-    if (!BITS.test(stateText)) problems.push('saved relay states unreadable, restore falls back to off');
-    const states = this.bits(stateText).map((bit) => (bit === '1' ? true : bit === '0' ? false : undefined));
+    const statesReadable = BITS.test(stateText);
+    if (!statesReadable) problems.push('saved relay states unreadable, restore falls back to off');
+    // Lost is not "never saved": a product whose restore brings a fresh meter up on
+    // (RelayManagerOptions.restoreWithoutSavedState) must not switch a load on from a state it cannot read.
+    const states = statesReadable
+      ? this.bits(stateText).map((bit) => (bit === '' ? undefined : bit === '1'))
+      : this.bits('').map(() => false);
     // An unreadable trip latch counts as tripped: the safe reading of a lost protection state.
     const tripText = this.read(KEY.trips) ?? '';
     if (!BITS.test(tripText))

@@ -107,6 +107,8 @@ export class SimControlServer {
 
   state(id: string): SimMeterState {
     const meter = this.meter(id);
+    // Contacts and transitions from the same instant: a switching just now is in both.
+    this.sample();
     const board = meter.board;
     const relays = meter.core.relays;
     const snapshot = relays.snapshot();
