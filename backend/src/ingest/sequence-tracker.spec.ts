@@ -55,7 +55,18 @@ describe(SequenceTracker.name, () => {
       expect(tracker.observe('m1', 6, 0)).toEqual({ duplicate: false, deviceReset: false, gap: { from: 3, to: 5 } });
       tracker.stored('m1', 6);
       expect(tracker.observe('m1', 7, 0).gap).toBeUndefined();
-      expect(tracker.observe('m1', 9, 0).gap).toBeUndefined();
+      // 8 was skipped in arrival order: a new hole, whatever is stored yet.
+      expect(tracker.observe('m1', 9, 0).gap).toEqual({ from: 8, to: 8 });
+      expect(tracker.observe('m1', 6, 0).gap).toBeUndefined();
+    });
+
+    it('should not report records still being written (observed, not yet stored) as a gap', () => {
+      const tracker = new SequenceTracker();
+      storeAll(tracker, 'm1', [1, 2], 0);
+      // A window of records arrives before the first write finished (pipelined replay).
+      for (const seq of [3, 4, 5, 6]) expect(tracker.observe('m1', seq, 2).gap).toBeUndefined();
+      for (const seq of [3, 4, 5, 6]) tracker.stored('m1', seq);
+      expect(tracker.ackable('m1')).toBe(6);
     });
 
     it('should report a new gap after the previous one closed', () => {

@@ -13,8 +13,11 @@
 export interface SequenceState {
   contiguous: number;
   above: Set<number>;
-  /** The first seq of the hole currently reported, so a gap is reported once. */
-  reportedGapAt?: number;
+  /**
+   * The highest seq observed (stored or not). A gap is a seq arriving beyond it: records still in
+   * flight between observe() and stored() are not missing, so holes below `contiguous` alone are not gaps.
+   */
+  highestSeen: number;
   /** The device's own acked_seq as last seen: it never decreases unless the device's log was wiped. */
   deviceFloor: number;
 }
@@ -41,10 +44,11 @@ export class SequenceTracker {
     if (deviceReset) this.states.delete(device);
     const state = this.state(device, seq, deviceAckedSeq);
     if (seq <= state.contiguous || state.above.has(seq)) return { duplicate: true, deviceReset };
-    if (fromSeq > state.contiguous + 1 && state.reportedGapAt !== state.contiguous + 1) {
-      state.reportedGapAt = state.contiguous + 1;
-      return { duplicate: false, deviceReset, gap: { from: state.contiguous + 1, to: fromSeq - 1 } };
-    }
+    // The device sends in seq order (go-back-N), so a record that skips past everything seen so far
+    // reveals a hole: lost in transit, or a live record ahead of the replay after a reconnect.
+    const seenTo = Math.max(state.contiguous, state.highestSeen);
+    state.highestSeen = Math.max(state.highestSeen, seq);
+    if (fromSeq > seenTo + 1) return { duplicate: false, deviceReset, gap: { from: seenTo + 1, to: fromSeq - 1 } };
     return { duplicate: false, deviceReset };
   }
 
@@ -77,7 +81,7 @@ export class SequenceTracker {
     let state = this.states.get(device);
     const baseline = deviceAckedSeq ?? seq - 1;
     if (!state) {
-      state = { contiguous: baseline, above: new Set(), deviceFloor: deviceAckedSeq ?? 0 };
+      state = { contiguous: baseline, above: new Set(), deviceFloor: deviceAckedSeq ?? 0, highestSeen: baseline };
       this.states.set(device, state);
       return state;
     }

@@ -109,13 +109,14 @@ export class MeterApp implements MqttEvents {
       if (this.nextPollMs <= now) this.nextPollMs = now + this.pollMs; // fell behind: do not burst
       this.poll(now);
     }
+    // Records kept while the wall clock was unknown go to flash before any newer one: seq order is time order.
+    this.flushUntimed(now);
     if (now >= this.nextRecordMs) {
       this.nextRecordMs += this.o.intervalS * 1000;
       if (this.nextRecordMs <= now) this.nextRecordMs = now + this.o.intervalS * 1000;
       this.record(now);
     }
     this.o.relays.tick(now);
-    this.flushUntimed(now);
     this.delivery.tick(now);
   }
 
@@ -151,7 +152,10 @@ export class MeterApp implements MqttEvents {
         return this.o.relays.handlePlan(payload, retained, now);
       case 'telemetry/ack': {
         const ack = decodeMessage('telemetry/ack', payload);
-        if (ack.ok) this.delivery.onAck(ack.value.upto_seq, now);
+        if (!ack.ok) return;
+        this.delivery.onAck(ack.value.upto_seq, now);
+        // Refill the window at once rather than on the next tick: a replay is paced by the acks.
+        this.delivery.tick(now);
         return;
       }
       default:
@@ -203,7 +207,12 @@ export class MeterApp implements MqttEvents {
   private append(ts: number, circuits: CircuitReading[]): void {
     const record = { ts, interval_s: this.o.intervalS, circuits };
     const seq = this.o.log.append(record);
-    const message: TelemetryMessage = { v: PROTOCOL_VERSION, seq, acked_seq: this.o.log.ackedSeq, ...record };
+    // Publish what flash holds (values at the log's resolution, e.g. energy in whole mWh), not the
+    // RAM readings: the live copy and a replayed copy of a seq are then identical, and the energy
+    // counters the backend sees never step back when a reboot restores them from flash.
+    const stored = this.o.log.readFrom(seq - 1, 1)[0];
+    const fields = stored && stored.seq === seq ? { ts: stored.ts, interval_s: stored.interval_s, circuits: stored.circuits } : record;
+    const message: TelemetryMessage = { v: PROTOCOL_VERSION, seq, acked_seq: this.o.log.ackedSeq, ...fields };
     this.o.onRecord?.(message, this.o.clock.monotonicMs());
     this.delivery.onAppended(message);
   }

@@ -28,6 +28,22 @@ describe(Delivery.name, () => {
   });
 
   describe('tick', () => {
+    it('should fill a large window from flash in bounded chunks', () => {
+      const { log, mqtt, delivery } = setup({ window: 100 });
+      log.appendMany(60);
+      const reads: number[] = [];
+      const readFrom = log.readFrom.bind(log);
+      log.readFrom = (afterSeq, max) => {
+        reads.push(max);
+        return readFrom(afterSeq, max);
+      };
+      delivery.onConnect(T0);
+
+      delivery.tick(T0);
+      expect(mqtt.takeSeqs()).toEqual(Array.from({ length: 60 }, (_, k) => k + 1));
+      expect(Math.max(...reads)).toBeLessThanOrEqual(16);
+    });
+
     it('should replay the backlog oldest first, at most window records outstanding', () => {
       const { log, mqtt, delivery } = setup();
       log.appendMany(5);

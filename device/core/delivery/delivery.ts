@@ -13,6 +13,9 @@ export interface DeliveryOptions {
   ackTimeoutMs?: number;
 }
 
+/** Records decoded from flash at a time: RAM stays bounded whatever the window. */
+const READ_CHUNK = 16;
+
 export interface DeliveryStats {
   published: number;
   resent: number;
@@ -91,9 +94,14 @@ export class Delivery {
     if (room <= 0) return;
     // Nothing was outstanding: the ack timeout counts from this first send.
     if (outstanding <= 0) this.lastProgressMs = nowMs;
-    for (const record of log.readFrom(this.cursor, room)) {
-      if (!this.publish(record, true)) return;
-      this.cursor = record.seq;
+    for (let left = room; left > 0; ) {
+      const chunk = log.readFrom(this.cursor, Math.min(left, READ_CHUNK));
+      if (chunk.length === 0) return;
+      for (const record of chunk) {
+        if (!this.publish(record, true)) return;
+        this.cursor = record.seq;
+        left--;
+      }
     }
   }
 
