@@ -72,7 +72,20 @@ export class MeterApp implements MqttEvents {
   constructor(private readonly o: MeterAppOptions) {
     if (!(o.intervalS > 0)) throw new Error(`intervalS must be positive, got ${o.intervalS}`);
     this.pollMs = o.pollMs ?? 1000;
-    this.delivery = new Delivery({ log: o.log, mqtt: o.mqtt, topic: topics.telemetry(o.deviceId), ...o.delivery });
+    this.delivery = new Delivery({
+      log: o.log,
+      mqtt: o.mqtt,
+      topic: topics.telemetry(o.deviceId),
+      onDropped: (fromSeq, toSeq) =>
+        this.relayEmitter.event({
+          v: PROTOCOL_VERSION,
+          ts: Math.round(o.clock.wallMs() ?? 946684800000),
+          type: 'fault',
+          message: `record log full: records ${fromSeq}..${toSeq} were dropped before delivery`,
+          data: { dropped_from_seq: fromSeq, dropped_to_seq: toSeq },
+        }),
+      ...o.delivery,
+    });
   }
 
   /** The relay manager calls these (wired by the platform's composition root). */

@@ -369,3 +369,25 @@ describe(Delivery.name, () => {
     });
   });
 });
+
+describe('Delivery when the log dropped records', () => {
+  it('should write off the hole below the oldest record left, report it once and replay from there', () => {
+    const log = new MemoryTelemetryLog();
+    const mqtt = new RecordingMqtt();
+    const dropped: [number, number][] = [];
+    const delivery = new Delivery({ log, mqtt, topic: 'dinmeter/m1/telemetry', window: 8, onDropped: (a, b) => dropped.push([a, b]) });
+    log.appendMany(6);
+    // Simulate the flash log erasing its oldest unacked records 1..3.
+    const original = log.readFrom.bind(log);
+    log.readFrom = (after: number, max: number) => original(Math.max(after, 3), max);
+
+    delivery.onConnect(T0);
+    delivery.tick(T0);
+
+    expect(dropped).toEqual([[1, 3]]);
+    expect(log.ackedSeq).toBe(3);
+    const sent = mqtt.takeTelemetry();
+    expect(sent.map((m) => m.seq)).toEqual([4, 5, 6]);
+    expect(sent.every((m) => m.acked_seq === 3)).toBe(true);
+  });
+});

@@ -9,6 +9,11 @@ export interface DeliveryOptions {
   topic: string;
   /** Records published but not yet acknowledged, at most (bounded memory and broker load). */
   window?: number;
+  /**
+   * The log had to drop never-acknowledged records (full after a very long outage, after merging
+   * everything it could): they are written off so delivery does not wait for them forever.
+   */
+  onDropped?: (fromSeq: number, toSeq: number) => void;
   /** No ack progress for this long while records are outstanding: go back and resend. */
   ackTimeoutMs?: number;
 }
@@ -97,6 +102,15 @@ export class Delivery {
     for (let left = room; left > 0; ) {
       const chunk = log.readFrom(this.cursor, Math.min(left, READ_CHUNK));
       if (chunk.length === 0) return;
+      const first = chunk[0].merged_from_seq ?? chunk[0].seq;
+      if (this.cursor === log.ackedSeq && first > log.ackedSeq + 1) {
+        // Records between the ack point and the oldest one left are gone from flash: acknowledge the hole
+        // so acked_seq tells the backend, and report it, instead of waiting for records that cannot come.
+        const from = log.ackedSeq + 1;
+        log.ack(first - 1);
+        this.cursor = first - 1;
+        this.options.onDropped?.(from, first - 1);
+      }
       for (const record of chunk) {
         if (!this.publish(record, true)) return;
         this.cursor = record.seq;
