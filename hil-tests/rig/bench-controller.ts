@@ -83,12 +83,14 @@ export class LineBenchController implements BenchController {
   }
 
   async powerCycle(offMs = 3000): Promise<void> {
-    if (!Number.isInteger(offMs) || offMs < 100 || offMs > 600_000) throw new RangeError(`off time must be 100..600000 ms, got ${offMs}`);
+    if (!Number.isInteger(offMs) || offMs < 100 || offMs > 600_000)
+      throw new RangeError(`off time must be 100..600000 ms, got ${offMs}`);
     await this.command(`POWER CYCLE ${offMs}`, offMs);
   }
 
   async cutNetwork(seconds: number): Promise<void> {
-    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400) throw new RangeError(`network cut must be 1..86400 s, got ${seconds}`);
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400)
+      throw new RangeError(`network cut must be 1..86400 s, got ${seconds}`);
     await this.command(`NET CUT ${seconds}`);
   }
 
@@ -96,7 +98,8 @@ export class LineBenchController implements BenchController {
     this.checkCircuit(circuit);
     const reply = await this.command(`REF ${circuit}`);
     const [powerW, energyWh] = reply.split(/\s+/).map(Number);
-    if (!Number.isFinite(powerW) || !Number.isFinite(energyWh)) throw new BenchProtocolError(`REF ${circuit}: expected "<watts> <wh>", got "${reply}"`);
+    if (!Number.isFinite(powerW) || !Number.isFinite(energyWh))
+      throw new BenchProtocolError(`REF ${circuit}: expected "<watts> <wh>", got "${reply}"`);
     return { powerW, energyWh };
   }
 
@@ -129,7 +132,11 @@ export class LineBenchController implements BenchController {
         // The reply may still come: drop the connection so it cannot answer the next command.
         this.socket?.destroy();
         this.socket = undefined;
-        reject(new BenchProtocolError(`bench controller did not answer "${line}" within ${this.timeoutMs + extraTimeoutMs} ms`));
+        reject(
+          new BenchProtocolError(
+            `bench controller did not answer "${line}" within ${this.timeoutMs + extraTimeoutMs} ms`,
+          ),
+        );
       }, this.timeoutMs + extraTimeoutMs);
       this.waiting = {
         resolve: (text) => {
@@ -145,7 +152,10 @@ export class LineBenchController implements BenchController {
     });
     if (reply === 'OK') return '';
     if (reply.startsWith('OK ')) return reply.slice(3).trim();
-    if (reply.startsWith('ERR')) throw new BenchProtocolError(`bench controller refused "${line}": ${reply.slice(3).trim() || 'no reason given'}`);
+    if (reply.startsWith('ERR'))
+      throw new BenchProtocolError(
+        `bench controller refused "${line}": ${reply.slice(3).trim() || 'no reason given'}`,
+      );
     throw new BenchProtocolError(`bench controller answered "${line}" with "${reply}"`);
   }
 
@@ -153,14 +163,20 @@ export class LineBenchController implements BenchController {
     if (this.socket && !this.socket.destroyed) return Promise.resolve(this.socket);
     return new Promise((resolve, reject) => {
       const socket = new Socket();
-      const fail = (error: Error) => reject(new BenchProtocolError(`cannot reach the bench controller at ${this.options.host}:${this.options.port}: ${error.message}`));
+      const fail = (error: Error) =>
+        reject(
+          new BenchProtocolError(
+            `cannot reach the bench controller at ${this.options.host}:${this.options.port}: ${error.message}`,
+          ),
+        );
       socket.once('error', fail);
       socket.setEncoding('utf8');
       socket.connect(this.options.port, this.options.host, () => {
         socket.off('error', fail);
         // Events of a connection dropped earlier (after a timeout) must not touch the next command.
         socket.on('error', (error) => {
-          if (this.socket === socket) this.waiting?.reject(new BenchProtocolError(`bench controller connection: ${error.message}`));
+          if (this.socket === socket)
+            this.waiting?.reject(new BenchProtocolError(`bench controller connection: ${error.message}`));
         });
         socket.on('close', () => {
           if (this.socket !== socket) return;
@@ -191,6 +207,7 @@ export class LineBenchController implements BenchController {
   }
 
   private checkCircuit(circuit: number): void {
-    if (!Number.isInteger(circuit) || circuit < 1 || circuit > this.circuits) throw new RangeError(`circuit must be 1..${this.circuits}, got ${circuit}`);
+    if (!Number.isInteger(circuit) || circuit < 1 || circuit > this.circuits)
+      throw new RangeError(`circuit must be 1..${this.circuits}, got ${circuit}`);
   }
 }

@@ -90,7 +90,11 @@ describe('LineBenchController', () => {
   });
 
   it('should keep replies in order when commands are issued concurrently', async () => {
-    const replies = await Promise.all([controller.identify(), controller.readReference(3), controller.identify()]);
+    const replies = await Promise.all([
+      controller.identify(),
+      controller.readReference(3),
+      controller.identify(),
+    ]);
     expect(replies[1]).toEqual({ powerW: 2301.5, energyWh: 1234.25 });
     expect(bench.received).toEqual(['PING', 'REF 3', 'PING']);
   });
@@ -137,8 +141,10 @@ describe('BenchRig', () => {
       calls.push(url);
       const json = (value: unknown) => new Response(JSON.stringify(value), { status: 200 });
       if (url.endsWith('/health')) return json({ ok: true });
-      if (url.endsWith('/devices')) return json(['dm-000000000001', 'dm-000000000002'].map((id) => ({ id, online: bench.power })));
-      if (url.includes('/query?')) return json({ results: [{ series: [{ columns: ['time', 'power_w'], values: [[1, 230.5]] }] }] });
+      if (url.endsWith('/devices'))
+        return json(['dm-000000000001', 'dm-000000000002'].map((id) => ({ id, online: bench.power })));
+      if (url.includes('/query?'))
+        return json({ results: [{ series: [{ columns: ['time', 'power_w'], values: [[1, 230.5]] }] }] });
       return new Response('', { status: 404 });
     }) as typeof fetch;
   }
@@ -148,7 +154,9 @@ describe('BenchRig', () => {
     expect(config.restUrl).toBe('http://10.0.0.2:3000/api');
     expect(config.deviceIds).toEqual(['dm-000000000001', 'dm-000000000002']);
     expect(config.db).toBe('dinmeter');
-    expect(() => benchConfigFromEnv({ HIL_REST_URL: 'x' })).toThrow(/HIL_MQTT_URL, HIL_INFLUX_URL, HIL_DEVICE_IDS, HIL_BENCH_URL/);
+    expect(() => benchConfigFromEnv({ HIL_REST_URL: 'x' })).toThrow(
+      /HIL_MQTT_URL, HIL_INFLUX_URL, HIL_DEVICE_IDS, HIL_BENCH_URL/,
+    );
   });
 
   it('should power the meters, wait for them online, cut power, and query InfluxDB', async () => {
@@ -168,7 +176,9 @@ describe('BenchRig', () => {
       await rig.killMeters();
       expect(bench.power).toBe(false);
       expect(await rig.influxQuery('SELECT power_w FROM circuit')).toEqual([{ time: 1, power_w: 230.5 }]);
-      expect(calls.some((u) => u.startsWith('http://10.0.0.2:8086/query?db=dinmeter&epoch=ms&q=SELECT'))).toBe(true);
+      expect(
+        calls.some((u) => u.startsWith('http://10.0.0.2:8086/query?db=dinmeter&epoch=ms&q=SELECT')),
+      ).toBe(true);
       await rig.stop();
       expect(bench.received.filter((c) => c.startsWith('LOAD'))).toHaveLength(10);
     } finally {
@@ -177,21 +187,44 @@ describe('BenchRig', () => {
   });
 
   it('should refuse what a bench cannot do with a clear error', async () => {
-    const rig = new BenchRig({ ...benchConfigFromEnv(ENV), controller: new LineBenchController({ host: '127.0.0.1', port: 1 }) });
+    const rig = new BenchRig({
+      ...benchConfigFromEnv(ENV),
+      controller: new LineBenchController({ host: '127.0.0.1', port: 1 }),
+    });
     await expect(rig.startBackend()).rejects.toThrow(BenchUnsupportedError);
     await expect(rig.killBackend()).rejects.toThrow(/not supported on a bench rig/);
     await expect(rig.stopInflux()).rejects.toThrow(/not supported on a bench rig/);
     await expect(rig.stopMeters()).rejects.toThrow(/not supported on a bench rig/);
-    await expect(rig.startMeters({ count: 1, intervalS: 1, speed: 60 })).rejects.toThrow(/speed is not supported on a bench rig/);
-    await expect(rig.startMeters({ count: 3, intervalS: 1 })).rejects.toThrow(/wants 3 meters, the bench has 2/);
-    await expect(rig.startMeters({ count: 1, intervalS: 1, ids: ['vm-1'] })).rejects.toThrow(/not on this bench/);
+    await expect(rig.startMeters({ count: 1, intervalS: 1, speed: 60 })).rejects.toThrow(
+      /speed is not supported on a bench rig/,
+    );
+    await expect(rig.startMeters({ count: 3, intervalS: 1 })).rejects.toThrow(
+      /wants 3 meters, the bench has 2/,
+    );
+    await expect(rig.startMeters({ count: 1, intervalS: 1, ids: ['vm-1'] })).rejects.toThrow(
+      /not on this bench/,
+    );
   });
 });
 
 describe('createRig', () => {
   it('should pick the rig from HIL_RIG (default sim)', () => {
     expect(rigKind({})).toBe('sim');
-    expect(createRig({}, { HIL_RIG: 'bench', ...{ HIL_REST_URL: 'http://a/api', HIL_MQTT_URL: 'mqtt://a', HIL_INFLUX_URL: 'http://a:8086', HIL_DEVICE_IDS: 'dm-1', HIL_BENCH_URL: 'tcp://a:1' } })).toBeInstanceOf(BenchRig);
+    expect(
+      createRig(
+        {},
+        {
+          HIL_RIG: 'bench',
+          ...{
+            HIL_REST_URL: 'http://a/api',
+            HIL_MQTT_URL: 'mqtt://a',
+            HIL_INFLUX_URL: 'http://a:8086',
+            HIL_DEVICE_IDS: 'dm-1',
+            HIL_BENCH_URL: 'tcp://a:1',
+          },
+        },
+      ),
+    ).toBeInstanceOf(BenchRig);
     expect(() => rigKind({ HIL_RIG: 'lab' })).toThrow(/"sim" or "bench"/);
   });
 

@@ -12,6 +12,7 @@
  */
 import { BenchController, LineBenchController, parseBenchUrl } from './bench-controller';
 import { MeterSetup, Rig } from './rig';
+import { influxRows, restCall } from './http';
 
 export class BenchUnsupportedError extends Error {
   constructor(what: string, why: string) {
@@ -33,11 +34,22 @@ export interface BenchRigConfig {
 }
 
 /** Reads the bench configuration from the environment; names every missing variable at once. */
-export function benchConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Omit<BenchRigConfig, 'controller'> & { benchUrl: string } {
-  const required = ['HIL_REST_URL', 'HIL_MQTT_URL', 'HIL_INFLUX_URL', 'HIL_DEVICE_IDS', 'HIL_BENCH_URL'] as const;
+export function benchConfigFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Omit<BenchRigConfig, 'controller'> & { benchUrl: string } {
+  const required = [
+    'HIL_REST_URL',
+    'HIL_MQTT_URL',
+    'HIL_INFLUX_URL',
+    'HIL_DEVICE_IDS',
+    'HIL_BENCH_URL',
+  ] as const;
   const missing = required.filter((name) => !env[name]?.trim());
   if (missing.length > 0) throw new Error(`bench rig needs ${missing.join(', ')} (docs/hil.md)`);
-  const deviceIds = env.HIL_DEVICE_IDS!.split(',').map((id) => id.trim()).filter((id) => id !== '');
+  const deviceIds = env
+    .HIL_DEVICE_IDS!.split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
   if (deviceIds.length === 0) throw new Error('HIL_DEVICE_IDS lists no device');
   return {
     restUrl: env.HIL_REST_URL!.replace(/\/$/, ''),
@@ -79,7 +91,8 @@ export class BenchRig implements Rig {
   /** Checks that backend and controller answer; leaves the meters' supply as it is. */
   async start(): Promise<void> {
     const health = await this.rest('GET', '/health');
-    if (health.status !== 200) throw new Error(`backend at ${this.restUrl} is not healthy: HTTP ${health.status}`);
+    if (health.status !== 200)
+      throw new Error(`backend at ${this.restUrl} is not healthy: HTTP ${health.status}`);
     await this.controller.identify();
   }
 
@@ -94,13 +107,17 @@ export class BenchRig implements Rig {
 
   /** Powers the bench meters and waits until the backend lists the requested ones online. */
   async startMeters(setup: MeterSetup): Promise<void> {
-    if (setup.speed !== undefined && setup.speed !== 1) throw new BenchUnsupportedError('speed', 'real meters run in real time');
-    if (setup.startMs !== undefined) throw new BenchUnsupportedError('startMs', 'real meters take their time from SNTP');
-    if (setup.extraArgs?.length) throw new BenchUnsupportedError('extraArgs', 'they are virtual-meter command-line options');
+    if (setup.speed !== undefined && setup.speed !== 1)
+      throw new BenchUnsupportedError('speed', 'real meters run in real time');
+    if (setup.startMs !== undefined)
+      throw new BenchUnsupportedError('startMs', 'real meters take their time from SNTP');
+    if (setup.extraArgs?.length)
+      throw new BenchUnsupportedError('extraArgs', 'they are virtual-meter command-line options');
     const ids = setup.ids ?? this.deviceIds.slice(0, setup.count);
     const unknown = ids.filter((id) => !this.deviceIds.includes(id));
     if (unknown.length > 0) throw new Error(`not on this bench (HIL_DEVICE_IDS): ${unknown.join(', ')}`);
-    if (ids.length < setup.count) throw new Error(`scenario wants ${setup.count} meters, the bench has ${this.deviceIds.length}`);
+    if (ids.length < setup.count)
+      throw new Error(`scenario wants ${setup.count} meters, the bench has ${this.deviceIds.length}`);
     // The telemetry interval is provisioned on the meter (docs/hardware.md), not set per scenario.
     this.activeIds = ids;
     await this.controller.setPower(true);
@@ -115,7 +132,10 @@ export class BenchRig implements Rig {
   }
 
   async stopMeters(): Promise<void> {
-    throw new BenchUnsupportedError('stopMeters', 'a real meter has no clean stop; use killMeters (power cut)');
+    throw new BenchUnsupportedError(
+      'stopMeters',
+      'a real meter has no clean stop; use killMeters (power cut)',
+    );
   }
 
   async startBackend(): Promise<void> {
@@ -140,26 +160,11 @@ export class BenchRig implements Rig {
   }
 
   async influxQuery(q: string): Promise<Record<string, unknown>[]> {
-    const url = `${this.influxUrl}/query?db=${encodeURIComponent(this.db)}&epoch=ms&q=${encodeURIComponent(q)}`;
-    const response = await this.fetch(url);
-    const body = (await response.json()) as { results: { series?: { columns: string[]; values: unknown[][] }[]; error?: string }[] };
-    const result = body.results[0];
-    if (result.error) throw new Error(`InfluxQL error: ${result.error}`);
-    const rows: Record<string, unknown>[] = [];
-    for (const series of result.series ?? []) {
-      for (const values of series.values) rows.push(Object.fromEntries(series.columns.map((c, i) => [c, values[i]])));
-    }
-    return rows;
+    return influxRows(this.fetch, this.influxUrl, this.db, q);
   }
 
   async rest<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const response = await this.fetch(`${this.restUrl}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+    return restCall<T>(this.fetch, this.restUrl, method, path, body);
   }
 
   private async waitOnline(ids: readonly string[], online: boolean): Promise<void> {
@@ -175,7 +180,10 @@ export class BenchRig implements Rig {
       } catch (error) {
         last = error instanceof Error ? error.message : String(error);
       }
-      if (Date.now() > deadline) throw new Error(`meters did not go ${online ? 'online' : 'offline'} within ${this.onlineTimeoutMs} ms (${last})`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `meters did not go ${online ? 'online' : 'offline'} within ${this.onlineTimeoutMs} ms (${last})`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }

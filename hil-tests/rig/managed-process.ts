@@ -33,7 +33,12 @@ export class ManagedProcess {
     return this.output;
   }
 
-  async start(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 60000): Promise<RegExpMatchArray> {
+  async start(
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    ready: RegExp,
+    timeoutMs = 60000,
+  ): Promise<RegExpMatchArray> {
     if (this.running) throw new Error(`${this.name} is already running`);
     mkdirSync(dirname(this.logPath), { recursive: true });
     this.log = createWriteStream(this.logPath, { flags: 'a' });
@@ -63,9 +68,14 @@ export class ManagedProcess {
       const poll = () => {
         const match = this.output.match(pattern);
         if (match) return resolve(match);
-        if (!this.running) return reject(new Error(`${this.name} exited before printing ${pattern}:\n${this.output.slice(-3000)}`));
+        if (!this.running)
+          return reject(
+            new Error(`${this.name} exited before printing ${pattern}:\n${this.output.slice(-3000)}`),
+          );
         if (Date.now() - started > timeoutMs) {
-          return reject(new Error(`${this.name}: no ${pattern} within ${timeoutMs} ms:\n${this.output.slice(-3000)}`));
+          return reject(
+            new Error(`${this.name}: no ${pattern} within ${timeoutMs} ms:\n${this.output.slice(-3000)}`),
+          );
         }
         setTimeout(poll, 50);
       };

@@ -7,6 +7,7 @@ export { freePort };
 import type { SimMeterState } from '../../device/platform/host/sim-control';
 import { ManagedProcess } from './managed-process';
 import { MeterSetup, Rig } from './rig';
+import { influxRows, restCall } from './http';
 
 type Server = Awaited<ReturnType<typeof startInflux>>;
 
@@ -28,7 +29,11 @@ export class SimulatedRig implements Rig {
   private influx?: Server;
   private mosquitto?: Awaited<ReturnType<typeof startMosquitto>>;
   readonly backend = new ManagedProcess('backend', 'backend/src/main.ts', join(this.dir, 'backend.log'));
-  readonly meters = new ManagedProcess('meters', 'device/platform/host/meters.ts', join(this.dir, 'meters.log'));
+  readonly meters = new ManagedProcess(
+    'meters',
+    'device/platform/host/meters.ts',
+    join(this.dir, 'meters.log'),
+  );
   private mqttPort = 0;
   private httpPort = 0;
   private influxPort = 0;
@@ -57,7 +62,8 @@ export class SimulatedRig implements Rig {
     this.influxPort = await freePort();
     this.controlPort = await freePort();
     await this.startInflux();
-    if (this.options.externalBroker) this.mosquitto = await startMosquitto({ dataDir: join(this.dir, 'mosquitto') });
+    if (this.options.externalBroker)
+      this.mosquitto = await startMosquitto({ dataDir: join(this.dir, 'mosquitto') });
     await this.startBackend();
   }
 
@@ -115,14 +121,19 @@ export class SimulatedRig implements Rig {
   async startMeters(setup: MeterSetup): Promise<void> {
     this.lastMeterSetup = setup;
     const args = [
-      '--count', String(setup.count),
-      '--interval', String(setup.intervalS),
-      '--data-dir', join(this.dir, 'meters'),
-      '--mqtt-url', this.mqttUrl,
+      '--count',
+      String(setup.count),
+      '--interval',
+      String(setup.intervalS),
+      '--data-dir',
+      join(this.dir, 'meters'),
+      '--mqtt-url',
+      this.mqttUrl,
       ...(setup.speed ? ['--speed', String(setup.speed)] : []),
       ...(setup.startMs ? ['--start', new Date(setup.startMs).toISOString()] : []),
       ...(setup.ids ? ['--ids', setup.ids.join(',')] : []),
-      '--control-port', String(this.controlPort),
+      '--control-port',
+      String(this.controlPort),
       ...(setup.extraArgs ?? []),
     ];
     await this.meters.start(args, {}, /meters running/);
@@ -158,31 +169,17 @@ export class SimulatedRig implements Rig {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const parsed = (await response.json()) as T & { message?: string };
-    if (!response.ok) throw new Error(`sim control ${method} ${path}: ${response.status} ${parsed.message ?? ''}`);
+    if (!response.ok)
+      throw new Error(`sim control ${method} ${path}: ${response.status} ${parsed.message ?? ''}`);
     return parsed;
   }
 
   async influxQuery(q: string): Promise<Record<string, unknown>[]> {
-    const url = `${this.influxUrl}/query?db=${encodeURIComponent(this.db)}&epoch=ms&q=${encodeURIComponent(q)}`;
-    const response = await fetch(url);
-    const body = (await response.json()) as { results: { series?: { columns: string[]; values: unknown[][] }[]; error?: string }[] };
-    const result = body.results[0];
-    if (result.error) throw new Error(`InfluxQL error: ${result.error}`);
-    const rows: Record<string, unknown>[] = [];
-    for (const series of result.series ?? []) {
-      for (const values of series.values) rows.push(Object.fromEntries(series.columns.map((c, i) => [c, values[i]])));
-    }
-    return rows;
+    return influxRows(fetch, this.influxUrl, this.db, q);
   }
 
   async rest<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${this.restUrl}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+    return restCall<T>(fetch, this.restUrl, method, path, body);
   }
 
   async stop(): Promise<void> {
@@ -195,7 +192,11 @@ export class SimulatedRig implements Rig {
 }
 
 /** Polls `probe` until it returns a truthy value or the time is up. */
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const started = Date.now();
   let last: unknown;
   for (;;) {
@@ -205,7 +206,8 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false>,
     } catch (error) {
       last = error;
     }
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ''}`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -21,6 +21,7 @@ import {
 import mqtt, { MqttClient } from 'mqtt';
 import type { SimMeterState } from '../../device/platform/host/sim-control';
 import { eventually, SimulatedRig } from '../rig/simulated-rig';
+import { seededRandom as prng } from '../../device/core/util/seeded-random';
 
 jest.setTimeout(120_000);
 
@@ -28,18 +29,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const METERS = ['vm-1', 'vm-2', 'vm-3'];
 /** Meters tick every 50 ms and the control channel samples every 25 ms; timers lag on a busy CI box. */
 const SWITCH_TOLERANCE_MS = 1000;
-
-/** Seeded PRNG (mulberry32) so a failing fuzz case can be reproduced. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Seen<T> {
   at: number;
@@ -64,7 +53,10 @@ class Observer {
         const ack = decodeMessage('cmd/ack', payload);
         if (!ack.ok) return;
         this.acks.set(ack.value.id, ack.value);
-        this.ackPayloads.set(ack.value.id, [...(this.ackPayloads.get(ack.value.id) ?? []), payload.toString()]);
+        this.ackPayloads.set(ack.value.id, [
+          ...(this.ackPayloads.get(ack.value.id) ?? []),
+          payload.toString(),
+        ]);
       } else if (topic.endsWith('/events')) {
         const event = decodeMessage('events', payload);
         if (event.ok) this.events.push({ at, value: { ...event.value, device } });
@@ -79,7 +71,12 @@ class Observer {
     const client = await mqtt.connectAsync(url, { clientId: 'relay-safety-observer', reconnectPeriod: 500 });
     const observer = new Observer(client);
     await client.subscribeAsync(
-      [topics.allDevices('cmd/ack'), topics.allDevices('events'), topics.allDevices('relays'), topics.heartbeat()],
+      [
+        topics.allDevices('cmd/ack'),
+        topics.allDevices('events'),
+        topics.allDevices('relays'),
+        topics.heartbeat(),
+      ],
       { qos: 1 },
     );
     return observer;
@@ -88,7 +85,10 @@ class Observer {
 
 /** The retained relays message of a device, as a client that subscribes now gets it from the broker. */
 async function retainedRelays(url: string, deviceId: string): Promise<RelaysMessage> {
-  const client = await mqtt.connectAsync(url, { clientId: `relay-safety-reader-${deviceId}`, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(url, {
+    clientId: `relay-safety-reader-${deviceId}`,
+    reconnectPeriod: 0,
+  });
   try {
     const message = new Promise<RelaysMessage>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no retained relays message for ${deviceId}`)), 5000);
@@ -108,7 +108,14 @@ async function retainedRelays(url: string, deviceId: string): Promise<RelaysMess
 }
 
 /** The circuits of a relays message without the timestamp, for before/after comparisons. */
-const states = (m: RelaysMessage) => m.circuits.map(({ circuit, state, reason, tripped, plan_version }) => ({ circuit, state, reason, tripped, plan_version }));
+const states = (m: RelaysMessage) =>
+  m.circuits.map(({ circuit, state, reason, tripped, plan_version }) => ({
+    circuit,
+    state,
+    reason,
+    tripped,
+    plan_version,
+  }));
 const contacts = (s: SimMeterState) => s.circuits.map((c) => c.relayOn);
 const relayOf = (s: SimMeterState, circuit: number) => s.circuits[circuit - 1];
 
@@ -123,20 +130,32 @@ describe('relay safety: boot, network loss, offline plans, overcurrent, bad comm
   async function command(method: string, path: string, body?: unknown): Promise<any> {
     const post = await rig.rest(method, path, body);
     expect(post.status).toBe(202);
-    return eventually(async () => {
-      const { body: record } = await rig.rest('GET', `/commands/${post.body.commandId}`);
-      return record.status !== 'pending' ? record : undefined;
-    }, 20_000, `${method} ${path} settled`);
+    return eventually(
+      async () => {
+        const { body: record } = await rig.rest('GET', `/commands/${post.body.commandId}`);
+        return record.status !== 'pending' ? record : undefined;
+      },
+      20_000,
+      `${method} ${path} settled`,
+    );
   }
 
   /** PUT the circuit config and wait until the meter confirmed it by ack. */
-  async function configure(deviceId: string, circuit: number, config: Record<string, unknown>): Promise<void> {
+  async function configure(
+    deviceId: string,
+    circuit: number,
+    config: Record<string, unknown>,
+  ): Promise<void> {
     const put = await rig.rest('PUT', `/devices/${deviceId}/circuits/${circuit}/config`, config);
     expect(put.status).toBe(200);
-    const synced = await eventually(async () => {
-      const { body } = await rig.rest('GET', `/devices/${deviceId}/circuits/${circuit}/config`);
-      return body.inSync ? body : undefined;
-    }, 20_000, `config of ${deviceId}/${circuit} acknowledged`);
+    const synced = await eventually(
+      async () => {
+        const { body } = await rig.rest('GET', `/devices/${deviceId}/circuits/${circuit}/config`);
+        return body.inSync ? body : undefined;
+      },
+      20_000,
+      `config of ${deviceId}/${circuit} acknowledged`,
+    );
     expect(synced.lastError).toBeUndefined();
     expect(synced.confirmed).toMatchObject(config);
   }
@@ -144,17 +163,35 @@ describe('relay safety: boot, network loss, offline plans, overcurrent, bad comm
   beforeAll(async () => {
     await rig.start();
     observer = await Observer.connect(rig.mqttUrl);
-    backendClient = await mqtt.connectAsync(rig.mqttUrl, { clientId: 'dinmeter-backend-relay-safety-test', reconnectPeriod: 500 });
+    backendClient = await mqtt.connectAsync(rig.mqttUrl, {
+      clientId: 'dinmeter-backend-relay-safety-test',
+      reconnectPeriod: 500,
+    });
     // An old command still retained on vm-1's command topic (a misconfigured integration, a replay):
     // otherwise valid (not expired, fresh seq), so only its retained flag may keep it from running.
     const now = Date.now();
-    retainedCommand = { v: PROTOCOL_VERSION, id: 'retained-relay-off', seq: now, expires: now + 600_000, op: 'relay', circuit: 4, state: 'off' };
-    await backendClient.publishAsync(topics.cmd('vm-1'), JSON.stringify(retainedCommand), { qos: 1, retain: true });
+    retainedCommand = {
+      v: PROTOCOL_VERSION,
+      id: 'retained-relay-off',
+      seq: now,
+      expires: now + 600_000,
+      op: 'relay',
+      circuit: 4,
+      state: 'off',
+    };
+    await backendClient.publishAsync(topics.cmd('vm-1'), JSON.stringify(retainedCommand), {
+      qos: 1,
+      retain: true,
+    });
     await rig.startMeters({ count: 3, intervalS: 2 });
-    await eventually(async () => {
-      const { body } = await rig.rest<any[]>('GET', '/devices');
-      return body.length === 3 && body.every((d) => d.online);
-    }, 60_000, '3 meters online');
+    await eventually(
+      async () => {
+        const { body } = await rig.rest<any[]>('GET', '/devices');
+        return body.length === 3 && body.every((d) => d.online);
+      },
+      60_000,
+      '3 meters online',
+    );
   });
 
   afterAll(async () => {
@@ -164,22 +201,36 @@ describe('relay safety: boot, network loss, offline plans, overcurrent, bad comm
   });
 
   it('should not apply a retained command found on the command topic at boot', async () => {
-    const state = await eventually(async () => {
-      const s = await rig.meterState('vm-1');
-      return s.stats.retainedIgnored >= 1 ? s : undefined;
-    }, 20_000, 'vm-1 saw the retained command');
+    const state = await eventually(
+      async () => {
+        const s = await rig.meterState('vm-1');
+        return s.stats.retainedIgnored >= 1 ? s : undefined;
+      },
+      20_000,
+      'vm-1 saw the retained command',
+    );
     // Power-on state of a fresh meter: restore, nothing saved → on.
-    expect(relayOf(state, 4)).toMatchObject({ relayOn: true, relay: { state: 'on', reason: 'restore', tripped: false } });
+    expect(relayOf(state, 4)).toMatchObject({
+      relayOn: true,
+      relay: { state: 'on', reason: 'restore', tripped: false },
+    });
     expect(contacts(state).every(Boolean)).toBe(true);
     expect(state.stats.commandsApplied).toBe(0);
     expect(observer.acks.has(retainedCommand.id)).toBe(false); // ignored without an ack: nobody waits for it
-    expect(states(await retainedRelays(rig.mqttUrl, 'vm-1'))[3]).toMatchObject({ state: 'on', reason: 'restore' });
+    expect(states(await retainedRelays(rig.mqttUrl, 'vm-1'))[3]).toMatchObject({
+      state: 'on',
+      reason: 'restore',
+    });
 
     // Clear it (an empty retained payload; the meter counts the empty message as unreadable).
     await backendClient.publishAsync(topics.cmd('vm-1'), '', { qos: 1, retain: true });
     // The very same command sent live is applied: it was refused for being retained, nothing else.
     await backendClient.publishAsync(topics.cmd('vm-1'), JSON.stringify(retainedCommand), { qos: 1 });
-    const ack = await eventually(async () => observer.acks.get(retainedCommand.id), 10_000, 'ack of the live command');
+    const ack = await eventually(
+      async () => observer.acks.get(retainedCommand.id),
+      10_000,
+      'ack of the live command',
+    );
     expect(ack).toMatchObject({ ok: true, circuit: 4, state: 'off' });
     expect(relayOf(await rig.meterState('vm-1'), 4).relayOn).toBe(false);
   });
@@ -199,10 +250,14 @@ describe('relay safety: boot, network loss, offline plans, overcurrent, bad comm
     const killedAt = Date.now();
     await rig.killBackend('SIGKILL');
     const lastBeat = Math.max(...observer.heartbeats.filter((t) => t <= killedAt + 200));
-    const switched = await eventually(async () => {
-      const s = await rig.meterState('vm-1');
-      return relayOf(s, 2).relayOn === false && relayOf(s, 3).relayOn === true ? s : undefined;
-    }, 15_000, 'vm-1 failsafe switchings');
+    const switched = await eventually(
+      async () => {
+        const s = await rig.meterState('vm-1');
+        return relayOf(s, 2).relayOn === false && relayOf(s, 3).relayOn === true ? s : undefined;
+      },
+      15_000,
+      'vm-1 failsafe switchings',
+    );
     await sleep(1500); // anything else that would (wrongly) switch has had its chance
 
     // Seen through the broker: the retained relays topic of the external Mosquitto.
@@ -221,7 +276,11 @@ describe('relay safety: boot, network loss, offline plans, overcurrent, bad comm
       { circuit: 2, on: false },
       { circuit: 3, on: true },
     ]);
-    process.stdout.write(`failsafe: switched ${since(after[0]).map((t) => t.wallMs - lastBeat).join(' / ')} ms after the last heartbeat (afterSeconds 5)\n`);
+    process.stdout.write(
+      `failsafe: switched ${since(after[0])
+        .map((t) => t.wallMs - lastBeat)
+        .join(' / ')} ms after the last heartbeat (afterSeconds 5)\n`,
+    );
     for (const t of since(after[0])) {
       expect(t.wallMs - lastBeat).toBeGreaterThanOrEqual(5000 - 250);
       expect(t.wallMs - lastBeat).toBeLessThanOrEqual(5000 + SWITCH_TOLERANCE_MS);
@@ -231,15 +290,27 @@ describe('relay safety: boot, network loss, offline plans, overcurrent, bad comm
     expect(contacts(after[1])).toEqual(contacts(before[1]));
     expect(contacts(after[2])).toEqual(contacts(before[2]));
     expect(switched.stats.commandsApplied).toBe(before[0].stats.commandsApplied);
-    const failsafeEvents = observer.events.filter((e) => e.value.device === 'vm-1' && e.value.type === 'failsafe' && e.at >= killedAt);
+    const failsafeEvents = observer.events.filter(
+      (e) => e.value.device === 'vm-1' && e.value.type === 'failsafe' && e.at >= killedAt,
+    );
     expect(failsafeEvents.map((e) => e.value.circuit).sort()).toEqual([2, 3, 5]);
 
     // The backend returns: heartbeats again, and nothing flips back by itself.
     const restartedAt = Date.now();
     await rig.startBackend();
-    await eventually(async () => observer.heartbeats.some((t) => t > restartedAt), 20_000, 'heartbeats again');
     await eventually(
-      async () => observer.events.some((e) => e.at > restartedAt && e.value.device === 'vm-1' && /heartbeat returned/.test(e.value.message ?? '')),
+      async () => observer.heartbeats.some((t) => t > restartedAt),
+      20_000,
+      'heartbeats again',
+    );
+    await eventually(
+      async () =>
+        observer.events.some(
+          (e) =>
+            e.at > restartedAt &&
+            e.value.device === 'vm-1' &&
+            /heartbeat returned/.test(e.value.message ?? ''),
+        ),
       10_000,
       'the "heartbeat returned" event',
     );
@@ -264,12 +335,22 @@ describe('relay safety: boot, network loss, offline plans, overcurrent, bad comm
       circuits: [{ circuit: 6, on: [{ start: onAt, end: offAt }], valid_until: t0 + 600_000 }],
     };
     await backendClient.publishAsync(topics.plan('vm-3'), JSON.stringify(plan), { qos: 1, retain: true });
-    const accepted = await eventually(async () => {
-      const s = await rig.meterState('vm-3');
-      return s.planVersion === plan.version && !relayOf(s, 6).relayOn ? s : undefined;
-    }, 10_000, 'plan accepted (off until its interval)');
-    expect(accepted.transitions.filter((t) => t.wallMs >= t0)).toEqual([{ circuit: 6, on: false, wallMs: expect.any(Number) }]);
-    expect(relayOf(accepted, 6).relay).toMatchObject({ state: 'off', reason: 'plan', plan_version: plan.version });
+    const accepted = await eventually(
+      async () => {
+        const s = await rig.meterState('vm-3');
+        return s.planVersion === plan.version && !relayOf(s, 6).relayOn ? s : undefined;
+      },
+      10_000,
+      'plan accepted (off until its interval)',
+    );
+    expect(accepted.transitions.filter((t) => t.wallMs >= t0)).toEqual([
+      { circuit: 6, on: false, wallMs: expect.any(Number) },
+    ]);
+    expect(relayOf(accepted, 6).relay).toMatchObject({
+      state: 'off',
+      reason: 'plan',
+      plan_version: plan.version,
+    });
     const contactsBefore = contacts(accepted);
 
     const brokerDownAt = Date.now();
@@ -287,30 +368,49 @@ describe('relay safety: boot, network loss, offline plans, overcurrent, bad comm
     expect(planned[0].wallMs).toBeGreaterThanOrEqual(onAt);
     expect(planned[0].wallMs).toBeLessThanOrEqual(onAt + SWITCH_TOLERANCE_MS);
     expect(planned[0].wallMs).toBeLessThan(brokerBackAt);
-    process.stdout.write(`plan: switched on ${planned[0].wallMs - onAt} ms after the planned instant, broker down\n`);
+    process.stdout.write(
+      `plan: switched on ${planned[0].wallMs - onAt} ms after the planned instant, broker down\n`,
+    );
     expect(contacts(offline)).toEqual(contactsBefore.map((on, k) => (k === 5 ? true : on)));
 
     // The broker is back (empty: no persistence): the meter re-publishes its retained state.
-    const retained = await eventually(async () => {
-      const m = await retainedRelays(rig.mqttUrl, 'vm-3');
-      return m.circuits[5].state === 'on' ? m : undefined;
-    }, 15_000, 'retained relays of vm-3 after the outage');
+    const retained = await eventually(
+      async () => {
+        const m = await retainedRelays(rig.mqttUrl, 'vm-3');
+        return m.circuits[5].state === 'on' ? m : undefined;
+      },
+      15_000,
+      'retained relays of vm-3 after the outage',
+    );
     expect(retained.circuits[5]).toMatchObject({ state: 'on', reason: 'plan', plan_version: plan.version });
-    await eventually(async () => {
-      const { body } = await rig.rest<any[]>('GET', '/devices/vm-3/circuits');
-      return body[5].relay?.state === 'on' && body[5].relay?.plan_version === plan.version;
-    }, 15_000, 'the backend shows the planned state');
+    await eventually(
+      async () => {
+        const { body } = await rig.rest<any[]>('GET', '/devices/vm-3/circuits');
+        return body[5].relay?.state === 'on' && body[5].relay?.plan_version === plan.version;
+      },
+      15_000,
+      'the backend shows the planned state',
+    );
 
     // And the end of the interval, online again, on time too.
-    const off = await eventually(async () => {
-      const s = await rig.meterState('vm-3');
-      return s.transitions.find((t) => t.circuit === 6 && !t.on && t.wallMs >= onAt);
-    }, offAt - Date.now() + 5000, 'the planned switch-off');
+    const off = await eventually(
+      async () => {
+        const s = await rig.meterState('vm-3');
+        return s.transitions.find((t) => t.circuit === 6 && !t.on && t.wallMs >= onAt);
+      },
+      offAt - Date.now() + 5000,
+      'the planned switch-off',
+    );
     expect(off.wallMs).toBeGreaterThanOrEqual(offAt);
     expect(off.wallMs).toBeLessThanOrEqual(offAt + SWITCH_TOLERANCE_MS);
-    process.stdout.write(`plan: switched off ${off.wallMs - offAt} ms after the planned instant, broker up\n`);
+    process.stdout.write(
+      `plan: switched off ${off.wallMs - offAt} ms after the planned instant, broker up\n`,
+    );
     const live = await eventually(
-      async () => observer.relays.find((r) => r.value.device === 'vm-3' && r.value.ts >= offAt && r.value.circuits[5].state === 'off'),
+      async () =>
+        observer.relays.find(
+          (r) => r.value.device === 'vm-3' && r.value.ts >= offAt && r.value.circuits[5].state === 'off',
+        ),
       5000,
       'the switch-off on the relays topic',
     );
@@ -327,15 +427,25 @@ describe('relay safety: boot, network loss, offline plans, overcurrent, bad comm
     await sleep(800);
     await rig.forceCurrent('vm-2', 7, null);
     await sleep(3000);
-    expect(relayOf(await rig.meterState('vm-2'), 7)).toMatchObject({ relayOn: true, relay: { tripped: false } });
+    expect(relayOf(await rig.meterState('vm-2'), 7)).toMatchObject({
+      relayOn: true,
+      relay: { tripped: false },
+    });
 
     const forcedAt = (await rig.meterState('vm-2')).wallMs;
     await rig.forceCurrent('vm-2', 7, 15);
-    const tripped = await eventually(async () => {
-      const s = await rig.meterState('vm-2');
-      return relayOf(s, 7).relay.tripped ? s : undefined;
-    }, 15_000, 'the trip');
-    expect(relayOf(tripped, 7)).toMatchObject({ relayOn: false, relay: { state: 'off', reason: 'protection', tripped: true } });
+    const tripped = await eventually(
+      async () => {
+        const s = await rig.meterState('vm-2');
+        return relayOf(s, 7).relay.tripped ? s : undefined;
+      },
+      15_000,
+      'the trip',
+    );
+    expect(relayOf(tripped, 7)).toMatchObject({
+      relayOn: false,
+      relay: { state: 'off', reason: 'protection', tripped: true },
+    });
     const trip = tripped.transitions.filter((t) => t.circuit === 7 && t.wallMs >= forcedAt);
     expect(trip.map((t) => t.on)).toEqual([false]);
     const tripMs = trip[0].wallMs - forcedAt;
@@ -344,27 +454,44 @@ describe('relay safety: boot, network loss, offline plans, overcurrent, bad comm
     expect(tripMs).toBeLessThanOrEqual(2000 + 2000 + SWITCH_TOLERANCE_MS);
     process.stdout.write(`overcurrent: 15 A over a 10 A / 2000 ms limit tripped after ${tripMs} ms\n`);
     const event = await eventually(
-      async () => observer.events.find((e) => e.value.device === 'vm-2' && e.value.type === 'protection_trip' && e.value.circuit === 7),
+      async () =>
+        observer.events.find(
+          (e) => e.value.device === 'vm-2' && e.value.type === 'protection_trip' && e.value.circuit === 7,
+        ),
       10_000,
       'protection_trip event',
     );
     expect(event.value.data).toMatchObject({ limit_a: 10, delay_ms: 2000, relay_was_on: true });
-    expect((await retainedRelays(rig.mqttUrl, 'vm-2')).circuits[6]).toMatchObject({ state: 'off', reason: 'protection', tripped: true });
+    expect((await retainedRelays(rig.mqttUrl, 'vm-2')).circuits[6]).toMatchObject({
+      state: 'off',
+      reason: 'protection',
+      tripped: true,
+    });
 
     // The fault is gone, but the latch holds: a switch-on is refused, and nothing switches it on by itself.
     await rig.forceCurrent('vm-2', 7, null);
     const refused = await command('POST', '/devices/vm-2/circuits/7/relay', { state: 'on' });
     expect(refused).toMatchObject({ status: 'failed', code: 'tripped', state: 'off' });
     await sleep(1000);
-    expect(relayOf(await rig.meterState('vm-2'), 7)).toMatchObject({ relayOn: false, irmsA: 0, relay: { tripped: true } });
+    expect(relayOf(await rig.meterState('vm-2'), 7)).toMatchObject({
+      relayOn: false,
+      irmsA: 0,
+      relay: { tripped: true },
+    });
 
     // Reset: the latch clears, the relay stays off until switched on.
     const reset = await command('POST', '/devices/vm-2/circuits/7/reset');
     expect(reset).toMatchObject({ status: 'acked', state: 'off' });
-    expect(relayOf(await rig.meterState('vm-2'), 7)).toMatchObject({ relayOn: false, relay: { tripped: false } });
+    expect(relayOf(await rig.meterState('vm-2'), 7)).toMatchObject({
+      relayOn: false,
+      relay: { tripped: false },
+    });
     const on = await command('POST', '/devices/vm-2/circuits/7/relay', { state: 'on' });
     expect(on).toMatchObject({ status: 'acked', state: 'on' });
-    expect(relayOf(await rig.meterState('vm-2'), 7)).toMatchObject({ relayOn: true, relay: { reason: 'command', tripped: false } });
+    expect(relayOf(await rig.meterState('vm-2'), 7)).toMatchObject({
+      relayOn: true,
+      relay: { reason: 'command', tripped: false },
+    });
     expect((await rig.rest('POST', '/devices/vm-2/circuits/11/reset')).status).toBe(400);
     expect((await rig.rest('POST', '/devices/no-such-meter/circuits/7/reset')).status).toBe(404);
   });
@@ -373,7 +500,8 @@ describe('relay safety: boot, network loss, offline plans, overcurrent, bad comm
     const before = await rig.meterState('vm-2');
     const retainedBefore = await retainedRelays(rig.mqttUrl, 'vm-2');
     const startedAt = before.wallMs;
-    const send = (payload: string | Buffer) => backendClient.publishAsync(topics.cmd('vm-2'), payload, { qos: 1 });
+    const send = (payload: string | Buffer) =>
+      backendClient.publishAsync(topics.cmd('vm-2'), payload, { qos: 1 });
     const now = Date.now();
     // A circuit that is on, switched off by every malformed command below if any got through.
     const circuit = 8;
@@ -391,13 +519,20 @@ describe('relay safety: boot, network loss, offline plans, overcurrent, bad comm
     // A baseline that passes every gate (on → on: no switching) and sets the last applied seq.
     const baseSeq = now;
     await send(JSON.stringify({ ...valid('fz-base', baseSeq), state: 'on' }));
-    expect(await eventually(async () => observer.acks.get('fz-base'), 10_000, 'baseline ack')).toMatchObject({ ok: true, state: 'on' });
+    expect(await eventually(async () => observer.acks.get('fz-base'), 10_000, 'baseline ack')).toMatchObject({
+      ok: true,
+      state: 'on',
+    });
     // The same id and seq again (how the backend re-sends), body altered: answered with the first ack, not executed.
     await send(JSON.stringify({ ...valid('fz-base', baseSeq), state: 'off' }));
-    const baseAcks = await eventually(async () => {
-      const payloads = observer.ackPayloads.get('fz-base') ?? [];
-      return payloads.length === 2 ? payloads : undefined;
-    }, 10_000, 'the re-sent baseline answered');
+    const baseAcks = await eventually(
+      async () => {
+        const payloads = observer.ackPayloads.get('fz-base') ?? [];
+        return payloads.length === 2 ? payloads : undefined;
+      },
+      10_000,
+      'the re-sent baseline answered',
+    );
     expect(baseAcks[1]).toBe(baseAcks[0]);
 
     let seq = baseSeq;
@@ -420,7 +555,9 @@ describe('relay safety: boot, network loss, offline plans, overcurrent, bad comm
     await withId('fz-expired', 'expired', (m) => (m.expires = now - 60_000));
     await withId('fz-replay-seq', 'stale_seq', (m) => (m.seq = baseSeq));
     await withId('fz-older-seq', 'stale_seq', (m) => (m.seq = baseSeq - 1000));
-    await withId('fz-config-bad', 'invalid', (m) => Object.assign(m, { op: 'config', state: undefined, config: { overcurrentA: -1 } }));
+    await withId('fz-config-bad', 'invalid', (m) =>
+      Object.assign(m, { op: 'config', state: undefined, config: { overcurrentA: -1 } }),
+    );
     // Seeded mutations: one field of a valid relay-off command replaced by a value it may never have.
     const random = prng(0x5eed);
     const bad: Record<string, unknown[]> = {
@@ -455,11 +592,17 @@ describe('relay safety: boot, network loss, offline plans, overcurrent, bad comm
     }
     for (const payload of unreadable) await send(payload);
 
-
-    const after = await eventually(async () => {
-      const s = await rig.meterState('vm-2');
-      return s.stats.unreadable - before.stats.unreadable >= unreadable.length && expectAck.every(([id]) => observer.acks.has(id)) ? s : undefined;
-    }, 15_000, 'every malformed command handled');
+    const after = await eventually(
+      async () => {
+        const s = await rig.meterState('vm-2');
+        return s.stats.unreadable - before.stats.unreadable >= unreadable.length &&
+          expectAck.every(([id]) => observer.acks.has(id))
+          ? s
+          : undefined;
+      },
+      15_000,
+      'every malformed command handled',
+    );
     await sleep(500);
     expect(after.stats.unreadable - before.stats.unreadable).toBe(unreadable.length);
     expect(after.stats.commandsRefused - before.stats.commandsRefused).toBe(expectAck.length);
@@ -475,7 +618,10 @@ describe('relay safety: boot, network loss, offline plans, overcurrent, bad comm
     expect(states(await retainedRelays(rig.mqttUrl, 'vm-2'))).toEqual(states(retainedBefore));
 
     // And the meter still obeys a real command afterwards.
-    expect(await command('POST', `/devices/vm-2/circuits/${circuit}/relay`, { state: 'off' })).toMatchObject({ status: 'acked', state: 'off' });
+    expect(await command('POST', `/devices/vm-2/circuits/${circuit}/relay`, { state: 'off' })).toMatchObject({
+      status: 'acked',
+      state: 'off',
+    });
     expect(relayOf(await rig.meterState('vm-2'), circuit).relayOn).toBe(false);
   });
 });
@@ -490,21 +636,38 @@ describe('relay safety with the embedded broker', () => {
   it('should not apply a retained command found on the command topic at boot either', async () => {
     await rig.start();
     // The embedded broker lets only backend instances publish commands: the same client id prefix here.
-    const backendClient = await mqtt.connectAsync(rig.mqttUrl, { clientId: 'dinmeter-backend-relay-safety-test' });
+    const backendClient = await mqtt.connectAsync(rig.mqttUrl, {
+      clientId: 'dinmeter-backend-relay-safety-test',
+    });
     const now = Date.now();
-    const retained: Command = { v: PROTOCOL_VERSION, id: 'retained-relay-off', seq: now, expires: now + 600_000, op: 'relay', circuit: 4, state: 'off' };
+    const retained: Command = {
+      v: PROTOCOL_VERSION,
+      id: 'retained-relay-off',
+      seq: now,
+      expires: now + 600_000,
+      op: 'relay',
+      circuit: 4,
+      state: 'off',
+    };
     await backendClient.publishAsync(topics.cmd('vm-1'), JSON.stringify(retained), { qos: 1, retain: true });
     const observer = await Observer.connect(rig.mqttUrl);
     try {
       await rig.startMeters({ count: 1, intervalS: 2 });
-      const state = await eventually(async () => {
-        const s = await rig.meterState('vm-1');
-        return s.stats.retainedIgnored >= 1 ? s : undefined;
-      }, 30_000, 'vm-1 saw the retained command');
+      const state = await eventually(
+        async () => {
+          const s = await rig.meterState('vm-1');
+          return s.stats.retainedIgnored >= 1 ? s : undefined;
+        },
+        30_000,
+        'vm-1 saw the retained command',
+      );
       expect(relayOf(state, 4)).toMatchObject({ relayOn: true, relay: { state: 'on', reason: 'restore' } });
       expect(state.stats.commandsApplied).toBe(0);
       expect(observer.acks.has(retained.id)).toBe(false);
-      expect(states(await retainedRelays(rig.mqttUrl, 'vm-1'))[3]).toMatchObject({ state: 'on', reason: 'restore' });
+      expect(states(await retainedRelays(rig.mqttUrl, 'vm-1'))[3]).toMatchObject({
+        state: 'on',
+        reason: 'restore',
+      });
       await backendClient.publishAsync(topics.cmd('vm-1'), '', { qos: 1, retain: true });
     } finally {
       await backendClient.endAsync(true);

@@ -1,3 +1,4 @@
+import { seededRandom } from '../util/seeded-random';
 /**
  * Power-cut injection shared by the simulated flash partitions (MemoryFlash here, FileFlash on the
  * host). A cut lets the interrupted write or erase persist only a prefix of its bytes, throws
@@ -8,17 +9,7 @@ export class PowerCutError extends Error {
   override name = 'PowerCutError';
 }
 
-/** mulberry32: small, seeded, portable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 export class PowerCutSwitch {
   private writeBudget = Infinity;

@@ -1,19 +1,11 @@
+import { seededRandom } from '../../core/util/seeded-random';
 /**
  * Test-signal synthesis and its analytic ground truth, written independently of the analyzer
  * (Math.sin per sample, closed-form sums). Portable: used by the XS vectors and by Node specs.
  */
 
-/** mulberry32: a small seeded 32-bit PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (device/core/util/seeded-random.ts). */
+export const mulberry32 = seededRandom;
 
 /** Standard normal deviates by Box–Muller from a uniform source. */
 export function gaussian(uniform: () => number): () => number {
@@ -61,7 +53,11 @@ export interface SignalSpec {
 }
 
 /** Fills v and i (length ≥ spec.samples). */
-export function synthesise(spec: SignalSpec, v: Float64Array | Float32Array, i: Float64Array | Float32Array): void {
+export function synthesise(
+  spec: SignalSpec,
+  v: Float64Array | Float32Array,
+  i: Float64Array | Float32Array,
+): void {
   const normal = gaussian(mulberry32(spec.seed));
   const radPerSample = (2 * Math.PI * spec.frequencyHz) / spec.rateHz;
   for (let k = 0; k < spec.samples; k++) {
@@ -109,7 +105,8 @@ export function truthOf(spec: SignalSpec): SignalTruth {
   // Components of different orders are orthogonal over whole cycles: P = Σ_h V_h·I_h·cos(φv_h − φi_h).
   let active = 0;
   for (const vh of v) {
-    for (const ih of i) if (ih.order === vh.order) active += vh.rms * ih.rms * Math.cos(vh.phaseRad - ih.phaseRad);
+    for (const ih of i)
+      if (ih.order === vh.order) active += vh.rms * ih.rms * Math.cos(vh.phaseRad - ih.phaseRad);
   }
   const theta1 = v1.phaseRad - i1.phaseRad;
   const apparent = voltageRms * currentRms;

@@ -3,22 +3,12 @@ import { join } from 'node:path';
 import { parsePrices } from '../../prices/price-format';
 import { PriceSlot } from '../../prices/price.types';
 import { cheapestSlots, cheapestWindow, PlanError, PriceCurve, sitePowerCap, threshold } from './index';
+import { seededRandom as prng } from '../../../../device/core/util/seeded-random';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2025, 0, 1);
 const FIXTURES = join(__dirname, '../../../../../shared/fixtures/prices');
 
-/** mulberry32: a small seeded PRNG so every failure is reproducible from its case number. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const pick = <T>(rnd: () => number, xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
 const int = (rnd: () => number, lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
 
