@@ -201,3 +201,30 @@ describe(SequenceTracker.name, () => {
     });
   });
 });
+
+describe('SequenceTracker with merged records', () => {
+  it('should let a merged record close every seq it stands for', () => {
+    const tracker = new SequenceTracker();
+    storeAll(tracker, 'm1', [1, 2], 0);
+
+    const seen = tracker.observe('m1', 90, 2, 3);
+    tracker.stored('m1', 90, 3);
+
+    expect(seen.gap).toBeUndefined();
+    expect(tracker.ackable('m1')).toBe(90);
+  });
+
+  it('should hold the ack below a merged record that starts above a hole, then close it with the hole', () => {
+    const tracker = new SequenceTracker();
+    storeAll(tracker, 'm1', [1], 0);
+
+    const seen = tracker.observe('m1', 50, 1, 10);
+    tracker.stored('m1', 50, 10);
+    expect(seen.gap).toEqual({ from: 2, to: 9 });
+    expect(tracker.ackable('m1')).toBe(1);
+
+    tracker.observe('m1', 9, 1, 2);
+    tracker.stored('m1', 9, 2);
+    expect(tracker.ackable('m1')).toBe(50);
+  });
+});
