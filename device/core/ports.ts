@@ -40,6 +40,15 @@ export interface Clock {
   monotonicMs(): number;
 }
 
+/**
+ * The waveform path: a burst of simultaneous v/i samples of one circuit (the ATM90E26 has no
+ * waveform readout; on the board an ADC behind a multiplexer samples the front end). Fills both
+ * arrays completely, in volts and amps. Returns false when the circuit cannot be sampled now.
+ */
+export interface WaveformSampler {
+  sample(circuit: number, rateHz: number, voltageV: Float32Array, currentA: Float32Array): boolean;
+}
+
 /** One relay output per circuit (1-based). */
 export interface RelayDriver {
   set(circuit: number, on: boolean): void;

@@ -6,7 +6,8 @@
 import { CalibrationParams, calibrationSchema, CIRCUIT_COUNT, PROTOCOL_VERSION, TelemetryMessage, validate } from '@dinmeter/shared';
 import { Atm90e26Calibration } from '../../drivers/atm90e26/atm90e26.calibration';
 import { EnergyTotals as MeteringTotals, Metering } from '../metering/metering';
-import { ChipSelect, Clock, FlashPartition, MqttPort, RelayDriver, SettingsStore, SpiBus } from '../ports';
+import { ChipSelect, Clock, FlashPartition, MqttPort, RelayDriver, SettingsStore, SpiBus, WaveformSampler } from '../ports';
+import { WaveformPath } from '../metering/waveform-path';
 import { RelayManager } from '../relays/relay-manager';
 import { RelayManagerOptions } from '../relays/relay-manager.types';
 import { EnergyCounterStore } from '../storage/energy-counters';
@@ -23,6 +24,8 @@ export interface MeterCorePorts {
   mqtt: MqttPort;
   /** Blocking delay for chip soft-reset settling (ESP32: Timer.delay); none in simulation. */
   delayMs?: (ms: number) => void;
+  /** The 10 kHz waveform path; without it no step-change events are produced. */
+  waveform?: WaveformSampler;
 }
 
 export interface MeterCoreConfig {
@@ -33,6 +36,8 @@ export interface MeterCoreConfig {
   /** The board's nominal ATM90E26 calibration (device/board/front-end.ts). */
   calibration: Readonly<Atm90e26Calibration>;
   pollMs?: number;
+  /** One circuit's waveform burst every this many ms (default 500: each circuit every 5 s). */
+  waveformStepMs?: number;
   delivery?: { window?: number; ackTimeoutMs?: number };
   relayDefaults?: Pick<RelayManagerOptions, 'factoryDefaults' | 'restoreWithoutSavedState'>;
 }
@@ -55,6 +60,9 @@ export class MeterCore {
   readonly relays: RelayManager;
   readonly app: MeterApp;
   readonly energy = new EnergyCounterStore({ circuits: CIRCUIT_COUNT });
+  readonly waveform?: WaveformPath;
+  private readonly waveformStepMs: number;
+  private nextWaveformMs = 0;
   /** What boot found on flash (for diagnostics and tests). */
   bootReport?: { records: number; tornRecordsSkipped: number; energyFrom: string; ackedSeq: number; nextSeq: number };
 
@@ -98,6 +106,14 @@ export class MeterCore {
       ...PRODUCT_RELAY_DEFAULTS,
       ...config.relayDefaults,
     });
+    this.waveformStepMs = config.waveformStepMs ?? 500;
+    if (ports.waveform) {
+      this.waveform = new WaveformPath({
+        sampler: ports.waveform,
+        circuits: CIRCUIT_COUNT,
+        emit: (event) => this.app.relayEmitter.event(event),
+      });
+    }
     this.app = new MeterApp({
       deviceId: config.deviceId,
       firmware: config.firmware,
@@ -144,6 +160,12 @@ export class MeterCore {
 
   tick(): void {
     this.app.tick();
+    const now = this.ports.clock.monotonicMs();
+    const wall = this.ports.clock.wallMs();
+    if (this.waveform && wall !== undefined && now >= this.nextWaveformMs) {
+      this.nextWaveformMs = now + this.waveformStepMs;
+      this.waveform.step(wall);
+    }
   }
 
   private calibrate(circuit: number, params: CalibrationParams): string | undefined {

@@ -69,6 +69,12 @@ export class VirtualMeter {
         settings: new FileSettingsStore(join(o.dataDir, 'settings.json')),
         clock: o.clock,
         mqtt: this.mqtt,
+        waveform: {
+          sample: (circuit, rateHz, voltage, current) => {
+            this.board.sampleWaveform(circuit, o.clock.wallMs(), rateHz, voltage, current);
+            return true;
+          },
+        },
       },
       {
         deviceId: o.deviceId,

@@ -1,0 +1,82 @@
+/**
+ * The 10 kHz waveform path (DESIGN.md "Measurement paths"): bursts of one circuit at a time through
+ * the portable DSP, and appliance step-change events from their active power. One circuit per
+ * `step()` keeps each event-loop turn short (the ESP32 task watchdog is armed); buffers are
+ * allocated once. Portable.
+ */
+import { EventMessage, PROTOCOL_VERSION } from '@dinmeter/shared';
+import { createStepChange, StepChangeDetector } from '../../dsp/step-change.detector';
+import { WaveformAnalyzer } from '../../dsp/waveform.analyzer';
+import { createWaveformMetrics } from '../../dsp/waveform.types';
+import type { WaveformMetrics } from '../../dsp/waveform.types';
+import { WaveformSampler } from '../ports';
+
+export interface WaveformPathOptions {
+  sampler: WaveformSampler;
+  circuits: number;
+  /** Samples per second per burst (default 10 kHz). */
+  rateHz?: number;
+  /** Burst length (default 200 ms: 10 cycles at 50 Hz, 12 at 60 Hz). */
+  burstMs?: number;
+  /** Active-power change that counts as an appliance switching (default 50 W). */
+  stepThresholdW?: number;
+  emit(event: EventMessage): void;
+}
+
+export class WaveformPath {
+  private readonly analyzer: WaveformAnalyzer;
+  private readonly voltage: Float32Array;
+  private readonly current: Float32Array;
+  private readonly metrics: WaveformMetrics[];
+  private readonly detectors: StepChangeDetector[];
+  private readonly step_ = createStepChange();
+  private readonly rateHz: number;
+  private next = 0;
+
+  constructor(private readonly o: WaveformPathOptions) {
+    this.rateHz = o.rateHz ?? 10_000;
+    const samples = Math.round((this.rateHz * (o.burstMs ?? 200)) / 1000);
+    if (!(samples >= 64 && samples <= 100_000)) throw new RangeError(`burst of ${samples} samples is out of range`);
+    this.analyzer = new WaveformAnalyzer({ maxSamples: samples });
+    this.voltage = new Float32Array(samples);
+    this.current = new Float32Array(samples);
+    this.metrics = Array.from({ length: o.circuits }, () => createWaveformMetrics());
+    this.detectors = Array.from({ length: o.circuits }, () => new StepChangeDetector({ thresholdW: o.stepThresholdW ?? 50 }));
+  }
+
+  /** The last analysis of a circuit (status 'no-signal' until its first burst). */
+  latest(circuit: number): Readonly<WaveformMetrics> {
+    return this.metrics[circuit - 1];
+  }
+
+  /** Samples and analyses the next circuit in turn; `wallMs` stamps events. */
+  step(wallMs: number): void {
+    const index = this.next;
+    this.next = (this.next + 1) % this.o.circuits;
+    const circuit = index + 1;
+    if (!this.o.sampler.sample(circuit, this.rateHz, this.voltage, this.current)) return;
+    const metrics = this.analyzer.analyze(this.voltage, this.current, this.voltage.length, this.rateHz, this.metrics[index]);
+    if (metrics.status !== 'ok') return;
+    const change = this.detectors[index].update(metrics.activePowerW, this.step_);
+    if (!change.detected) return;
+    this.o.emit({
+      v: PROTOCOL_VERSION,
+      ts: Math.round(wallMs),
+      type: 'step_change',
+      circuit,
+      message: `${change.deltaW > 0 ? 'load on' : 'load off'}: ${Math.round(change.fromW)} W → ${Math.round(change.toW)} W`,
+      data: {
+        from_w: round(change.fromW),
+        to_w: round(change.toW),
+        delta_w: round(change.deltaW),
+        pf: round(metrics.powerFactor, 3),
+        thd_i: round(metrics.thdCurrent, 3),
+      },
+    });
+  }
+}
+
+function round(value: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

@@ -1,0 +1,55 @@
+import { EventMessage } from '@dinmeter/shared';
+import { check, checkClose, checkEqual, XsTest } from '../../xs/harness';
+import { WaveformSampler } from '../ports';
+import { WaveformPath } from './waveform-path';
+
+/** A resistive load on circuit 1 whose power the test sets; other circuits carry nothing. */
+function resistiveSampler(): WaveformSampler & { powerW: number } {
+  const sampler = {
+    powerW: 100,
+    sample(circuit: number, rateHz: number, voltage: Float32Array, current: Float32Array): boolean {
+      const peakA = circuit === 1 ? (sampler.powerW / 230) * Math.SQRT2 : 0;
+      for (let k = 0; k < voltage.length; k++) {
+        const s = Math.sin((2 * Math.PI * 50 * k) / rateHz);
+        voltage[k] = 230 * Math.SQRT2 * s;
+        current[k] = peakA * s;
+      }
+      return true;
+    },
+  };
+  return sampler;
+}
+
+const tests: XsTest[] = [
+  {
+    name: 'waveform path: analyses one circuit per step, round robin',
+    run() {
+      const events: EventMessage[] = [];
+      const path = new WaveformPath({ sampler: resistiveSampler(), circuits: 3, emit: (e) => events.push(e) });
+      path.step(1_800_000_000_000);
+      checkClose(path.latest(1).activePowerW, 100, 0.5, 'P circuit 1');
+      checkEqual(path.latest(2).status, 'no-signal', 'circuit 2 not sampled yet');
+      path.step(1_800_000_000_000);
+      checkEqual(path.latest(2).status, 'ok', 'circuit 2 after its turn');
+      checkEqual(events.length, 0, 'no event without a change');
+    },
+  },
+  {
+    name: 'waveform path: a kettle switching on is one step_change event with its size',
+    run() {
+      const sampler = resistiveSampler();
+      const events: EventMessage[] = [];
+      const path = new WaveformPath({ sampler, circuits: 1, emit: (e) => events.push(e) });
+      for (let k = 0; k < 3; k++) path.step(1_800_000_000_000 + k);
+      sampler.powerW = 2100;
+      for (let k = 0; k < 4; k++) path.step(1_800_000_001_000 + k);
+      checkEqual(events.length, 1, 'one event');
+      checkEqual(events[0].type, 'step_change');
+      checkEqual(events[0].circuit, 1);
+      const delta = events[0].data?.delta_w as number;
+      check(Math.abs(delta - 2000) < 20, `delta ${delta} W`);
+    },
+  },
+];
+
+export default tests;
