@@ -34,6 +34,9 @@ export class SimulatedRig implements Rig {
     'device/platform/host/meters.ts',
     join(this.dir, 'meters.log'),
   );
+  /** An optional second backend instance (scale-out): same influx and broker, own HTTP port and DATA_DIR. */
+  readonly backend2 = new ManagedProcess('backend-2', 'backend/src/main.ts', join(this.dir, 'backend-2.log'));
+  private httpPort2 = 0;
   private mqttPort = 0;
   private httpPort = 0;
   private influxPort = 0;
@@ -114,6 +117,42 @@ export class SimulatedRig implements Rig {
     );
   }
 
+  /** Starts a second backend process (use with externalBroker: true; the embedded broker cannot be shared). */
+  async startSecondBackend(env: Record<string, string> = {}): Promise<void> {
+    if (!this.mosquitto) throw new Error('startSecondBackend needs externalBroker: true');
+    if (!this.httpPort2) this.httpPort2 = await freePort();
+    await this.backend2.start(
+      [],
+      {
+        HTTP_PORT: String(this.httpPort2),
+        HTTP_HOST: '127.0.0.1',
+        MQTT_URL: this.mosquitto.url,
+        INFLUX_URL: this.influxUrl,
+        INFLUX_DB: this.db,
+        DATA_DIR: join(this.dir, 'backend-2-data'),
+        HEARTBEAT_INTERVAL_S: '1',
+        COMMAND_RETRY_S: '2',
+        LOG_LEVEL: 'log',
+        ...this.options.backendEnv,
+        ...env,
+      },
+      /dinmeter backend ready/,
+    );
+  }
+
+  async killSecondBackend(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    await this.backend2.kill(signal);
+  }
+
+  get secondRestUrl(): string {
+    return `http://127.0.0.1:${this.httpPort2}/api`;
+  }
+
+  /** REST call to the second backend instance. */
+  async restSecond<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    return restCall<T>(fetch, this.secondRestUrl, method, path, body);
+  }
+
   async killBackend(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     await this.backend.kill(signal);
   }
@@ -185,6 +224,7 @@ export class SimulatedRig implements Rig {
   async stop(): Promise<void> {
     await this.meters.stop();
     await this.backend.stop();
+    await this.backend2.stop();
     await this.mosquitto?.stop();
     await this.influx?.stop();
     if (!this.options.keepDir) rmSync(this.dir, { recursive: true, force: true });

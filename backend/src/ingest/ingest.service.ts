@@ -1,10 +1,13 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { CIRCUIT_METRIC_FIELDS, decodeMessage, encodeMessage, PROTOCOL_VERSION, TelemetryMessage, topics } from '@dinmeter/shared';
+import { BrokerService } from '../broker/broker.service';
 import { Counters } from '../common/counters';
 import { POINT_WRITER } from '../common/tokens';
+import { AppConfig } from '../config/app-config';
 import { DevicesService } from '../devices/devices.service';
 import { MqttService } from '../mqtt/mqtt.service';
 import { CircuitPoint, InfluxWriteError, TelemetryStore } from '../storage/storage.types';
+import { IngestPeers } from './ingest-peers';
 import { SequenceTracker } from './sequence-tracker';
 
 /** What ingest needs from storage: a write that resolves only once InfluxDB accepted the points. */
@@ -27,20 +30,45 @@ export function telemetryToPoints(device: string, message: TelemetryMessage): Ci
  * A failed or refused write sends no ack, so the device keeps the records and replays them.
  */
 @Injectable()
-export class IngestService implements OnModuleInit {
+export class IngestService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(IngestService.name);
   private readonly tracker = new SequenceTracker();
   private readonly ackDue = new Set<string>();
+  /** Only with a shared subscription (MQTT_SHARE_GROUP): the records other instances stored (ingest-peers.ts). */
+  private peers?: IngestPeers;
 
   constructor(
     private readonly mqtt: MqttService,
     @Inject(POINT_WRITER) private readonly writer: CircuitPointWriter,
     private readonly devices: DevicesService,
     private readonly counters: Counters,
+    @Optional() private readonly config?: AppConfig,
+    @Optional() private readonly broker?: BrokerService,
   ) {}
 
   onModuleInit(): void {
     this.mqtt.on('telemetry', (deviceId, payload, retained) => void this.handle(deviceId, payload, retained));
+    if (this.config?.MQTT_SHARE_GROUP && this.broker) {
+      this.peers = new IngestPeers(
+        this.mqtt.clientId,
+        this.broker.url,
+        { username: this.config.MQTT_USERNAME, password: this.config.MQTT_PASSWORD },
+        (device, fromSeq, seq) => this.peerStored(device, fromSeq, seq),
+      );
+      this.peers.start();
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.peers?.stop();
+  }
+
+  /** Another instance stored a record of this device: our contiguous run may now reach further. */
+  peerStored(deviceId: string, fromSeq: number, seq: number): void {
+    if (this.tracker.peerStored(deviceId, seq, fromSeq)) {
+      this.counters.inc('telemetry_peer_acks');
+      this.scheduleAck(deviceId);
+    }
   }
 
   async handle(deviceId: string, payload: Uint8Array, retained = false): Promise<void> {
@@ -88,6 +116,7 @@ export class IngestService implements OnModuleInit {
     this.counters.inc('telemetry_stored');
     if (message.merged_from_seq !== undefined) this.counters.inc('telemetry_merged_records');
     this.tracker.stored(deviceId, message.seq, message.merged_from_seq);
+    this.peers?.stored(deviceId, message.merged_from_seq ?? message.seq, message.seq);
     this.devices.recordTelemetry(deviceId, message.seq, message.ts, message.circuits);
     this.scheduleAck(deviceId);
   }
@@ -98,6 +127,7 @@ export class IngestService implements OnModuleInit {
     this.ackDue.add(deviceId);
     setImmediate(() => {
       this.ackDue.delete(deviceId);
+      this.peers?.flush(deviceId);
       const upto = this.tracker.ackable(deviceId);
       if (upto === undefined) return;
       const ack = encodeMessage('telemetry/ack', { v: PROTOCOL_VERSION, upto_seq: upto });

@@ -228,3 +228,32 @@ describe('SequenceTracker with merged records', () => {
     expect(tracker.ackable('m1')).toBe(50);
   });
 });
+
+describe('SequenceTracker with a peer instance (shared subscription)', () => {
+  it('should reach past the records the peer stored, so the ack follows the union of both instances', () => {
+    // A replay burst of 1..6 split round-robin: this instance stores the odd seqs, the peer the even ones.
+    const tracker = new SequenceTracker();
+    for (const seq of [1, 3, 5]) {
+      tracker.observe('m1', seq, 0);
+      tracker.stored('m1', seq);
+    }
+    expect(tracker.ackable('m1')).toBe(1);
+    expect(tracker.peerStored('m1', 2)).toBe(true);
+    expect(tracker.ackable('m1')).toBe(3);
+    expect(tracker.peerStored('m1', 6)).toBe(false); // 4 is still missing
+    expect(tracker.peerStored('m1', 4)).toBe(true);
+    expect(tracker.ackable('m1')).toBe(6);
+    expect(tracker.observe('m1', 7, 1)).toEqual({ duplicate: false, deviceReset: false });
+  });
+
+  it('should ignore a peer record of a device it has no baseline for, and a record already covered', () => {
+    const tracker = new SequenceTracker();
+    expect(tracker.peerStored('m1', 5)).toBe(false);
+    expect(tracker.ackable('m1')).toBeUndefined();
+    tracker.observe('m1', 3, 2);
+    tracker.stored('m1', 3);
+    expect(tracker.peerStored('m1', 3)).toBe(false);
+    expect(tracker.peerStored('m1', 2)).toBe(false);
+    expect(tracker.ackable('m1')).toBe(3);
+  });
+});

@@ -73,6 +73,20 @@ export class SequenceTracker {
     return state.contiguous;
   }
 
+  /**
+   * Another backend instance (shared subscription, MQTT_SHARE_GROUP) stored this record in InfluxDB.
+   * Only for a device this instance already tracks: without a baseline from the device's acked_seq we
+   * cannot know what lies below it. Returns true when the ackable seq moved.
+   */
+  peerStored(device: string, seq: number, fromSeq = seq): boolean {
+    const state = this.states.get(device);
+    if (!state || seq <= state.contiguous || state.above.has(seq)) return false;
+    const before = state.contiguous;
+    // Not a gap any more from this instance's point of view: the record exists.
+    state.highestSeen = Math.max(state.highestSeen, seq);
+    return this.stored(device, seq, fromSeq) > before;
+  }
+
   ackable(device: string): number | undefined {
     return this.states.get(device)?.contiguous;
   }

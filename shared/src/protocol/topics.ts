@@ -44,6 +44,8 @@ export const topics = {
   relays: (id: string) => deviceTopic(id, 'relays'),
   plan: (id: string) => deviceTopic(id, 'plan'),
   heartbeat: () => `${TOPIC_ROOT}/backend/heartbeat`,
+  /** Backend instances tell each other which records they stored (MQTT_SHARE_GROUP mode). */
+  ingestStored: () => `${TOPIC_ROOT}/backend/ingest/stored`,
   /** Retained lease of the backend instance that runs the automation (backend/src/automation/leader). */
   automationLease: () => `${TOPIC_ROOT}/backend/automation/lease`,
   /** Subscription filters. */
