@@ -119,6 +119,20 @@ const states = (m: RelaysMessage) =>
 const contacts = (s: SimMeterState) => s.circuits.map((c) => c.relayOn);
 const relayOf = (s: SimMeterState, circuit: number) => s.circuits[circuit - 1];
 
+/** A command that would be valid (fresh seq, not expired) but for the retained flag it is published with. */
+function retainedRelayOff(): Command {
+  const now = Date.now();
+  return {
+    v: PROTOCOL_VERSION,
+    id: 'retained-relay-off',
+    seq: now,
+    expires: now + 600_000,
+    op: 'relay',
+    circuit: 4,
+    state: 'off',
+  };
+}
+
 describe('relay safety: boot, network loss, offline plans, overcurrent, bad commands', () => {
   const rig = new SimulatedRig({ externalBroker: true });
   let observer: Observer;
@@ -169,16 +183,7 @@ describe('relay safety: boot, network loss, offline plans, overcurrent, bad comm
     });
     // An old command still retained on vm-1's command topic (a misconfigured integration, a replay):
     // otherwise valid (not expired, fresh seq), so only its retained flag may keep it from running.
-    const now = Date.now();
-    retainedCommand = {
-      v: PROTOCOL_VERSION,
-      id: 'retained-relay-off',
-      seq: now,
-      expires: now + 600_000,
-      op: 'relay',
-      circuit: 4,
-      state: 'off',
-    };
+    retainedCommand = retainedRelayOff();
     await backendClient.publishAsync(topics.cmd('vm-1'), JSON.stringify(retainedCommand), {
       qos: 1,
       retain: true,
@@ -639,16 +644,7 @@ describe('relay safety with the embedded broker', () => {
     const backendClient = await mqtt.connectAsync(rig.mqttUrl, {
       clientId: 'dinmeter-backend-relay-safety-test',
     });
-    const now = Date.now();
-    const retained: Command = {
-      v: PROTOCOL_VERSION,
-      id: 'retained-relay-off',
-      seq: now,
-      expires: now + 600_000,
-      op: 'relay',
-      circuit: 4,
-      state: 'off',
-    };
+    const retained = retainedRelayOff();
     await backendClient.publishAsync(topics.cmd('vm-1'), JSON.stringify(retained), { qos: 1, retain: true });
     const observer = await Observer.connect(rig.mqttUrl);
     try {

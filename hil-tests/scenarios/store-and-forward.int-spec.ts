@@ -14,7 +14,14 @@ import { MeterSetup } from '../rig/rig';
 import { eventually, freePort, SimulatedRig } from '../rig/simulated-rig';
 import { seededRandom } from '../../device/core/storage/power-cut';
 import { AckWatcher } from './support/ack-watcher';
-import { checkDevice, DeviceCheck, lastSeq, meterLines, problems, readJournal } from './support/delivery-truth';
+import {
+  checkDevice,
+  DeviceCheck,
+  lastSeq,
+  meterLines,
+  problems,
+  readJournal,
+} from './support/delivery-truth';
 
 jest.setTimeout(240_000);
 
@@ -69,21 +76,32 @@ async function settleAndCheck(
   return { catchUpMs, caughtUpAt, checks };
 }
 
-const summary = (checks: DeviceCheck[]) => checks.map((c) => `${c.device}: ${c.created} created, ${c.stored} stored`).join('; ');
+const summary = (checks: DeviceCheck[]) =>
+  checks.map((c) => `${c.device}: ${c.created} created, ${c.stored} stored`).join('; ');
 
-describe('store-and-forward: no record lost (embedded broker)', () => {
-  const rig = new SimulatedRig();
-  let watcher: AckWatcher;
-  const scenario = (name: string, ids: string[]): Scenario => ({ rig, watcher, journal: join(rig.dir, `journal-${name}.txt`), ids });
-
+/** Both suites: the rig up before, an observer of the acks, everything down after. */
+function useRig(rig: SimulatedRig, onWatcher: (watcher: AckWatcher) => void): void {
+  let watcher: AckWatcher | undefined;
   beforeAll(async () => {
     await rig.start();
     watcher = await AckWatcher.connect(rig.mqttUrl, 'observer-store-and-forward');
+    onWatcher(watcher);
   });
-
   afterAll(async () => {
     await watcher?.close();
     await rig.stop();
+  });
+}
+
+describe('store-and-forward: no record lost (embedded broker)', () => {
+  const rig = new SimulatedRig();
+  let watcher!: AckWatcher;
+  useRig(rig, (w) => (watcher = w));
+  const scenario = (name: string, ids: string[]): Scenario => ({
+    rig,
+    watcher,
+    journal: join(rig.dir, `journal-${name}.txt`),
+    ids,
   });
 
   it('(a) should lose nothing while the backend (and its broker) is SIGKILLed for 30 s', async () => {
@@ -100,7 +118,9 @@ describe('store-and-forward: no record lost (embedded broker)', () => {
     await rig.startBackend();
     const bootMs = Date.now() - restarting;
     const { catchUpMs, checks } = await settleAndCheck(s, rig.meters, 60_000);
-    say(`(a) backend down 30 s (+${bootMs} ms to boot); backlog acked ${catchUpMs} ms after it was ready; ${summary(checks)}`);
+    say(
+      `(a) backend down 30 s (+${bootMs} ms to boot); backlog acked ${catchUpMs} ms after it was ready; ${summary(checks)}`,
+    );
   });
 
   it('(b) should stop acking while InfluxDB is stopped for 60 s, then catch up', async () => {
@@ -116,10 +136,15 @@ describe('store-and-forward: no record lost (embedded broker)', () => {
     // then on nothing may be acknowledged: the records are not stored.
     const settledAt = stoppedAt + 15_000;
     for (const id of s.ids) {
-      expect({ id, ackedDuringOutage: watcher.uptoSince(id, settledAt) > watcher.uptoBefore(id, settledAt) }).toEqual({ id, ackedDuringOutage: false });
+      expect({
+        id,
+        ackedDuringOutage: watcher.uptoSince(id, settledAt) > watcher.uptoBefore(id, settledAt),
+      }).toEqual({ id, ackedDuringOutage: false });
     }
     const metricsDuring = (await rig.rest('GET', '/metrics')).body;
-    expect(metricsDuring.telemetry_write_failed ?? 0).toBeGreaterThan(metricsBefore.telemetry_write_failed ?? 0);
+    expect(metricsDuring.telemetry_write_failed ?? 0).toBeGreaterThan(
+      metricsBefore.telemetry_write_failed ?? 0,
+    );
     const backlog = Math.min(...s.ids.map((id) => currentTargets(s).get(id)! - watcher.upto.get(id)!));
     expect(backlog).toBeGreaterThanOrEqual(45);
 
@@ -142,14 +167,20 @@ describe('store-and-forward: no record lost (embedded broker)', () => {
     for (let round = 1; round <= 20; round++) {
       const powerCut = round % 2 === 1; // odd rounds: a cut inside a flash write; even: SIGKILL at a random moment
       const seed = Math.floor(random() * 1e6);
-      await rig.startMeters(meterSetup(s, powerCut ? ['--power-cut', `${seed}:${POWER_CUT_PROBABILITY}`] : []));
+      await rig.startMeters(
+        meterSetup(s, powerCut ? ['--power-cut', `${seed}:${POWER_CUT_PROBABILITY}`] : []),
+      );
 
       // Boot recovery: every record created before the kill is there, no acknowledged seq is reused.
       const booted = meterLines(rig.meters.text, 'booted');
       for (const id of s.ids) {
         const boot = booted.get(id)!;
         const last = previousLast.get(id)!;
-        expect({ id, round, nextSeqAtLeast: boot.nextSeq >= last + 1 }).toEqual({ id, round, nextSeqAtLeast: true });
+        expect({ id, round, nextSeqAtLeast: boot.nextSeq >= last + 1 }).toEqual({
+          id,
+          round,
+          nextSeqAtLeast: true,
+        });
         // Only a SIGKILL between the flash commit and the journal line can leave one record unjournaled.
         expect(boot.nextSeq).toBeLessThanOrEqual(last + (previousWasPowerCut ? 1 : 2));
         expect(boot.ackedSeq).toBeLessThan(boot.nextSeq);
@@ -157,10 +188,18 @@ describe('store-and-forward: no record lost (embedded broker)', () => {
       }
 
       if (powerCut) {
-        const cut = await eventually(async () => !rig.meters.running || undefined, 20_000, 'a power cut').catch(() => false);
+        const cut = await eventually(
+          async () => !rig.meters.running || undefined,
+          20_000,
+          'a power cut',
+        ).catch(() => false);
         const line = rig.meters.text.match(/meter (\S+) power cut: (.*)/);
         if (!cut || !line) await rig.killMeters('SIGKILL');
-        outcomes.push(line ? `cut ${line[1]}: ${line[2].replace('power cut during ', '')}` : 'no cut within 20 s: SIGKILL');
+        outcomes.push(
+          line
+            ? `cut ${line[1]}: ${line[2].replace('power cut during ', '')}`
+            : 'no cut within 20 s: SIGKILL',
+        );
       } else {
         const delay = Math.round(300 + random() * 3700);
         await sleep(delay);
@@ -178,28 +217,61 @@ describe('store-and-forward: no record lost (embedded broker)', () => {
 
     await rig.startMeters(meterSetup(s));
     const booted = meterLines(rig.meters.text, 'booted');
-    say(`(c) final boot: ${JSON.stringify(Object.fromEntries(booted))}; torn entries reported by the 21 boots (summed; an entry is reported until its sector is reused): ${torn}`);
+    say(
+      `(c) final boot: ${JSON.stringify(Object.fromEntries(booted))}; torn entries reported by the 21 boots (summed; an entry is reported until its sector is reused): ${torn}`,
+    );
     expect(torn).toBeGreaterThan(0);
     const { catchUpMs, checks } = await settleAndCheck(s, rig.meters, 60_000, 10);
     const unjournaled = checks.reduce((n, c) => n + c.unjournaled.length, 0);
-    say(`(c) caught up in ${catchUpMs} ms; ${summary(checks)}; records committed but killed before their journal line: ${unjournaled}`);
+    say(
+      `(c) caught up in ${catchUpMs} ms; ${summary(checks)}; records committed but killed before their journal line: ${unjournaled}`,
+    );
   });
 
   it('(e) should replay a simulated day offline, in order, with the original timestamps', async () => {
     const s = scenario('e', ['saf-day']);
-    const dayMeter = new ManagedProcess('day-meter', 'device/platform/host/meters.ts', join(rig.dir, 'day-meter.log'));
+    const dayMeter = new ManagedProcess(
+      'day-meter',
+      'device/platform/host/meters.ts',
+      join(rig.dir, 'day-meter.log'),
+    );
     const INTERVAL_S = 120; // 720 records a day: no merging needed in the 1 MiB log (see device/core/storage/README.md)
     const SPEED = 1440; // a day in 60 s
     const startMs = Date.now() - 86_400_000 - 15 * 60_000;
-    const base = ['--ids', s.ids[0], '--interval', String(INTERVAL_S), '--data-dir', join(rig.dir, 'meters'), '--journal', s.journal];
+    const base = [
+      '--ids',
+      s.ids[0],
+      '--interval',
+      String(INTERVAL_S),
+      '--data-dir',
+      join(rig.dir, 'meters'),
+      '--journal',
+      s.journal,
+    ];
     try {
       // Offline: the broker address leads nowhere, as with Wi-Fi down.
       const nowhere = `mqtt://127.0.0.1:${await freePort()}`;
-      await dayMeter.start([...base, '--speed', String(SPEED), '--start', new Date(startMs).toISOString(), '--mqtt-url', nowhere], {}, /meters running/);
-      await eventually(async () => {
-        const ts = [...(readJournal(s.journal).records.get(s.ids[0])?.values() ?? [])];
-        return ts.length > 0 && Math.max(...ts) >= startMs + 86_400_000;
-      }, 150_000, 'a simulated day');
+      await dayMeter.start(
+        [
+          ...base,
+          '--speed',
+          String(SPEED),
+          '--start',
+          new Date(startMs).toISOString(),
+          '--mqtt-url',
+          nowhere,
+        ],
+        {},
+        /meters running/,
+      );
+      await eventually(
+        async () => {
+          const ts = [...(readJournal(s.journal).records.get(s.ids[0])?.values() ?? [])];
+          return ts.length > 0 && Math.max(...ts) >= startMs + 86_400_000;
+        },
+        150_000,
+        'a simulated day',
+      );
       await dayMeter.stop();
       const offline = meterLines(dayMeter.text, 'stopped').get(s.ids[0])!;
       expect(offline.ackedSeq).toBe(0);
@@ -214,7 +286,9 @@ describe('store-and-forward: no record lost (embedded broker)', () => {
         `(e) a simulated day offline: ${offline.backlog} records (${INTERVAL_S} s interval) replayed in ${replayMs} ms after restart ` +
           `(${Math.round((offline.backlog / replayMs) * 1000)} records/s); ${summary(checks)}`,
       );
-      const merged = await rig.influxQuery(`SELECT count("seq") FROM "circuit" WHERE "device" = '${s.ids[0]}'`);
+      const merged = await rig.influxQuery(
+        `SELECT count("seq") FROM "circuit" WHERE "device" = '${s.ids[0]}'`,
+      );
       expect(merged[0].count).toBe(checks[0].created * 10);
     } finally {
       await dayMeter.stop();
@@ -224,20 +298,16 @@ describe('store-and-forward: no record lost (embedded broker)', () => {
 
 describe('store-and-forward: no record lost (mosquitto restarted)', () => {
   const rig = new SimulatedRig({ externalBroker: true });
-  let watcher: AckWatcher;
-
-  beforeAll(async () => {
-    await rig.start();
-    watcher = await AckWatcher.connect(rig.mqttUrl, 'observer-store-and-forward');
-  });
-
-  afterAll(async () => {
-    await watcher?.close();
-    await rig.stop();
-  });
+  let watcher!: AckWatcher;
+  useRig(rig, (w) => (watcher = w));
 
   it('(d) should lose nothing when the broker restarts at once, and when it is down for 10 s', async () => {
-    const s: Scenario = { rig, watcher, journal: join(rig.dir, 'journal-d.txt'), ids: ['saf-d1', 'saf-d2', 'saf-d3'] };
+    const s: Scenario = {
+      rig,
+      watcher,
+      journal: join(rig.dir, 'journal-d.txt'),
+      ids: ['saf-d1', 'saf-d2', 'saf-d3'],
+    };
     await rig.startMeters(meterSetup(s));
     await watcher.waitFor(new Map(s.ids.map((id) => [id, 3])), 60_000);
     let before = currentTargets(s);
