@@ -12,6 +12,7 @@ module.exports = {
     { ...common, displayName: 'device', testMatch: ['<rootDir>/device/**/*.spec.ts'] },
     { ...common, displayName: 'backend', testMatch: ['<rootDir>/backend/src/**/*.spec.ts'] },
     { ...common, displayName: 'hil', testMatch: ['<rootDir>/hil-tests/**/*.spec.ts'] },
+    { ...common, displayName: 'infra', testMatch: ['<rootDir>/infra/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'integration',

@@ -15,13 +15,7 @@ function ensureNodeModules() {
   if (!stale && xsnapBuilt) return;
   console.log(stale ? '> installing npm packages (npm ci)…' : '> building the XS engine (npm rebuild @agoric/xsnap)…');
   const args = stale ? ['ci', '--no-audit', '--no-fund'] : ['rebuild', '@agoric/xsnap'];
-  let result = spawnSync('npm', args, { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0 && stale) {
-    // npm ci refuses a lockfile without other platforms' optional packages when the registry lacks them;
-    // npm install then installs the locked versions for this platform.
-    console.log('> npm ci refused the lockfile; installing the locked versions with npm install…');
-    result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
-  }
+  const result = spawnSync('npm', args, { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) {
     console.error(`npm ${args[0]} failed (exit ${result.status}); fix that first.`);
     process.exit(1);
