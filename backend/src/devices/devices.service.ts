@@ -26,7 +26,8 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     const file = this.repository.load({ version: 1, devices: [] });
     for (const device of file.devices) this.devices.set(device.id, device);
-    this.relayHistory.watch(() => this.list().map((d) => [d.id, d.circuits.map((c) => c.relay)]));
+    // Snapshots only for meters that are online: an offline meter's relays may have moved (failsafe).
+    this.relayHistory.watch(() => this.list().filter((d) => d.online).map((d) => [d.id, d.circuits.map((c) => c.relay)]));
     this.mqtt.on('status', (id, payload) => this.onStatus(id, payload));
     this.mqtt.on('relays', (id, payload) => this.onRelays(id, payload));
     this.mqtt.on('events', (id, payload) => this.onEvent(id, payload));

@@ -2,8 +2,9 @@
  * Relay history in InfluxDB (measurement `relay`, tags device + circuit, fields state 1/0, reason,
  * tripped) for dashboards. A change is written when it happens; in addition every known relay state
  * is written again every RELAY_SNAPSHOT_MS (on the wall-clock quarter hour), so a query over any
- * range finds the state that held at its start by looking back one snapshot period (the Grafana
- * "Relay state" panel does). Losing a point here loses no telemetry: failures are logged.
+ * range finds the state that held at its start by looking back two snapshot periods (the Grafana
+ * "Relay state" panel does). Only online meters get snapshots. Losing a point here loses no
+ * telemetry: failures are logged.
  */
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { RelayCircuitState } from '@dinmeter/shared';

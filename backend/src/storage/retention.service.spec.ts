@@ -121,6 +121,35 @@ describe(RetentionService.name, () => {
       expect(service.historyRp).toBe('rp_history');
     });
 
+    it('should fold raw points older than rp_1m keeps straight into rp_15m', async () => {
+      const first = NOW - 500 * 86400e3;
+      const { store, ran } = fakeInflux(first);
+      const service = new RetentionService(store, config({ INFLUX_RAW_RETENTION: 'keep' }), () => NOW);
+      await service.tick();
+      const into = ran.filter((q) => q.startsWith('SELECT mean')).map((q) => [/INTO "dinmeter"."(\w+)"/.exec(q)![1], /FROM "dinmeter"."(\w+)"/.exec(q)![1], Number(/time >= (\d+)ms/.exec(q)![1])]);
+      const horizon = NOW - 399 * 86400e3;
+      expect(into.filter(([, , t]) => (t as number) < horizon).every(([to, fromRp]) => to === 'rp_15m' && fromRp === 'autogen')).toBe(true);
+      expect(into.filter(([, , t]) => (t as number) >= horizon).map(([to, fromRp]) => `${fromRp}→${to}`)).toEqual(
+        expect.arrayContaining(['autogen→rp_1m', 'rp_1m→rp_15m']),
+      );
+      expect(into.some(([to, fromRp]) => to === 'rp_15m' && fromRp === 'autogen')).toBe(true);
+      expect(into.find(([to, , t]) => to === 'rp_1m' && (t as number) < horizon)).toBeUndefined();
+      expect(into.some(([to, , t]) => to === 'rp_1m' && t === horizon)).toBe(true);
+    });
+
+    it('should check the plan again after an hour, not on every tick', async () => {
+      const { store, ran } = fakeInflux(); // answers like a database without our policies and CQs every time
+      let now = NOW;
+      const service = new RetentionService(store, config(), () => now);
+      const creates = () => ran.filter((q) => q.startsWith('CREATE CONTINUOUS QUERY')).length;
+      await service.tick();
+      await service.tick();
+      expect(creates()).toBe(2);
+      now += 61 * 60_000;
+      await service.tick();
+      expect(creates()).toBe(4);
+    });
+
     it('should do nothing on InfluxDB 2.x', async () => {
       const { store, ran } = fakeInflux();
       store.major = async () => '2' as never;

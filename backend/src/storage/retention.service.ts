@@ -33,6 +33,8 @@ const SLOT_MS = 15 * 60_000;
 /** Longest range one SELECT … INTO recomputes (bounded work per statement on a big backfill). */
 const CHUNK_MS = 6 * 3600_000;
 export const RETENTION_TICK_MS = 10_000;
+/** The plan is checked again this often (cheap, changes nothing when it holds): a wiped or edited database is repaired. */
+const RECHECK_MS = 3600_000;
 
 type Range = [from: number, to: number];
 
@@ -74,6 +76,7 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
   /** Ranges the running worker pass is recomputing (still in the file until it succeeds). */
   private taken: Range[] = [];
   private state?: RetentionState;
+  private checkedAt = 0;
   /** undefined until InfluxDB answered; false on 2.x/3.x. */
   private enabled?: boolean;
   private rawApplied = false;
@@ -152,7 +155,10 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
       }
     }
     if (!this.enabled) return;
-    if (!this.state) await this.setUp();
+    if (!this.state || this.now() - this.checkedAt > RECHECK_MS) {
+      await this.setUp();
+      this.rawApplied = false;
+    }
     await this.recompute();
     if (this.rawKeep !== undefined && !this.rawApplied && this.settled) {
       // Only now: every raw point the tiers need has been folded into them.
@@ -167,6 +173,7 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
 
   private async setUp(): Promise<void> {
     const state = await ensureRetention(this.run, this.plan);
+    this.checkedAt = this.now();
     for (const statement of state.changed) this.logger.log(statement);
     if (state.createdTiers.length > 0) {
       // New tiers on a database that may already hold raw points: compute them from all of it.
@@ -178,8 +185,9 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
         this.persist();
       }
     }
+    const first = this.state === undefined;
     this.state = state;
-    this.logger.log(`retention policies and continuous queries ready (${state.changed.length} change(s))`);
+    if (first || state.changed.length > 0) this.logger.log(`retention policies and continuous queries ready (${state.changed.length} change(s))`);
   }
 
   private async recompute(): Promise<void> {
@@ -188,11 +196,7 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
       this.pending = [];
       try {
         for (const [from, to] of this.taken) {
-          for (let start = from; start < to; start += CHUNK_MS) {
-            const range = { from: start, to: Math.min(to, start + CHUNK_MS) };
-            // Tier by tier: each reads the one before it.
-            for (const i of this.plan.tiers.keys()) await this.run(downsampleSelect(this.plan, i, range, this.state!.defaultRp));
-          }
+          for (const range of this.chunks(from, to)) await this.downsample(range);
         }
       } catch (error) {
         for (const range of this.taken) this.pending = addRange(this.pending, range);
@@ -202,6 +206,37 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
       }
       this.persist();
     }
+  }
+
+  /** [from, to) in CHUNK_MS pieces, also cut where a tier's retention ends (see downsample). */
+  private chunks(from: number, to: number): { from: number; to: number }[] {
+    const cuts = this.plan.tiers.map((t) => this.horizon(t.keep)).filter((h) => h > from && h < to);
+    const out = [];
+    for (let start = from; start < to; ) {
+      const end = Math.min(to, start + CHUNK_MS, ...cuts.filter((c) => c > start));
+      out.push({ from: start, to: end });
+      start = end;
+    }
+    return out;
+  }
+
+  /**
+   * Tier by tier, each reading the one before it; a tier that no longer keeps the range (an old
+   * install's raw points older than 400 days) is skipped and the next one reads the raw points.
+   */
+  private async downsample(range: { from: number; to: number }): Promise<void> {
+    let previousKept = true;
+    for (const [i, tier] of this.plan.tiers.entries()) {
+      const kept = range.from >= this.horizon(tier.keep);
+      if (kept) await this.run(downsampleSelect(this.plan, i, range, this.state!.defaultRp, i === 0 || !previousKept));
+      previousKept = kept;
+    }
+  }
+
+  /** The oldest instant a policy of this duration surely still keeps: a day of margin against its expiry runs. */
+  private horizon(keep: string): number {
+    const ms = durationMs(keep);
+    return ms === Infinity ? -Infinity : Math.ceil((this.now() - ms + 86_400_000) / SLOT_MS) * SLOT_MS;
   }
 
   private persist(): void {

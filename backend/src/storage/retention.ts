@@ -80,13 +80,17 @@ function source(db: string, rp: string): string {
   return `${quoteIdent(db)}.${quoteIdent(rp)}.${quoteIdent(CIRCUIT_MEASUREMENT)}`;
 }
 
-/** The SELECT … INTO of tier `index`; with a range it re-downsamples [from, to) (records that came late). */
-export function downsampleSelect(plan: RetentionPlan, index: number, range?: { from: number; to: number }, defaultRp = 'autogen'): string {
+/**
+ * The SELECT … INTO of tier `index`; with a range it re-downsamples [from, to) (records that came late).
+ * `fromRaw` makes a later tier read the raw points instead of the tier before it (for a range that
+ * tier no longer keeps).
+ */
+export function downsampleSelect(plan: RetentionPlan, index: number, range?: { from: number; to: number }, defaultRp = 'autogen', fromRaw = index === 0): string {
   const tier = plan.tiers[index];
-  const input = index === 0 ? defaultRp : plan.tiers[index - 1].rp;
+  const input = fromRaw ? defaultRp : plan.tiers[index - 1].rp;
   const where = range ? ` WHERE time >= ${timeLiteralMs(range.from)} AND time < ${timeLiteralMs(range.to)}` : '';
   return (
-    `SELECT ${selectList(index === 0)} INTO ${source(plan.db, tier.rp)} FROM ${source(plan.db, input)}` +
+    `SELECT ${selectList(fromRaw)} INTO ${source(plan.db, tier.rp)} FROM ${source(plan.db, input)}` +
     `${where} GROUP BY time(${duration(tier.every, 'every')}), ${quoteIdent('device')}, ${quoteIdent('circuit')}`
   );
 }
