@@ -140,7 +140,7 @@ describe(RetentionService.name, () => {
     it('should check the plan again after an hour, not on every tick', async () => {
       const { store, ran } = fakeInflux(); // answers like a database without our policies and CQs every time
       let now = NOW;
-      const service = new RetentionService(store, config(), () => now);
+      const service = new RetentionService(store, config({ INFLUX_RAW_RETENTION: 'keep' }), () => now);
       const creates = () => ran.filter((q) => q.startsWith('CREATE CONTINUOUS QUERY')).length;
       await service.tick();
       await service.tick();
