@@ -9,6 +9,8 @@ import { AppConfig } from '../config/app-config';
 import { DEFAULT_TIERS, downsampleSelect, ensureRetention, RetentionPlan } from './retention';
 import { RetentionService } from './retention.service';
 
+jest.setTimeout(60_000);
+
 describe('ensureRetention on influxd 1.6', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dinmeter-retention-'));
   let influx: InfluxServer;
