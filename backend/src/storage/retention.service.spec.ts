@@ -150,6 +150,20 @@ describe(RetentionService.name, () => {
       expect(creates()).toBe(4);
     });
 
+    it('should stop between two statements at shutdown and keep what is left noted', async () => {
+      const { store, ran } = fakeInflux(NOW - 30 * 86400e3);
+      const service = new RetentionService(store, config(), () => NOW);
+      const query = store.query;
+      store.query = async (q) => {
+        if (q.startsWith('SELECT mean') && selects(ran).length === 10) void service.onApplicationShutdown();
+        return query(q);
+      };
+      await service.tick();
+      expect(selects(ran).length).toBeLessThanOrEqual(12);
+      expect(pendingFile()).toEqual([[NOW - 30 * 86400e3, NOW]]);
+      expect(ran.some((q) => q.startsWith('ALTER RETENTION POLICY "autogen"'))).toBe(false);
+    });
+
     it('should do nothing on InfluxDB 2.x', async () => {
       const { store, ran } = fakeInflux();
       store.major = async () => '2' as never;

@@ -82,6 +82,7 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
   private rawApplied = false;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  private stopping = false;
 
   constructor(
     @Inject(TELEMETRY_STORE) private readonly store: Pick<TelemetryStore, 'query' | 'major'>,
@@ -100,7 +101,9 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
     void this.tick();
   }
 
+  /** Waits for the statement under way only: what is left stays noted for the next start. */
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.timer);
     await this.running;
   }
@@ -196,7 +199,10 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
       this.pending = [];
       try {
         for (const [from, to] of this.taken) {
-          for (const range of this.chunks(from, to)) await this.downsample(range);
+          for (const range of this.chunks(from, to)) {
+            if (this.stopping) throw new Error('backend stopping; the rest is done at the next start');
+            await this.downsample(range);
+          }
         }
       } catch (error) {
         for (const range of this.taken) this.pending = addRange(this.pending, range);
