@@ -32,7 +32,8 @@ export class EnergyRepository {
     const rows = (result: InfluxStatementResult | undefined, shiftMs: number) =>
       (result?.series ?? []).flatMap((s) => s.values.filter((v) => typeof v[1] === 'number').map((v) => ({ ts: Math.min(Number(v[0]) + shiftMs, to), energyWh: v[1] as number })));
     // last() without GROUP BY returns the reading's own time (a downsampled point's: its interval's start).
-    const bucketMs = everyS * 1000 > tier.shiftMs ? (everyS === 1 ? 0 : everyS * 1000) : tier.shiftMs;
+    // A bucket's last reading is at most one bucket, or one tier interval, after its start.
+    const bucketMs = everyS === 1 && tier.shiftMs === 0 ? 0 : Math.max(everyS * 1000, tier.shiftMs);
     return [...rows(before, tier.shiftMs).map((r) => ({ ...r, ts: Math.min(r.ts, from) })), ...rows(inside, bucketMs)];
   }
 
