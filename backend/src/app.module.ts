@@ -19,6 +19,7 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DevicesService } from './devices/devices.service';
 import { DEVICE_REGISTRY_REPOSITORY } from './devices/devices.types';
+import { DeviceRegistryJournal } from './devices/device-registry.repository';
 import { RelayHistoryService } from './devices/relay-history.service';
 import { HeartbeatService } from './heartbeat/heartbeat.service';
 import { HA_LINK, MqttHaLink } from './homeassistant/ha-link';
@@ -44,7 +45,7 @@ export class AppModule {
         ...storageProviders,
         {
           provide: DEVICE_REGISTRY_REPOSITORY,
-          useFactory: (c: AppConfig) => new JsonFileRepository(join(c.DATA_DIR, 'devices.json'), 1000),
+          useFactory: (c: AppConfig) => new DeviceRegistryJournal(join(c.DATA_DIR, 'devices.jsonl'), join(c.DATA_DIR, 'devices.json')),
           inject: [AppConfig],
         },
         {

@@ -3,12 +3,15 @@ import { CIRCUIT_COUNT, CircuitReading, decodeMessage, isValidDeviceId } from '@
 import { CLOCK, NowFn } from '../common/tokens';
 import { Counters } from '../common/counters';
 import { MqttService } from '../mqtt/mqtt.service';
+import { toStoredDevice } from './device-registry.repository';
 import { CircuitView, DEVICE_REGISTRY_REPOSITORY, DeviceRecord, DeviceRegistryRepository } from './devices.types';
 import { RelayHistoryService, relayPoint } from './relay-history.service';
 
 /**
  * The device registry: which meters exist, whether they are online (retained status + last will),
- * their latest readings, relay states and chip health. Kept in a JSON file so it survives restarts.
+ * their latest readings, relay states and chip health. What survives a restart (identity, firmware,
+ * relays, health, labels) is persisted per device through the repository; the latest readings live in
+ * memory only, so storing a record costs O(1) and never touches the disk (InfluxDB has the readings).
  */
 @Injectable()
 export class DevicesService implements OnModuleInit, OnModuleDestroy {
@@ -24,8 +27,7 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    const file = this.repository.load({ version: 1, devices: [] });
-    for (const device of file.devices) this.devices.set(device.id, device);
+    for (const device of this.repository.load()) this.devices.set(device.id, device);
     // Snapshots only for meters that are online: an offline meter's relays may have moved (failsafe).
     this.relayHistory.watch(() => this.list().filter((d) => d.online).map((d) => [d.id, d.circuits.map((c) => c.relay)]));
     this.mqtt.on('status', (id, payload) => this.onStatus(id, payload));
@@ -55,8 +57,9 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
     return this.get(id).circuits[circuit - 1];
   }
 
-  /** Called by ingest for every stored record: keeps the latest reading per circuit. */
+  /** Called by ingest for every stored record: keeps the latest reading per circuit, in memory only. */
   recordTelemetry(id: string, seq: number, ts: number, readings: CircuitReading[]): void {
+    const known = this.devices.has(id);
     const device = this.touch(id);
     if (device.lastTelemetryTs === undefined || ts >= device.lastTelemetryTs) {
       device.lastTelemetryTs = ts;
@@ -67,12 +70,12 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
         view.readingTs = ts;
       }
     }
-    this.persist();
+    if (!known) this.persist(device);
   }
 
   setLabel(id: string, circuit: number, label: string | undefined): void {
     this.circuit(id, circuit).label = label;
-    this.persist();
+    this.persist(this.get(id));
   }
 
   private touch(id: string): DeviceRecord {
@@ -103,7 +106,7 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
     if (status.boot_id !== undefined) device.bootId = status.boot_id;
     if (status.boot_ts !== undefined) device.bootTs = status.boot_ts;
     for (const health of status.health ?? []) device.circuits[health.circuit - 1].health = health;
-    this.persist();
+    this.persist(device);
   }
 
   private onRelays(id: string, payload: Buffer): void {
@@ -121,7 +124,7 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
       device.circuits[state.circuit - 1].relay = state;
       if (state.plan_version !== undefined) device.planVersion = state.plan_version;
     }
-    this.persist();
+    this.persist(device);
     void this.relayHistory.write(changes);
   }
 
@@ -140,7 +143,7 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
     this.logger.warn(`rejected ${kind} from ${id}: ${errors.slice(0, 5).join('; ')}`);
   }
 
-  private persist(): void {
-    this.repository.save({ version: 1, devices: this.list() });
+  private persist(device: DeviceRecord): void {
+    this.repository.save(toStoredDevice(device));
   }
 }

@@ -3,7 +3,7 @@ import { CircuitHealth, CircuitReading, RelayCircuitState } from '@dinmeter/shar
 export interface CircuitView {
   circuit: number;
   label?: string;
-  /** Latest reading and its record time (ms). */
+  /** Latest reading and its record time (ms): memory only, InfluxDB has them (not restored on restart). */
   reading?: CircuitReading;
   readingTs?: number;
   relay?: RelayCircuitState;
@@ -19,20 +19,21 @@ export interface DeviceRecord {
   firmware?: string;
   bootId?: string;
   bootTs?: number;
+  /** Memory only, like the readings. */
   lastTelemetrySeq?: number;
   lastTelemetryTs?: number;
   circuits: CircuitView[];
   planVersion?: number;
 }
 
-export interface DeviceRegistryFile {
-  version: 1;
-  devices: DeviceRecord[];
-}
+/** What survives a restart: identity, firmware, relay states, chip health, labels (never readings). */
+export type StoredCircuit = Omit<CircuitView, 'reading' | 'readingTs'>;
+export type StoredDevice = Omit<DeviceRecord, 'circuits' | 'lastTelemetrySeq' | 'lastTelemetryTs'> & { circuits: StoredCircuit[] };
 
+/** The registry's storage: `save()` queues one device's durable state and never touches the disk itself. */
 export interface DeviceRegistryRepository {
-  load(fallback: DeviceRegistryFile): DeviceRegistryFile;
-  save(data: DeviceRegistryFile): void;
+  load(): StoredDevice[];
+  save(device: StoredDevice): void;
   flush(): void;
 }
 export const DEVICE_REGISTRY_REPOSITORY = Symbol('DEVICE_REGISTRY_REPOSITORY');

@@ -1,0 +1,89 @@
+import { CircuitReading, encodeMessage, PROTOCOL_VERSION } from '@dinmeter/shared';
+import * as fs from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Counters } from '../common/counters';
+import { MqttService } from '../mqtt/mqtt.service';
+import { DeviceRegistryJournal } from './device-registry.repository';
+import { DevicesService } from './devices.service';
+import { RelayHistoryService } from './relay-history.service';
+
+describe(DevicesService.name, () => {
+  const NOW = Date.UTC(2026, 0, 10, 12);
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'registry-'))));
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+    jest.restoreAllMocks();
+  });
+
+  /** A registry over a real journal in `dir`, fed through captured MQTT handlers. */
+  function boot() {
+    const handlers = new Map<string, (id: string, payload: Buffer) => void>();
+    const mqtt = { on: (kind: string, handler: (id: string, payload: Buffer) => void) => handlers.set(kind, handler) } as unknown as MqttService;
+    const relayHistory = { watch: jest.fn(), write: jest.fn(async () => undefined) } as unknown as RelayHistoryService;
+    const repository = new DeviceRegistryJournal(join(dir, 'devices.jsonl'), join(dir, 'devices.json'), 60_000);
+    const service = new DevicesService(repository, () => NOW, mqtt, new Counters(), relayHistory);
+    service.onModuleInit();
+    const send = (kind: string, id: string, message: object) => handlers.get(kind)!(id, Buffer.from(encodeMessage(kind as never, message as never)));
+    return { service, repository, send };
+  }
+  const reading = (circuit: number, power_w: number) => ({ circuit, voltage_v: 230, current_a: 1, power_w, energy_import_wh: 100 }) as CircuitReading;
+
+  describe('recordTelemetry', () => {
+    it('should keep the latest reading in memory without any disk I/O for a known meter', () => {
+      const { service, repository, send } = boot();
+      send('status', 'm1', { v: PROTOCOL_VERSION, online: true, firmware: '1.2.0' });
+      repository.flush();
+      const before = readFileSync(join(dir, 'devices.jsonl'), 'utf8');
+      const save = jest.spyOn(repository, 'save');
+      const touched = [jest.spyOn(fs, 'writeFileSync'), jest.spyOn(fs, 'appendFileSync'), jest.spyOn(fs, 'openSync')];
+      for (let seq = 1; seq <= 500; seq++) service.recordTelemetry('m1', seq, NOW + seq * 10_000, [reading(1, seq)]);
+      repository.flush();
+      expect(save).not.toHaveBeenCalled();
+      for (const spy of touched) expect(spy).not.toHaveBeenCalled();
+      expect(readFileSync(join(dir, 'devices.jsonl'), 'utf8')).toBe(before);
+      expect(service.circuit('m1', 1).reading?.power_w).toBe(500);
+      expect(service.get('m1').lastTelemetrySeq).toBe(500);
+    });
+
+    it('should persist a meter first seen through telemetry (its identity), without its readings', () => {
+      const { service, repository } = boot();
+      service.recordTelemetry('m9', 1, NOW, [reading(2, 40)]);
+      repository.flush();
+      const [line] = readFileSync(join(dir, 'devices.jsonl'), 'utf8').trimEnd().split('\n');
+      expect(JSON.parse(line)).toMatchObject({ id: 'm9', firstSeen: NOW });
+      expect(line).not.toMatch(/reading|power_w|lastTelemetry/);
+    });
+  });
+
+  describe('restart', () => {
+    it('should restore identity, firmware, health, relays and labels, but not readings', () => {
+      const first = boot();
+      first.send('status', 'm1', { v: PROTOCOL_VERSION, online: true, firmware: '1.2.0', boot_id: 'b1', health: [{ circuit: 3, state: 'warning' }] });
+      first.send('relays', 'm1', { v: PROTOCOL_VERSION, ts: NOW, circuits: [{ circuit: 2, state: 'off', reason: 'command' }] });
+      first.service.recordTelemetry('m1', 7, NOW, [reading(1, 99)]);
+      first.service.setLabel('m1', 4, 'heat pump');
+      first.service.onModuleDestroy();
+
+      const second = boot();
+      const device = second.service.get('m1');
+      expect(device).toMatchObject({ id: 'm1', online: true, firmware: '1.2.0', bootId: 'b1', firstSeen: NOW });
+      expect(device.circuits[1].relay).toEqual({ circuit: 2, state: 'off', reason: 'command' });
+      expect(device.circuits[2].health).toMatchObject({ circuit: 3, state: 'warning' });
+      expect(device.circuits[3].label).toBe('heat pump');
+      expect(device.circuits[0].reading).toBeUndefined();
+      expect(device.lastTelemetrySeq).toBeUndefined();
+    });
+
+    it('should import a devices.json from before once, and then remove it', () => {
+      const legacy = { version: 1, devices: [{ id: 'old-1', online: false, firstSeen: 5, circuits: [{ circuit: 1, label: 'oven', reading: { circuit: 1, power_w: 3 }, readingTs: 9 }] }] };
+      writeFileSync(join(dir, 'devices.json'), JSON.stringify(legacy));
+      const { service } = boot();
+      expect(service.get('old-1').circuits[0]).toEqual({ circuit: 1, label: 'oven' });
+      expect(() => statSync(join(dir, 'devices.json'))).toThrow(/ENOENT/);
+      expect(boot().service.get('old-1').circuits[0].label).toBe('oven');
+    });
+  });
+});
