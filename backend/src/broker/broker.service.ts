@@ -3,6 +3,7 @@ import Aedes from 'aedes';
 import { createServer, Server } from 'node:net';
 import { AppConfig } from '../config/app-config';
 import { publishDenial } from './broker-acl';
+import { unqueuedEmitter } from './broker-emitter';
 
 /**
  * The embedded aedes broker, started only when no external MQTT_URL is configured.
@@ -35,6 +36,7 @@ export class BrokerService implements OnModuleInit, BeforeApplicationShutdown {
       return;
     }
     const broker = new Aedes({
+      mq: unqueuedEmitter(), // aedes' default emitter overflows the stack on a burst (broker-emitter.ts)
       heartbeatInterval: 60000,
       connectTimeout: 30000,
       authorizePublish: (client, packet, callback) => {

@@ -1,0 +1,167 @@
+/**
+ * `npm run bench:ingest` — issue 12: MQTT → backend → InfluxDB throughput at fleet size, side by side
+ * with the raw InfluxDB ceiling for the same points, in one run on this machine.
+ *
+ * 1. Its own influxd (and Mosquitto with --broker mosquitto), the real backend process.
+ * 2. A load generator of N MQTT meters in this process (load-meters.ts): each has a backlog of
+ *    --records records (or, with --interval, records live for --duration s) and keeps at most
+ *    --window unacked. --storm connects every meter at the same instant.
+ * 3. The raw ceiling: the same number of points of the same shape posted straight to /write in
+ *    5,000-line batches (2 in flight) into a second database of the same influxd.
+ *
+ * Prints figures, then as the LAST line one JSON object.
+ *   npm run bench:ingest -- --meters 200 --window 16 [--records 60] [--interval 10 --duration 60]
+ *                           [--broker embedded|mosquitto] [--storm]
+ */
+import { readFileSync } from 'node:fs';
+import { CIRCUIT_COUNT } from '@dinmeter/shared';
+import { SimulatedRig } from '../rig/simulated-rig';
+import { LoadMeters, percentile } from './load-meters';
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const flag = (name: string) => process.argv.includes(`--${name}`);
+
+/** Resident and peak memory (MB) and CPU seconds of a process, from /proc. */
+function processUsage(pid: number | undefined): { rssMb: number; peakMb: number; cpuS: number } {
+  if (!pid) return { rssMb: 0, peakMb: 0, cpuS: 0 };
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) => Number(status.match(new RegExp(`${key}:\\s+(\\d+)`))?.[1] ?? 0);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024, cpuS: (Number(stat[11]) + Number(stat[12])) / 100 };
+  } catch {
+    return { rssMb: 0, peakMb: 0, cpuS: 0 };
+  }
+}
+
+/** One line of the same shape the backend writes (line-protocol.ts): 11 metrics + seq. */
+function rawLine(device: number, circuit: number, seq: number, ts: number): string {
+  const v = 100 + seq * 0.5 + circuit;
+  return (
+    `circuit,circuit=${circuit},device=raw-${device} apparent_va=${v + 4},current_a=${v + 1},energy_export_wh=${v + 8},energy_import_wh=${v + 7},` +
+    `freq_hz=50.01,pf=0.97,power_w=${v + 2},reactive_export_varh=${v + 10},reactive_import_varh=${v + 9},reactive_var=${v + 3},seq=${seq}i,voltage_v=${v} ${ts}`
+  );
+}
+
+/** Posts `points` points to /write in 5,000-line batches, 2 in flight; points per second. */
+async function rawCeiling(influxUrl: string, meters: number, records: number, startTs: number): Promise<number> {
+  const db = 'raw_ceiling';
+  await fetch(`${influxUrl}/query`, { method: 'POST', body: new URLSearchParams({ q: `CREATE DATABASE ${db}` }) });
+  const batches: string[] = [];
+  let lines: string[] = [];
+  for (let r = 0; r < records; r++) {
+    const device = r % meters;
+    const seq = Math.floor(r / meters) + 1;
+    for (let c = 1; c <= CIRCUIT_COUNT; c++) {
+      lines.push(rawLine(device, c, seq, startTs + seq * 10_000));
+      if (lines.length === 5000) {
+        batches.push(lines.join('\n'));
+        lines = [];
+      }
+    }
+  }
+  if (lines.length) batches.push(lines.join('\n'));
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    [0, 1].map(async () => {
+      while (next < batches.length) {
+        const body = batches[next++];
+        const response = await fetch(`${influxUrl}/write?db=${db}&precision=ms`, { method: 'POST', body });
+        if (!response.ok) throw new Error(`raw write: HTTP ${response.status} ${await response.text()}`);
+      }
+    }),
+  );
+  return (records * CIRCUIT_COUNT) / ((performance.now() - started) / 1000);
+}
+
+async function main(): Promise<void> {
+  const meters = Number(arg('meters', '50'));
+  const window = Number(arg('window', '16'));
+  const intervalS = Number(arg('interval', '0'));
+  const durationS = Number(arg('duration', '60'));
+  const broker = arg('broker', 'embedded');
+  const storm = flag('storm');
+  const backlog = intervalS ? 0 : Number(arg('records', String(Math.max(20, Math.ceil(20_000 / meters)))));
+  if (!['embedded', 'mosquitto'].includes(broker)) throw new Error(`--broker must be embedded or mosquitto, not ${broker}`);
+  const line = (text: string) => process.stdout.write(`${text}\n`);
+
+  const rig = new SimulatedRig({ externalBroker: broker === 'mosquitto', backendEnv: { LOG_LEVEL: 'warn' } });
+  let load: LoadMeters | undefined;
+  let crashed = false;
+  try {
+    await rig.start();
+    const pid = rig.backend.pid;
+    const startTs = Date.now() - 86_400_000;
+    load = new LoadMeters({ url: rig.mqttUrl, meters, window, backlog, intervalS, storm, startTs: intervalS ? undefined : startTs });
+    const connecting = performance.now();
+    await load.connect();
+    const connectS = (performance.now() - connecting) / 1000;
+    line(`${meters} meters connected in ${connectS.toFixed(1)} s (${broker} broker${storm ? ', all at once' : ''})`);
+    const cpu0 = processUsage(pid).cpuS;
+    let peakRss = 0;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, processUsage(pid).rssMb)), 500);
+    const started = performance.now();
+    const exited = new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (!rig.backend.running) {
+          crashed = true;
+          clearInterval(poll);
+          resolve();
+        }
+      }, 200);
+      poll.unref();
+    });
+    await Promise.race([load.run(intervalS ? durationS : 0), exited]);
+    const seconds = (performance.now() - started) / 1000;
+    clearInterval(sampler);
+    const usage = processUsage(pid);
+    const stats = load.stats();
+    const records = stats.acked;
+    let stored = 0;
+    if (!crashed) {
+      const rows = await rig.influxQuery(`SELECT count("seq") FROM "circuit"`);
+      stored = Number(rows[0]?.count ?? 0) / CIRCUIT_COUNT;
+    }
+    const raw = crashed ? 0 : await rawCeiling(rig.influxUrl, meters, stats.recorded, startTs);
+    const recordsPerS = records / seconds;
+    const pointsPerS = recordsPerS * CIRCUIT_COUNT;
+    const p99 = percentile(stats.ackLatenciesMs, 99);
+    if (crashed) line(`BACKEND DIED:\n${rig.backend.text.slice(-3000)}`);
+    line(`${records} of ${stats.recorded} records acked in ${seconds.toFixed(1)} s: ${recordsPerS.toFixed(0)} records/s, ${pointsPerS.toFixed(0)} points/s; ${stored} records in InfluxDB`);
+    line(`ack latency p50 ${percentile(stats.ackLatenciesMs, 50).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${percentile(stats.ackLatenciesMs, 100).toFixed(0)} ms; meter disconnects ${stats.disconnects}`);
+    line(`raw InfluxDB ceiling: ${raw.toFixed(0)} points/s (5,000-line batches) → ratio ${(pointsPerS / raw || 0).toFixed(2)}`);
+    line(`backend: ${(usage.cpuS - cpu0).toFixed(1)} CPU s for the run (${(((usage.cpuS - cpu0) / Math.max(records, 1)) * 1e6).toFixed(0)} µs/record), RSS ${usage.rssMb.toFixed(0)} MB now, ${Math.max(peakRss, usage.rssMb).toFixed(0)} MB peak sampled`);
+    line(
+      JSON.stringify({
+        meters,
+        window,
+        broker,
+        storm,
+        interval_s: intervalS || undefined,
+        records,
+        records_per_s: Math.round(recordsPerS),
+        points_per_s: Math.round(pointsPerS),
+        raw_points_per_s: Math.round(raw),
+        ratio: Number((pointsPerS / raw || 0).toFixed(2)),
+        lost: crashed ? stats.recorded - records : stats.recorded - stored,
+        p99_ack_ms: Math.round(p99),
+        backend_rss_mb: Math.round(Math.max(peakRss, usage.rssMb)),
+        backend_cpu_us_per_record: Math.round(((usage.cpuS - cpu0) / Math.max(records, 1)) * 1e6),
+        crashed,
+      }),
+    );
+    if (crashed) process.exitCode = 1;
+  } finally {
+    await load?.close();
+    await rig.stop();
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : error}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,205 @@
+/**
+ * A load generator of many MQTT meters in one process, speaking protocol v1 like the firmware's
+ * record log: each meter publishes telemetry (10 circuits × 11 metrics + seq = 12 fields) at QoS 1,
+ * keeps at most `window` records unacknowledged, and moves on only when the backend's
+ * `telemetry/ack` covers them. Records come either from a backlog (a reconnect storm: everything
+ * already recorded, sent as fast as the window allows) or one every `intervalS` (live).
+ * No assertions here: the bench and the storm scenario read `stats()`.
+ */
+import { CIRCUIT_COUNT, CIRCUIT_METRIC_FIELDS, decodeMessage, encodeMessage, PROTOCOL_VERSION, topics } from '@dinmeter/shared';
+import mqtt, { MqttClient } from 'mqtt';
+
+export interface LoadOptions {
+  url: string;
+  meters: number;
+  /** At most this many records in flight (published, not yet acked) per meter. */
+  window: number;
+  /** Records each meter has recorded before it connects (its backlog). */
+  backlog: number;
+  /** Live records: one more every intervalS per meter (0: backlog only). */
+  intervalS?: number;
+  idPrefix?: string;
+  /** Time of the first backlog record (ms); records are interval apart. */
+  startTs?: number;
+  /** Connect every meter at the same instant (a reconnect storm) instead of 50 at a time. */
+  storm?: boolean;
+  username?: string;
+  password?: string;
+}
+
+interface Meter {
+  id: string;
+  client: MqttClient;
+  /** Next seq to publish; records 1..recorded exist. */
+  nextSeq: number;
+  recorded: number;
+  ackedSeq: number;
+  sentAt: Map<number, number>;
+}
+
+export interface LoadStats {
+  meters: number;
+  connected: number;
+  recorded: number;
+  sent: number;
+  acked: number;
+  /** Ack latency per record (publish → covering ack), ms. */
+  ackLatenciesMs: number[];
+  disconnects: number;
+}
+
+function reading(circuit: number, seq: number): Record<string, number> {
+  const values: Record<string, number> = { circuit };
+  CIRCUIT_METRIC_FIELDS.forEach((field, k) => (values[field] = field === 'pf' ? 0.97 : field === 'freq_hz' ? 50.01 : 100 + k + seq * 0.5 + circuit));
+  return values;
+}
+
+export function telemetryPayload(seq: number, ts: number, ackedSeq: number, intervalS: number): string {
+  const circuits = Array.from({ length: CIRCUIT_COUNT }, (_, c) => reading(c + 1, seq));
+  return encodeMessage('telemetry', { v: PROTOCOL_VERSION, seq, ts, interval_s: intervalS, acked_seq: ackedSeq, circuits } as never);
+}
+
+export class LoadMeters {
+  private readonly meters: Meter[] = [];
+  private readonly latencies: number[] = [];
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  private live = false;
+  private sent = 0;
+  private disconnects = 0;
+  private readonly intervalS: number;
+  private readonly startTs: number;
+  private drained?: () => void;
+
+  constructor(private readonly options: LoadOptions) {
+    this.intervalS = options.intervalS || 10;
+    this.startTs = options.startTs ?? Date.now() - options.backlog * this.intervalS * 1000;
+  }
+
+  get ids(): string[] {
+    return this.meters.map((m) => m.id);
+  }
+
+  /** Connects every meter (each subscribes to its ack topic and publishes its retained status). */
+  async connect(): Promise<void> {
+    const prefix = this.options.idPrefix ?? 'load';
+    const ids = Array.from({ length: this.options.meters }, (_, k) => `${prefix}-${k + 1}`);
+    const batch = this.options.storm ? ids.length : 50;
+    for (let i = 0; i < ids.length; i += batch) await Promise.all(ids.slice(i, i + batch).map((id) => this.connectOne(id)));
+  }
+
+  private async connectOne(id: string): Promise<void> {
+    const client = mqtt.connect(this.options.url, {
+      clientId: id,
+      username: this.options.username ?? id,
+      password: this.options.password,
+      clean: false,
+      keepalive: 60,
+      reconnectPeriod: 2000,
+      connectTimeout: 60_000,
+      will: { topic: topics.status(id), payload: Buffer.from(encodeMessage('status', { v: PROTOCOL_VERSION, online: false })), qos: 1, retain: true },
+    });
+    const meter: Meter = { id, client, nextSeq: 1, recorded: this.options.backlog, ackedSeq: 0, sentAt: new Map() };
+    this.meters.push(meter);
+    client.on('message', (_topic, payload) => this.onAck(meter, payload));
+    client.on('offline', () => this.disconnects++);
+    client.on('error', () => undefined);
+    client.on('connect', () => {
+      // After a reconnect the unacked records are sent again, like the firmware's log does.
+      meter.nextSeq = meter.ackedSeq + 1;
+      meter.sentAt.clear();
+      this.pump(meter);
+    });
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
+    await client.subscribeAsync(topics.telemetryAck(id), { qos: 1 });
+    await client.publishAsync(topics.status(id), encodeMessage('status', { v: PROTOCOL_VERSION, online: true, firmware: 'load-1' }), { qos: 1, retain: true });
+  }
+
+  /** Starts publishing; resolves when every record recorded so far (and `liveS` seconds of live ones) is acked. */
+  async run(liveS = 0): Promise<void> {
+    this.running = true;
+    if (this.options.intervalS) {
+      const tickMs = 100;
+      const perTick = (this.meters.length * tickMs) / (this.options.intervalS * 1000);
+      let due = 0;
+      let cursor = 0;
+      const stopAt = Date.now() + liveS * 1000;
+      this.live = true;
+      this.timer = setInterval(() => {
+        if (Date.now() >= stopAt) {
+          this.live = false;
+          return clearInterval(this.timer);
+        }
+        // Meters record evenly spread over the interval, like a real fleet.
+        for (due += perTick; due >= 1; due--) {
+          const meter = this.meters[cursor++ % this.meters.length];
+          meter.recorded++;
+          this.pump(meter);
+        }
+      }, tickMs);
+      await new Promise((resolve) => setTimeout(resolve, liveS * 1000));
+    }
+    for (const meter of this.meters) this.pump(meter);
+    await new Promise<void>((resolve) => {
+      this.drained = resolve;
+      this.checkDrained();
+    });
+  }
+
+  private pump(meter: Meter): void {
+    if (!this.running || !meter.client.connected) return;
+    while (meter.nextSeq <= meter.recorded && meter.nextSeq - meter.ackedSeq <= this.options.window) {
+      const seq = meter.nextSeq++;
+      const ts = this.startTs + (seq - 1) * this.intervalS * 1000;
+      meter.sentAt.set(seq, performance.now());
+      this.sent++;
+      meter.client.publish(topics.telemetry(meter.id), telemetryPayload(seq, ts, meter.ackedSeq, this.intervalS), { qos: 1 });
+    }
+  }
+
+  private onAck(meter: Meter, payload: Buffer): void {
+    const ack = decodeMessage('telemetry/ack', payload);
+    if (!ack.ok || ack.value.upto_seq <= meter.ackedSeq) return;
+    const now = performance.now();
+    for (let seq = meter.ackedSeq + 1; seq <= ack.value.upto_seq; seq++) {
+      const at = meter.sentAt.get(seq);
+      if (at !== undefined) this.latencies.push(now - at);
+      meter.sentAt.delete(seq);
+    }
+    meter.ackedSeq = ack.value.upto_seq;
+    this.pump(meter);
+    this.checkDrained();
+  }
+
+  private checkDrained(): void {
+    if (!this.drained || this.live) return;
+    if (this.meters.every((m) => m.ackedSeq >= m.recorded)) this.drained();
+  }
+
+  stats(): LoadStats {
+    return {
+      meters: this.meters.length,
+      connected: this.meters.filter((m) => m.client.connected).length,
+      recorded: this.meters.reduce((sum, m) => sum + m.recorded, 0),
+      sent: this.sent,
+      acked: this.meters.reduce((sum, m) => sum + m.ackedSeq, 0),
+      ackLatenciesMs: this.latencies,
+      disconnects: this.disconnects,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.running = false;
+    clearInterval(this.timer);
+    await Promise.all(this.meters.map((m) => m.client.endAsync(true).catch(() => undefined)));
+  }
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
