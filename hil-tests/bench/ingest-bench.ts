@@ -11,9 +11,10 @@
  *
  * Prints figures, then as the LAST line one JSON object.
  *   npm run bench:ingest -- --meters 200 --window 16 [--records 60] [--interval 10 --duration 60]
- *                           [--broker embedded|mosquitto] [--storm]
+ *                           [--broker embedded|mosquitto] [--storm] [--cpu-prof DIR]
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CIRCUIT_COUNT } from '@dinmeter/shared';
 import { SimulatedRig } from '../rig/simulated-rig';
 import { LoadMeters, percentile } from './load-meters';
@@ -89,7 +90,11 @@ async function main(): Promise<void> {
   if (!['embedded', 'mosquitto'].includes(broker)) throw new Error(`--broker must be embedded or mosquitto, not ${broker}`);
   const line = (text: string) => process.stdout.write(`${text}\n`);
 
-  const rig = new SimulatedRig({ externalBroker: broker === 'mosquitto', backendEnv: { LOG_LEVEL: 'warn' } });
+  // --cpu-prof DIR: the backend writes a V8 CPU profile there when it stops (cpu-profile.hook.js).
+  const profileDir = arg('cpu-prof', '');
+  const profiling = { NODE_OPTIONS: `--require ${join(__dirname, 'cpu-profile.hook.js')}`, BENCH_CPU_PROFILE_DIR: profileDir };
+  const backendEnv: Record<string, string> = { LOG_LEVEL: 'warn', ...(profileDir ? profiling : {}) };
+  const rig = new SimulatedRig({ externalBroker: broker === 'mosquitto', backendEnv });
   let load: LoadMeters | undefined;
   let crashed = false;
   try {

@@ -1,4 +1,4 @@
-import { utf8ByteLength, utf8Decode, utf8Encode } from './utf8';
+import { utf8ByteLength, utf8Decode, utf8DecodePortable, utf8Encode } from './utf8';
 
 const bytes = (...values: number[]) => Uint8Array.from(values);
 
@@ -31,7 +31,11 @@ describe('utf8Encode', () => {
   });
 });
 
-describe('utf8Decode', () => {
+// utf8Decode uses the platform's TextDecoder where there is one (Node); XS runs utf8DecodePortable.
+describe.each([
+  ['utf8Decode', utf8Decode],
+  ['utf8DecodePortable', utf8DecodePortable],
+])('%s', (_name, utf8Decode) => {
   it.each(['', 'plain ASCII', 'Küche überlastet', '€ 0,25/kWh', '😀 emoji 👍🏽 and 𝄞', '\u0000\u007f\u0080\u07ff\u0800\uffff'])(
     'should round-trip %p',
     (text) => {
@@ -57,6 +61,10 @@ describe('utf8Decode', () => {
     ['a lead byte 0xF5', [0xf5, 0x80, 0x80, 0x80]],
   ])('should reject %s', (_what, input) => {
     expect(utf8Decode(bytes(...input))).toBeUndefined();
+  });
+
+  it('should keep a byte order mark (JSON.parse refuses it, as before)', () => {
+    expect(utf8Decode(bytes(0xef, 0xbb, 0xbf, 0x7b, 0x7d))).toBe('\ufeff{}');
   });
 
   it('should agree with a fatal TextDecoder on the boundaries of every sequence length', () => {

@@ -41,8 +41,24 @@ export function utf8ByteLength(text: string): number {
 /** Smallest code point per count of continuation bytes: anything below is an overlong form. */
 const MIN_CODE_POINT = [0, 0x80, 0x800, 0x10000];
 
+/** The platform's strict decoder where it has one (Node, browsers): the same answers at native speed. */
+const nativeDecoder: { decode(bytes: Uint8Array): string } | undefined = (() => {
+  const Decoder = (globalThis as { TextDecoder?: new (label: string, options: object) => { decode(bytes: Uint8Array): string } }).TextDecoder;
+  return Decoder ? new Decoder('utf-8', { fatal: true, ignoreBOM: true }) : undefined;
+})();
+
 /** Strict decoder: returns undefined on malformed input instead of inventing replacement characters. */
 export function utf8Decode(bytes: Uint8Array): string | undefined {
+  if (!nativeDecoder) return utf8DecodePortable(bytes);
+  try {
+    return nativeDecoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** utf8Decode in plain JavaScript, for XS on the ESP32 (no TextDecoder there by default). */
+export function utf8DecodePortable(bytes: Uint8Array): string | undefined {
   let out = '';
   let i = 0;
   while (i < bytes.length) {

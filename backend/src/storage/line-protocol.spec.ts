@@ -42,6 +42,18 @@ describe('line protocol', () => {
       expect(line).toBe('circuit,circuit=3,device=vm-1 power_w=100,pf=0.95,seq=42i 1700000000123');
     });
 
+    it('should write exactly what toLine writes for the same point', () => {
+      const fields = { voltage_v: 230.1, current_a: 1.5, power_w: -12.25, pf: 0.97, energy_import_wh: 1e15, seq: 9 };
+      const point = { device: 'meter a,b=c', circuit: 10, ts: 1700000000123, fields };
+      expect(circuitPointToLine(point)).toBe(toLine('circuit', { device: point.device, circuit: '10' }, { ...fields, seq: 9n }, point.ts));
+    });
+
+    it('should refuse a non-finite metric and a point without fields', () => {
+      expect(() => circuitPointToLine({ device: 'd', circuit: 1, ts: 1, fields: { power_w: NaN } })).toThrow(/power_w is NaN/);
+      expect(() => circuitPointToLine({ device: 'd', circuit: 1, ts: 1, fields: {} })).toThrow(/no fields/);
+      expect(() => circuitPointToLine({ device: '', circuit: 1, ts: 1, fields: { power_w: 1 } })).toThrow(/empty tag value/);
+    });
+
     it('should refuse a fractional seq', () => {
       expect(() => circuitPointToLine({ device: 'd', circuit: 1, ts: 1, fields: { seq: 1.5 } })).toThrow(/seq 1.5/);
     });
