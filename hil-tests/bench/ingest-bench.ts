@@ -6,12 +6,15 @@
  * 2. A load generator of N MQTT meters in this process (load-meters.ts): each has a backlog of
  *    --records records (or, with --interval, records live for --duration s) and keeps at most
  *    --window unacked. --storm connects every meter at the same instant.
- * 3. The raw ceiling: the same number of points of the same shape posted straight to /write in
+ * 3. With --commands N: N relay commands one after another through the REST API while the load
+ *    runs; the load's meters acknowledge them. Round trip: POST → the meter's cmd/ack recorded by the
+ *    backend (GET /api/commands/:id polled every 2 ms); delivery: POST → the command at the meter.
+ * 4. The raw ceiling: the same number of points of the same shape posted straight to /write in
  *    5,000-line batches (2 in flight) into a second database of the same influxd.
  *
  * Prints figures, then as the LAST line one JSON object.
  *   npm run bench:ingest -- --meters 200 --window 16 [--records 60] [--interval 10 --duration 60]
- *                           [--broker embedded|mosquitto] [--storm] [--cpu-prof DIR]
+ *                           [--broker embedded|mosquitto] [--storm] [--commands 200] [--cpu-prof DIR]
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -86,6 +89,7 @@ async function main(): Promise<void> {
   const durationS = Number(arg('duration', '60'));
   const broker = arg('broker', 'embedded');
   const storm = flag('storm');
+  const commands = Number(arg('commands', '0'));
   const backlog = intervalS ? 0 : Number(arg('records', String(Math.max(20, Math.ceil(20_000 / meters)))));
   if (!['embedded', 'mosquitto'].includes(broker)) throw new Error(`--broker must be embedded or mosquitto, not ${broker}`);
   const line = (text: string) => process.stdout.write(`${text}\n`);
@@ -101,7 +105,7 @@ async function main(): Promise<void> {
     await rig.start();
     const pid = rig.backend.pid;
     const startTs = Date.now() - 86_400_000;
-    load = new LoadMeters({ url: rig.mqttUrl, meters, window, backlog, intervalS, storm, startTs: intervalS ? undefined : startTs });
+    load = new LoadMeters({ url: rig.mqttUrl, meters, window, backlog, intervalS, storm, answerCommands: commands > 0, startTs: intervalS ? undefined : startTs });
     const connecting = performance.now();
     await load.connect();
     const connectS = (performance.now() - connecting) / 1000;
@@ -110,6 +114,8 @@ async function main(): Promise<void> {
     let peakRss = 0;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, processUsage(pid).rssMb)), 500);
     const started = performance.now();
+    const running = load.run(intervalS ? durationS : 0);
+    const commanding = commands ? relayRoundTrips(rig, load, commands) : undefined;
     const exited = new Promise<void>((resolve) => {
       const poll = setInterval(() => {
         if (!rig.backend.running) {
@@ -120,7 +126,8 @@ async function main(): Promise<void> {
       }, 200);
       poll.unref();
     });
-    await Promise.race([load.run(intervalS ? durationS : 0), exited]);
+    await Promise.race([running, exited]);
+    const commandFigures = await commanding;
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
     const usage = processUsage(pid);
@@ -140,6 +147,10 @@ async function main(): Promise<void> {
     line(`ack latency p50 ${percentile(stats.ackLatenciesMs, 50).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${percentile(stats.ackLatenciesMs, 100).toFixed(0)} ms; meter disconnects ${stats.disconnects}`);
     line(`raw InfluxDB ceiling: ${raw.toFixed(0)} points/s (5,000-line batches) → ratio ${(pointsPerS / raw || 0).toFixed(2)}`);
     line(`backend: ${(usage.cpuS - cpu0).toFixed(1)} CPU s for the run (${(((usage.cpuS - cpu0) / Math.max(records, 1)) * 1e6).toFixed(0)} µs/record), RSS ${usage.rssMb.toFixed(0)} MB now, ${Math.max(peakRss, usage.rssMb).toFixed(0)} MB peak sampled`);
+    if (commandFigures) {
+      const { roundTrips, deliveries, failed } = commandFigures;
+      line(`relay commands with ${meters} meters connected and telemetry flowing: ${roundTrips.length} round trips p50 ${percentile(roundTrips, 50).toFixed(0)} ms, p99 ${percentile(roundTrips, 99).toFixed(0)} ms (delivery to the meter p99 ${percentile(deliveries, 99).toFixed(0)} ms), ${failed} not acked`);
+    }
     line(
       JSON.stringify({
         meters,
@@ -157,6 +168,13 @@ async function main(): Promise<void> {
         backend_rss_mb: Math.round(Math.max(peakRss, usage.rssMb)),
         backend_cpu_us_per_record: Math.round(((usage.cpuS - cpu0) / Math.max(records, 1)) * 1e6),
         crashed,
+        ...(commandFigures
+          ? {
+              command_p99_ms: Math.round(percentile(commandFigures.roundTrips, 99)),
+              command_delivery_p99_ms: Math.round(percentile(commandFigures.deliveries, 99)),
+              commands_not_acked: commandFigures.failed,
+            }
+          : {}),
       }),
     );
     if (crashed) process.exitCode = 1;
@@ -164,6 +182,35 @@ async function main(): Promise<void> {
     await load?.close();
     await rig.stop();
   }
+}
+
+/** Relay commands one at a time to meters of the load, spread over the fleet. */
+async function relayRoundTrips(rig: SimulatedRig, load: LoadMeters, count: number): Promise<{ roundTrips: number[]; deliveries: number[]; failed: number }> {
+  const roundTrips: number[] = [];
+  const deliveries: number[] = [];
+  let failed = 0;
+  const ids = load.ids;
+  await new Promise((resolve) => setTimeout(resolve, 2000)); // telemetry flowing first
+  for (let k = 0; k < count && rig.backend.running; k++) {
+    const id = ids[(k * 7919) % ids.length];
+    const sent = performance.now();
+    const response = await rig.rest<{ commandId: string }>('POST', `/devices/${id}/circuits/${(k % 10) + 1}/relay`, { state: k % 2 ? 'on' : 'off' });
+    if (response.status !== 202) {
+      failed++;
+      continue;
+    }
+    const commandId = response.body.commandId;
+    let status = 'pending';
+    while (status === 'pending' && performance.now() - sent < 10_000) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      status = (await rig.rest<{ status: string }>('GET', `/commands/${commandId}`)).body.status;
+    }
+    if (status !== 'acked') failed++;
+    else roundTrips.push(performance.now() - sent);
+    const seen = load.commandsSeen.get(commandId);
+    if (seen !== undefined) deliveries.push(seen - sent);
+  }
+  return { roundTrips, deliveries, failed };
 }
 
 main().catch((error) => {

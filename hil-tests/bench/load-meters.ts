@@ -23,6 +23,8 @@ export interface LoadOptions {
   startTs?: number;
   /** Connect every meter at the same instant (a reconnect storm) instead of 50 at a time. */
   storm?: boolean;
+  /** Subscribe to commands and acknowledge each (ok, the relay in the commanded state), like the firmware. */
+  answerCommands?: boolean;
   username?: string;
   password?: string;
 }
@@ -76,6 +78,8 @@ export class LoadMeters {
   private readonly intervalS: number;
   private readonly startTs: number;
   private drained?: () => void;
+  /** When each command id reached its meter (performance.now()). */
+  readonly commandsSeen = new Map<string, number>();
 
   constructor(private readonly options: LoadOptions) {
     this.intervalS = options.intervalS || 10;
@@ -107,7 +111,8 @@ export class LoadMeters {
     });
     const meter: Meter = { id, client, nextSeq: 1, recorded: this.options.backlog, ackedSeq: 0, sentAt: new Map() };
     this.meters.push(meter);
-    client.on('message', (_topic, payload) => this.onAck(meter, payload));
+    const cmdTopic = topics.cmd(id);
+    client.on('message', (topic, payload) => (topic === cmdTopic ? this.onCommand(meter, payload) : this.onAck(meter, payload)));
     client.on('offline', () => this.disconnects++);
     client.on('error', () => undefined);
     client.on('connect', () => {
@@ -121,6 +126,7 @@ export class LoadMeters {
       client.once('error', reject);
     });
     await client.subscribeAsync(topics.telemetryAck(id), { qos: 1 });
+    if (this.options.answerCommands) await client.subscribeAsync(cmdTopic, { qos: 1 });
     await client.publishAsync(topics.status(id), encodeMessage('status', { v: PROTOCOL_VERSION, online: true, firmware: 'load-1' }), { qos: 1, retain: true });
   }
 
@@ -178,6 +184,15 @@ export class LoadMeters {
     meter.ackedSeq = ack.value.upto_seq;
     this.pump(meter);
     this.checkDrained();
+  }
+
+  private onCommand(meter: Meter, payload: Buffer): void {
+    const result = decodeMessage('cmd', payload);
+    if (!result.ok || result.value.op !== 'relay') return;
+    const command = result.value;
+    this.commandsSeen.set(command.id, performance.now());
+    const ack = encodeMessage('cmd/ack', { v: PROTOCOL_VERSION, id: command.id, ok: true, ts: Date.now(), circuit: command.circuit, state: command.state });
+    meter.client.publish(topics.cmdAck(meter.id), ack, { qos: 1 });
   }
 
   private checkDrained(): void {
