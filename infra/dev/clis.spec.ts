@@ -126,7 +126,7 @@ describe('command-line tools', () => {
   it('should catch a tool that does touch something (the guard works)', async () => {
     const r = await run('backend/src/storage/retention.cli.ts', ['--url', trap.url], env);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^TOUCHED net\.Socket\.connect/m);
+    expect(r.stderr).toMatch(/^TOUCHED net\./m);
   });
 
   it('should print the usage for --help, exit 0 and touch nothing', async () => {
