@@ -130,9 +130,10 @@ export class PriceUploadPipe implements PipeTransform<PriceUploadRequest, PriceU
   }
 }
 
-/** Query values are strings: whole numbers become numbers so that IsInt can check them. */
+/** Query values are strings: position and geoId become numbers when they are whole numbers, so that IsInt can check them. */
 function withNumbers(query: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(query).map(([k, v]) => [k, typeof v === 'string' && /^\d{1,9}$/.test(v) && k !== 'area' && k !== 'marketArea' ? Number(v) : v]));
+  const numeric = (k: string, v: unknown) => (k === 'position' || k === 'geoId') && typeof v === 'string' && /^\d{1,9}$/.test(v);
+  return Object.fromEntries(Object.entries(query).map(([k, v]) => [k, numeric(k, v) ? Number(v) : v]));
 }
 
 function validated<T extends object>(type: new () => T, plain: unknown, prefix: string): T {

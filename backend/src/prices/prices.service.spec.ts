@@ -119,6 +119,8 @@ describe(PriceUploadPipe.name, () => {
     expect(message(() => pipe.transform(text('text/csv', 'start;end;price\n', { sneaky: '1' })))).toMatch(/query: property sneaky should not exist/);
     expect(message(() => pipe.transform(json({ content: 'x', area: 'A' }, { area: 'B' })))).toMatch(/area given both in the query and in the body/);
     expect(message(() => pipe.transform(json([], { format: 'csv' })))).toMatch(/a JSON array body is format json, not csv/);
+    expect(message(() => pipe.transform(text('application/xml', '<x/>', { position: 'first' })))).toMatch(/query: position must be an integer number/);
+    expect(message(() => pipe.transform(text('application/xml', '<x/>', { position: '11' })))).toMatch(/query: position must not be greater than 10/);
   });
 });
 
