@@ -5,7 +5,7 @@
  */
 import { runCli, UsageError } from '../../../shared/node/cli';
 import { Influx1Store } from './influx1.store';
-import { DEFAULT_TIERS, downsampleSelect, ensureRetention, RetentionPlan, retentionStatements } from './retention';
+import { DEFAULT_HISTORY, DEFAULT_TIERS, downsampleSelect, ensureRetention, RetentionPlan, retentionStatements } from './retention';
 
 const SPEC = {
   name: 'retention',
@@ -30,7 +30,12 @@ void runCli(SPEC, async ({ values }) => {
   const from = values['backfill-from'];
   const fromMs = from === undefined ? undefined : Date.parse(from);
   if (fromMs !== undefined && Number.isNaN(fromMs)) throw new UsageError(`--backfill-from ${JSON.stringify(from)} is not an ISO date`);
-  const plan: RetentionPlan = { db: values.db ?? process.env.INFLUX_DB ?? 'dinmeter', rawKeep: values['raw-keep'], tiers: [...DEFAULT_TIERS] };
+  const plan: RetentionPlan = {
+    db: values.db ?? process.env.INFLUX_DB ?? 'dinmeter',
+    rawKeep: values['raw-keep'],
+    tiers: [...DEFAULT_TIERS],
+    history: { ...DEFAULT_HISTORY },
+  };
   let s: ReturnType<typeof retentionStatements>;
   try {
     s = retentionStatements(plan); // checks --db and --raw-keep before anything is sent
@@ -38,12 +43,12 @@ void runCli(SPEC, async ({ values }) => {
     throw new UsageError((error as Error).message);
   }
   if (values.print) {
-    const lines = [s.createDatabase, s.alterRaw, ...s.tiers.flatMap((t) => [t.createRp, t.createCq])].filter(Boolean);
+    const lines = [s.createDatabase, s.alterRaw, s.history?.createRp, ...s.tiers.flatMap((t) => [t.createRp, t.createCq])].filter(Boolean);
     process.stdout.write(`${lines.join(';\n')};\n`);
     return;
   }
   const store = new Influx1Store({ url, db: plan.db, token: process.env.INFLUX_TOKEN });
-  for (const statement of await ensureRetention((q) => store.query(q), plan)) process.stdout.write(`${statement}\n`);
+  for (const statement of (await ensureRetention((q) => store.query(q), plan)).changed) process.stdout.write(`${statement}\n`);
   if (fromMs !== undefined) {
     const range = { from: fromMs, to: Date.now() };
     for (const i of plan.tiers.keys()) {
