@@ -17,6 +17,7 @@
  *                           [--broker embedded|mosquitto] [--storm] [--commands 200] [--cpu-prof DIR]
  */
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { CIRCUIT_COUNT } from '@dinmeter/shared';
 import { SimulatedRig } from '../rig/simulated-rig';
@@ -168,6 +169,8 @@ async function main(): Promise<void> {
         backend_rss_mb: Math.round(Math.max(peakRss, usage.rssMb)),
         backend_cpu_us_per_record: Math.round(((usage.cpuS - cpu0) / Math.max(records, 1)) * 1e6),
         crashed,
+        // Other work on the machine skews every figure: the 1-minute load average at the end of the run.
+        load_avg_1m: Number(loadavg()[0].toFixed(1)),
         ...(commandFigures
           ? {
               command_p99_ms: Math.round(percentile(commandFigures.roundTrips, 99)),
