@@ -75,8 +75,13 @@ async function rawCeiling(influxUrl: string, meters: number, records: number, st
     [0, 1].map(async () => {
       while (next < batches.length) {
         const body = batches[next++];
-        const response = await fetch(`${influxUrl}/write?db=${db}&precision=ms`, { method: 'POST', body });
-        if (!response.ok) throw new Error(`raw write: HTTP ${response.status} ${await response.text()}`);
+        // A loaded influxd answers 500 {"error":"timeout"} now and then: retry like BatchingWriter does.
+        for (let attempt = 1; ; attempt++) {
+          const response = await fetch(`${influxUrl}/write?db=${db}&precision=ms`, { method: 'POST', body });
+          if (response.ok) break;
+          const text = await response.text();
+          if (response.status < 500 || attempt === 4) throw new Error(`raw write: HTTP ${response.status} ${text}`);
+        }
       }
     }),
   );
