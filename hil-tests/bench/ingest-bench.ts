@@ -150,7 +150,7 @@ async function main(): Promise<void> {
     const p99 = percentile(stats.ackLatenciesMs, 99);
     if (crashed) line(`BACKEND DIED:\n${rig.backend.text.slice(-3000)}`);
     line(`${records} of ${stats.recorded} records acked in ${seconds.toFixed(1)} s: ${recordsPerS.toFixed(0)} records/s, ${pointsPerS.toFixed(0)} points/s; ${stored} records in InfluxDB`);
-    line(`ack latency p50 ${percentile(stats.ackLatenciesMs, 50).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${percentile(stats.ackLatenciesMs, 100).toFixed(0)} ms; meter disconnects ${stats.disconnects}`);
+    line(`ack latency p50 ${percentile(stats.ackLatenciesMs, 50).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${percentile(stats.ackLatenciesMs, 100).toFixed(0)} ms; meter disconnects ${stats.disconnects}, go-backs (30 s without an ack) ${stats.goBacks}`);
     line(`raw InfluxDB ceiling: ${raw.toFixed(0)} points/s (5,000-line batches) → ratio ${(pointsPerS / raw || 0).toFixed(2)}`);
     line(`backend: ${(usage.cpuS - cpu0).toFixed(1)} CPU s for the run (${(((usage.cpuS - cpu0) / Math.max(records, 1)) * 1e6).toFixed(0)} µs/record), RSS ${usage.rssMb.toFixed(0)} MB now, ${Math.max(peakRss, usage.rssMb).toFixed(0)} MB peak sampled`);
     if (commandFigures) {
@@ -173,6 +173,7 @@ async function main(): Promise<void> {
         p99_ack_ms: Math.round(p99),
         backend_rss_mb: Math.round(Math.max(peakRss, usage.rssMb)),
         backend_cpu_us_per_record: Math.round(((usage.cpuS - cpu0) / Math.max(records, 1)) * 1e6),
+        go_backs: stats.goBacks,
         crashed,
         // Other work on the machine skews every figure: the 1-minute load average at the end of the run.
         load_avg_1m: Number(loadavg()[0].toFixed(1)),

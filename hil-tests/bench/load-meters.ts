@@ -37,6 +37,8 @@ interface Meter {
   recorded: number;
   ackedSeq: number;
   sentAt: Map<number, number>;
+  /** When the last ack arrived (or the window opened): what the ack timeout is measured from. */
+  progressAt: number;
 }
 
 export interface LoadStats {
@@ -48,7 +50,12 @@ export interface LoadStats {
   /** Ack latency per record (publish → covering ack), ms. */
   ackLatenciesMs: number[];
   disconnects: number;
+  /** Windows sent again after ACK_TIMEOUT_MS without an ack (a broker dropped something). */
+  goBacks: number;
 }
+
+/** Like the firmware's delivery: no ack for this long → send the unacked records again. */
+const ACK_TIMEOUT_MS = 30_000;
 
 function reading(circuit: number, seq: number): Record<string, number> {
   const values: Record<string, number> = { circuit };
@@ -75,6 +82,8 @@ export class LoadMeters {
   private live = false;
   private sent = 0;
   private disconnects = 0;
+  private goBacks = 0;
+  private watchdog?: NodeJS.Timeout;
   private readonly intervalS: number;
   private readonly startTs: number;
   private drained?: () => void;
@@ -109,7 +118,7 @@ export class LoadMeters {
       connectTimeout: 60_000,
       will: { topic: topics.status(id), payload: Buffer.from(encodeMessage('status', { v: PROTOCOL_VERSION, online: false })), qos: 1, retain: true },
     });
-    const meter: Meter = { id, client, nextSeq: 1, recorded: this.options.backlog, ackedSeq: 0, sentAt: new Map() };
+    const meter: Meter = { id, client, nextSeq: 1, recorded: this.options.backlog, ackedSeq: 0, sentAt: new Map(), progressAt: 0 };
     this.meters.push(meter);
     const cmdTopic = topics.cmd(id);
     client.on('message', (topic, payload) => (topic === cmdTopic ? this.onCommand(meter, payload) : this.onAck(meter, payload)));
@@ -133,6 +142,7 @@ export class LoadMeters {
   /** Starts publishing; resolves when every record recorded so far (and `liveS` seconds of live ones) is acked. */
   async run(liveS = 0): Promise<void> {
     this.running = true;
+    this.watchdog = setInterval(() => this.goBackWhereStalled(), 1000);
     if (this.options.intervalS) {
       const tickMs = 100;
       const perTick = (this.meters.length * tickMs) / (this.options.intervalS * 1000);
@@ -166,6 +176,7 @@ export class LoadMeters {
     while (meter.nextSeq <= meter.recorded && meter.nextSeq - meter.ackedSeq <= this.options.window) {
       const seq = meter.nextSeq++;
       const ts = this.startTs + (seq - 1) * this.intervalS * 1000;
+      if (meter.sentAt.size === 0) meter.progressAt = performance.now();
       meter.sentAt.set(seq, performance.now());
       this.sent++;
       meter.client.publish(topics.telemetry(meter.id), telemetryPayload(seq, ts, meter.ackedSeq, this.intervalS), { qos: 1 });
@@ -176,6 +187,7 @@ export class LoadMeters {
     const ack = decodeMessage('telemetry/ack', payload);
     if (!ack.ok || ack.value.upto_seq <= meter.ackedSeq) return;
     const now = performance.now();
+    meter.progressAt = now;
     for (let seq = meter.ackedSeq + 1; seq <= ack.value.upto_seq; seq++) {
       const at = meter.sentAt.get(seq);
       if (at !== undefined) this.latencies.push(now - at);
@@ -184,6 +196,17 @@ export class LoadMeters {
     meter.ackedSeq = ack.value.upto_seq;
     this.pump(meter);
     this.checkDrained();
+  }
+
+  private goBackWhereStalled(): void {
+    const now = performance.now();
+    for (const meter of this.meters) {
+      if (meter.nextSeq - 1 <= meter.ackedSeq || now - meter.progressAt < ACK_TIMEOUT_MS) continue;
+      this.goBacks++;
+      meter.nextSeq = meter.ackedSeq + 1;
+      meter.sentAt.clear();
+      this.pump(meter);
+    }
   }
 
   private onCommand(meter: Meter, payload: Buffer): void {
@@ -209,12 +232,14 @@ export class LoadMeters {
       acked: this.meters.reduce((sum, m) => sum + m.ackedSeq, 0),
       ackLatenciesMs: this.latencies,
       disconnects: this.disconnects,
+      goBacks: this.goBacks,
     };
   }
 
   async close(): Promise<void> {
     this.running = false;
     clearInterval(this.timer);
+    clearInterval(this.watchdog);
     await Promise.all(this.meters.map((m) => m.client.endAsync(true).catch(() => undefined)));
   }
 }
