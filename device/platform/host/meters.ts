@@ -3,6 +3,8 @@
  * Runs N virtual meters (ids vm-1 … vm-N) in this process. Each keeps its flash image and settings
  * under DIR/<id>, so a restarted meter continues where it stopped (seq, energy counters, relays).
  * `--control-port` serves the simulation control channel on 127.0.0.1 (sim-control.ts; 0 = any free port).
+ * `--front-end-tolerance F` gives each meter's chips a seeded gain scatter of ±F (uncalibrated parts,
+ * for the HIL production test, which calibrates them against a reference meter).
  */
 import { appendFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -27,11 +29,13 @@ interface Args {
   journal?: string;
   /** Fault injection: every flash write/erase is cut at a random byte with this probability. */
   powerCut?: { seed: number; probability: number };
+  frontEndTolerance: number;
 }
 
 const USAGE =
   'usage: npm run meters -- --count N --interval SECONDS --data-dir DIR [--mqtt-url mqtt://127.0.0.1:1883] [--ids a,b,c] [--speed X] [--start ISO-8601] [--control-port N]\n' +
-  '       [--journal FILE] (appends "<id> <seq> <ts>" per record created) [--power-cut SEED:PROBABILITY] (tests: random power cuts in flash writes)';
+  '       [--journal FILE] (appends "<id> <seq> <ts>" per record created) [--power-cut SEED:PROBABILITY] (tests: random power cuts in flash writes)\n' +
+  '       [--front-end-tolerance F] (each chip\'s gain off by up to ±F, seeded: uncalibrated parts)';
 
 function parseArgs(argv: string[]): Args {
   const values = new Map<string, string>();
@@ -40,7 +44,7 @@ function parseArgs(argv: string[]): Args {
     if (!key.startsWith('--') || argv[i + 1] === undefined) throw new Error(`unexpected argument ${JSON.stringify(key)}`);
     values.set(key.slice(2), argv[++i]);
   }
-  const known = new Set(['count', 'interval', 'data-dir', 'mqtt-url', 'ids', 'speed', 'start', 'control-port', 'journal', 'power-cut']);
+  const known = new Set(['count', 'interval', 'data-dir', 'mqtt-url', 'ids', 'speed', 'start', 'control-port', 'journal', 'power-cut', 'front-end-tolerance']);
   for (const key of values.keys()) if (!known.has(key)) throw new Error(`unknown option --${key}`);
   const number = (name: string, fallback: number, min: number, max: number) => {
     const text = values.get(name);
@@ -71,6 +75,7 @@ function parseArgs(argv: string[]): Args {
     controlPort: values.has('control-port') ? number('control-port', 0, 0, 65535) : undefined,
     journal: values.get('journal') ? resolve(values.get('journal')!) : undefined,
     powerCut: cutMatch ? { seed: Number(cutMatch[1]), probability: Number(cutMatch[2]) } : undefined,
+    frontEndTolerance: number('front-end-tolerance', 0, 0, 0.2),
   };
 }
 
@@ -103,6 +108,7 @@ async function main(): Promise<void> {
         clock,
         seed: k + 1,
         traces,
+        frontEndTolerance: args.frontEndTolerance,
         // appendFileSync: the line is written before anything else runs, so a kill cannot lose it
         // once the record is on flash and about to be published.
         onRecordCreated: args.journal ? (seq, ts) => appendFileSync(args.journal!, `${id} ${seq} ${ts}\n`) : undefined,
