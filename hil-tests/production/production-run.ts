@@ -1,0 +1,1 @@
+export async function runProductionTest(_o: { configPath: string; serial: string; device?: string; quick: boolean; log: (l: string) => void }): Promise<{ result: string; files: string[] }> { throw new Error('todo'); }
