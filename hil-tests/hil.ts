@@ -1,6 +1,6 @@
 /**
  * `npm run hil -- [--rig sim|bench] [--config FILE] [--emulated] [--suite scenarios|production]
- *                 [--scenarios a,b] [--serial ID] [--device ID] [--quick]`
+ *                 [--scenarios a,b] [--serial ID] [--device ID] [--fail-fast] [--quick]`
  *
  * Runs the HIL scenarios (hil-tests/scenarios) on the chosen rig: the simulated rig (default), a
  * bench described by a config file (docs/hil.md), or — with --emulated — a bench of virtual meters
@@ -14,11 +14,12 @@ import { REPO_ROOT } from './rig/managed-process';
 
 const USAGE = `usage: npm run hil -- [--rig sim|bench] [--config bench.config.json] [--emulated]
                     [--suite scenarios|production] [--scenarios walking-skeleton,accuracy] [--quick]
-                    [--serial SERIAL] [--device DEVICE_ID]
+                    [--serial SERIAL] [--device DEVICE_ID] [--fail-fast]
   --rig sim            the simulated rig (default)
   --rig bench          a bench: --config FILE (docs/hil.md), or --emulated (virtual meters behind emulated instruments)
   --suite production   the production test of the meter in the fixture (bench only): --serial required
-  --quick              the short seeded runs CI uses (fewer accuracy points and records)`;
+  --fail-fast          production: stop at the first failed check (the rest are reported as skipped)
+  --quick              the short seeded runs CI uses (fewer accuracy points, shorter windows)`;
 
 interface Options {
   rig: 'sim' | 'bench';
@@ -29,10 +30,11 @@ interface Options {
   serial?: string;
   device?: string;
   quick: boolean;
+  failFast: boolean;
 }
 
 export function parseHilArgs(argv: string[]): Options {
-  const options: Options = { rig: 'sim', emulated: false, suite: 'scenarios', quick: false };
+  const options: Options = { rig: 'sim', emulated: false, suite: 'scenarios', quick: false, failFast: false };
   const value = (i: number, name: string) => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
@@ -72,6 +74,9 @@ export function parseHilArgs(argv: string[]): Options {
       case '--quick':
         options.quick = true;
         break;
+      case '--fail-fast':
+        options.failFast = true;
+        break;
       default:
         throw new Error(`unknown argument "${arg}"`);
     }
@@ -83,7 +88,7 @@ export function parseHilArgs(argv: string[]): Options {
     if (!options.serial) throw new Error('the production suite needs --serial SERIAL');
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(options.serial)) throw new Error(`--serial must be 1-64 of A-Z a-z 0-9 . _ -, got "${options.serial}"`);
   }
-  if (options.suite === 'scenarios' && (options.serial || options.device)) throw new Error('--serial and --device belong to --suite production');
+  if (options.suite === 'scenarios' && (options.serial || options.device || options.failFast)) throw new Error('--serial, --device and --fail-fast belong to --suite production');
   return options;
 }
 
@@ -122,7 +127,7 @@ async function main(): Promise<number> {
     }
     if (options.suite === 'production') {
       const { runProductionTest } = await import('./production/production-run');
-      const outcome = await runProductionTest({ configPath: configPath!, serial: options.serial!, device: options.device, quick: options.quick, log: (line) => process.stdout.write(`${line}\n`) });
+      const outcome = await runProductionTest({ configPath: configPath!, serial: options.serial!, device: options.device, quick: options.quick, failFast: options.failFast, log: (line) => process.stdout.write(`${line}\n`) });
       process.stdout.write(`production test ${options.serial}: ${outcome.result.toUpperCase()}\n  ${outcome.files.join('\n  ')}\n`);
       return outcome.result === 'pass' ? 0 : 1;
     }

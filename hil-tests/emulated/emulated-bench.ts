@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIRMWARE_VERSION } from '../../device/platform/host/virtual-meter';
 import { BenchConfig, parseBenchConfig } from '../rig/bench-config';
+import { REPO_ROOT } from '../rig/managed-process';
 import { SimulatedRig } from '../rig/simulated-rig';
 import { EmulatedInstruments } from './emulated-instruments';
 
@@ -28,6 +29,8 @@ export interface EmulatedBenchOptions {
   frontEndTolerance?: number;
   /** Defects of the hardware itself: back after every power-on. */
   defects?: HardwareDefect[];
+  /** Where production reports go; default the repository's hil-output/production (git-ignored). */
+  productionOutputDir?: string;
 }
 
 export class EmulatedBench {
@@ -75,7 +78,12 @@ export class EmulatedBench {
       },
       supply: { volts: 230, hz: 50 },
       onlineTimeoutMs: 60_000,
-      production: { firmware: FIRMWARE_VERSION, stationId: 'emulated-station', stationKeyFile: 'station.key', outputDir: 'production-output' },
+      production: {
+        firmware: FIRMWARE_VERSION,
+        stationId: 'emulated-station',
+        stationKeyFile: 'station.key',
+        outputDir: this.options.productionOutputDir ?? join(REPO_ROOT, 'hil-output', 'production'),
+      },
     };
     this.config = parseBenchConfig(json, 'emulated bench config');
     writeFileSync(this.configPath, `${JSON.stringify(json, null, 2)}\n`);
