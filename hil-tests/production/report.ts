@@ -1,8 +1,12 @@
 /** The production test's reports: JUnit XML (for a CI server or an MES) and a one-page HTML per serial number. */
 import type { RecordSignature, TestRecord } from './test-record';
 
+/** XML 1.0 allows no C0 control characters but tab, LF and CR: they are dropped. */
 const xml = (text: string) =>
-  text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+  [...text]
+    .filter((c) => c >= ' ' || c === '\t' || c === '\n' || c === '\r')
+    .join('')
+    .replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 const html = xml;
 
 export function junitXml(record: TestRecord): string {

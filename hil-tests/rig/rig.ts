@@ -24,6 +24,7 @@ export const RIG_CAPABILITIES = {
   'power-cut': 'cut the meters’ supply (killMeters) and restore it',
   'clean-stop': 'stop the meters cleanly and read their final counters',
   'backend-restart': 'kill and restart the backend process',
+  'backend-config': 'start the backend with the scenario’s own settings',
   'influx-restart': 'stop and start InfluxDB',
   'broker-restart': 'stop and start an external MQTT broker',
   'second-backend': 'run a second backend instance',

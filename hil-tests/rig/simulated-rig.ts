@@ -52,6 +52,7 @@ export class SimulatedRig implements Rig {
       'power-cut',
       'clean-stop',
       'backend-restart',
+      'backend-config',
       'influx-restart',
       'time-warp',
       'meter-journal',
