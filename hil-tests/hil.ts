@@ -19,7 +19,8 @@ const USAGE = `usage: npm run hil -- [--rig sim|bench] [--config bench.config.js
   --rig bench          a bench: --config FILE (docs/hil.md), or --emulated (virtual meters behind emulated instruments)
   --suite production   the production test of the meter in the fixture (bench only): --serial required
   --fail-fast          production: stop at the first failed check (the rest are reported as skipped)
-  --quick              the short seeded runs CI uses (fewer accuracy points, shorter windows)`;
+  --quick              the short seeded runs CI uses (fewer accuracy points, shorter windows)
+  --report FILE        jest's JSON report of the scenario run`;
 
 interface Options {
   rig: 'sim' | 'bench';
@@ -31,6 +32,8 @@ interface Options {
   device?: string;
   quick: boolean;
   failFast: boolean;
+  /** Jest's --json report of the scenario run (npm test's summary). */
+  report?: string;
 }
 
 export function parseHilArgs(argv: string[]): Options {
@@ -74,6 +77,9 @@ export function parseHilArgs(argv: string[]): Options {
       case '--quick':
         options.quick = true;
         break;
+      case '--report':
+        options.report = resolve(value(i++, arg));
+        break;
       case '--fail-fast':
         options.failFast = true;
         break;
@@ -95,7 +101,15 @@ export function parseHilArgs(argv: string[]): Options {
 /** Jest in a child process; asynchronous, so an emulated bench in this process keeps answering. */
 function runScenarios(options: Options, configPath?: string): Promise<number> {
   const files = (options.scenarios ?? []).map((name) => `hil-tests/scenarios/${name}.int-spec.ts`);
-  const args = ['jest', '--selectProjects', 'integration', '--runInBand', '--verbose', ...(files.length ? files : ['hil-tests/scenarios/'])];
+  const args = [
+    'jest',
+    '--selectProjects',
+    'integration',
+    '--runInBand',
+    '--verbose',
+    ...(options.report ? ['--json', `--outputFile=${options.report}`] : []),
+    ...(files.length ? files : ['hil-tests/scenarios/']),
+  ];
   process.stdout.write(`> HIL_RIG=${options.rig}${configPath ? ` HIL_BENCH_CONFIG=${configPath}` : ''} npx ${args.join(' ')}\n`);
   const child = spawn('npx', args, {
     cwd: REPO_ROOT,

@@ -14,6 +14,7 @@ interface Step {
   args: string[];
   /** A jest run: its test counts go into the closing line. */
   jest?: boolean;
+  env?: Record<string, string>;
 }
 
 const REPORTS = join(__dirname, '..', '..', '.tmp', 'test-reports');
@@ -32,7 +33,15 @@ const steps: Step[] = [
   { name: 'typecheck', command: 'npm', args: ['run', '--silent', 'typecheck'] },
   { name: 'lint', command: 'npx', args: ['eslint', '.'] },
   { name: 'unit', command: 'npx', args: ['jest', '--selectProjects', 'shared', 'device', 'backend', 'hil', 'infra'], jest: true },
-  { name: 'integration', command: 'npx', args: ['jest', '--selectProjects', 'integration', '--runInBand'], jest: true },
+  // HIL_QUICK: the accuracy and production suites' short runs (npm run hil runs them in full).
+  { name: 'integration', command: 'npx', args: ['jest', '--selectProjects', 'integration', '--runInBand'], jest: true, env: { HIL_QUICK: '1' } },
+  // The bench path without hardware: HIL_RIG=bench against virtual meters behind emulated SCPI/Modbus instruments.
+  {
+    name: 'hil-bench',
+    command: 'npm',
+    args: ['run', '--silent', 'hil', '--', '--rig', 'bench', '--emulated', '--quick', '--scenarios', 'walking-skeleton,accuracy', '--report', join(REPORTS, 'hil-bench.json')],
+    jest: true,
+  },
 ];
 
 async function main(): Promise<void> {
@@ -42,10 +51,10 @@ async function main(): Promise<void> {
   rmSync(REPORTS, { recursive: true, force: true });
   mkdirSync(REPORTS, { recursive: true });
   for (const step of steps.filter((s) => only.length === 0 || only.includes(s.name))) {
-    const args = step.jest ? [...step.args, '--json', `--outputFile=${join(REPORTS, `${step.name}.json`)}`] : step.args;
+    const args = step.jest && step.command === 'npx' ? [...step.args, '--json', `--outputFile=${join(REPORTS, `${step.name}.json`)}`] : step.args;
     process.stdout.write(`\n=== ${step.name}: ${step.command} ${step.args.join(' ')}\n`);
     const started = Date.now();
-    const result = spawnSync(step.command, args, { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } });
+    const result = spawnSync(step.command, args, { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0', ...step.env } });
     const ok = result.status === 0;
     // A non-jest step counts as one check.
     const counts = step.jest ? jestCounts(step.name) : { passed: ok ? 1 : 0, failed: ok ? 0 : 1 };
