@@ -28,5 +28,9 @@ export function itWith(rig: Pick<Rig, 'capabilities' | 'kind'>, needs: readonly 
 export function describeWith(rig: Pick<Rig, 'capabilities' | 'kind'>, needs: readonly RigCapability[]) {
   const reason = skipReason(rig, needs);
   if (!reason) return describe;
-  return (name: string, _fn: jest.EmptyFunction) => describe(name, () => it.skip(reason, () => undefined));
+  return (name: string, _fn: jest.EmptyFunction) => {
+    // Jest lists no titles of a file whose every test is skipped: say it here.
+    process.stdout.write(`○ ${name} ${reason}\n`);
+    describe(name, () => it.skip(reason, () => undefined));
+  };
 }
