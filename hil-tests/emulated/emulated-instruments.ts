@@ -147,7 +147,9 @@ export class EmulatedInstruments {
   private setPower(on: boolean): void {
     if (on === this.state.sourceOn) return;
     this.state.sourceOn = on;
-    this.powerChange = this.powerChange.then(() => this.options.onPower(on)).catch(() => undefined);
+    this.powerChange = this.powerChange
+      .then(() => this.options.onPower(on))
+      .catch((error) => void process.stderr.write(`emulated AC source: switching the meters ${on ? 'on' : 'off'} failed: ${error instanceof Error ? error.message : error}\n`));
     this.applied.clear();
   }
 

@@ -84,7 +84,7 @@ export class ScpiServer {
       const scpi = error instanceof ScpiError ? error : new ScpiError(-200, 'Execution error');
       if (this.errors.length < 16) this.errors.push({ code: scpi.code, message: scpi.message });
       else this.errors[15] = { code: -350, message: 'Queue overflow' };
-      return key.endsWith('?') ? undefined : undefined;
+      return undefined; // a failed query answers nothing, like a real instrument: the client times out
     }
   }
 
