@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBenchConfig, parseBenchConfig } from './bench-config';
@@ -57,7 +57,9 @@ describe('rig selection', () => {
   it('should pick the rig from HIL_RIG and the bench from HIL_BENCH_CONFIG', () => {
     expect(rigKind({})).toBe('sim');
     expect(() => rigKind({ HIL_RIG: 'hardware' })).toThrow('HIL_RIG must be "sim" or "bench", got "hardware"');
-    expect(createRig({}, {})).toBeInstanceOf(SimulatedRig);
+    const sim = createRig({}, {});
+    expect(sim).toBeInstanceOf(SimulatedRig);
+    rmSync((sim as SimulatedRig).dir, { recursive: true, force: true });
     expect(() => createRig({}, { HIL_RIG: 'bench' })).toThrow('HIL_RIG=bench needs HIL_BENCH_CONFIG=<bench config file>');
     const bench = createRig({}, { HIL_RIG: 'bench', HIL_BENCH_CONFIG: EXAMPLE });
     expect(bench).toBeInstanceOf(BenchRig);
@@ -67,10 +69,12 @@ describe('rig selection', () => {
   it('should declare what a bench cannot do and name it in the skip reason', () => {
     const bench = createRig({}, { HIL_RIG: 'bench', HIL_BENCH_CONFIG: EXAMPLE });
     const sim = new SimulatedRig();
+    const withMosquitto = new SimulatedRig({ externalBroker: true });
+    for (const rig of [sim, withMosquitto]) rmSync(rig.dir, { recursive: true, force: true }); // never started
     expect([...bench.capabilities].sort()).toEqual(['instruments', 'power-cut']);
     expect(sim.capabilities.has('backend-restart')).toBe(true);
     expect(sim.capabilities.has('broker-restart')).toBe(false);
-    expect(new SimulatedRig({ externalBroker: true }).capabilities.has('broker-restart')).toBe(true);
+    expect(withMosquitto.capabilities.has('broker-restart')).toBe(true);
     expect(skipReason(bench, ['power-cut', 'instruments'])).toBeUndefined();
     expect(skipReason(bench, ['backend-restart', 'flash-power-cut'])).toBe(
       '[skipped on the bench rig: it cannot kill and restart the backend process; cut the power inside a flash write]',
