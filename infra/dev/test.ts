@@ -1,7 +1,7 @@
 /**
  * The whole suite, in order of cost: type-check, lint, unit tests (Node; device/xs/vectors.spec.ts
  * also runs every portable vector inside the real XS engine), integration tests against real servers (influxd, mosquitto, the embedded broker) that the tests
- * start themselves on free ports. Debian packages are installed first when missing (as root).
+ * start themselves on free ports, then the HIL scenarios again through the bench rig against an emulated bench (docs/hil.md). Debian packages are installed first when missing (as root).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
