@@ -162,6 +162,13 @@ describe('instrument drivers against the emulated bench instruments', () => {
       expect(r.frequencyHz).toBeCloseTo(50, 4);
     });
 
+    it('should refuse a reply with fewer values than asked for', async () => {
+      // The emulated module has 128 inputs; jsmodbus answers a read beyond them with no values at all.
+      const card = new DigitalIoDriver({ host: '127.0.0.1', port: ports.dio, routeCoil: 0, senseInput: 200, timeoutMs: 1000 });
+      await expect(card.relayContacts()).rejects.toThrow(/digital I\/O module 127\.0\.0\.1:\d+: read discrete inputs 200\+10 returned 0 values/);
+      await card.close();
+    });
+
     it('should see no current when the routed circuit’s relay is open', async () => {
       sim.relays[3] = false;
       await emulated.settle();
