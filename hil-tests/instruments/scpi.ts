@@ -42,10 +42,6 @@ export class ScpiInstrument {
     if (Number(match[1]) !== 0) throw new InstrumentError(`${this.connection.name} refused "${command}": ${match[1]} ${match[2]}`);
   }
 
-  async query(command: string): Promise<string> {
-    return this.connection.request(command);
-  }
-
   /** A numeric query (NR1/NR2/NR3). 9.9E37 is SCPI's "not a number / overrange" and is refused. */
   async queryNumber(command: string): Promise<number> {
     const reply = await this.connection.request(command);

@@ -113,7 +113,7 @@ export class BenchRig implements Rig {
     return restCall<T>(this.fetchImpl, this.restUrl, method, path, body);
   }
 
-  async waitOnline(ids: readonly string[], online: boolean, timeoutMs = this.onlineTimeoutMs): Promise<void> {
+  private async waitOnline(ids: readonly string[], online: boolean, timeoutMs = this.onlineTimeoutMs): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = '';
     for (;;) {
