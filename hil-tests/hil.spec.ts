@@ -29,8 +29,9 @@ describe(parseHilArgs.name, () => {
     [['--rig', 'bench', '--emulated', '--suite', 'production', '--serial', '../etc'], '--serial must be 1-64 of A-Z a-z 0-9 . _ -, got "../etc"'],
     [['--serial', 'SN'], '--serial, --device and --fail-fast belong to --suite production'],
     [['--scenarios', '../x'], '--scenarios takes scenario names'],
-    [['--rig'], '--rig needs a value'],
-    [['--verbose'], 'unknown argument "--verbose"'],
+    [['--rig'], "option '--rig <value>' argument missing"],
+    [['--verbose'], 'unknown option --verbose'],
+    [['--quik'], 'unknown option --quik (did you mean --quick?)'],
   ])('should refuse %j', (argv, message) => {
     expect(() => parseHilArgs(argv as string[])).toThrow(message);
   });

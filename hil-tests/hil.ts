@@ -8,19 +8,37 @@
  * `--suite production --serial ID` runs the production test of the meter in the fixture instead.
  */
 import { spawn } from 'node:child_process';
+import { CliArgs, parseCli, runCli, UsageError } from '../shared/node/cli';
 import { resolve } from 'node:path';
 import { EmulatedBench } from './emulated/emulated-bench';
 import { REPO_ROOT } from './rig/managed-process';
 
-const USAGE = `usage: npm run hil -- [--rig sim|bench] [--config bench.config.json] [--emulated]
+const SPEC = {
+  name: 'hil',
+  usage: `usage: npm run hil -- [--rig sim|bench] [--config bench.config.json] [--emulated]
                     [--suite scenarios|production] [--scenarios walking-skeleton,accuracy] [--quick]
-                    [--serial SERIAL] [--device DEVICE_ID] [--fail-fast]
+                    [--serial SERIAL] [--device DEVICE_ID] [--fail-fast] [--report FILE]
   --rig sim            the simulated rig (default)
   --rig bench          a bench: --config FILE (docs/hil.md), or --emulated (virtual meters behind emulated instruments)
+  --scenarios a,b      only these scenarios (hil-tests/scenarios/<name>.int-spec.ts)
   --suite production   the production test of the meter in the fixture (bench only): --serial required
+  --device ID          production: the meter in the fixture, if not the config's "dut"
   --fail-fast          production: stop at the first failed check (the rest are reported as skipped)
   --quick              the short seeded runs CI uses (fewer accuracy points, shorter windows)
-  --report FILE        jest's JSON report of the scenario run`;
+  --report FILE        jest's JSON report of the scenario run`,
+  options: {
+    rig: { type: 'string' },
+    config: { type: 'string' },
+    emulated: { type: 'boolean' },
+    suite: { type: 'string' },
+    scenarios: { type: 'string' },
+    serial: { type: 'string' },
+    device: { type: 'string' },
+    'fail-fast': { type: 'boolean' },
+    quick: { type: 'boolean' },
+    report: { type: 'string' },
+  },
+} as const;
 
 interface Options {
   rig: 'sim' | 'bench';
@@ -36,65 +54,38 @@ interface Options {
   report?: string;
 }
 
-export function parseHilArgs(argv: string[]): Options {
-  const options: Options = { rig: 'sim', emulated: false, suite: 'scenarios', quick: false, failFast: false };
-  const value = (i: number, name: string) => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
-    return v;
+export function parseHilArgs(argv: readonly string[]): Options {
+  return toOptions(parseCli(SPEC, argv));
+}
+
+function toOptions({ values }: CliArgs<typeof SPEC.options>): Options {
+  const rig = values.rig ?? 'sim';
+  if (rig !== 'sim' && rig !== 'bench') throw new UsageError(`--rig must be sim or bench, got "${rig}"`);
+  const suite = values.suite ?? 'scenarios';
+  if (suite !== 'scenarios' && suite !== 'production') throw new UsageError(`--suite must be scenarios or production, got "${suite}"`);
+  const scenarios = values.scenarios?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (scenarios?.some((s) => !/^[a-z0-9-]+$/.test(s))) throw new UsageError('--scenarios takes scenario names such as walking-skeleton,accuracy');
+  const options: Options = {
+    rig,
+    config: values.config === undefined ? undefined : resolve(values.config),
+    emulated: values.emulated ?? false,
+    suite,
+    scenarios,
+    serial: values.serial,
+    device: values.device,
+    quick: values.quick ?? false,
+    failFast: values['fail-fast'] ?? false,
+    report: values.report === undefined ? undefined : resolve(values.report),
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    switch (arg) {
-      case '--rig': {
-        const rig = value(i++, arg);
-        if (rig !== 'sim' && rig !== 'bench') throw new Error(`--rig must be sim or bench, got "${rig}"`);
-        options.rig = rig;
-        break;
-      }
-      case '--config':
-        options.config = resolve(value(i++, arg));
-        break;
-      case '--emulated':
-        options.emulated = true;
-        break;
-      case '--suite': {
-        const suite = value(i++, arg);
-        if (suite !== 'scenarios' && suite !== 'production') throw new Error(`--suite must be scenarios or production, got "${suite}"`);
-        options.suite = suite;
-        break;
-      }
-      case '--scenarios':
-        options.scenarios = value(i++, arg).split(',').map((s) => s.trim()).filter(Boolean);
-        if (options.scenarios.some((s) => !/^[a-z0-9-]+$/.test(s))) throw new Error(`--scenarios takes scenario names such as walking-skeleton,accuracy`);
-        break;
-      case '--serial':
-        options.serial = value(i++, arg);
-        break;
-      case '--device':
-        options.device = value(i++, arg);
-        break;
-      case '--quick':
-        options.quick = true;
-        break;
-      case '--report':
-        options.report = resolve(value(i++, arg));
-        break;
-      case '--fail-fast':
-        options.failFast = true;
-        break;
-      default:
-        throw new Error(`unknown argument "${arg}"`);
-    }
+  if (rig === 'sim' && (options.config || options.emulated)) throw new UsageError('--config and --emulated are for --rig bench');
+  if (rig === 'bench' && !options.config === !options.emulated) throw new UsageError('--rig bench needs either --config FILE or --emulated');
+  if (suite === 'production') {
+    if (rig !== 'bench') throw new UsageError('the production suite runs on a bench: --rig bench');
+    if (!options.serial) throw new UsageError('the production suite needs --serial SERIAL');
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(options.serial)) throw new UsageError(`--serial must be 1-64 of A-Z a-z 0-9 . _ -, got "${options.serial}"`);
   }
-  if (options.rig === 'sim' && (options.config || options.emulated)) throw new Error('--config and --emulated are for --rig bench');
-  if (options.rig === 'bench' && !options.config === !options.emulated) throw new Error('--rig bench needs either --config FILE or --emulated');
-  if (options.suite === 'production') {
-    if (options.rig !== 'bench') throw new Error('the production suite runs on a bench: --rig bench');
-    if (!options.serial) throw new Error('the production suite needs --serial SERIAL');
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(options.serial)) throw new Error(`--serial must be 1-64 of A-Z a-z 0-9 . _ -, got "${options.serial}"`);
-  }
-  if (options.suite === 'scenarios' && (options.serial || options.device || options.failFast)) throw new Error('--serial, --device and --fail-fast belong to --suite production');
+  if (suite === 'scenarios' && (options.serial || options.device || options.failFast)) throw new UsageError('--serial, --device and --fail-fast belong to --suite production');
+  for (const key of Object.keys(options) as (keyof Options)[]) if (options[key] === undefined) delete options[key];
   return options;
 }
 
@@ -122,14 +113,7 @@ function runScenarios(options: Options, configPath?: string): Promise<number> {
   });
 }
 
-async function main(): Promise<number> {
-  let options: Options;
-  try {
-    options = parseHilArgs(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`hil: ${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+async function main(options: Options): Promise<number> {
   let bench: EmulatedBench | undefined;
   let configPath = options.config;
   try {
@@ -151,12 +135,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (error) => {
-      process.stderr.write(`hil: ${error instanceof Error ? (error.stack ?? error.message) : error}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) void runCli(SPEC, (args) => main(toOptions(args)));
