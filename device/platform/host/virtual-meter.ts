@@ -2,7 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BOARD_CALIBRATION } from '../../board/front-end';
+import { createBoardWaveformSampler } from '../../board/waveform-sampler';
 import { MeterCore } from '../../core/app/meter-core';
+import type { AdcWaveformSampler } from '../../core/metering/adc-waveform-sampler';
 import { createSimulatedBoard, SimulatedBoard } from '../../sim/simulated-board';
 import { ApplianceSpec } from '../../sim/appliances';
 import { ApplianceTraces } from '../../sim/power-trace';
@@ -43,6 +45,7 @@ export class VirtualMeter {
   readonly board: SimulatedBoard;
   readonly core: MeterCore;
   readonly flash: FileFlash;
+  readonly waveform: AdcWaveformSampler;
   private readonly mqtt: HostMqttPort;
   private timer?: NodeJS.Timeout;
 
@@ -58,6 +61,8 @@ export class VirtualMeter {
       // One mains cycle per step in real time; coarser when accelerated (loads change slowly).
       stepMs: Math.min(1000, Math.max(20, Math.round(20 * speed))),
     });
+    this.waveform = createBoardWaveformSampler({ bus: this.board.adcBus, selects: this.board.adcSelects, dataReady: this.board.adcDataReady });
+    this.waveform.start();
     this.flash = new FileFlash({ path: join(o.dataDir, 'flash.bin'), byteLength: FLASH_BYTES });
     this.mqtt = new HostMqttPort(o.mqttUrl, o.deviceId);
     this.core = new MeterCore(
@@ -69,12 +74,8 @@ export class VirtualMeter {
         settings: new FileSettingsStore(join(o.dataDir, 'settings.json')),
         clock: o.clock,
         mqtt: this.mqtt,
-        waveform: {
-          sample: (circuit, rateHz, voltage, current) => {
-            this.board.sampleWaveform(circuit, o.clock.wallMs(), rateHz, voltage, current);
-            return true;
-          },
-        },
+        // The waveform path runs through the ADS131M08 driver and the chip models on the board's ADC bus.
+        waveform: this.waveform,
       },
       {
         deviceId: o.deviceId,

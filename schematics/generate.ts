@@ -1,0 +1,36 @@
+/**
+ * `npm run schematic`: regenerates everything that follows from the netlist — pinmap.csv,
+ * device/board/pins.ts, bom.csv and the SVG sheets in schematics/svg/. The spec
+ * (board.netlist.spec.ts) fails when a committed file differs from what this would write.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { buildBoard } from './board.netlist';
+import { boardFacts } from './netlist/board-facts';
+import { bomCsv, bomLines, parsePrices } from './netlist/bom';
+import { pinmapCsv, pinsTs } from './netlist/generate-board-files';
+import { blocksOf, renderSheet } from './netlist/render-svg';
+
+export const SCHEMATICS = __dirname;
+const REPO = path.resolve(__dirname, '..');
+
+/** Every generated file: repository-relative path → content. */
+export function generatedFiles(): Map<string, string> {
+  const n = buildBoard();
+  const files = new Map<string, string>();
+  files.set('schematics/pinmap.csv', pinmapCsv(n));
+  files.set('device/board/pins.ts', pinsTs(boardFacts(n)));
+  const prices = parsePrices(fs.readFileSync(path.join(SCHEMATICS, 'prices.csv'), 'utf8'));
+  files.set('schematics/bom.csv', bomCsv(bomLines(n, prices)));
+  for (const block of blocksOf(n)) files.set(`schematics/svg/${block.replace(/ /g, '-')}.svg`, renderSheet(n, block));
+  return files;
+}
+
+if (require.main === module) {
+  const files = generatedFiles();
+  fs.mkdirSync(path.join(SCHEMATICS, 'svg'), { recursive: true });
+  const stale = fs.readdirSync(path.join(SCHEMATICS, 'svg')).filter((f) => !files.has(`schematics/svg/${f}`));
+  for (const f of stale) fs.unlinkSync(path.join(SCHEMATICS, 'svg', f));
+  for (const [file, content] of files) fs.writeFileSync(path.join(REPO, file), content);
+  console.log(`wrote ${files.size} files${stale.length ? `, removed ${stale.join(', ')}` : ''}`);
+}
