@@ -38,9 +38,9 @@ import {
   wregAck,
 } from '../drivers/ads131m08/ads131m08.registers';
 
-/** Input voltages (V, differential, at the pins) of all eight channels at time `tS`. */
+/** Input voltages (V, differential, at the pins) at time `tS`, for at least the channels set in `enabledMask`. */
 export interface AnalogSource {
-  inputs(tS: number, out: Float64Array): void;
+  inputs(tS: number, out: Float64Array, enabledMask: number): void;
 }
 
 export type AdcFaultMode = 'none' | 'dead' | 'crc-noise';
@@ -58,6 +58,8 @@ export class Ads131m08Model {
   private readonly source: AnalogSource;
   private readonly clockInHz: number;
   private readonly volts = new Float64Array(CHANNELS);
+  /** PGA gain per channel, kept in step with GAIN1/GAIN2. */
+  private readonly gains = new Float64Array(CHANNELS);
   private readonly reply = new Uint8Array(FRAME_BYTES);
   private readonly request = new Uint8Array(FRAME_BYTES);
   private fault: AdcFaultMode = 'none';
@@ -93,6 +95,7 @@ export class Ads131m08Model {
     r[REG.MODE] = MODE_POWER_ON;
     r[REG.CLOCK] = CLOCK_POWER_ON;
     this.answer = RESET_ACK;
+    this.updateGains();
     this.settling = SETTLING_CONVERSIONS;
     this.standby = false;
     this.locked = false;
@@ -157,18 +160,22 @@ export class Ads131m08Model {
       this.settling--;
       return; // zeros while the filter settles
     }
-    this.source.inputs(tS, this.volts);
-    const gains = [r[REG.GAIN1], r[REG.GAIN2]] as const;
     const enabled = r[REG.CLOCK] >>> 8;
+    this.source.inputs(tS, this.volts, enabled);
     for (let ch = 0; ch < CHANNELS; ch++) {
       if (!(enabled & (1 << ch))) continue;
-      const code = Math.round(((this.volts[ch] * gainOf(gains, ch)) / FULL_SCALE_V) * CODE_FULL_SCALE);
+      const code = Math.round(((this.volts[ch] * this.gains[ch]) / FULL_SCALE_V) * CODE_FULL_SCALE);
       const clipped = Math.max(-CODE_FULL_SCALE, Math.min(CODE_FULL_SCALE - 1, code));
       const at = (1 + ch) * WORD_BYTES;
       out[at] = (clipped >>> 16) & 0xff;
       out[at + 1] = (clipped >>> 8) & 0xff;
       out[at + 2] = clipped & 0xff;
     }
+  }
+
+  private updateGains(): void {
+    const words = [this.registers[REG.GAIN1], this.registers[REG.GAIN2]] as const;
+    for (let ch = 0; ch < CHANNELS; ch++) this.gains[ch] = gainOf(words, ch);
   }
 
   private statusWord(): number {
@@ -209,6 +216,7 @@ export class Ads131m08Model {
       if (address === REG.ID || address === REG.STATUS) return; // read-only
       r[address] = data;
       if (address === REG.CLOCK || address === REG.GAIN1 || address === REG.GAIN2) this.settling = SETTLING_CONVERSIONS;
+      if (address === REG.GAIN1 || address === REG.GAIN2) this.updateGains();
       this.answer = wregAck(address);
     }
   }

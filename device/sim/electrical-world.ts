@@ -240,6 +240,11 @@ export class ElectricalWorld {
     return Math.SQRT2 * v;
   }
 
+  /** Supply frequency of the frozen instant (for SimCircuit.currentAt). */
+  get frozenFreqHz(): number {
+    return this.frozen.freqHz;
+  }
+
   /** Instantaneous current (A) of a circuit at `tS` (see voltageAt). */
   currentAt(circuit: number, tS: number): number {
     return this.circuit(circuit).currentAt(tS, this.frozen.freqHz);

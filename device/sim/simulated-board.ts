@@ -99,15 +99,16 @@ export function createSimulatedBoard(options: SimBoardOptions): SimulatedBoard {
   const fe = WAVEFORM_FRONT_END;
   const adcs = PINS.adcSelect.map((_pin, index) => {
     const voltageChannel = PINS.adcVoltage[index].channel;
-    const currents = PINS.adcCurrent.map((c, k) => ({ ...c, circuit: k + 1 })).filter((c) => c.chip === index);
+    const currents = PINS.adcCurrent
+      .map((c, k) => ({ channel: c.channel, chip: c.chip, circuit: world.circuits[k], voltsPerA: (fe.currentMvPerA * (1 + scatter(2 * k + 1))) / 1000 }))
+      .filter((c) => c.chip === index && c.circuit !== undefined);
     const analog: AnalogSource = {
-      inputs(tS, out) {
+      inputs(tS, out, enabledMask) {
         world.freezeWaveforms(world.nowMs); // once per advance: the loads hold still over a burst
         out.fill(0);
-        out[voltageChannel] = world.voltageAt(tS) / fe.lineVoltsPerPinVolt;
-        for (const c of currents) {
-          out[c.channel] = (world.currentAt(c.circuit, tS) * fe.currentMvPerA * (1 + scatter(2 * (c.circuit - 1) + 1))) / 1000;
-        }
+        if (enabledMask & (1 << voltageChannel)) out[voltageChannel] = world.voltageAt(tS) / fe.lineVoltsPerPinVolt;
+        const freqHz = world.frozenFreqHz;
+        for (const c of currents) if (enabledMask & (1 << c.channel)) out[c.channel] = c.circuit.currentAt(tS, freqHz) * c.voltsPerA;
       },
     };
     return new Ads131m08Model({ source: analog, clockInHz: fe.clockInHz });

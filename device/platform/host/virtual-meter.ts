@@ -5,6 +5,7 @@ import { BOARD_CALIBRATION } from '../../board/front-end';
 import { createBoardWaveformSampler } from '../../board/waveform-sampler';
 import { MeterCore } from '../../core/app/meter-core';
 import type { AdcWaveformSampler } from '../../core/metering/adc-waveform-sampler';
+import type { WaveformSampler } from '../../core/ports';
 import { createSimulatedBoard, SimulatedBoard } from '../../sim/simulated-board';
 import { ApplianceSpec } from '../../sim/appliances';
 import { ApplianceTraces } from '../../sim/power-trace';
@@ -16,6 +17,8 @@ import { HostMqttPort } from './host-mqtt';
 export const FIRMWARE_VERSION = 'dinmeter-vm 0.1.0';
 /** The record-log partition of the ESP32 build (device/partitions.csv: records, 1 MiB). */
 export const FLASH_BYTES = 1024 * 1024;
+/** Real time between two waveform bursts of one virtual meter, whatever the clock speed. */
+const WAVEFORM_MIN_REAL_MS = 400;
 
 export interface VirtualMeterOptions {
   deviceId: string;
@@ -75,7 +78,7 @@ export class VirtualMeter {
         clock: o.clock,
         mqtt: this.mqtt,
         // The waveform path runs through the ADS131M08 driver and the chip models on the board's ADC bus.
-        waveform: this.waveform,
+        waveform: this.throttledWaveform(),
       },
       {
         deviceId: o.deviceId,
@@ -100,6 +103,25 @@ export class VirtualMeter {
         return seq;
       };
     }
+  }
+
+  /**
+   * At most one burst per WAVEFORM_MIN_REAL_MS of real time: a simulated burst costs ~15 ms of
+   * host CPU (two ADC models, SPI frames, the driver), and an accelerated clock would otherwise ask
+   * for one every tick. A refused burst is what the core already handles ("cannot sample now").
+   */
+  private throttledWaveform(): WaveformSampler {
+    const sampler = this.waveform;
+    let lastMs = -Infinity;
+    return {
+      rateHz: sampler.rateHz,
+      sample(circuit, voltageV, currentA) {
+        const now = performance.now();
+        if (now - lastMs < WAVEFORM_MIN_REAL_MS) return false;
+        lastMs = now;
+        return sampler.sample(circuit, voltageV, currentA);
+      },
+    };
   }
 
   get deviceId(): string {
