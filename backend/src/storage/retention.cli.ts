@@ -6,7 +6,7 @@
  * to now (continuous queries only look back a few minutes: records replayed after a long outage need it).
  */
 import { Influx1Store } from './influx1.store';
-import { DEFAULT_TIERS, downsampleSelect, ensureRetention, RetentionPlan, retentionStatements } from './retention';
+import { DEFAULT_HISTORY, DEFAULT_TIERS, downsampleSelect, ensureRetention, RetentionPlan, retentionStatements } from './retention';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -15,15 +15,15 @@ function arg(name: string): string | undefined {
 
 async function main(): Promise<void> {
   const url = arg('url') ?? process.env.INFLUX_URL ?? 'http://127.0.0.1:8086';
-  const plan: RetentionPlan = { db: arg('db') ?? process.env.INFLUX_DB ?? 'dinmeter', rawKeep: arg('raw-keep'), tiers: [...DEFAULT_TIERS] };
+  const plan: RetentionPlan = { db: arg('db') ?? process.env.INFLUX_DB ?? 'dinmeter', rawKeep: arg('raw-keep'), tiers: [...DEFAULT_TIERS], history: { ...DEFAULT_HISTORY } };
   if (process.argv.includes('--print')) {
     const s = retentionStatements(plan);
-    const lines = [s.createDatabase, s.alterRaw, ...s.tiers.flatMap((t) => [t.createRp, t.createCq])].filter(Boolean);
+    const lines = [s.createDatabase, s.alterRaw, s.history?.createRp, ...s.tiers.flatMap((t) => [t.createRp, t.createCq])].filter(Boolean);
     process.stdout.write(`${lines.join(';\n')};\n`);
     return;
   }
   const store = new Influx1Store({ url, db: plan.db, token: process.env.INFLUX_TOKEN });
-  for (const statement of await ensureRetention((q) => store.query(q), plan)) process.stdout.write(`${statement}\n`);
+  for (const statement of (await ensureRetention((q) => store.query(q), plan)).changed) process.stdout.write(`${statement}\n`);
   const from = arg('backfill-from');
   if (from !== undefined) {
     const range = { from: Date.parse(from), to: Date.now() };
