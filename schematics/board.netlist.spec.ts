@@ -19,7 +19,10 @@ const nets = [...n.nets.values()];
 const ofMpn = (prefix: string): Part[] => parts.filter((p) => p.mpn.startsWith(prefix));
 const pinKey = (p: PinRef) => `${p.ref}.${p.pin}`;
 const roleNets = (part: Part, role: 'power' | 'ground'): Net[] =>
-  part.pins.filter((p) => p.role === role).map((p) => n.netOf(part.ref, p.name)).filter((x): x is Net => x !== undefined);
+  part.pins
+    .filter((p) => p.role === role)
+    .map((p) => n.netOf(part.ref, p.name))
+    .filter((x): x is Net => x !== undefined);
 
 describe('board netlist', () => {
   describe('structure', () => {
@@ -40,7 +43,18 @@ describe('board netlist', () => {
 
     it('should refuse a pin joined to two nets and a reference to a missing pin', () => {
       const m = new Netlist();
-      m.add({ ref: 'R1', kind: 'resistor', value: '1k', mpn: 'x', block: 'b', domain: 'logic', pins: [{ name: '1', role: 'passive' }, { name: '2', role: 'passive' }] });
+      m.add({
+        ref: 'R1',
+        kind: 'resistor',
+        value: '1k',
+        mpn: 'x',
+        block: 'b',
+        domain: 'logic',
+        pins: [
+          { name: '1', role: 'passive' },
+          { name: '2', role: 'passive' },
+        ],
+      });
       m.connect('A', 'R1.1');
       expect(() => m.connect('B', 'R1.1')).toThrow(/R1.1 is already on net A/);
       expect(() => m.connect('B', 'R1.3')).toThrow(/R1 has no pin 3/);
@@ -81,12 +95,19 @@ describe('board netlist', () => {
   });
 
   describe('chip selects and buses', () => {
-    const selects = [...ofMpn('ATM90E26'), ...ofMpn('ADS131M08')].map((u) => ({ u, path: traceToController(n, { ref: u.ref, pin: 'CS' }) }));
+    const selects = [...ofMpn('ATM90E26'), ...ofMpn('ADS131M08')].map((u) => ({
+      u,
+      path: traceToController(n, { ref: u.ref, pin: 'CS' }),
+    }));
 
     it('should bring every ATM90E26 and ADS131M08 chip select to its own ESP32 GPIO through one isolator channel', () => {
       expect(selects).toHaveLength(CIRCUITS + 2);
       for (const { u, path: p } of selects) {
-        expect({ chip: u.ref, reached: p?.end.ref, crossed: p?.crossed.length }).toEqual({ chip: u.ref, reached: 'U1', crossed: 1 });
+        expect({ chip: u.ref, reached: p?.end.ref, crossed: p?.crossed.length }).toEqual({
+          chip: u.ref,
+          reached: 'U1',
+          crossed: 1,
+        });
         expect(n.part(p!.crossed[0].split('.')[0]).kind).toBe('isolator');
       }
       const gpios = selects.map((s) => s.path!.number);
@@ -100,7 +121,11 @@ describe('board netlist', () => {
       ];
       for (const [mpn, pins] of lines) {
         for (const u of ofMpn(mpn)) {
-          for (const pin of pins) expect({ at: `${u.ref}.${pin}`, hops: traceToController(n, { ref: u.ref, pin })?.crossed.length }).toEqual({ at: `${u.ref}.${pin}`, hops: 1 });
+          for (const pin of pins)
+            expect({
+              at: `${u.ref}.${pin}`,
+              hops: traceToController(n, { ref: u.ref, pin })?.crossed.length,
+            }).toEqual({ at: `${u.ref}.${pin}`, hops: 1 });
         }
       }
     });
@@ -120,7 +145,10 @@ describe('board netlist', () => {
       for (const ic of ics) {
         for (const pin of ic.pins.filter((p) => p.role === 'power' || p.role === 'ground')) {
           const net = n.netOf(ic.ref, pin.name);
-          expect({ pin: `${ic.ref}.${pin.name}`, net: net?.name }).toEqual({ pin: `${ic.ref}.${pin.name}`, net: expect.stringMatching(pin.role === 'power' ? /^\+/ : /^(GND|N_GNDH)$/) });
+          expect({ pin: `${ic.ref}.${pin.name}`, net: net?.name }).toEqual({
+            pin: `${ic.ref}.${pin.name}`,
+            net: expect.stringMatching(pin.role === 'power' ? /^\+/ : /^(GND|N_GNDH)$/),
+          });
         }
       }
     });
@@ -134,7 +162,11 @@ describe('board netlist', () => {
             const ends = [n.netOf(c.ref, '1')?.name, n.netOf(c.ref, '2')?.name];
             return ends.includes(supply) && ends.some((e) => e !== undefined && grounds.has(e));
           });
-          expect({ ic: ic.ref, supply, decoupled: across.length > 0 }).toEqual({ ic: ic.ref, supply, decoupled: true });
+          expect({ ic: ic.ref, supply, decoupled: across.length > 0 }).toEqual({
+            ic: ic.ref,
+            supply,
+            decoupled: true,
+          });
         }
       }
     });
@@ -174,14 +206,18 @@ describe('board netlist', () => {
 
     it('should keep outputs off the input-only GPIOs 34–39 and leave the flash pins alone', () => {
       for (const s of used) {
-        if (s.direction !== 'in') expect({ signal: s.signal, gpio: s.number < 34 }).toEqual({ signal: s.signal, gpio: true });
+        if (s.direction !== 'in')
+          expect({ signal: s.signal, gpio: s.number < 34 }).toEqual({ signal: s.signal, gpio: true });
         expect(s.number < 6 || s.number > 11).toBe(true);
       }
     });
 
     it('should put only idle-high chip selects on the strapping pins 0, 5 and 15, and nothing on 2 and 12', () => {
       for (const s of used.filter((x) => [0, 2, 5, 12, 15].includes(x.number))) {
-        expect({ signal: s.signal, ok: /cs_\d+$/.test(s.signal) && s.number !== 2 && s.number !== 12 }).toEqual({ signal: s.signal, ok: true });
+        expect({
+          signal: s.signal,
+          ok: /cs_\d+$/.test(s.signal) && s.number !== 2 && s.number !== 12,
+        }).toEqual({ signal: s.signal, ok: true });
         const pull = throughPullUp(n, n.netOf('U1', `IO${s.number}`)!);
         expect({ signal: s.signal, pulledUp: pull }).toEqual({ signal: s.signal, pulledUp: true });
       }
@@ -190,7 +226,10 @@ describe('board netlist', () => {
     it('should pull up the MISO inputs on GPIO 34–39 (they have no internal pull-ups)', () => {
       for (const signal of ['spi_in', 'adc_spi_in']) {
         const s = used.find((x) => x.signal === signal)!;
-        expect({ signal, pulledUp: throughPullUp(n, n.netOf('U1', `IO${s.number}`)!) }).toEqual({ signal, pulledUp: true });
+        expect({ signal, pulledUp: throughPullUp(n, n.netOf('U1', `IO${s.number}`)!) }).toEqual({
+          signal,
+          pulledUp: true,
+        });
       }
     });
   });
@@ -212,7 +251,16 @@ describe('board netlist', () => {
 
     it('should clock both ADCs from the one oscillator at the frequency the firmware assumes', () => {
       const clk = n.netOf('X1', 'OUT')!;
-      expect(clk.pins.filter((p) => p.pin === 'CLKIN').map((p) => p.ref).sort()).toEqual(ofMpn('ADS131M08').map((u) => u.ref).sort());
+      expect(
+        clk.pins
+          .filter((p) => p.pin === 'CLKIN')
+          .map((p) => p.ref)
+          .sort(),
+      ).toEqual(
+        ofMpn('ADS131M08')
+          .map((u) => u.ref)
+          .sort(),
+      );
       expect(n.part('X1').quantity).toBe(WAVEFORM_FRONT_END.clockInHz);
     });
 
@@ -225,14 +273,21 @@ describe('board netlist', () => {
   });
 
   describe('generated files', () => {
-    it.each([...generatedFiles()].map(([file, content]) => [file, content] as const))('%s should be what `npm run schematic` writes', (file, content) => {
-      const onDisk = fs.readFileSync(path.resolve(__dirname, '..', file), 'utf8');
-      expect(onDisk === content ? 'up to date' : `${file} is stale: run npm run schematic`).toBe('up to date');
-    });
+    it.each([...generatedFiles()].map(([file, content]) => [file, content] as const))(
+      '%s should be what `npm run schematic` writes',
+      (file, content) => {
+        const onDisk = fs.readFileSync(path.resolve(__dirname, '..', file), 'utf8');
+        expect(onDisk === content ? 'up to date' : `${file} is stale: run npm run schematic`).toBe(
+          'up to date',
+        );
+      },
+    );
 
     it('should have no stale SVG sheet', () => {
       const sheets = fs.readdirSync(path.join(__dirname, 'svg')).map((f) => `schematics/svg/${f}`);
-      expect(sheets.sort()).toEqual([...generatedFiles().keys()].filter((f) => f.startsWith('schematics/svg/')).sort());
+      expect(sheets.sort()).toEqual(
+        [...generatedFiles().keys()].filter((f) => f.startsWith('schematics/svg/')).sort(),
+      );
     });
   });
 });

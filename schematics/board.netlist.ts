@@ -13,7 +13,9 @@ import * as P from './netlist/parts';
 
 export const CIRCUITS = 10;
 /** ADC chip and channel of the CT of circuit k at index k − 1; channel 0 of each chip is the line voltage. */
-export const ADC_CURRENT_CHANNELS = Array.from({ length: CIRCUITS }, (_, k) => (k < 7 ? { chip: 0, channel: k + 1 } : { chip: 1, channel: k - 6 }));
+export const ADC_CURRENT_CHANNELS = Array.from({ length: CIRCUITS }, (_, k) =>
+  k < 7 ? { chip: 0, channel: k + 1 } : { chip: 1, channel: k - 6 },
+);
 export const ADC_VOLTAGE_CHANNEL = 0;
 /** The ATM90E26 chip selects, the ADC selects and data-ready lines, in GPIO numbers. */
 const ATM_CS_GPIO = [4, 5, 13, 14, 15, 16, 17, 25, 26, 27];
@@ -27,14 +29,32 @@ export function buildBoard(): Netlist {
   const n = new Netlist();
   const logic = 'logic' as const;
   const mains = 'mains' as const;
-  const cap = (ref: string, block: string, domain: 'logic' | 'mains', farads: number, a: string, b: string, decouples?: string) => {
+  const cap = (
+    ref: string,
+    block: string,
+    domain: 'logic' | 'mains',
+    farads: number,
+    a: string,
+    b: string,
+    decouples?: string,
+  ) => {
     const [value, mpn] = CAPS[farads];
     n.add(P.capacitor({ ref, block, domain, farads, value, mpn, decouples }));
     n.connect(a, `${ref}.1`);
     n.connect(b, `${ref}.2`);
   };
-  const res = (ref: string, block: string, domain: 'logic' | 'mains', ohms: number, a: string, b: string, mpn = R0603(ohms)) => {
-    n.add(P.resistor({ ref, block, domain, ohms, value: `${ohms >= 1000 ? `${ohms / 1000}k` : ohms} Ω`, mpn }));
+  const res = (
+    ref: string,
+    block: string,
+    domain: 'logic' | 'mains',
+    ohms: number,
+    a: string,
+    b: string,
+    mpn = R0603(ohms),
+  ) => {
+    n.add(
+      P.resistor({ ref, block, domain, ohms, value: `${ohms >= 1000 ? `${ohms / 1000}k` : ohms} Ω`, mpn }),
+    );
     n.connect(a, `${ref}.1`);
     n.connect(b, `${ref}.2`);
   };
@@ -91,8 +111,22 @@ export function buildBoard(): Netlist {
   res('R4', 'relays', logic, 4_700, '+3V3', 'SCL');
   n.connect('SDA', 'U1.IO21', 'U3.SDA');
   n.connect('SCL', 'U1.IO22', 'U3.SCL');
-  n.signal({ signal: 'i2c_data', device: 'esp32', at: 'U1.IO21', number: 21, direction: 'io', notes: 'MCP23017 expander; 4.7 k pull-up' });
-  n.signal({ signal: 'i2c_clock', device: 'esp32', at: 'U1.IO22', number: 22, direction: 'out', notes: '400 kHz; 4.7 k pull-up' });
+  n.signal({
+    signal: 'i2c_data',
+    device: 'esp32',
+    at: 'U1.IO21',
+    number: 21,
+    direction: 'io',
+    notes: 'MCP23017 expander; 4.7 k pull-up',
+  });
+  n.signal({
+    signal: 'i2c_clock',
+    device: 'esp32',
+    at: 'U1.IO22',
+    number: 22,
+    direction: 'out',
+    notes: '400 kHz; 4.7 k pull-up',
+  });
   n.noConnect('interrupts unused', 'U3.INTA', 'U3.INTB');
   for (const ref of ['U4', 'U5']) {
     n.add(P.uln2803({ ref, block: 'relays', domain: logic }));
@@ -105,11 +139,20 @@ export function buildBoard(): Netlist {
     const driver = k <= 8 ? 'U4' : 'U5';
     const channel = k <= 8 ? k : k - 8;
     n.connect(`RLY${k}`, `U3.${gp}`, `${driver}.IN${channel}`);
-    n.signal({ signal: `relay_${k}`, device: 'mcp23017@0x20', at: `U3.${gp}`, number: expanderPin, direction: 'out', notes: `${gp} -> ${driver} -> relay K${k}` });
+    n.signal({
+      signal: `relay_${k}`,
+      device: 'mcp23017@0x20',
+      at: `U3.${gp}`,
+      number: expanderPin,
+      direction: 'out',
+      notes: `${gp} -> ${driver} -> relay K${k}`,
+    });
     n.add(P.relay({ ref: `K${k}`, block: 'relays' }));
     n.connect('+5V', `K${k}.A1`);
     n.connect(`RLY${k}_COIL`, `K${k}.A2`, `${driver}.OUT${channel}`);
-    n.add(P.terminal2({ ref: `J${12 + k}`, block: 'connectors', domain: mains, value: `circuit ${k} in / out` }));
+    n.add(
+      P.terminal2({ ref: `J${12 + k}`, block: 'connectors', domain: mains, value: `circuit ${k} in / out` }),
+    );
     n.connect(`C${k}_IN`, `J${12 + k}.1`, `K${k}.COM`);
     n.connect(`C${k}_OUT`, `J${12 + k}.2`, `K${k}.NO`);
   }
@@ -162,30 +205,69 @@ export function buildBoard(): Netlist {
   }
 
   // ESP32 side of the isolated buses.
-  const gpio = (net: string, number: number, signal: string, direction: 'in' | 'out' | 'io', notes: string) => {
+  const gpio = (
+    net: string,
+    number: number,
+    signal: string,
+    direction: 'in' | 'out' | 'io',
+    notes: string,
+  ) => {
     n.connect(net, `U1.IO${number}`);
     n.signal({ signal, device: 'esp32', at: `U1.IO${number}`, number, direction, notes });
   };
   gpio('SCLK', 18, 'spi_clock', 'out', 'VSPI (SPI3_HOST) to the ten ATM90E26 through U7; mode 3 at 160 kHz');
   gpio('MOSI', 23, 'spi_out', 'out', 'to SDI of every ATM90E26 through U7');
-  gpio('MISO', 39, 'spi_in', 'in', 'from SDO of every ATM90E26 through U7; 10 k pull-up so a dead bus reads all ones');
+  gpio(
+    'MISO',
+    39,
+    'spi_in',
+    'in',
+    'from SDO of every ATM90E26 through U7; 10 k pull-up so a dead bus reads all ones',
+  );
   res('R5', 'mcu', logic, 10_000, '+3V3', 'MISO');
   ATM_CS_GPIO.forEach((pin, k) => {
     const strap = pin === 5 || pin === 15 ? '; strapping pin: idles high as the strap wants' : '';
-    gpio(`CS${k + 1}`, pin, `cs_${k + 1}`, 'out', `ATM90E26 of circuit ${k + 1} through an isolator; active low; 10 k pull-up${strap}`);
+    gpio(
+      `CS${k + 1}`,
+      pin,
+      `cs_${k + 1}`,
+      'out',
+      `ATM90E26 of circuit ${k + 1} through an isolator; active low; 10 k pull-up${strap}`,
+    );
     res(`R${6 + k}`, 'mcu', logic, 10_000, '+3V3', `CS${k + 1}`);
   });
-  gpio('ADC_SCLK', 32, 'adc_spi_clock', 'out', 'HSPI (SPI2_HOST) via the GPIO matrix to both ADS131M08 through U10; mode 1 at 8 MHz');
+  gpio(
+    'ADC_SCLK',
+    32,
+    'adc_spi_clock',
+    'out',
+    'HSPI (SPI2_HOST) via the GPIO matrix to both ADS131M08 through U10; mode 1 at 8 MHz',
+  );
   gpio('ADC_MOSI', 33, 'adc_spi_out', 'out', 'to DIN of both ADS131M08 through U10');
   gpio('ADC_MISO', 36, 'adc_spi_in', 'in', 'from DOUT of both ADS131M08 through U10; 10 k pull-up');
   res('R16', 'mcu', logic, 10_000, '+3V3', 'ADC_MISO');
   ADC_CS_GPIO.forEach((pin, k) => {
-    const strap = pin === 0 ? '; GPIO0 strapping pin: idles high = normal boot; the programming header pulls it low' : '';
-    gpio(`ADC_CS${k + 1}`, pin, `adc_cs_${k + 1}`, 'out', `ADS131M08 chip ${k + 1} through an isolator; active low; 10 k pull-up${strap}`);
+    const strap =
+      pin === 0 ? '; GPIO0 strapping pin: idles high = normal boot; the programming header pulls it low' : '';
+    gpio(
+      `ADC_CS${k + 1}`,
+      pin,
+      `adc_cs_${k + 1}`,
+      'out',
+      `ADS131M08 chip ${k + 1} through an isolator; active low; 10 k pull-up${strap}`,
+    );
     res(`R${17 + k}`, 'mcu', logic, 10_000, '+3V3', `ADC_CS${k + 1}`);
   });
   n.connect('ADC_CS2', 'J1.IO0');
-  ADC_DRDY_GPIO.forEach((pin, k) => gpio(`DRDY${k + 1}`, pin, `adc_drdy_${k + 1}`, 'in', `DRDY of ADS131M08 chip ${k + 1} through an isolator (push-pull output); active low`));
+  ADC_DRDY_GPIO.forEach((pin, k) =>
+    gpio(
+      `DRDY${k + 1}`,
+      pin,
+      `adc_drdy_${k + 1}`,
+      'in',
+      `DRDY of ADS131M08 chip ${k + 1} through an isolator (push-pull output); active low`,
+    ),
+  );
 
   // ---- Metering: ten ATM90E26, their crystals, dividers and CT inputs -----------------------
   for (let k = 1; k <= CIRCUITS; k++) {
@@ -197,7 +279,14 @@ export function buildBoard(): Netlist {
     n.connect('MOSI_H', `${u}.SDI`);
     n.connect('MISO_H', `${u}.SDO`);
     n.connect(`CS${k}_H`, `${u}.CS`);
-    n.noConnect('pulse, zero-crossing and warning outputs unused: the firmware reads registers', `${u}.ZX`, `${u}.IRQ`, `${u}.WARNOUT`, `${u}.CF1`, `${u}.CF2`);
+    n.noConnect(
+      'pulse, zero-crossing and warning outputs unused: the firmware reads registers',
+      `${u}.ZX`,
+      `${u}.IRQ`,
+      `${u}.WARNOUT`,
+      `${u}.CF1`,
+      `${u}.CF2`,
+    );
     cap(`CM${k}_1`, 'metering', mains, 100e-9, '+3V3_H', GND_H, u);
     cap(`CM${k}_2`, 'metering', mains, 10e-6, '+3V3_H', GND_H, u);
     cap(`CM${k}_3`, 'metering', mains, 1e-6, `VREF${k}`, GND_H);

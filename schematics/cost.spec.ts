@@ -15,7 +15,8 @@ describe('schematics/bom.csv', () => {
   it('should list exactly the netlist’s parts, MPN by MPN, plus the off-board lines', () => {
     const fromNetlist = new Map<string, number>();
     for (const part of board.parts.values()) fromNetlist.set(part.mpn, (fromNetlist.get(part.mpn) ?? 0) + 1);
-    for (const p of prices.filter((x) => x.offBoardQty > 0)) fromNetlist.set(p.mpn, (fromNetlist.get(p.mpn) ?? 0) + p.offBoardQty);
+    for (const p of prices.filter((x) => x.offBoardQty > 0))
+      fromNetlist.set(p.mpn, (fromNetlist.get(p.mpn) ?? 0) + p.offBoardQty);
     const fromBom = new Map<string, number>();
     for (const r of rows) fromBom.set(r.mpn, (fromBom.get(r.mpn) ?? 0) + r.qty);
     expect(Object.fromEntries([...fromBom].sort())).toEqual(Object.fromEntries([...fromNetlist].sort()));
@@ -30,7 +31,10 @@ describe('schematics/bom.csv', () => {
   it('should carry line totals that are qty × unit price, and a roll-up whose blocks sum to the total', () => {
     for (const r of rows) expect(r.lineUsd).toBeCloseTo(r.qty * r.unitUsd, 3);
     const summary = rollUp(rows);
-    expect(summary.totalUsd).toBeCloseTo(rows.reduce((sum, r) => sum + r.lineUsd, 0), 2);
+    expect(summary.totalUsd).toBeCloseTo(
+      rows.reduce((sum, r) => sum + r.lineUsd, 0),
+      2,
+    );
     expect(Object.values(summary.byBlock).reduce((a, b) => a + b, 0)).toBeCloseTo(summary.totalUsd, 4);
     expect(summary.lines).toBe(rows.length);
   });
@@ -48,12 +52,18 @@ describe('schematics/cost-down.json', () => {
     for (const o of costDown.options) expect(o.givesUp.length).toBeGreaterThan(40);
   });
 
-  it.each(costDown.paths.map((p) => [p.name, p] as const))('path "%s" should add up to its stated total and target verdict', (_name, p) => {
-    const total = applyOptions(rows, p.options.map((id) => byId.get(id)!));
-    expect(p.totalUsd).toBeCloseTo(total, 2);
-    expect(p.totalEur).toBeCloseTo(total / costDown.usdPerEur, 2);
-    expect(p.reachesTarget).toBe(total / costDown.usdPerEur <= costDown.targetEur);
-  });
+  it.each(costDown.paths.map((p) => [p.name, p] as const))(
+    'path "%s" should add up to its stated total and target verdict',
+    (_name, p) => {
+      const total = applyOptions(
+        rows,
+        p.options.map((id) => byId.get(id)!),
+      );
+      expect(p.totalUsd).toBeCloseTo(total, 2);
+      expect(p.totalEur).toBeCloseTo(total / costDown.usdPerEur, 2);
+      expect(p.reachesTarget).toBe(total / costDown.usdPerEur <= costDown.targetEur);
+    },
+  );
 
   it('should show at least one path that reaches the target, and the design as drawn missing it', () => {
     expect(costDown.paths.some((p) => p.reachesTarget)).toBe(true);

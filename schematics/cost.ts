@@ -53,18 +53,42 @@ export function parseBom(text: string): BomRow[] {
     if (index < 0) throw new Error(`bom.csv has no column ${name}`);
     return index;
   };
-  const [refs, block, part, mpn, qty, cost, line] = ['ref', 'block', 'part', 'mpn', 'qty', 'unit_cost_usd', 'line_usd'].map(col);
+  const [refs, block, part, mpn, qty, cost, line] = [
+    'ref',
+    'block',
+    'part',
+    'mpn',
+    'qty',
+    'unit_cost_usd',
+    'line_usd',
+  ].map(col);
   return lines.map((text, k) => {
     const cells = text.split(',');
-    if (cells.length !== columns.length) throw new Error(`bom.csv line ${k + 2}: ${cells.length} cells, header has ${columns.length}`);
-    const row = { refs: cells[refs], block: cells[block], part: cells[part], mpn: cells[mpn], qty: Number(cells[qty]), unitUsd: Number(cells[cost]), lineUsd: Number(cells[line]) };
-    if (!Number.isInteger(row.qty) || row.qty <= 0) throw new Error(`bom.csv line ${k + 2}: bad qty ${cells[qty]}`);
-    if (!Number.isFinite(row.unitUsd) || row.unitUsd < 0) throw new Error(`bom.csv line ${k + 2}: bad unit cost ${cells[cost]}`);
+    if (cells.length !== columns.length)
+      throw new Error(`bom.csv line ${k + 2}: ${cells.length} cells, header has ${columns.length}`);
+    const row = {
+      refs: cells[refs],
+      block: cells[block],
+      part: cells[part],
+      mpn: cells[mpn],
+      qty: Number(cells[qty]),
+      unitUsd: Number(cells[cost]),
+      lineUsd: Number(cells[line]),
+    };
+    if (!Number.isInteger(row.qty) || row.qty <= 0)
+      throw new Error(`bom.csv line ${k + 2}: bad qty ${cells[qty]}`);
+    if (!Number.isFinite(row.unitUsd) || row.unitUsd < 0)
+      throw new Error(`bom.csv line ${k + 2}: bad unit cost ${cells[cost]}`);
     return row;
   });
 }
 
-export function rollUp(rows: readonly BomRow[]): { totalUsd: number; lines: number; parts: number; byBlock: Record<string, number> } {
+export function rollUp(rows: readonly BomRow[]): {
+  totalUsd: number;
+  lines: number;
+  parts: number;
+  byBlock: Record<string, number>;
+} {
   const byBlockUnits: Record<string, number> = {};
   let total = 0;
   let parts = 0;
@@ -89,7 +113,8 @@ export function applyOptions(rows: readonly BomRow[], options: readonly CostDown
   for (const option of options) {
     for (const { mpn, qty: n } of option.remove) {
       const entry = qty.get(mpn);
-      if (!entry || entry.qty < n) throw new Error(`${option.id}: removes ${n} × ${mpn}, the BOM has ${entry?.qty ?? 0} left`);
+      if (!entry || entry.qty < n)
+        throw new Error(`${option.id}: removes ${n} × ${mpn}, the BOM has ${entry?.qty ?? 0} left`);
       entry.qty -= n;
     }
     for (const a of option.add) {
@@ -111,14 +136,22 @@ if (require.main === module) {
   const rows = parseBom(fs.readFileSync(BOM_FILE, 'utf8'));
   const summary = rollUp(rows);
   const costDown = loadCostDown();
-  console.log(`BOM at 1,000 units (estimates, see schematics/prices.csv): ${summary.totalUsd.toFixed(2)} USD, ${summary.lines} lines, ${summary.parts} parts`);
-  for (const [block, usd] of Object.entries(summary.byBlock).sort((a, b) => b[1] - a[1])) console.log(`  ${block.padEnd(14)} ${usd.toFixed(2).padStart(7)} USD`);
+  console.log(
+    `BOM at 1,000 units (estimates, see schematics/prices.csv): ${summary.totalUsd.toFixed(2)} USD, ${summary.lines} lines, ${summary.parts} parts`,
+  );
+  for (const [block, usd] of Object.entries(summary.byBlock).sort((a, b) => b[1] - a[1]))
+    console.log(`  ${block.padEnd(14)} ${usd.toFixed(2).padStart(7)} USD`);
   console.log(`\ncost-down paths (target €${costDown.targetEur} at ${costDown.usdPerEur} USD/EUR):`);
   const byId = new Map(costDown.options.map((o) => [o.id, o]));
   const paths = costDown.paths.map((p) => {
-    const totalUsd = applyOptions(rows, p.options.map((id) => byId.get(id)!));
+    const totalUsd = applyOptions(
+      rows,
+      p.options.map((id) => byId.get(id)!),
+    );
     const totalEur = totalUsd / costDown.usdPerEur;
-    console.log(`  ${p.name.padEnd(44)} ${totalUsd.toFixed(2).padStart(7)} USD = €${totalEur.toFixed(2).padStart(6)} ${totalEur <= costDown.targetEur ? 'reaches' : 'misses'} the target`);
+    console.log(
+      `  ${p.name.padEnd(44)} ${totalUsd.toFixed(2).padStart(7)} USD = €${totalEur.toFixed(2).padStart(6)} ${totalEur <= costDown.targetEur ? 'reaches' : 'misses'} the target`,
+    );
     return { name: p.name, totalUsd: Number(totalUsd.toFixed(2)), totalEur: Number(totalEur.toFixed(2)) };
   });
   console.log(JSON.stringify({ bom_usd: summary.totalUsd, by_block_usd: summary.byBlock, paths }));

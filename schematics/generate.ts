@@ -22,7 +22,8 @@ export function generatedFiles(): Map<string, string> {
   files.set('device/board/pins.ts', pinsTs(boardFacts(n)));
   const prices = parsePrices(fs.readFileSync(path.join(SCHEMATICS, 'prices.csv'), 'utf8'));
   files.set('schematics/bom.csv', bomCsv(bomLines(n, prices)));
-  for (const block of blocksOf(n)) files.set(`schematics/svg/${block.replace(/ /g, '-')}.svg`, renderSheet(n, block));
+  for (const block of blocksOf(n))
+    files.set(`schematics/svg/${block.replace(/ /g, '-')}.svg`, renderSheet(n, block));
   return files;
 }
 

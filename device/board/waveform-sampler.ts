@@ -23,8 +23,12 @@ export interface WaveformBusPorts {
 export function createBoardWaveformSampler(ports: WaveformBusPorts): AdcWaveformSampler {
   const fe = WAVEFORM_FRONT_END;
   const adcs = PINS.adcSelect.map((_pin, chip) => {
-    const used = [PINS.adcVoltage[chip], ...PINS.adcCurrent].filter((c) => c.chip === chip).map((c) => c.channel);
-    const gains = Array.from({ length: CHANNELS }, (_, ch) => (ch === PINS.adcVoltage[chip].channel ? fe.voltageGain : fe.currentGain));
+    const used = [PINS.adcVoltage[chip], ...PINS.adcCurrent]
+      .filter((c) => c.chip === chip)
+      .map((c) => c.channel);
+    const gains = Array.from({ length: CHANNELS }, (_, ch) =>
+      ch === PINS.adcVoltage[chip].channel ? fe.voltageGain : fe.currentGain,
+    );
     return new Ads131m08({
       bus: ports.bus,
       select: ports.selects[chip],

@@ -12,7 +12,16 @@ import { createBoardWaveformSampler } from './waveform-sampler';
 function rig() {
   const board = createSimulatedBoard({
     startMs: 1_800_000_000_000,
-    circuits: [{ kind: 'resistive', watts: 2000 }, { kind: 'empty' }, { kind: 'empty' }, { kind: 'empty' }, { kind: 'empty' }, { kind: 'empty' }, { kind: 'empty' }, { kind: 'resistive', watts: 500 }],
+    circuits: [
+      { kind: 'resistive', watts: 2000 },
+      { kind: 'empty' },
+      { kind: 'empty' },
+      { kind: 'empty' },
+      { kind: 'empty' },
+      { kind: 'empty' },
+      { kind: 'empty' },
+      { kind: 'resistive', watts: 500 },
+    ],
     supplyDriftFraction: 0,
     supplyNoiseFraction: 0,
   });
@@ -42,7 +51,10 @@ const tests: XsTest[] = [
       checkEqual(sampler.rateHz, 16_000);
       board.advanceTo(1_800_000_001_000);
       // Circuit 1 is on chip 0, circuit 8 on chip 1 (board file), each with that chip's own voltage channel.
-      for (const [circuit, watts] of [[1, 2000], [8, 500]] as const) {
+      for (const [circuit, watts] of [
+        [1, 2000],
+        [8, 500],
+      ] as const) {
         check(sampler.sample(circuit, v, i), `burst of circuit ${circuit}`);
         const m = analyse(v, i, sampler.rateHz);
         checkEqual(m.status, 'ok', `circuit ${circuit}`);
@@ -64,7 +76,10 @@ const tests: XsTest[] = [
       board.faults.setAdcFault(1, 'dead');
       check(!sampler.sample(8, v, i), 'chip 1 is dead');
       check(sampler.sample(1, v, i), 'chip 0 still samples');
-      check(faults.some((f) => f.startsWith('1:')), `fault reported for chip 1: ${faults.join(' ')}`);
+      check(
+        faults.some((f) => f.startsWith('1:')),
+        `fault reported for chip 1: ${faults.join(' ')}`,
+      );
       board.faults.setAdcFault(1, 'none');
       let bursts = 0;
       while (!sampler.sample(8, v, i) && bursts < 20) bursts++;

@@ -193,7 +193,8 @@ export class Ads131m08Model {
     const command = (q[0] << 8) | q[1];
     const data = (q[WORD_BYTES] << 8) | q[WORD_BYTES + 1];
     const r = this.registers;
-    if (this.locked && command !== CMD.NULL && command !== CMD.UNLOCK && (command & 0xe000) !== 0xa000) return;
+    if (this.locked && command !== CMD.NULL && command !== CMD.UNLOCK && (command & 0xe000) !== 0xa000)
+      return;
     if (command === CMD.RESET) {
       this.powerOn();
       return;
@@ -215,7 +216,8 @@ export class Ads131m08Model {
       if (this.position < 2 * WORD_BYTES) return; // the data word was not clocked in
       if (address === REG.ID || address === REG.STATUS) return; // read-only
       r[address] = data;
-      if (address === REG.CLOCK || address === REG.GAIN1 || address === REG.GAIN2) this.settling = SETTLING_CONVERSIONS;
+      if (address === REG.CLOCK || address === REG.GAIN1 || address === REG.GAIN2)
+        this.settling = SETTLING_CONVERSIONS;
       if (address === REG.GAIN1 || address === REG.GAIN2) this.updateGains();
       this.answer = wregAck(address);
     }

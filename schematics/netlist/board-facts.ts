@@ -25,7 +25,8 @@ export interface BoardFacts {
   adcCurrent: AdcChannelFact[];
 }
 
-const byMpn = (n: Netlist, prefix: string): Part[] => [...n.parts.values()].filter((p) => p.mpn.startsWith(prefix));
+const byMpn = (n: Netlist, prefix: string): Part[] =>
+  [...n.parts.values()].filter((p) => p.mpn.startsWith(prefix));
 
 function gpio(n: Netlist, ref: string, pin: string): number {
   const path = traceToController(n, { ref, pin });
@@ -51,7 +52,9 @@ export function boardFacts(n: Netlist): BoardFacts {
   };
   // ADC chips in the order of their chip-select GPIO signals adc_cs_1, adc_cs_2.
   const adcSelect = adcs.map((u) => gpio(n, u.ref, 'CS'));
-  const adcOrder = adcs.map((u, k) => ({ u, k })).sort((a, b) => signalIndex(adcSelect[a.k]) - signalIndex(adcSelect[b.k]));
+  const adcOrder = adcs
+    .map((u, k) => ({ u, k }))
+    .sort((a, b) => signalIndex(adcSelect[a.k]) - signalIndex(adcSelect[b.k]));
   function signalIndex(number: number): number {
     return n.signals.findIndex((s) => s.device === 'esp32' && s.number === number);
   }
@@ -66,17 +69,27 @@ export function boardFacts(n: Netlist): BoardFacts {
       if (k !== undefined) adcCurrent[k - 1] = { chip, channel: ch };
     }
   });
-  const relays = [...n.parts.values()].filter((p) => p.kind === 'relay').sort((a, b) => Number(a.ref.slice(1)) - Number(b.ref.slice(1)));
+  const relays = [...n.parts.values()]
+    .filter((p) => p.kind === 'relay')
+    .sort((a, b) => Number(a.ref.slice(1)) - Number(b.ref.slice(1)));
   const u3 = byMpn(n, 'MCP23017')[0];
   const addressBit = (pin: string) => (n.netOf(u3.ref, pin)?.name === 'GND' ? 0 : 1);
 
   return {
-    spi: { clock: gpio(n, meters[0].ref, 'SCLK'), out: gpio(n, meters[0].ref, 'SDI'), in: gpio(n, meters[0].ref, 'SDO') },
+    spi: {
+      clock: gpio(n, meters[0].ref, 'SCLK'),
+      out: gpio(n, meters[0].ref, 'SDI'),
+      in: gpio(n, meters[0].ref, 'SDO'),
+    },
     chipSelect: Array.from({ length: circuits }, (_, k) => gpio(n, meterOf(k + 1).ref, 'CS')),
     i2c: { data: signalNumber(n, 'i2c_data'), clock: signalNumber(n, 'i2c_clock') },
     expanderAddress: 0x20 | (addressBit('A2') << 2) | (addressBit('A1') << 1) | addressBit('A0'),
     relay: relays.map((k) => gpio(n, k.ref, 'A2')),
-    adcSpi: { clock: gpio(n, chips[0].ref, 'SCLK'), out: gpio(n, chips[0].ref, 'DIN'), in: gpio(n, chips[0].ref, 'DOUT') },
+    adcSpi: {
+      clock: gpio(n, chips[0].ref, 'SCLK'),
+      out: gpio(n, chips[0].ref, 'DIN'),
+      in: gpio(n, chips[0].ref, 'DOUT'),
+    },
     adcSelect: chips.map((u) => gpio(n, u.ref, 'CS')),
     adcDataReady: chips.map((u) => gpio(n, u.ref, 'DRDY')),
     adcVoltage,

@@ -35,7 +35,8 @@ export function parsePrices(text: string): PriceRow[] {
   const columns = header.split(',');
   return lines.map((line, k) => {
     const cells = line.split(',');
-    if (cells.length !== columns.length) throw new Error(`prices.csv line ${k + 2}: ${cells.length} cells, header has ${columns.length}`);
+    if (cells.length !== columns.length)
+      throw new Error(`prices.csv line ${k + 2}: ${cells.length} cells, header has ${columns.length}`);
     const get = (name: string) => cells[columns.indexOf(name)];
     const row: PriceRow = {
       mpn: get('mpn'),
@@ -48,7 +49,8 @@ export function parsePrices(text: string): PriceRow[] {
       offBoardBlock: get('off_board_block'),
     };
     if (!(row.unitUsd >= 0)) throw new Error(`prices.csv line ${k + 2}: bad price ${get('unit_usd_1k')}`);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(row.estimatedOn)) throw new Error(`prices.csv line ${k + 2}: bad date ${row.estimatedOn}`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(row.estimatedOn))
+      throw new Error(`prices.csv line ${k + 2}: bad date ${row.estimatedOn}`);
     if (!row.basis) throw new Error(`prices.csv line ${k + 2}: every price needs its basis`);
     return row;
   });
@@ -58,11 +60,12 @@ export function parsePrices(text: string): PriceRow[] {
 export function compressRefs(refs: string[]): string {
   const sorted = [...refs].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const out: string[] = [];
-  for (let k = 0; k < sorted.length; ) {
+  for (let k = 0; k < sorted.length;) {
     const m = /^([A-Z]+)(\d+)$/.exec(sorted[k]);
     let j = k;
     if (m) {
-      while (j + 1 < sorted.length && sorted[j + 1] === `${m[1]}${Number(/\d+$/.exec(sorted[j])![0]) + 1}`) j++;
+      while (j + 1 < sorted.length && sorted[j + 1] === `${m[1]}${Number(/\d+$/.exec(sorted[j])![0]) + 1}`)
+        j++;
     }
     out.push(j > k + 1 ? `${sorted[k]}-${sorted[j]}` : sorted.slice(k, j + 1).join(' '));
     k = j + 1;
@@ -82,10 +85,31 @@ export function bomLines(n: Netlist, prices: readonly PriceRow[]): BomLine[] {
   for (const [key, refs] of groups) {
     const [block, mpn] = key.split('|');
     const p = byMpn.get(mpn)!;
-    lines.push({ refs: compressRefs(refs), block, part: p.part, manufacturer: p.manufacturer, mpn, qty: refs.length, unitUsd: p.unitUsd, basis: p.basis, estimatedOn: p.estimatedOn });
+    lines.push({
+      refs: compressRefs(refs),
+      block,
+      part: p.part,
+      manufacturer: p.manufacturer,
+      mpn,
+      qty: refs.length,
+      unitUsd: p.unitUsd,
+      basis: p.basis,
+      estimatedOn: p.estimatedOn,
+    });
   }
   for (const p of prices) {
-    if (p.offBoardQty > 0) lines.push({ refs: '-', block: p.offBoardBlock, part: p.part, manufacturer: p.manufacturer, mpn: p.mpn, qty: p.offBoardQty, unitUsd: p.unitUsd, basis: p.basis, estimatedOn: p.estimatedOn });
+    if (p.offBoardQty > 0)
+      lines.push({
+        refs: '-',
+        block: p.offBoardBlock,
+        part: p.part,
+        manufacturer: p.manufacturer,
+        mpn: p.mpn,
+        qty: p.offBoardQty,
+        unitUsd: p.unitUsd,
+        basis: p.basis,
+        estimatedOn: p.estimatedOn,
+      });
   }
   const order = (l: BomLine) => `${l.block}|${l.mpn}`;
   return lines.sort((a, b) => order(a).localeCompare(order(b)));
@@ -94,6 +118,19 @@ export function bomLines(n: Netlist, prices: readonly PriceRow[]): BomLine[] {
 const cents = (usd: number): number => Math.round(usd * 100000) / 100000;
 
 export function bomCsv(lines: readonly BomLine[]): string {
-  const rows = lines.map((l) => [l.refs, l.block, l.part, l.manufacturer, l.mpn, l.qty, l.unitUsd, cents(l.qty * l.unitUsd).toFixed(3), l.basis, l.estimatedOn].join(','));
+  const rows = lines.map((l) =>
+    [
+      l.refs,
+      l.block,
+      l.part,
+      l.manufacturer,
+      l.mpn,
+      l.qty,
+      l.unitUsd,
+      cents(l.qty * l.unitUsd).toFixed(3),
+      l.basis,
+      l.estimatedOn,
+    ].join(','),
+  );
   return [BOM_HEADER, ...rows].join('\n') + '\n';
 }

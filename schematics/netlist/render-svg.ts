@@ -56,7 +56,9 @@ function drawPart(n: Netlist, part: Part, x: number, y: number, h: number): stri
   const half = Math.ceil(part.pins.length / 2);
   const straddles = part.pins.some((p) => (p.domain ?? part.domain) !== part.domain);
   out.push(`<g id="${esc(part.ref)}">`);
-  out.push(`<rect x="${x}" y="${y}" width="${BOX_W}" height="${h}" fill="none" stroke="${COLOUR[part.domain]}" stroke-width="${straddles ? 2.5 : 1.2}"${straddles ? ' stroke-dasharray="6 3"' : ''}/>`);
+  out.push(
+    `<rect x="${x}" y="${y}" width="${BOX_W}" height="${h}" fill="none" stroke="${COLOUR[part.domain]}" stroke-width="${straddles ? 2.5 : 1.2}"${straddles ? ' stroke-dasharray="6 3"' : ''}/>`,
+  );
   out.push(`<text x="${x + 4}" y="${y + 13}" font-weight="bold">${esc(part.ref)}</text>`);
   out.push(`<text x="${x + 4}" y="${y + 25}">${esc(part.value.slice(0, 26))}</text>`);
   part.pins.forEach((pin, k) => {
@@ -68,9 +70,13 @@ function drawPart(n: Netlist, part: Part, x: number, y: number, h: number): stri
     const net = n.netOf(part.ref, pin.name)?.name;
     const nc = n.noConnects.some((c) => c.ref === part.ref && c.pin === pin.name);
     out.push(`<line x1="${x0}" y1="${py}" x2="${x0 + STUB}" y2="${py}" stroke="${colour}"/>`);
-    out.push(`<text x="${left ? x + 3 : x + BOX_W - 3}" y="${py + 3}"${left ? '' : ' text-anchor="end"'}>${esc(pin.name)}</text>`);
+    out.push(
+      `<text x="${left ? x + 3 : x + BOX_W - 3}" y="${py + 3}"${left ? '' : ' text-anchor="end"'}>${esc(pin.name)}</text>`,
+    );
     const label = net ?? (nc ? '×' : '?');
-    out.push(`<text x="${left ? x0 - 3 : x0 + STUB + 3}" y="${py + 3}"${left ? ' text-anchor="end"' : ''} fill="${colour}">${esc(label)}</text>`);
+    out.push(
+      `<text x="${left ? x0 - 3 : x0 + STUB + 3}" y="${py + 3}"${left ? ' text-anchor="end"' : ''} fill="${colour}">${esc(label)}</text>`,
+    );
   });
   out.push('</g>');
   return out.join('\n');

@@ -38,9 +38,16 @@ export function traceToController(n: Netlist, start: PinRef, maxHops = 3): GpioP
   for (let hop = 0; net && hop <= maxHops; hop++) {
     if (seen.has(net.name)) return undefined;
     seen.add(net.name);
-    const end = net.pins.find((p) => n.part(p.ref).kind === 'mcu' || n.part(p.ref).mpn.startsWith('MCP23017'));
+    const end = net.pins.find(
+      (p) => n.part(p.ref).kind === 'mcu' || n.part(p.ref).mpn.startsWith('MCP23017'),
+    );
     if (end) return { crossed, end, number: pinNumber(n.part(end.ref), end.pin) };
-    const channelPin = net.pins.find((p) => !(p.ref === start.ref && p.pin === start.pin) && acrossChannel(n, p) && !crossed.some((c) => c.startsWith(`${p.ref}.`)));
+    const channelPin = net.pins.find(
+      (p) =>
+        !(p.ref === start.ref && p.pin === start.pin) &&
+        acrossChannel(n, p) &&
+        !crossed.some((c) => c.startsWith(`${p.ref}.`)),
+    );
     if (!channelPin) return undefined;
     const other = acrossChannel(n, channelPin)!;
     crossed.push(`${channelPin.ref}.${channelPin.pin}→${other.pin}`);

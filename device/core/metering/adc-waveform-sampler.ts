@@ -54,7 +54,8 @@ export class AdcWaveformSampler implements WaveformSampler {
   private readonly refused: number[];
 
   constructor(private readonly o: AdcWaveformOptions) {
-    if (o.voltage.length !== o.adcs.length) throw new RangeError(`one voltage channel per chip: ${o.voltage.length} for ${o.adcs.length} chips`);
+    if (o.voltage.length !== o.adcs.length)
+      throw new RangeError(`one voltage channel per chip: ${o.voltage.length} for ${o.adcs.length} chips`);
     for (const c of [...o.voltage, ...o.currents]) {
       if (!o.adcs[c.chip]) throw new RangeError(`no ADC chip ${c.chip}`);
     }
@@ -74,8 +75,10 @@ export class AdcWaveformSampler implements WaveformSampler {
 
   sample(circuit: number, voltageV: Float32Array, currentA: Float32Array): boolean {
     const current = this.o.currents[circuit - 1];
-    if (!Number.isInteger(circuit) || !current) throw new RangeError(`no circuit ${circuit} (1..${this.o.currents.length})`);
-    if (voltageV.length !== currentA.length) throw new RangeError(`waveform buffers differ in length: ${voltageV.length} vs ${currentA.length}`);
+    if (!Number.isInteger(circuit) || !current)
+      throw new RangeError(`no circuit ${circuit} (1..${this.o.currents.length})`);
+    if (voltageV.length !== currentA.length)
+      throw new RangeError(`waveform buffers differ in length: ${voltageV.length} vs ${currentA.length}`);
     const n = voltageV.length;
     if (this.codesV.length < n) {
       // Once, at the first burst: the burst length is fixed by the waveform path.

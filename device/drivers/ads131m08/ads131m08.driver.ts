@@ -86,11 +86,15 @@ export class Ads131m08 {
   crcErrors = 0;
 
   constructor(options: Ads131m08Options) {
-    if (!options || typeof options.bus?.transfer !== 'function') throw new TypeError('Ads131m08 needs a bus with transfer()');
-    if (typeof options.select?.write !== 'function') throw new TypeError('Ads131m08 needs a select line with write()');
-    if (typeof options.dataReady?.read !== 'function') throw new TypeError('Ads131m08 needs a data-ready input with read()');
+    if (!options || typeof options.bus?.transfer !== 'function')
+      throw new TypeError('Ads131m08 needs a bus with transfer()');
+    if (typeof options.select?.write !== 'function')
+      throw new TypeError('Ads131m08 needs a select line with write()');
+    if (typeof options.dataReady?.read !== 'function')
+      throw new TypeError('Ads131m08 needs a data-ready input with read()');
     const polls = options.maxReadyPolls ?? 10_000;
-    if (!Number.isInteger(polls) || polls < 1) throw new RangeError(`maxReadyPolls must be a positive integer: ${polls}`);
+    if (!Number.isInteger(polls) || polls < 1)
+      throw new RangeError(`maxReadyPolls must be a positive integer: ${polls}`);
     this.bus = options.bus;
     this.select = options.select;
     this.dataReady = options.dataReady;
@@ -141,7 +145,9 @@ export class Ads131m08 {
     checkChannel(channelA);
     checkChannel(channelB);
     if (!Number.isInteger(count) || count < 1 || count > codesA.length || count > codesB.length) {
-      throw new RangeError(`burst of ${count} conversions does not fit buffers of ${codesA.length}/${codesB.length}`);
+      throw new RangeError(
+        `burst of ${count} conversions does not fit buffers of ${codesA.length}/${codesB.length}`,
+      );
     }
     if (this.health === 'failed') return 0;
     this.crcErrors = 0;
@@ -153,7 +159,8 @@ export class Ads131m08 {
         this.awaitReady();
         const status = this.exchange(CMD.NULL);
         if (!this.frameCrcOk()) {
-          if (++this.crcErrors > Math.max(1, count / 100)) throw new AdcFault('crc', `${this.crcErrors} conversions failed their CRC`);
+          if (++this.crcErrors > Math.max(1, count / 100))
+            throw new AdcFault('crc', `${this.crcErrors} conversions failed their CRC`);
           codesA[n] = n > 0 ? codesA[n - 1] : 0;
           codesB[n] = n > 0 ? codesB[n - 1] : 0;
           continue;
@@ -172,7 +179,8 @@ export class Ads131m08 {
 
   /** Raw register read, for diagnostics. Undefined when the chip does not answer. */
   readRegister(address: number): number | undefined {
-    if (!Number.isInteger(address) || address < 0 || address > 0x3f) throw new RangeError(`register address must be 0..0x3f: ${address}`);
+    if (!Number.isInteger(address) || address < 0 || address > 0x3f)
+      throw new RangeError(`register address must be 0..0x3f: ${address}`);
     try {
       return this.command(rreg(address));
     } catch {
@@ -191,7 +199,10 @@ export class Ads131m08 {
   private initialise(): void {
     const afterReset = this.command(CMD.RESET);
     if (afterReset !== RESET_ACK) {
-      throw new AdcFault(afterReset === 0xffff || afterReset === 0 ? 'bus' : 'reset', `RESET answered ${hex(afterReset)} instead of ${hex(RESET_ACK)}`);
+      throw new AdcFault(
+        afterReset === 0xffff || afterReset === 0 ? 'bus' : 'reset',
+        `RESET answered ${hex(afterReset)} instead of ${hex(RESET_ACK)}`,
+      );
     }
     const id = this.command(rreg(REG.ID));
     if (id >>> 8 !== ID_M08) throw new AdcFault('bus', `ID reads ${hex(id)}: not an ADS131M08`);
@@ -208,9 +219,14 @@ export class Ads131m08 {
 
   private writeVerified(address: number, value: number): void {
     const ack = this.command(wreg(address), value);
-    if (ack !== wregAck(address)) throw new AdcFault('write_verify', `WREG ${hex(address)} answered ${hex(ack)}`);
+    if (ack !== wregAck(address))
+      throw new AdcFault('write_verify', `WREG ${hex(address)} answered ${hex(ack)}`);
     const back = this.command(rreg(address));
-    if (back !== value) throw new AdcFault('write_verify', `register ${hex(address)} reads ${hex(back)} after writing ${hex(value)}`);
+    if (back !== value)
+      throw new AdcFault(
+        'write_verify',
+        `register ${hex(address)} reads ${hex(back)} after writing ${hex(value)}`,
+      );
   }
 
   private recover(fault: AdcFault): void {
@@ -232,7 +248,10 @@ export class Ads131m08 {
 
   private asFault(error: unknown): AdcFault {
     if (error instanceof AdcFault) return error;
-    return new AdcFault('bus', `SPI transfer failed: ${error instanceof Error ? error.message : String(error)}`);
+    return new AdcFault(
+      'bus',
+      `SPI transfer failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 
   // ---- frames --------------------------------------------------------------------------------
@@ -246,7 +265,8 @@ export class Ads131m08 {
   private command(word: number, data?: number): number {
     this.exchange(word, data);
     const answer = this.exchange(CMD.NULL);
-    if (this.frame.every((b) => b === 0xff)) throw new AdcFault('bus', `answer to ${hex(word)} is all ones: MISO open or chip unpowered`);
+    if (this.frame.every((b) => b === 0xff))
+      throw new AdcFault('bus', `answer to ${hex(word)} is all ones: MISO open or chip unpowered`);
     if (!this.frameCrcOk()) throw new AdcFault('crc', `answer to ${hex(word)} failed its CRC`);
     return answer;
   }
@@ -278,10 +298,11 @@ export class Ads131m08 {
 
   private code(offset: number): number {
     const f = this.frame;
-    return (((f[offset] << 24) | (f[offset + 1] << 16) | (f[offset + 2] << 8)) >> 8);
+    return ((f[offset] << 24) | (f[offset + 1] << 16) | (f[offset + 2] << 8)) >> 8;
   }
 }
 
 function checkChannel(channel: number): void {
-  if (!Number.isInteger(channel) || channel < 0 || channel >= CHANNELS) throw new RangeError(`channel must be 0..${CHANNELS - 1}: ${channel}`);
+  if (!Number.isInteger(channel) || channel < 0 || channel >= CHANNELS)
+    throw new RangeError(`channel must be 0..${CHANNELS - 1}: ${channel}`);
 }

@@ -88,7 +88,8 @@ export function dataRateHz(clockInHz: number, osr: number): number {
 export function clockWord(enabledMask: number, osr: number): number {
   const code = OSR_BY_CODE.indexOf(osr);
   if (code < 0) throw new RangeError(`OSR must be one of ${OSR_BY_CODE.join(', ')}: ${osr}`);
-  if (!Number.isInteger(enabledMask) || enabledMask < 1 || enabledMask > 0xff) throw new RangeError(`channel mask must be 1..0xff: ${enabledMask}`);
+  if (!Number.isInteger(enabledMask) || enabledMask < 1 || enabledMask > 0xff)
+    throw new RangeError(`channel mask must be 1..0xff: ${enabledMask}`);
   return (enabledMask << 8) | (code << 2) | CLOCK_PWR_HIGH_RESOLUTION;
 }
 
@@ -98,7 +99,8 @@ export function gainWords(gains: readonly number[]): [number, number] {
   const words: [number, number] = [0, 0];
   gains.forEach((gain, channel) => {
     const code = GAIN_BY_CODE.indexOf(gain);
-    if (code < 0) throw new RangeError(`channel ${channel} gain must be one of ${GAIN_BY_CODE.join(', ')}: ${gain}`);
+    if (code < 0)
+      throw new RangeError(`channel ${channel} gain must be one of ${GAIN_BY_CODE.join(', ')}: ${gain}`);
     words[channel >> 2] |= code << ((channel & 3) * 4);
   });
   return words;

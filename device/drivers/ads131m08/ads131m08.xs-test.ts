@@ -68,10 +68,10 @@ const tests: XsTest[] = [
       checkEqual(model.conversionsRead, 320);
       // 320 conversions at 16 kSPS = one 50 Hz cycle: 0.25 V peak, and channel 3 a quarter cycle behind at gain 2.
       const peak = (codes: Int32Array) => codes.reduce((m, c) => Math.max(m, Math.abs(c)), 0);
-      checkClose(peak(a) / CODE_FULL_SCALE * 1.2, 0.25, 1e-4, 'channel 0 peak (V)');
-      checkClose(peak(b) / CODE_FULL_SCALE * 1.2, 0.2, 1e-4, 'channel 3 peak at gain 2 (V)');
-      checkClose(b[80] / CODE_FULL_SCALE * 1.2, 0, 1e-4, 'channel 3 crosses zero a quarter cycle later');
-      checkClose(a[80] / CODE_FULL_SCALE * 1.2, 0.25, 1e-4, 'while channel 0 peaks');
+      checkClose((peak(a) / CODE_FULL_SCALE) * 1.2, 0.25, 1e-4, 'channel 0 peak (V)');
+      checkClose((peak(b) / CODE_FULL_SCALE) * 1.2, 0.2, 1e-4, 'channel 3 peak at gain 2 (V)');
+      checkClose((b[80] / CODE_FULL_SCALE) * 1.2, 0, 1e-4, 'channel 3 crosses zero a quarter cycle later');
+      checkClose((a[80] / CODE_FULL_SCALE) * 1.2, 0.25, 1e-4, 'while channel 0 peaks');
     },
   },
   {
@@ -117,7 +117,10 @@ const tests: XsTest[] = [
     run() {
       const { adc } = rig();
       checkThrows(() => rig([1, 1, 1, 3, 1, 1, 1, 1]), /gain must be one of .*: 3/);
-      checkThrows(() => adc.captureBurst(8, new Int32Array(4), 0, new Int32Array(4), 4), /channel must be 0..7: 8/);
+      checkThrows(
+        () => adc.captureBurst(8, new Int32Array(4), 0, new Int32Array(4), 4),
+        /channel must be 0..7: 8/,
+      );
       checkThrows(() => adc.captureBurst(0, new Int32Array(4), 1, new Int32Array(4), 5), /burst of 5/);
       checkEqual(RESET_ACK, 0xff28);
     },

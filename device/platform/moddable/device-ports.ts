@@ -50,7 +50,7 @@ export function createDevicePorts(): DevicePorts {
     onFault: (chip, fault) => trace(`dinmeter ADC ${chip}: ${fault.code}: ${fault.message}\n`),
   });
   waveform.start();
-  // Relays and multiplexer selects start de-energised; the core applies power-on states.
+  // Relays start de-energised; the core applies power-on states.
   const expander = new Mcp23017Outputs({ ...PINS.i2c, address: PINS.expanderAddress });
   return {
     bus,
