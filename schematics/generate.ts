@@ -9,7 +9,7 @@ import { buildBoard } from './board.netlist';
 import { boardFacts } from './netlist/board-facts';
 import { bomCsv, bomLines, parsePrices } from './netlist/bom';
 import { pinmapCsv, pinsTs } from './netlist/generate-board-files';
-import { blocksOf, renderSheet } from './netlist/render-svg';
+import { blocksOf, renderOverview, renderSheet } from './netlist/render-svg';
 
 export const SCHEMATICS = __dirname;
 const REPO = path.resolve(__dirname, '..');
@@ -22,6 +22,7 @@ export function generatedFiles(): Map<string, string> {
   files.set('device/board/pins.ts', pinsTs(boardFacts(n)));
   const prices = parsePrices(fs.readFileSync(path.join(SCHEMATICS, 'prices.csv'), 'utf8'));
   files.set('schematics/bom.csv', bomCsv(bomLines(n, prices)));
+  files.set('schematics/svg/overview.svg', renderOverview(n));
   for (const block of blocksOf(n))
     files.set(`schematics/svg/${block.replace(/ /g, '-')}.svg`, renderSheet(n, block));
   return files;
