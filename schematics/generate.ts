@@ -1,5 +1,5 @@
 /**
- * `npm run schematic`: regenerates everything that follows from the netlist — pinmap.csv,
+ * `npm run schematic`: regenerates everything that follows from the netlist — pinmap.csv, net-classes.csv,
  * device/board/pins.ts, bom.csv and the SVG sheets in schematics/svg/. The spec
  * (board.netlist.spec.ts) fails when a committed file differs from what this would write.
  */
@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { buildBoard } from './board.netlist';
 import { boardFacts } from './netlist/board-facts';
 import { bomCsv, bomLines, parsePrices } from './netlist/bom';
-import { pinmapCsv, pinsTs } from './netlist/generate-board-files';
+import { netClassesCsv, pinmapCsv, pinsTs } from './netlist/generate-board-files';
 import { blocksOf, renderOverview, renderSheet } from './netlist/render-svg';
 
 export const SCHEMATICS = __dirname;
@@ -19,6 +19,7 @@ export function generatedFiles(): Map<string, string> {
   const n = buildBoard();
   const files = new Map<string, string>();
   files.set('schematics/pinmap.csv', pinmapCsv(n));
+  files.set('schematics/net-classes.csv', netClassesCsv(n));
   files.set('device/board/pins.ts', pinsTs(boardFacts(n)));
   const prices = parsePrices(fs.readFileSync(path.join(SCHEMATICS, 'prices.csv'), 'utf8'));
   files.set('schematics/bom.csv', bomCsv(bomLines(n, prices)));

@@ -51,3 +51,16 @@ export const PINS = Object.freeze({
 });
 `;
 }
+
+/**
+ * Net classes for the layout's design rules: every net with its side of the barrier. Between a
+ * `mains` and a `logic` net the board needs reinforced spacing (schematics/safety.md: ≥ 8 mm
+ * creepage, ≥ 6 mm clearance); between mains nets of different circuits basic spacing.
+ */
+export function netClassesCsv(n: Netlist): string {
+  const rows = [...n.nets.values()]
+    .map((net) => [net.name, n.domainOf(net.pins[0]), net.pins.length] as const)
+    .sort((a, b) => a[1].localeCompare(b[1]) || a[0].localeCompare(b[0], 'en', { numeric: true }))
+    .map((r) => r.join(','));
+  return ['net,domain,pins', ...rows].join('\n') + '\n';
+}
