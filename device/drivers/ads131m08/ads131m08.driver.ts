@@ -170,6 +170,11 @@ export class Ads131m08 {
         codesA[n] = this.code(offsetA);
         codesB[n] = this.code(offsetB);
       }
+      if (this.health === 'warning') {
+        // A whole clean burst after a repaired fault: the chip is healthy again.
+        this.health = 'ok';
+        this.lastFault = undefined;
+      }
       return count;
     } catch (error) {
       this.recover(this.asFault(error));

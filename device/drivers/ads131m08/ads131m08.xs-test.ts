@@ -110,6 +110,8 @@ const tests: XsTest[] = [
       checkEqual(adc.state, 'warning');
       checkEqual(model.registers[REG.CLOCK], 0x0906, 'configuration written again');
       checkEqual(adc.readRegister(REG.ID)! >>> 8, 0x28);
+      checkEqual(adc.captureBurst(0, new Int32Array(10), 3, new Int32Array(10), 10), 10);
+      checkEqual(adc.state, 'ok', 'a clean burst clears the warning');
     },
   },
   {
