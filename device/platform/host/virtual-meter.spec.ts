@@ -11,7 +11,7 @@ describe(VirtualMeter.name, () => {
     beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'dinmeter-vm-'))));
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-    it('should analyse bursts read as SPI frames from the simulated ADCs', () => {
+    it('should analyse bursts read as SPI frames from the simulated ADCs, at most one per 400 ms of real time', async () => {
       const meter = new VirtualMeter({
         deviceId: 'dm-vm-waveform',
         dataDir: dir,
@@ -23,6 +23,10 @@ describe(VirtualMeter.name, () => {
       });
       expect(meter.waveform.rateHz).toBe(16_000);
       meter.board.advanceTo(1_800_000_000_500);
+      meter.core.waveform!.step(1_800_000_000_500);
+      expect(meter.core.waveform!.latest(1).status).toBe('no-signal'); // start-up goes first
+      expect(meter.board.adcs[0].conversionsRead).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 450));
       meter.core.waveform!.step(1_800_000_000_500);
       const m = meter.core.waveform!.latest(1);
       expect(m.status).toBe('ok');

@@ -109,10 +109,11 @@ export class VirtualMeter {
    * At most one burst per WAVEFORM_MIN_REAL_MS of real time: a simulated burst costs ~15 ms of
    * host CPU (two ADC models, SPI frames, the driver), and an accelerated clock would otherwise ask
    * for one every tick. A refused burst is what the core already handles ("cannot sample now").
+   * The first burst also waits that long, so start-up (MQTT connect, retained status) goes first.
    */
   private throttledWaveform(): WaveformSampler {
     const sampler = this.waveform;
-    let lastMs = -Infinity;
+    let lastMs = performance.now();
     return {
       rateHz: sampler.rateHz,
       sample(circuit, voltageV, currentA) {
