@@ -19,18 +19,18 @@ describe(VirtualMeter.name, () => {
         intervalS: 10,
         clock: new HostClock(1, 1_800_000_000_000),
         seed: 3,
-        circuits: [{ kind: 'resistive', watts: 2300 }],
+        circuits: [{ kind: 'empty' }, { kind: 'resistive', watts: 2300 }],
       });
       expect(meter.waveform.rateHz).toBe(16_000);
       meter.board.advanceTo(1_800_000_000_500);
       meter.core.waveform!.step(1_800_000_000_500);
-      expect(meter.core.waveform!.latest(1).status).toBe('no-signal'); // start-up goes first
+      expect(meter.core.waveform!.latest(1).status).toBe('no-signal'); // start-up goes first; circuit 2 is next
       expect(meter.board.adcs[0].conversionsRead).toBe(0);
       await new Promise((resolve) => setTimeout(resolve, 450));
       meter.core.waveform!.step(1_800_000_000_500);
-      const m = meter.core.waveform!.latest(1);
+      const m = meter.core.waveform!.latest(2);
       expect(m.status).toBe('ok');
-      expect(m.activePowerW).toBeCloseTo(meter.board.world.circuit(1).state.pW, -1);
+      expect(m.activePowerW).toBeCloseTo(meter.board.world.circuit(2).state.pW, -1);
       expect(meter.board.adcs[0].conversionsRead).toBeGreaterThanOrEqual(3200);
       meter.flash.close();
     });
