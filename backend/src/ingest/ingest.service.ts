@@ -27,7 +27,7 @@ export function telemetryToPoints(device: string, message: TelemetryMessage): Ci
 }
 
 /**
- * validate → write to InfluxDB → then acknowledge (DESIGN.md invariant 1).
+ * validate → write to InfluxDB → then acknowledge (docs/invariants.md invariant 1).
  * A failed or refused write sends no ack, so the device keeps the records and replays them.
  */
 @Injectable()

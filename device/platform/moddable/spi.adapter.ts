@@ -24,7 +24,7 @@ export class ModdableSpiBus implements SpiBus {
   private readonly spi: SPI;
 
   /**
-   * ATM90E26: mode 3, ≤ 160 kHz; the 24-bit frame takes ~150 µs; CS setup/hold (≥ 4–10 µs) is
+   * ATM90E26: mode 3, ≤ 160 kHz (docs/atm90e26.md "SPI"); the 24-bit frame takes ~150 µs; CS setup/hold (≥ 4–10 µs) is
    * covered by the JS call overhead around transfer() on the ESP32. ADS131M08: mode 1, 8 MHz.
    */
   constructor(pins: SpiPins, settings: SpiSettings) {
