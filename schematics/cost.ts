@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { runCli } from '../shared/node/cli';
 
 export interface BomRow {
   refs: string;
@@ -133,26 +134,30 @@ export function loadCostDown(): CostDown {
 }
 
 if (require.main === module) {
-  const rows = parseBom(fs.readFileSync(BOM_FILE, 'utf8'));
-  const summary = rollUp(rows);
-  const costDown = loadCostDown();
-  console.log(
-    `BOM at 1,000 units (estimates, see schematics/prices.csv): ${summary.totalUsd.toFixed(2)} USD, ${summary.lines} lines, ${summary.parts} parts`,
-  );
-  for (const [block, usd] of Object.entries(summary.byBlock).sort((a, b) => b[1] - a[1]))
-    console.log(`  ${block.padEnd(14)} ${usd.toFixed(2).padStart(7)} USD`);
-  console.log(`\ncost-down paths (target €${costDown.targetEur} at ${costDown.usdPerEur} USD/EUR):`);
-  const byId = new Map(costDown.options.map((o) => [o.id, o]));
-  const paths = costDown.paths.map((p) => {
-    const totalUsd = applyOptions(
-      rows,
-      p.options.map((id) => byId.get(id)!),
-    );
-    const totalEur = totalUsd / costDown.usdPerEur;
+  const usage =
+    'usage: npm run bom\n  Prints the BOM roll-up per block and the cost-down paths, then one JSON line.';
+  void runCli({ name: 'bom', usage, options: {} }, () => {
+    const rows = parseBom(fs.readFileSync(BOM_FILE, 'utf8'));
+    const summary = rollUp(rows);
+    const costDown = loadCostDown();
     console.log(
-      `  ${p.name.padEnd(44)} ${totalUsd.toFixed(2).padStart(7)} USD = €${totalEur.toFixed(2).padStart(6)} ${totalEur <= costDown.targetEur ? 'reaches' : 'misses'} the target`,
+      `BOM at 1,000 units (estimates, see schematics/prices.csv): ${summary.totalUsd.toFixed(2)} USD, ${summary.lines} lines, ${summary.parts} parts`,
     );
-    return { name: p.name, totalUsd: Number(totalUsd.toFixed(2)), totalEur: Number(totalEur.toFixed(2)) };
+    for (const [block, usd] of Object.entries(summary.byBlock).sort((a, b) => b[1] - a[1]))
+      console.log(`  ${block.padEnd(14)} ${usd.toFixed(2).padStart(7)} USD`);
+    console.log(`\ncost-down paths (target €${costDown.targetEur} at ${costDown.usdPerEur} USD/EUR):`);
+    const byId = new Map(costDown.options.map((o) => [o.id, o]));
+    const paths = costDown.paths.map((p) => {
+      const totalUsd = applyOptions(
+        rows,
+        p.options.map((id) => byId.get(id)!),
+      );
+      const totalEur = totalUsd / costDown.usdPerEur;
+      console.log(
+        `  ${p.name.padEnd(44)} ${totalUsd.toFixed(2).padStart(7)} USD = €${totalEur.toFixed(2).padStart(6)} ${totalEur <= costDown.targetEur ? 'reaches' : 'misses'} the target`,
+      );
+      return { name: p.name, totalUsd: Number(totalUsd.toFixed(2)), totalEur: Number(totalEur.toFixed(2)) };
+    });
+    console.log(JSON.stringify({ bom_usd: summary.totalUsd, by_block_usd: summary.byBlock, paths }));
   });
-  console.log(JSON.stringify({ bom_usd: summary.totalUsd, by_block_usd: summary.byBlock, paths }));
 }

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { runCli } from '../shared/node/cli';
 import { buildBoard } from './board.netlist';
 import { boardFacts } from './netlist/board-facts';
 import { bomCsv, bomLines, parsePrices } from './netlist/bom';
@@ -30,10 +31,33 @@ export function generatedFiles(): Map<string, string> {
 }
 
 if (require.main === module) {
-  const files = generatedFiles();
-  fs.mkdirSync(path.join(SCHEMATICS, 'svg'), { recursive: true });
-  const stale = fs.readdirSync(path.join(SCHEMATICS, 'svg')).filter((f) => !files.has(`schematics/svg/${f}`));
-  for (const f of stale) fs.unlinkSync(path.join(SCHEMATICS, 'svg', f));
-  for (const [file, content] of files) fs.writeFileSync(path.join(REPO, file), content);
-  console.log(`wrote ${files.size} files${stale.length ? `, removed ${stale.join(', ')}` : ''}`);
+  const usage = [
+    'usage: npm run schematic [-- --check]',
+    '  Regenerates pinmap.csv, net-classes.csv, bom.csv, svg/*.svg and device/board/pins.ts from schematics/board.netlist.ts.',
+    '  --check  write nothing; exit 1 and name the files that are stale',
+  ].join('\n');
+  void runCli({ name: 'schematic', usage, options: { check: { type: 'boolean' } } }, ({ values }) => {
+    const files = generatedFiles();
+    const svgDir = path.join(SCHEMATICS, 'svg');
+    const stale = fs.existsSync(svgDir)
+      ? fs.readdirSync(svgDir).filter((f) => !files.has(`schematics/svg/${f}`))
+      : [];
+    if (values.check) {
+      const differ = [...files].filter(
+        ([file, content]) =>
+          !fs.existsSync(path.join(REPO, file)) || fs.readFileSync(path.join(REPO, file), 'utf8') !== content,
+      );
+      const problems = [
+        ...differ.map(([file]) => `${file} is stale`),
+        ...stale.map((f) => `schematics/svg/${f} is not generated any more`),
+      ];
+      for (const p of problems) process.stderr.write(`schematic: ${p}\n`);
+      return problems.length === 0 ? 0 : 1;
+    }
+    fs.mkdirSync(svgDir, { recursive: true });
+    for (const f of stale) fs.unlinkSync(path.join(svgDir, f));
+    for (const [file, content] of files) fs.writeFileSync(path.join(REPO, file), content);
+    process.stdout.write(`wrote ${files.size} files${stale.length ? `, removed ${stale.join(', ')}` : ''}\n`);
+    return 0;
+  });
 }
