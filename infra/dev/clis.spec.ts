@@ -44,7 +44,8 @@ const CLIS: Cli[] = [
   { file: 'device/tools/analyze.ts', args: (t) => [join(t.dir, 'w.csv'), '--rate', '10000'], bad: { args: (t) => [join(t.dir, 'w.csv'), '--rate', 'fast'], message: /--rate must be the sample rate in Hz/ } },
   { file: 'device/xs/run-xs-tests.ts', args: () => ['--json'] },
   { file: 'device/bench/device-bench.ts' },
-  { file: 'device/board/bom.ts' },
+  { file: 'schematics/cost.ts' },
+  { file: 'schematics/generate.ts', bad: { args: () => ['--force'], message: /unknown option --force/ } },
   { file: 'hil-tests/bench/replay-bench.ts' },
   {
     file: 'hil-tests/hil.ts',

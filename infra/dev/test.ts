@@ -33,7 +33,7 @@ function jestCounts(name: string): { passed: number; failed: number } {
 const steps: Step[] = [
   { name: 'typecheck', command: 'npm', args: ['run', '--silent', 'typecheck'] },
   { name: 'lint', command: 'npx', args: ['eslint', '.'] },
-  { name: 'unit', command: 'npx', args: ['jest', '--selectProjects', 'shared', 'device', 'backend', 'hil', 'infra'], jest: true },
+  { name: 'unit', command: 'npx', args: ['jest', '--selectProjects', 'shared', 'device', 'schematics', 'backend', 'hil', 'infra'], jest: true },
   // HIL_QUICK: the accuracy and production suites' short runs (npm run hil runs them in full).
   { name: 'integration', command: 'npx', args: ['jest', '--selectProjects', 'integration', '--runInBand'], jest: true, env: { HIL_QUICK: '1' } },
   // The bench path without hardware: HIL_RIG=bench against virtual meters behind emulated SCPI/Modbus instruments.
