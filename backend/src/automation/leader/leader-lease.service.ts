@@ -72,6 +72,11 @@ export class LeaderLeaseService implements OnApplicationBootstrap, OnApplication
     this.timer.unref();
   }
 
+  /** Releases the lease (when held) and disconnects. Before the embedded broker closes (graceful-shutdown.ts). */
+  close(): Promise<void> {
+    return this.onApplicationShutdown();
+  }
+
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     const client = this.client;
