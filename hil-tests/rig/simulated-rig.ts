@@ -5,7 +5,7 @@ import { freePort, startInflux, startMosquitto } from '../../infra/dev/servers';
 
 export { freePort };
 import type { SimMeterState } from '../../device/platform/host/sim-control';
-import { ManagedProcess, ProcessExit } from './managed-process';
+import { ManagedProcess } from './managed-process';
 import { MeterSetup, Rig } from './rig';
 import { influxRows, restCall } from './http';
 
@@ -153,9 +153,8 @@ export class SimulatedRig implements Rig {
     return restCall<T>(fetch, this.secondRestUrl, method, path, body);
   }
 
-  /** SIGKILL: a crash; SIGTERM: a graceful stop. Resolves with how the process exited. */
-  async killBackend(signal: NodeJS.Signals = 'SIGKILL'): Promise<ProcessExit | undefined> {
-    return this.backend.kill(signal);
+  async killBackend(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    await this.backend.kill(signal);
   }
 
   async startMeters(setup: MeterSetup): Promise<void> {

@@ -21,6 +21,7 @@ import {
   topics,
 } from '@dinmeter/shared';
 import mqtt, { MqttClient } from 'mqtt';
+import { join } from 'node:path';
 import type { SimMeterState } from '../../device/platform/host/sim-control';
 import { AppConfig } from '../../backend/src/config/app-config';
 import { eventually, SimulatedRig } from '../rig/simulated-rig';
@@ -46,12 +47,18 @@ class Observer {
   readonly events: Seen<EventMessage & { device: string }>[] = [];
   readonly relays: Seen<RelaysMessage & { device: string }>[] = [];
   readonly heartbeats: number[] = [];
+  /** interval_s of every heartbeat, with its arrival time. */
+  readonly heartbeatIntervals: Seen<number>[] = [];
 
   constructor(readonly client: MqttClient) {
     client.on('message', (topic, payload) => {
       const at = Date.now();
       const device = topic.split('/')[1];
-      if (topic === topics.heartbeat()) return void this.heartbeats.push(at);
+      if (topic === topics.heartbeat()) {
+        const beat = decodeMessage('heartbeat', payload);
+        if (beat.ok) this.heartbeatIntervals.push({ at, value: beat.value.interval_s });
+        return void this.heartbeats.push(at);
+      }
       if (topic.endsWith('/cmd/ack')) {
         const ack = decodeMessage('cmd/ack', payload);
         if (!ack.ok) return;
@@ -731,5 +738,16 @@ describe('relay safety with the embedded broker and default settings', () => {
     process.stdout.write(`backend killed: circuit 2 off after ${off[0].wallMs - killedAt} ms (afterSeconds 5)\n`);
     expect(off[0].wallMs - killedAt).toBeLessThanOrEqual(5000 + 1000);
     expect(relayOf(switched, 2).relay).toMatchObject({ state: 'off', reason: 'failsafe' });
+
+    // A backend that never configured that failsafe (another instance, or its DATA_DIR lost) learns
+    // it from the meter's retained status and beats fast enough from its first heartbeats on.
+    await rig.startBackend({ DATA_DIR: join(rig.dir, 'backend-data-fresh') });
+    const readyAt = Date.now();
+    await sleep(5000);
+    const fresh = observer.heartbeatIntervals.filter((h) => h.at > readyAt);
+    process.stdout.write(`fresh backend: heartbeat interval_s ${fresh.map((h) => h.value).join(', ')}\n`);
+    expect(fresh.length).toBeGreaterThanOrEqual(3);
+    expect(fresh.at(-1)!.value).toBe(1.666);
+    expect((await rig.rest('GET', '/devices/vm-1')).body.failsafeMinS).toBe(5);
   });
 });

@@ -306,7 +306,7 @@ describe('store-and-forward: no record lost (embedded broker)', () => {
     await watcher.waitFor(new Map(s.ids.map((id) => [id, 30])), 60_000);
 
     const signalledAt = Date.now();
-    const exited = rig.killBackend('SIGTERM');
+    const exited = rig.backend.kill('SIGTERM');
     const outcome = await Promise.race([exited, sleep(10_000).then(() => 'still running after 10 s' as const)]);
     const exitMs = Date.now() - signalledAt;
     if (typeof outcome === 'string') await rig.killBackend('SIGKILL');

@@ -105,6 +105,7 @@ async function shutdown(code: number): Promise<void> {
   let clean = true;
   for (const { name, child } of children.reverse()) clean = (await stopChild(name, child)) && clean;
   for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  if (clean) process.stdout.write('everything stopped\n');
   process.exit(clean ? code : 1);
 }
 

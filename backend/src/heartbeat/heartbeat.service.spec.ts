@@ -1,8 +1,25 @@
 import { decodeMessage, topics } from '@dinmeter/shared';
 import { CircuitConfigService } from '../circuits/circuit-config.service';
 import { AppConfig } from '../config/app-config';
+import { DevicesService } from '../devices/devices.service';
 import { MqttService } from '../mqtt/mqtt.service';
 import { HeartbeatService } from './heartbeat.service';
+
+/** What CircuitConfigService (configured here) and DevicesService (reported by the meters) offer. */
+class FailsafeSource {
+  private readonly listeners: (() => void)[] = [];
+  constructor(private shortest: number | undefined) {}
+  shortestFailsafeSeconds() {
+    return this.shortest;
+  }
+  onFailsafeChange(listener: () => void) {
+    this.listeners.push(listener);
+  }
+  change(seconds: number | undefined) {
+    this.shortest = seconds;
+    for (const listener of this.listeners) listener();
+  }
+}
 
 describe(HeartbeatService.name, () => {
   const setup = (shortest: number | undefined, intervalS = 10) => {
@@ -18,23 +35,17 @@ describe(HeartbeatService.name, () => {
         published.push({ at: Date.now(), interval_s: decoded.value.interval_s });
       }),
     };
-    const circuits = {
-      shortest,
-      listeners: [] as (() => void)[],
-      shortestFailsafeSeconds() {
-        return this.shortest;
-      },
-      onFailsafeChange(listener: () => void) {
-        this.listeners.push(listener);
-      },
-      change(seconds: number | undefined) {
-        this.shortest = seconds;
-        for (const listener of this.listeners) listener();
-      },
-    };
+    const circuits = new FailsafeSource(shortest);
+    const devices = new FailsafeSource(undefined);
     const config = { HEARTBEAT_INTERVAL_S: intervalS } as AppConfig;
-    const service = new HeartbeatService(config, mqtt as unknown as MqttService, circuits as unknown as CircuitConfigService, () => Date.now());
-    return { service, published, circuits };
+    const service = new HeartbeatService(
+      config,
+      mqtt as unknown as MqttService,
+      circuits as unknown as CircuitConfigService,
+      devices as unknown as DevicesService,
+      () => Date.now(),
+    );
+    return { service, published, circuits, devices };
   };
 
   beforeEach(() => jest.useFakeTimers({ now: 1_700_000_000_000 }));
@@ -77,6 +88,15 @@ describe(HeartbeatService.name, () => {
       expect(published.at(-1)).toEqual({ at: changedAt, interval_s: 1.666 });
       jest.advanceTimersByTime(30_000);
       expect(longestGap(published, changedAt, Date.now())).toBeLessThanOrEqual(1666);
+      service.onModuleDestroy();
+    });
+
+    it('should follow a short failsafe a meter reports that this backend did not configure', () => {
+      const { service, published, devices } = setup(60);
+      service.onApplicationBootstrap();
+      expect(published.at(-1)?.interval_s).toBe(10);
+      devices.change(6);
+      expect(published.at(-1)?.interval_s).toBe(2);
       service.onModuleDestroy();
     });
 

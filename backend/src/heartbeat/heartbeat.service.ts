@@ -3,13 +3,16 @@ import { encodeMessage, PROTOCOL_VERSION, topics } from '@dinmeter/shared';
 import { CircuitConfigService } from '../circuits/circuit-config.service';
 import { AppConfig } from '../config/app-config';
 import { CLOCK, NowFn } from '../common/tokens';
+import { DevicesService } from '../devices/devices.service';
 import { MqttService } from '../mqtt/mqtt.service';
 import { heartbeatIntervalMs } from './heartbeat-cadence';
 
 /**
  * Backend liveness for the meters: losing it for a circuit's `failsafe.afterSeconds` drives the
  * failsafe. One broadcast topic for every meter, at HEARTBEAT_INTERVAL_S or faster when a shorter
- * failsafe is configured (heartbeat-cadence.ts): every meter then hears often enough for its own.
+ * failsafe exists (heartbeat-cadence.ts): every meter then hears often enough for its own. The
+ * shortest failsafe is the shorter of what this backend configured (also before the meter confirmed
+ * it) and what the meters report in their status (set by another instance, or before a lost DATA_DIR).
  */
 @Injectable()
 export class HeartbeatService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -20,6 +23,7 @@ export class HeartbeatService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly config: AppConfig,
     private readonly mqtt: MqttService,
     private readonly circuits: CircuitConfigService,
+    private readonly devices: DevicesService,
     @Inject(CLOCK) private readonly now: NowFn,
   ) {}
 
@@ -31,6 +35,7 @@ export class HeartbeatService implements OnApplicationBootstrap, OnModuleDestroy
   onApplicationBootstrap(): void {
     this.mqtt.onConnect(() => this.beat());
     this.circuits.onFailsafeChange(() => this.schedule());
+    this.devices.onFailsafeChange(() => this.schedule());
     this.schedule();
     this.beat();
   }
@@ -42,7 +47,8 @@ export class HeartbeatService implements OnApplicationBootstrap, OnModuleDestroy
 
   /** (Re)arms the timer for the cadence the configured failsafes need. */
   private schedule(): void {
-    const intervalMs = heartbeatIntervalMs(this.config.HEARTBEAT_INTERVAL_S, this.circuits.shortestFailsafeSeconds());
+    const known = [this.circuits.shortestFailsafeSeconds(), this.devices.shortestFailsafeSeconds()].filter((s) => s !== undefined);
+    const intervalMs = heartbeatIntervalMs(this.config.HEARTBEAT_INTERVAL_S, known.length > 0 ? Math.min(...known) : undefined);
     if (intervalMs === this.intervalMs) return;
     const faster = this.intervalMs !== undefined && intervalMs < this.intervalMs;
     this.intervalMs = intervalMs;

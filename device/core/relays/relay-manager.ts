@@ -322,6 +322,13 @@ export class RelayManager {
     return effectiveConfig(this.at(circuit).config, this.options.factoryDefaults);
   }
 
+  /** The shortest failsafe.afterSeconds of any circuit: the backend must heartbeat often enough for it. */
+  shortestFailsafeSeconds(): number {
+    let shortest = Infinity;
+    for (const circuit of this.circuits) shortest = Math.min(shortest, circuit.effective.failsafe.afterSeconds);
+    return shortest;
+  }
+
   planVersion(): number | undefined {
     return this.plan?.version;
   }

@@ -15,6 +15,18 @@ export const timestampMs = int({ min: 946684800000, max: 4102444800000 });
 const commandId = str({ minLength: 1, maxLength: 64, pattern: /^[A-Za-z0-9_.:-]+$/ });
 const shortText = str({ maxLength: 200 });
 
+/**
+ * The shortest `failsafe.afterSeconds` a meter honours; a `config` command with a shorter one is
+ * refused with `failsafe_too_short` (the REST API refuses it with 400 before it is sent). The backend
+ * heartbeats at least HEARTBEATS_PER_FAILSAFE times within the shortest failsafe on any meter, so
+ * a 5 s failsafe gets a heartbeat every 1.67 s: one may be lost and the next be late by most of a
+ * period without a false failsafe. Shorter than that, one lost heartbeat or a broker reconnect
+ * (1 s retry, plus the re-subscription) would switch loads off a healthy backend.
+ */
+export const MIN_FAILSAFE_AFTER_S = 5;
+export const MAX_FAILSAFE_AFTER_S = 7 * 86400;
+export const HEARTBEATS_PER_FAILSAFE = 3;
+
 // ---- telemetry -------------------------------------------------------------------------------
 
 export interface CircuitReading {
@@ -108,6 +120,11 @@ export interface StatusMessage {
   ts?: number;
   circuits?: number;
   health?: CircuitHealth[];
+  /**
+   * The shortest failsafe.afterSeconds configured on this meter, published again when it changes:
+   * every backend instance heartbeats often enough for it, also one that did not configure it.
+   */
+  failsafe_min_s?: number;
 }
 export const statusSchema: Schema<StatusMessage> = obj({
   v: version,
@@ -122,6 +139,7 @@ export const statusSchema: Schema<StatusMessage> = obj({
       maxItems: CIRCUIT_COUNT,
     }),
   ),
+  failsafe_min_s: optional(int({ min: 1, max: MAX_FAILSAFE_AFTER_S })),
 });
 
 // ---- events ----------------------------------------------------------------------------------
@@ -183,17 +201,6 @@ export type RelayState = 'on' | 'off';
 export type PowerOnState = 'off' | 'on' | 'restore';
 export type FailsafeMode = 'hold' | 'on' | 'off';
 
-/**
- * The shortest `failsafe.afterSeconds` a meter honours; a `config` command with a shorter one is
- * refused with `failsafe_too_short` (the REST API refuses it with 400 before it is sent). The backend
- * heartbeats at least HEARTBEATS_PER_FAILSAFE times within the shortest failsafe it configured, so
- * a 5 s failsafe gets a heartbeat every 1.67 s: one may be lost and the next be late by most of a
- * period without a false failsafe. Shorter than that, one lost heartbeat or a broker reconnect
- * (1 s retry, plus the re-subscription) would switch loads off a healthy backend.
- */
-export const MIN_FAILSAFE_AFTER_S = 5;
-export const MAX_FAILSAFE_AFTER_S = 7 * 86400;
-export const HEARTBEATS_PER_FAILSAFE = 3;
 
 export interface CircuitConfig {
   label?: string;
