@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import { Logger, LogLevel, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
 import { existsSync, readFileSync } from 'node:fs';
 import { AppModule } from './app.module';
 import { AppConfig, ConfigError, loadConfig, parseDotEnv } from './config/app-config';
 import { BrokerService } from './broker/broker.service';
 import { backendShutdownSteps } from './lifecycle/backend-shutdown';
 import { runShutdown, SHUTDOWN_DEADLINE_MS } from './lifecycle/graceful-shutdown';
+import { PRICE_TEXT_MEDIA_TYPES } from './prices/prices.dto';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -26,7 +28,10 @@ function readConfig(): AppConfig {
 async function bootstrap(): Promise<void> {
   const config = readConfig();
   const logger = LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1);
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger });
+  // Price documents may be posted as text (text/csv, XML) and may be large: both parsers take 6 MB.
+  app.useBodyParser('json', { limit: '6mb' });
+  app.useBodyParser('text', { type: Object.keys(PRICE_TEXT_MEDIA_TYPES), limit: '6mb' });
   app.setGlobalPrefix('api');
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);

@@ -3,13 +3,15 @@ import { Counters } from '../common/counters';
 import { DeviceMessageHandler, MqttService } from '../mqtt/mqtt.service';
 import { DevicesService } from './devices.service';
 import { DeviceRegistryFile } from './devices.types';
+import { RelayHistoryService } from './relay-history.service';
 
 describe(DevicesService.name, () => {
   const setup = () => {
     const handlers = new Map<string, DeviceMessageHandler>();
     const mqtt = { on: (kind: string, handler: DeviceMessageHandler) => handlers.set(kind, handler) } as unknown as MqttService;
     const repository = { load: (fallback: DeviceRegistryFile) => fallback, save: jest.fn(), flush: jest.fn() };
-    const service = new DevicesService(repository, () => 1_700_000_000_000, mqtt, new Counters(), { writePoints: jest.fn() });
+    const relayHistory = { watch: jest.fn(), record: jest.fn() } as unknown as RelayHistoryService;
+    const service = new DevicesService(repository, () => 1_700_000_000_000, mqtt, new Counters(), relayHistory);
     service.onModuleInit();
     const changes = jest.fn();
     service.onFailsafeChange(changes);

@@ -1,6 +1,6 @@
 /**
  * SIGTERM / SIGINT: the backend stops in an order that loses nothing and acks nothing it did not
- * store (DESIGN.md invariant 1), within SHUTDOWN_DEADLINE_MS:
+ * store (docs/invariants.md invariant 1), within SHUTDOWN_DEADLINE_MS:
  *
  * 1. ingest stops taking telemetry, waits for the InfluxDB writes under way and sends the acks of
  *    exactly what was stored (confirmed by the broker); anything else the meters replay later;
