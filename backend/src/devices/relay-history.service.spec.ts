@@ -16,7 +16,7 @@ describe(RelayHistoryService.name, () => {
 
   describe('snapshot timer', () => {
     it('should write every known relay state on each quarter hour, into the history policy', async () => {
-      const service = new RelayHistoryService(store, () => now, { historyRp: 'rp_history' } as never);
+      const service = new RelayHistoryService(store, () => now, { historyRpWhenReady: () => Promise.resolve('rp_history') } as never);
       service.watch(() => [['vm-1', [{ circuit: 1, state: 'on', reason: 'command' }, undefined, { circuit: 3, state: 'off', reason: 'plan', tripped: true }]]]);
       service.onModuleInit();
       const quarter = Math.ceil(T0 / RELAY_SNAPSHOT_MS) * RELAY_SNAPSHOT_MS;

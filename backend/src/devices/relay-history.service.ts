@@ -51,8 +51,9 @@ export class RelayHistoryService implements OnModuleInit, OnModuleDestroy {
 
   write(points: GenericPoint[]): Promise<void> {
     if (points.length === 0) return Promise.resolve();
-    return this.store
-      .writePoints(RELAY_MEASUREMENT, points, this.retention?.historyRp)
+    const historyRp = this.retention ? this.retention.historyRpWhenReady() : Promise.resolve(undefined);
+    return historyRp
+      .then((rp) => this.store.writePoints(RELAY_MEASUREMENT, points, rp))
       .catch((error: Error) => this.logger.warn(`relay history not written: ${error.message}`));
   }
 

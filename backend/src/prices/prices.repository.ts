@@ -30,8 +30,12 @@ export class PricesRepository {
     @Optional() private readonly retention?: RetentionService,
   ) {}
 
-  private get source(): string {
-    return measurementRef(PRICE_MEASUREMENT, this.retention?.historyRp);
+  private async source(): Promise<string> {
+    return measurementRef(PRICE_MEASUREMENT, await this.historyRp());
+  }
+
+  private historyRp(): Promise<string | undefined> {
+    return this.retention ? this.retention.historyRpWhenReady() : Promise.resolve(undefined);
   }
 
   async write(area: string, slots: readonly StoredPriceSlot[]): Promise<void> {
@@ -53,13 +57,13 @@ export class PricesRepository {
         ...(s.currency ? { currency: s.currency } : {}),
       },
     }));
-    await this.store.writePoints(PRICE_MEASUREMENT, points, this.retention?.historyRp);
+    await this.store.writePoints(PRICE_MEASUREMENT, points, await this.historyRp());
   }
 
   /** Slots of `area` overlapping [from, to), sorted, overlaps resolved in favour of the earlier slot. */
   async read(area: string, from: number, to: number): Promise<StoredPriceSlot[]> {
     const q =
-      `SELECT "price", "consumer_price", "duration_s", "currency" FROM ${this.source} ` +
+      `SELECT "price", "consumer_price", "duration_s", "currency" FROM ${await this.source()} ` +
       `WHERE ${quoteIdent('area')} = ${quoteString(area)} AND time >= ${timeLiteralMs(from - LOOKBACK_MS)} AND time < ${timeLiteralMs(to)} ORDER BY time ASC`;
     const [result] = await this.store.query(q);
     const out: StoredPriceSlot[] = [];

@@ -164,6 +164,31 @@ describe(RetentionService.name, () => {
       expect(ran.some((q) => q.startsWith('ALTER RETENTION POLICY "autogen"'))).toBe(false);
     });
 
+    it('should hold history writes until the history policy exists, so none land in the default policy', async () => {
+      const { store } = fakeInflux();
+      const major = store.major;
+      store.major = async () => Promise.reject(new Error('connect ECONNREFUSED'));
+      const service = new RetentionService(store, config(), () => NOW);
+      await service.tick();
+      const early = service.historyRpWhenReady(5_000);
+      let settled: string | undefined | null = null;
+      void early.then((rp) => (settled = rp));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(settled).toBeNull(); // still waiting: InfluxDB has not answered, the policy is not set up
+      store.major = major;
+      await service.tick();
+      await expect(early).resolves.toBe('rp_history');
+      await expect(service.historyRpWhenReady()).resolves.toBe('rp_history');
+    });
+
+    it('should refuse a history write with a clear error when InfluxDB does not answer in time', async () => {
+      const { store } = fakeInflux();
+      store.major = async () => Promise.reject(new Error('connect ECONNREFUSED'));
+      const service = new RetentionService(store, config(), () => NOW);
+      await service.tick();
+      await expect(service.historyRpWhenReady(20)).rejects.toThrow(/InfluxDB is not ready yet/);
+    });
+
     it('should do nothing on InfluxDB 2.x', async () => {
       const { store, ran } = fakeInflux();
       store.major = async () => '2' as never;
@@ -174,6 +199,7 @@ describe(RetentionService.name, () => {
       expect(ran).toEqual([]);
       expect(pendingFile()).toEqual([]);
       expect(service.historyRp).toBeUndefined();
+      await expect(service.historyRpWhenReady(20)).resolves.toBeUndefined();
     });
   });
 });

@@ -83,6 +83,9 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopping = false;
+  /** Settles once InfluxDB said which major version it is and, on 1.x, the policies exist. */
+  private readonly ready: Promise<void>;
+  private markReady!: () => void;
 
   constructor(
     @Inject(TELEMETRY_STORE) private readonly store: Pick<TelemetryStore, 'query' | 'major'>,
@@ -93,6 +96,7 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
     this.rawKeep = config.INFLUX_RAW_RETENTION === 'keep' ? undefined : config.INFLUX_RAW_RETENTION;
     this.file = new JsonFileRepository(join(config.DATA_DIR, 'downsampling.json'), 0);
     this.pending = this.file.load({ version: 1, ranges: [] }).ranges;
+    this.ready = new Promise((resolve) => (this.markReady = resolve));
   }
 
   onModuleInit(): void {
@@ -111,6 +115,24 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
   /** Where relay and price history is (1.x, once its policy exists); undefined: the default policy. */
   get historyRp(): string | undefined {
     return this.enabled && this.state ? this.plan.history?.rp : undefined;
+  }
+
+  /**
+   * The history policy for a write or read: waits (up to `waitMs`) for the set-up, so what is written
+   * in the first moments after start does not land in the default policy, where later reads of the
+   * history policy would not find it. Rejects when InfluxDB has not answered by then.
+   */
+  async historyRpWhenReady(waitMs = 30_000): Promise<string | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('InfluxDB is not ready yet (retention policies not set up); try again')), waitMs);
+    });
+    try {
+      await Promise.race([this.ready, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.historyRp;
   }
 
   /** Policies and CQs are in place and no late record waits for its downsampled points. */
@@ -155,6 +177,7 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
         this.logger.log('InfluxDB 2.x/3.x: no continuous queries; set up downsampling tasks as infra/influxdb/README.md shows');
         this.pending = [];
         this.persist();
+        this.markReady();
       }
     }
     if (!this.enabled) return;
@@ -190,6 +213,7 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
     }
     const first = this.state === undefined;
     this.state = state;
+    this.markReady();
     if (first || state.changed.length > 0) this.logger.log(`retention policies and continuous queries ready (${state.changed.length} change(s))`);
   }
 
