@@ -7,6 +7,8 @@
  * Meters: vm-1 (retained command, failsafe), vm-2 (overcurrent, fuzzed commands), vm-3 (plan).
  * Factory defaults (PRODUCT_RELAY_DEFAULTS): power-on `restore`, a fresh meter comes up with every
  * relay on; failsafe `hold` after 120 s.
+ * The last suite runs the backend with its default settings and the embedded broker (issue 9): a 5 s
+ * failsafe never fires while the backend is healthy, and fires within afterSeconds + 1 s once it is killed.
  */
 import {
   CircuitConfig,
