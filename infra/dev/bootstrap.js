@@ -1,8 +1,9 @@
 // Plain Node (no dependencies): runs before `npm ci` may have happened.
 'use strict';
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const { existsSync, statSync } = require('node:fs');
 const { join } = require('node:path');
+const { constants } = require('node:os');
 
 const root = join(__dirname, '..', '..');
 
@@ -27,14 +28,19 @@ function ensureNodeModules(args = []) {
   }
 }
 
-/** Runs a TypeScript entry point with the project's swc register hook; exits with its code. */
+/**
+ * Runs a TypeScript entry point with the project's swc register hook; exits with its code once it
+ * exited. SIGINT/SIGTERM reach it (Ctrl-C signals the whole process group; `kill` or npm signal
+ * only this process) and this process waits for its shutdown instead of dying first.
+ */
 function runTs(file, args = []) {
-  const result = spawnSync(process.execPath, ['-r', '@swc-node/register', join(root, file), ...args], {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, file), ...args], {
     cwd: root,
     stdio: 'inherit',
   });
-  if (result.signal) process.kill(process.pid, result.signal);
-  process.exit(result.status ?? 1);
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  // Killed by a signal: the shell's convention, 128 + its number.
+  child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));
 }
 
 module.exports = { ensureNodeModules, runTs, root };
