@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { CircuitReading, encodeMessage, PROTOCOL_VERSION } from '@dinmeter/shared';
 import * as fs from 'node:fs';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ describe(DevicesService.name, () => {
   const NOW = Date.UTC(2026, 0, 10, 12);
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'registry-'))));
+  beforeEach(() => jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined));
   afterEach(() => {
     rmSync(dir, { recursive: true, force: true });
     jest.restoreAllMocks();
@@ -27,7 +29,10 @@ describe(DevicesService.name, () => {
     const service = new DevicesService(repository, () => NOW, mqtt, new Counters(), relayHistory);
     service.onModuleInit();
     const send = (kind: string, id: string, message: object) => handlers.get(kind)!(id, Buffer.from(encodeMessage(kind as never, message as never)));
-    return { service, repository, send };
+    const changes = jest.fn();
+    service.onFailsafeChange(changes);
+    const status = (id: string, fields: Record<string, unknown>) => handlers.get('status')!(id, Buffer.from(JSON.stringify({ v: 1, ...fields })));
+    return { service, repository, send, status, changes };
   }
   const reading = (circuit: number, power_w: number) => ({ circuit, voltage_v: 230, current_a: 1, power_w, energy_import_wh: 100 }) as CircuitReading;
 
@@ -84,6 +89,32 @@ describe(DevicesService.name, () => {
       expect(service.get('old-1').circuits[0]).toEqual({ circuit: 1, label: 'oven' });
       expect(() => statSync(join(dir, 'devices.json'))).toThrow(/ENOENT/);
       expect(boot().service.get('old-1').circuits[0].label).toBe('oven');
+    });
+  });
+
+  describe('shortestFailsafeSeconds', () => {
+    it('should be undefined until a meter reports one', () => {
+      const { service, status } = boot();
+      status('vm-1', { online: true });
+      expect(service.shortestFailsafeSeconds()).toBeUndefined();
+    });
+
+    it('should take the shortest failsafe_min_s over the meters, and tell the listeners when it changes', () => {
+      const { service, status, changes } = boot();
+      status('vm-1', { online: true, failsafe_min_s: 120 });
+      status('vm-2', { online: true, failsafe_min_s: 5 });
+      expect(service.shortestFailsafeSeconds()).toBe(5);
+      expect(changes).toHaveBeenCalledTimes(2);
+      status('vm-2', { online: true, failsafe_min_s: 5 });
+      expect(changes).toHaveBeenCalledTimes(2);
+    });
+
+    it("should keep a meter's failsafe through its last will (it keeps its settings offline)", () => {
+      const { service, status } = boot();
+      status('vm-1', { online: true, failsafe_min_s: 5 });
+      status('vm-1', { online: false });
+      expect(service.get('vm-1').online).toBe(false);
+      expect(service.shortestFailsafeSeconds()).toBe(5);
     });
   });
 });

@@ -24,6 +24,8 @@ export interface DeviceRecord {
   lastTelemetryTs?: number;
   circuits: CircuitView[];
   planVersion?: number;
+  /** The meter's shortest failsafe.afterSeconds, from its status (the heartbeat cadence follows it). */
+  failsafeMinS?: number;
 }
 
 /** What survives a restart: identity, firmware, relay states, chip health, labels (never readings). */
