@@ -163,6 +163,8 @@ export class LoadMeters {
         }
       }, tickMs);
       await new Promise((resolve) => setTimeout(resolve, liveS * 1000));
+      this.live = false;
+      clearInterval(this.timer);
     }
     for (const meter of this.meters) this.pump(meter);
     await new Promise<void>((resolve) => {
