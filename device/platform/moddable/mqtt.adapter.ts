@@ -15,6 +15,7 @@
  *   client has already closed itself.
  * - `write()` throws "overflow" when the socket buffer is short: publish returns false then.
  */
+import type MQTTClient from 'embedded:network/mqtt/client';
 import Timer from 'timer';
 import type { MqttEvents, MqttPort, PublishOptions } from '../../core/ports';
 import { utf8Encode } from '@dinmeter/shared';
@@ -32,7 +33,23 @@ export interface MqttSettings {
   will?: { topic: string; message: string; qos: 0 | 1; retain: boolean };
 }
 
-type Client = InstanceType<MqttTransport['io']>;
+/** One MQTT transport of the ECMA-419 host provider, as mqttclient/config.js sets it up. */
+interface MqttTransport {
+  readonly io: typeof MQTTClient;
+  readonly dns: Record<string, unknown>;
+  readonly socket: Record<string, unknown>;
+}
+
+/**
+ * `device.network`: the SDK's typings declare the `device` global (embedded:provider/builtin)
+ * without it; examples/io/tcp/mqttclient/config.js adds `mqtt` at preload, the TLS manifest
+ * (examples/io/tcp/mqttsclient) `mqtts`.
+ */
+function hostNetwork(): { mqtt?: MqttTransport; mqtts?: MqttTransport } {
+  return (device as unknown as { network?: { mqtt?: MqttTransport; mqtts?: MqttTransport } }).network ?? {};
+}
+
+type Client = MQTTClient;
 type ReadableOptions = { more: boolean; topic?: string; byteLength?: number };
 
 const RECONNECT_FIRST_MS = 1000;
@@ -102,7 +119,8 @@ export class ModdableMqtt implements MqttPort {
   }
 
   private transport(): MqttTransport {
-    const transport = this.settings.tls ? device.network.mqtts : device.network.mqtt;
+    const network = hostNetwork();
+    const transport = this.settings.tls ? network.mqtts : network.mqtt;
     if (!transport) throw new Error(`no ${this.settings.tls ? 'mqtts' : 'mqtt'} transport in this build (see docs/hardware.md, TLS)`);
     return transport;
   }

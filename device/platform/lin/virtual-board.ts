@@ -1,0 +1,48 @@
+/**
+ * The simulated hardware behind the lin build's host modules: device/sim's board (ten ATM90E26
+ * register models on one SPI bus with their chip selects, relays, appliances and the supply),
+ * advanced to the host clock whenever the firmware touches it. One instance per process, as
+ * there is one board under the firmware.
+ */
+import { PINS } from '../../board/pins';
+import type { ChipSelect } from '../../core/ports';
+import { createSimulatedBoard, SimulatedBoard } from '../../sim/simulated-board';
+import { boardConfig } from './board-config';
+
+export class VirtualBoard {
+  readonly sim: SimulatedBoard;
+
+  constructor(seed: number) {
+    // Relays start released, as the expander's outputs do at power-on; the firmware energises them.
+    this.sim = createSimulatedBoard({ startMs: Date.now(), seed, relaysOn: false });
+  }
+
+  /** Brings the electrical world (and every chip's energy registers) up to now. */
+  advance(): void {
+    const now = Date.now();
+    if (now > this.sim.nowMs) this.sim.advanceTo(now);
+  }
+
+  transfer(bytes: Uint8Array): void {
+    this.advance();
+    this.sim.bus.transfer(bytes);
+  }
+
+  /** The chip select wired to `pin` (board file), or undefined when no chip's CS is on it. */
+  chipSelect(pin: number): ChipSelect | undefined {
+    const index = PINS.chipSelect.indexOf(pin);
+    return index < 0 ? undefined : this.sim.selects[index];
+  }
+
+  setRelay(circuit: number, on: boolean): void {
+    this.advance();
+    this.sim.relays.set(circuit, on);
+  }
+}
+
+let board: VirtualBoard | undefined;
+
+export function virtualBoard(): VirtualBoard {
+  board ??= new VirtualBoard(boardConfig().seed);
+  return board;
+}
