@@ -64,7 +64,7 @@ describeWithSdk('virtual board: the Moddable build of the firmware against Influ
   }
 
   beforeAll(async () => {
-    sdk = prepareSdk(location!, { log: (line) => process.stdout.write(`${line}\n`) });
+    sdk = prepareSdk(location!, { mcsim: true, log: (line) => process.stdout.write(`${line}\n`) });
     const image = await ensureLinImage(sdk);
     await rig.start();
     board = new VirtualBoardProcess(image, join(rig.dir, DEVICE), join(sdk.bin, 'mcsim'));

@@ -10,6 +10,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, delimiter, dirname, join } from 'node:path';
 import { OUTPUT_DIR, REPO_ROOT, Sdk, sdkEnv } from './moddable-sdk';
 
@@ -142,8 +143,15 @@ export async function checkEsp32(sdk: Sdk, options: BuildOptions = {}): Promise<
     if (issues.length === 0) issues.push({ stage: 'mcconfig', line: `mcconfig exited with ${configured.status} and wrote no ${makefile}` });
     return { ok: false, issues, seconds: (Date.now() - started) / 1000, output };
   }
+  // The targets are xsl's output (every module through tsc and xsc first) and mcrez's. Both also
+  // depend on the IDF's sdkconfig.h: naming mc.xs.c as SDKCONFIG_H drops that prerequisite.
   // -k: report every failing module, not only the first.
-  const made = await run('make', ['-k', '-f', makefile, 'xsl', `SDKCONFIG_H=${join(tmp, 'mc.xs.c')}`], { cwd: tmp, env, echo: options.echo });
+  const archive = join(tmp, 'mc.xs.c');
+  const made = await run('make', ['-k', `-j${availableParallelism()}`, '-f', makefile, `SDKCONFIG_H=${archive}`, archive, join(tmp, 'mc.resources.c')], {
+    cwd: tmp,
+    env,
+    echo: options.echo,
+  });
   output += made.output;
   const issues = buildIssues(output);
   if (made.status !== 0 && issues.length === 0) issues.push({ stage: 'make', line: `make exited with ${made.status}` });
@@ -193,7 +201,7 @@ export function linImage(): string | undefined {
 async function mcconfigMake(sdk: Sdk, args: string[], options: BuildOptions, extraEnv: NodeJS.ProcessEnv = {}): Promise<BuildResult> {
   const started = Date.now();
   mkdirSync(OUTPUT_DIR, { recursive: true });
-  const env = buildEnv(sdk, extraEnv);
+  const env = buildEnv(sdk, { MAKEFLAGS: `-j${availableParallelism()}`, ...extraEnv });
   const made = await run('mcconfig', [...args, '-o', OUTPUT_DIR, MANIFEST], { cwd: dirname(MANIFEST), env, echo: options.echo });
   const issues = buildIssues(made.output);
   if (made.status !== 0 && issues.length === 0) issues.push({ stage: 'mcconfig', line: `mcconfig exited with ${made.status}` });

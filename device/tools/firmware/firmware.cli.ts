@@ -8,7 +8,7 @@
  * Docs: docs/firmware-build.md.
  */
 import { buildEsp32, buildLin, checkEsp32, flashEsp32, BuildResult, idfProblem } from './firmware-build';
-import { locateSdk, prepareSdk, Sdk } from './moddable-sdk';
+import { locateSdk, prepareSdk, PrepareOptions, Sdk } from './moddable-sdk';
 
 const USAGE = 'usage: npm run firmware -- check | lin | build [--board <b>] | flash --port <tty> [--board <b>]  [--quiet]';
 
@@ -20,14 +20,14 @@ function option(args: string[], name: string): string | undefined {
   return value;
 }
 
-function sdkOrExit(xst = false): Sdk {
+function sdkOrExit(tools: PrepareOptions = {}): Sdk {
   const location = locateSdk();
   if (!location) {
     process.stderr.write('firmware: no Moddable SDK: set $MODDABLE to a Moddable SDK checkout, or put shared/moddable-sdk beside this clone\n');
     process.exit(2);
   }
   const started = Date.now();
-  const sdk = prepareSdk(location, { xst });
+  const sdk = prepareSdk(location, tools);
   process.stdout.write(`firmware: Moddable SDK ${sdk.root}${location.inPlace ? ' ($MODDABLE)' : ` (copy of ${location.source})`}, tools ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   return sdk;
 }
@@ -50,7 +50,7 @@ async function main(args: string[]): Promise<void> {
       report('esp32 check (mcconfig: TypeScript, xsc, xsl)', await checkEsp32(sdkOrExit(), { echo }));
       return;
     case 'lin':
-      report('lin build (virtual board)', await buildLin(sdkOrExit(), { echo }));
+      report('lin build (virtual board)', await buildLin(sdkOrExit({ mcsim: true }), { echo }));
       return;
     case 'build':
     case 'flash': {

@@ -16,14 +16,23 @@ export const CACHE_DIR = join(REPO_ROOT, '.cache');
 /** Build outputs of mcconfig (`-o`): never inside the SDK, so a user's SDK stays untouched. */
 export const OUTPUT_DIR = join(CACHE_DIR, 'firmware');
 
-/** The tool builds, in order (build/makefiles/lin): xsc first, the others call it from PATH. */
-const TOOL_MAKEFILES = [
-  { tool: 'xsc', makefile: '$XS/makefiles/lin/xsc.mk' },
-  { tool: 'xsid', makefile: '$XS/makefiles/lin/xsid.mk' },
-  { tool: 'xsl', makefile: '$XS/makefiles/lin/xsl.mk' },
-  { tool: 'mcconfig', makefile: 'tools.mk' },
-] as const;
-const XST = { tool: 'xst', makefile: '$XS/makefiles/lin/xst.mk' } as const;
+interface ToolBuild {
+  tool: string;
+  /** Command run in build/makefiles/lin; `$XS` is the SDK's xs folder, `$SDK` its root. */
+  command: string[];
+}
+
+/** The tool builds, in order (build/makefiles/lin/makefile): xsc first, the others call it from PATH. */
+const TOOLS: readonly ToolBuild[] = [
+  { tool: 'xsc', command: ['make', 'GOAL=release', '-f', '$XS/makefiles/lin/xsc.mk'] },
+  { tool: 'xsid', command: ['make', 'GOAL=release', '-f', '$XS/makefiles/lin/xsid.mk'] },
+  { tool: 'xsl', command: ['make', 'GOAL=release', '-f', '$XS/makefiles/lin/xsl.mk'] },
+  { tool: 'mcconfig', command: ['make', 'GOAL=release', '-f', 'tools.mk'] },
+];
+/** The simulator host that runs lin builds (a Piu app of the SDK, built with mcconfig). */
+const MCSIM: ToolBuild = { tool: 'mcsim', command: ['$BIN/mcconfig', '-m', '-p', 'x-lin', '$SDK/tools/mcsim/manifest.json'] };
+/** The XS shell: runs modules headless without the Moddable runtime (npm run bench:device). */
+const XST: ToolBuild = { tool: 'xst', command: ['make', 'GOAL=release', '-f', '$XS/makefiles/lin/xst.mk'] };
 
 export interface SdkLocation {
   /** Where the SDK sources come from. */
@@ -72,6 +81,8 @@ function sourceFingerprint(source: string): string {
 }
 
 export interface PrepareOptions {
+  /** Also build mcsim (to run the lin build: the virtual board). */
+  mcsim?: boolean;
   /** Also build xst (the XS shell, for `npm run bench:device`). */
   xst?: boolean;
   log?: (line: string) => void;
@@ -103,23 +114,19 @@ export function prepareSdk(location: SdkLocation, options: PrepareOptions = {}):
     }
   }
   const sdk: Sdk = { root, bin: join(root, 'build', 'bin', 'lin', 'release'), location };
-  const wanted = options.xst ? [...TOOL_MAKEFILES, XST] : [...TOOL_MAKEFILES];
+  const wanted = [...TOOLS, ...(options.mcsim ? [MCSIM] : []), ...(options.xst ? [XST] : [])];
   const missing = wanted.filter(({ tool }) => !executable(join(sdk.bin, tool)));
   if (missing.length === 0) return sdk;
   if (!existsSync(join(root, 'build', 'makefiles', 'lin'))) throw new Error(`${root}: no build/makefiles/lin (the host tools build only on Linux here)`);
   const env = sdkEnv(sdk);
-  for (const { tool, makefile } of missing) {
+  for (const { tool, command } of missing) {
     const started = Date.now();
     log(`firmware: building the SDK tool ${tool} (once per clone) …`);
-    const result = spawnSync('make', ['GOAL=release', '-f', makefile.replace('$XS', join(root, 'xs'))], {
-      cwd: join(root, 'build', 'makefiles', 'lin'),
-      env,
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const [program, ...args] = command.map((part) => part.replace('$XS', join(root, 'xs')).replace('$SDK', root).replace('$BIN', sdk.bin));
+    const result = spawnSync(program, args, { cwd: join(root, 'build', 'makefiles', 'lin'), env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     if (result.status !== 0 || !executable(join(sdk.bin, tool))) {
       const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
-      throw new Error(`building ${tool} failed (make -f ${makefile} in ${root}/build/makefiles/lin):\n${output}\n` + toolHint(output));
+      throw new Error(`building ${tool} failed (${command.join(' ')} in ${root}/build/makefiles/lin):\n${output}\n${toolHint(output)}`);
     }
     log(`firmware: ${tool} built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }
