@@ -9,18 +9,22 @@ import type { ChipSelect } from '../../core/ports';
 import { createSimulatedBoard, SimulatedBoard } from '../../sim/simulated-board';
 import { boardConfig } from './board-config';
 
+const STEP_MS = 200;
+
 export class VirtualBoard {
   readonly sim: SimulatedBoard;
 
   constructor(seed: number) {
     // Relays start released, as the expander's outputs do at power-on; the firmware energises them.
-    this.sim = createSimulatedBoard({ startMs: Date.now(), seed, relaysOn: false });
+    // Steps of 200 ms instead of one mains cycle: the world keeps up with real time in XS on a
+    // busy host, and the chips still integrate energy exactly over each step (device/sim).
+    this.sim = createSimulatedBoard({ startMs: Date.now(), seed, relaysOn: false, stepMs: STEP_MS });
   }
 
   /** Brings the electrical world (and every chip's energy registers) up to now. */
   advance(): void {
     const now = Date.now();
-    if (now > this.sim.nowMs) this.sim.advanceTo(now);
+    if (now >= this.sim.nowMs + STEP_MS) this.sim.advanceTo(now);
   }
 
   transfer(bytes: Uint8Array): void {

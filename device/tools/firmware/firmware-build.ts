@@ -111,11 +111,10 @@ export interface BuildOptions {
   echo?: boolean;
 }
 
+/** mcconfig's folders for the app; lin builds go under the simulator subplatform `mc`. */
 function platformDirs(platform: string, variant: 'debug' | 'release'): { tmp: string; bin: string } {
-  return {
-    tmp: join(OUTPUT_DIR, 'tmp', platform, variant, APP_NAME),
-    bin: join(OUTPUT_DIR, 'bin', platform, variant, APP_NAME),
-  };
+  const parts = platform === 'lin' ? ['lin', 'mc', variant, APP_NAME] : [platform, variant, APP_NAME];
+  return { tmp: join(OUTPUT_DIR, 'tmp', ...parts), bin: join(OUTPUT_DIR, 'bin', ...parts) };
 }
 
 /** Deletes the app's build folders of a platform (not the SDK's compiled libraries beside them). */
