@@ -10,7 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { locateSdk, OUTPUT_DIR, prepareSdk } from '../tools/firmware/moddable-sdk';
 import { bundleForXs, startXs, XS_REPORT_PRELUDE } from '../xs/xs-engine';
@@ -135,6 +135,8 @@ async function main(): Promise<void> {
   console.log(`device duty cycle: MeterCore ticks every ${TICK_MS} ms; 1 poll of 10 ATM90E26 per s, one 200 ms 10 kHz burst every 500 ms,`);
   console.log(`a record every ${INTERVAL_S} s (encode, flash log, publish, delivery); ${SECONDS} simulated s per run.`);
   console.log('simulation = taped run (chip models, appliances) minus replay; device work = replay of the tape (SPI and ADC only copy bytes).');
+  const load = loadavg()[0];
+  console.log(`host: ${cpus().length} cores, load average ${load.toFixed(1)} (times are wall clock: a busy host inflates them)`);
   const node = describe('node', runNode());
   const xstRun = await runXst();
   const xst = typeof xstRun === 'string' ? undefined : describe('xst', xstRun);
@@ -152,6 +154,11 @@ async function main(): Promise<void> {
         `${esp32MsPerS.toFixed(0)} ms of CPU per second (${(esp32MsPerS / 10).toFixed(0)} % of one core), one burst ${esp32BurstMs.toFixed(1)} ms, ` +
         `one poll ${((xstRun as EngineRun).costs.pollMs * factor).toFixed(1)} ms of CPU (+ ~40 ms of SPI wire time at 160 kHz).`,
     );
+    const dspShare = (xst.dutyMs.dsp * factor) / 10;
+    console.log(
+      `waveform DSP on the ESP32: ${(xst.dutyMs.dsp * factor).toFixed(0)} ms per second (${dspShare.toFixed(0)} % of one core) at 2 bursts/s` +
+        (dspShare > 25 ? ': over a quarter of the core, so its inner loops belong in a native module (C host functions).' : ': within budget.'),
+    );
   }
   console.log(
     JSON.stringify({
@@ -166,6 +173,7 @@ async function main(): Promise<void> {
       phases_ms_per_s_xs: xst && Object.fromEntries(Object.entries(xst.dutyMs).map(([k, v]) => [k, fixed(v, 3)])),
       esp32_estimate_ms_per_s: xst ? fixed(xst.deviceMsPerS * factor, 0) : null,
       esp32_factor: fixed(factor, 1),
+      host_load: fixed(load, 1),
     }),
   );
 }

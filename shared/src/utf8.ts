@@ -11,6 +11,8 @@ const XsArrayBuffer = ArrayBuffer as unknown as { fromString?: (text: string) =>
 const XsString = String as unknown as { fromArrayBuffer?: (buffer: ArrayBuffer) => string };
 /** Both XS extensions are there (called on their classes: fromString constructs `new this`). */
 const xsStrings = typeof XsArrayBuffer.fromString === 'function' && typeof XsString.fromArrayBuffer === 'function';
+/** No character outside 7-bit ASCII (control characters included: JSON escapes them anyway). */
+// eslint-disable-next-line no-control-regex
 const ASCII = /^[\x00-\x7f]*$/;
 
 export function utf8Encode(text: string): Uint8Array {

@@ -51,8 +51,11 @@ async function acquireDisplay(): Promise<number> {
 
 function releaseDisplay(): void {
   if (!display || --display.users > 0) return;
-  display.server.kill('SIGTERM');
+  const { server } = display;
   display = undefined;
+  server.kill('SIGTERM');
+  for (const stream of server.stdio) stream?.destroy();
+  server.unref();
 }
 
 /** One virtual board: its storage folder, and the mcsim process while it runs. */
@@ -61,6 +64,8 @@ export class VirtualBoardProcess {
   private exited?: Promise<void>;
   private log?: WriteStream;
   private output = '';
+  /** The Xvfb display this board holds (from its first start to stop). */
+  private display?: number;
 
   constructor(
     readonly image: string,
@@ -94,7 +99,8 @@ export class VirtualBoardProcess {
   async start(timeoutMs = 60_000): Promise<void> {
     if (this.running) throw new Error(`board in ${this.dir} is already running`);
     if (!existsSync(this.mcsim)) throw new Error(`${this.mcsim} not found: build the SDK tools (npm run firmware -- lin)`);
-    const number = await acquireDisplay();
+    this.display ??= await acquireDisplay();
+    const number = this.display;
     this.log = createWriteStream(join(this.dir, 'console.log'), { flags: 'a' });
     this.output = '';
     // XS prints trace() with printf: line-buffer stdout so each line arrives when it is printed.
@@ -140,6 +146,8 @@ export class VirtualBoardProcess {
 
   async stop(): Promise<void> {
     await this.kill('SIGKILL');
+    if (this.display === undefined) return;
+    this.display = undefined;
     releaseDisplay();
   }
 }
