@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from '../../shared/node/cli';
 import { locateSdk, OUTPUT_DIR, prepareSdk } from '../tools/firmware/moddable-sdk';
 import { bundleForXs, startXs, XS_REPORT_PRELUDE } from '../xs/xs-engine';
 import { INTERVAL_S, phaseCosts, recordDutyCycle, replayDutyCycle, TICK_MS } from './duty-cycle';
@@ -178,7 +179,13 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+void runCli(
+  {
+    name: 'bench:device',
+    usage: `usage: npm run bench:device
+  The device's own work at its designed duty cycle (polls, bursts, records), apart from the simulation of
+  chips and appliances, in xst (the Moddable SDK's XS), xsnap and Node; an ESP32 estimate; then one JSON line.`,
+    options: {},
+  },
+  main,
+);

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { locateSdk } from '../../device/tools/firmware/moddable-sdk';
+import { runCli, UsageError } from '../../shared/node/cli';
 import { ensureDebianPackages } from './servers';
 
 interface Step {
@@ -40,15 +41,16 @@ function jestCounts(name: string): { passed: number; failed: number } {
 const steps: Step[] = [
   { name: 'typecheck', command: 'npm', args: ['run', '--silent', 'typecheck'] },
   { name: 'lint', command: 'npx', args: ['eslint', '.'] },
-  { name: 'unit', command: 'npx', args: ['jest', '--selectProjects', 'shared', 'device', 'backend', 'hil', 'infra'], jest: true },
+  { name: 'unit', command: 'npx', args: ['jest', '--selectProjects', 'shared', 'device', 'schematics', 'backend', 'hil', 'infra'], jest: true },
   { name: 'firmware', command: 'npm', args: ['run', '--silent', 'firmware', '--', 'check', '--quiet'], skip: noSdk },
   { name: 'firmware-lin', command: 'npm', args: ['run', '--silent', 'firmware', '--', 'lin', '--quiet'], skip: noSdk },
   { name: 'integration', command: 'npx', args: ['jest', '--selectProjects', 'integration', '--runInBand'], jest: true },
 ];
 
-async function main(): Promise<void> {
+async function main(only: string[]): Promise<number> {
+  const unknown = only.filter((name) => !steps.some((s) => s.name === name));
+  if (unknown.length > 0) throw new UsageError(`unknown step ${unknown.join(', ')} (steps: ${steps.map((s) => s.name).join(', ')})`);
   await ensureDebianPackages(['influxdb', 'mosquitto']);
-  const only = process.argv.slice(2);
   const results: { name: string; ok: boolean; seconds: number; passed: number; failed: number; skipped?: string }[] = [];
   rmSync(REPORTS, { recursive: true, force: true });
   mkdirSync(REPORTS, { recursive: true });
@@ -77,10 +79,10 @@ async function main(): Promise<void> {
   const failed = results.reduce((sum, r) => sum + r.failed, 0);
   const stepsFailed = results.filter((r) => !r.ok).length;
   process.stdout.write(`${passed} passed, ${failed + (failed === 0 ? stepsFailed : 0)} failed\n`);
-  process.exit(stepsFailed === 0 ? 0 : 1);
+  return stepsFailed === 0 ? 0 : 1;
 }
 
-main().catch((error) => {
-  process.stderr.write(`${error instanceof Error ? error.message : error}\n`);
-  process.exit(1);
-});
+const usage = `usage: npm test [-- STEP …]
+  Runs the whole suite in order, or only the named steps: ${steps.map((s) => s.name).join(', ')}.
+  Debian's influxdb and mosquitto are installed first when missing (as root).`;
+void runCli({ name: 'npm test', usage, options: {}, positionals: [0, steps.length] }, ({ positionals }) => main(positionals));
