@@ -119,8 +119,9 @@ export function recordDutyCycle(seconds: number, seed = 1): Tape {
   };
   let nowMs = START_MS;
   const sampler: WaveformSampler = {
-    sample(circuit, rateHz, voltage, current) {
-      board.sampleWaveform(circuit, nowMs, rateHz, voltage, current);
+    rateHz: BURST_RATE_HZ,
+    sample(circuit, voltage, current) {
+      board.sampleWaveform(circuit, nowMs, BURST_RATE_HZ, voltage, current);
       bursts.push(voltage.slice(), current.slice());
       return true;
     },
@@ -150,7 +151,8 @@ export function replayDutyCycle(tape: Tape): { digest: number; records: number; 
   const bus = new ReplayBus(tape);
   let burst = 0;
   const sampler: WaveformSampler = {
-    sample(_circuit, _rateHz, voltage, current) {
+    rateHz: BURST_RATE_HZ,
+    sample(_circuit, voltage, current) {
       voltage.set(tape.bursts[burst++]);
       current.set(tape.bursts[burst++]);
       return true;

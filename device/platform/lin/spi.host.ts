@@ -1,6 +1,6 @@
 /**
  * `embedded:io/spi` on the virtual board: the ECMA-419 SPI the firmware's spi.adapter.ts opens,
- * wired to the simulated ATM90E26 bus. Like the ESP32 driver it checks the pins against the
+ * wired to the simulated ATM90E26 bus or the ADS131M08 waveform bus (by pins). Like the ESP32 driver it checks the pins against the
  * board, refuses a second instance on the same bus ("in use") and is synchronous.
  */
 import { PINS } from 'board/pins';
@@ -18,7 +18,7 @@ export interface SpiOptions {
 
 type Bytes = ArrayBuffer | ArrayBufferView;
 
-let open = false;
+const open = new Set<'meter' | 'adc'>();
 
 function bytesOf(buffer: Bytes): Uint8Array {
   if (buffer instanceof ArrayBuffer) return new Uint8Array(buffer);
@@ -27,39 +27,41 @@ function bytesOf(buffer: Bytes): Uint8Array {
 
 export default class SPI {
   #closed = false;
+  readonly #bus: 'meter' | 'adc';
 
   constructor(options: SpiOptions) {
-    const { spi } = PINS;
-    if (options.clock !== spi.clock || options.out !== spi.out || options.in !== spi.in || (options.port ?? spi.port) !== spi.port) {
-      throw new Error(`no SPI device on port ${options.port} clock ${options.clock} out ${options.out} in ${options.in} (the board wires ${JSON.stringify(spi)})`);
-    }
-    if (options.select !== undefined) throw new Error('the meter bus has one chip select per ATM90E26 (embedded:io/digital), not a bus select');
+    const same = (pins: { port: number; clock: number; out: number; in: number }): boolean =>
+      options.clock === pins.clock && options.out === pins.out && options.in === pins.in && (options.port ?? pins.port) === pins.port;
+    if (same(PINS.spi)) this.#bus = 'meter';
+    else if (same(PINS.adcSpi)) this.#bus = 'adc';
+    else throw new Error(`no SPI device on port ${options.port} clock ${options.clock} out ${options.out} in ${options.in} (the board wires ${JSON.stringify(PINS.spi)} and ${JSON.stringify(PINS.adcSpi)})`);
+    if (options.select !== undefined) throw new Error('the board has one chip select per chip (embedded:io/digital), not a bus select');
     if (!(options.hz > 0)) throw new RangeError(`invalid hz: ${options.hz}`);
     if (options.mode !== undefined && ![0, 1, 2, 3].includes(options.mode)) throw new RangeError(`invalid mode: ${options.mode}`);
-    if (open) throw new Error('in use');
-    open = true;
+    if (open.has(this.#bus)) throw new Error('in use');
+    open.add(this.#bus);
   }
 
   transfer(buffer: Bytes): void {
     this.check();
-    virtualBoard().transfer(bytesOf(buffer));
+    virtualBoard().transfer(this.#bus, bytesOf(buffer));
   }
 
   write(buffer: Bytes): void {
     this.check();
-    virtualBoard().transfer(bytesOf(buffer).slice());
+    virtualBoard().transfer(this.#bus, bytesOf(buffer).slice());
   }
 
   read(countOrBuffer: number | Bytes): ArrayBuffer | undefined {
     this.check();
     if (typeof countOrBuffer === 'number') {
       const bytes = new Uint8Array(countOrBuffer).fill(0xff);
-      virtualBoard().transfer(bytes);
+      virtualBoard().transfer(this.#bus, bytes);
       return bytes.buffer;
     }
     const bytes = bytesOf(countOrBuffer);
     bytes.fill(0xff);
-    virtualBoard().transfer(bytes);
+    virtualBoard().transfer(this.#bus, bytes);
     return undefined;
   }
 
@@ -70,7 +72,7 @@ export default class SPI {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    open = false;
+    open.delete(this.#bus);
   }
 
   private check(): void {

@@ -5,7 +5,7 @@
  * there is one board under the firmware.
  */
 import { PINS } from '../../board/pins';
-import type { ChipSelect } from '../../core/ports';
+import type { ChipSelect, DigitalInput } from '../../core/ports';
 import { createSimulatedBoard, SimulatedBoard } from '../../sim/simulated-board';
 import { boardConfig } from './board-config';
 
@@ -27,15 +27,24 @@ export class VirtualBoard {
     if (now >= this.sim.nowMs + STEP_MS) this.sim.advanceTo(now);
   }
 
-  transfer(bytes: Uint8Array): void {
+  /** A frame on one of the board's two SPI buses: the ten ATM90E26, or the two ADS131M08. */
+  transfer(bus: 'meter' | 'adc', bytes: Uint8Array): void {
     this.advance();
-    this.sim.bus.transfer(bytes);
+    (bus === 'meter' ? this.sim.bus : this.sim.adcBus).transfer(bytes);
   }
 
-  /** The chip select wired to `pin` (board file), or undefined when no chip's CS is on it. */
+  /** The chip select wired to `pin` (board file: ATM90E26 or ADS131M08), or undefined. */
   chipSelect(pin: number): ChipSelect | undefined {
-    const index = PINS.chipSelect.indexOf(pin);
-    return index < 0 ? undefined : this.sim.selects[index];
+    const meter = PINS.chipSelect.indexOf(pin);
+    if (meter >= 0) return this.sim.selects[meter];
+    const adc = PINS.adcSelect.indexOf(pin);
+    return adc < 0 ? undefined : this.sim.adcSelects[adc];
+  }
+
+  /** The ADS131M08 data-ready line wired to `pin`, or undefined. */
+  dataReady(pin: number): DigitalInput | undefined {
+    const index = PINS.adcDataReady.indexOf(pin);
+    return index < 0 ? undefined : this.sim.adcDataReady[index];
   }
 
   setRelay(circuit: number, on: boolean): void {
