@@ -1,14 +1,13 @@
 import 'reflect-metadata';
-import { LogLevel, ValidationPipe } from '@nestjs/common';
+import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { existsSync, readFileSync } from 'node:fs';
 import { AppModule } from './app.module';
 import { AppConfig, ConfigError, loadConfig, parseDotEnv } from './config/app-config';
 import { BrokerService } from './broker/broker.service';
+import { createAppLogger } from './common/app-logger';
 import { PRICE_TEXT_MEDIA_TYPES } from './prices/prices.dto';
-
-const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
 function readConfig(): AppConfig {
   const fromFile = existsSync('.env') ? parseDotEnv(readFileSync('.env', 'utf8')) : {};
@@ -25,7 +24,7 @@ function readConfig(): AppConfig {
 
 async function bootstrap(): Promise<void> {
   const config = readConfig();
-  const logger = LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1);
+  const logger = createAppLogger(config.LOG_LEVEL, config.LOG_FORMAT, process.stdout.isTTY === true);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger });
   // Price documents may be posted as text (text/csv, XML) and may be large: both parsers take 6 MB.
   app.useBodyParser('json', { limit: '6mb' });
@@ -37,7 +36,7 @@ async function bootstrap(): Promise<void> {
   const address = app.getHttpServer().address();
   const httpPort = typeof address === 'object' && address ? address.port : config.HTTP_PORT;
   const broker = app.get(BrokerService);
-  // One machine-readable line: scripts and tests wait for it.
+  // One machine-readable line, plain text in every LOG_FORMAT: scripts and tests wait for it.
   process.stdout.write(`dinmeter backend ready: http=http://127.0.0.1:${httpPort}/api mqtt=${broker.url}\n`);
 }
 

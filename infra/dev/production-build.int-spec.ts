@@ -1,6 +1,7 @@
 /**
  * The production path of the README: `npm run build`, then a copy with production dependencies only
- * (`npm ci --omit=dev`, no TypeScript, no swc) runs `node backend/dist/main.js` against a real influxd.
+ * (`npm ci --omit=dev`, no TypeScript, no swc) runs `node backend/dist/main.js` against a real influxd,
+ * and with stdout on a pipe it logs JSON lines without colour codes.
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -72,6 +73,8 @@ describe('production build', () => {
       env: { PATH: process.env.PATH, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', MQTT_PORT: String(await freePort()), MQTT_HOST: '127.0.0.1', INFLUX_URL: influx.url, DATA_DIR: join(dir, 'data') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let stdout = '';
+    backend.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const [, api] = await waitForLine(backend, /dinmeter backend ready: http=(\S+) mqtt=\S+/, 60000);
     // The backend's own MQTT client may connect to its broker a moment after the ready line.
     let health: unknown;
@@ -86,5 +89,13 @@ describe('production build', () => {
     const exited = new Promise<string>((resolve) => backend!.once('exit', (code, signal) => resolve(signal ?? String(code))));
     backend.kill('SIGTERM');
     expect(['0', 'SIGTERM']).toContain(await exited);
+
+    // stdout is a pipe, LOG_FORMAT unset: JSON lines without colour codes; the ready line stays plain text.
+    expect(stdout).not.toContain('\x1b[');
+    const lines = stdout.split('\n').filter((line) => line && !line.startsWith('dinmeter backend ready: '));
+    expect(lines.length).toBeGreaterThan(5);
+    const records = lines.map((line) => JSON.parse(line));
+    expect(records).toContainEqual(expect.objectContaining({ level: 'log', context: 'RoutesResolver', pid: backend.pid }));
+    for (const record of records) expect(record).toEqual(expect.objectContaining({ level: expect.any(String), timestamp: expect.any(Number), message: expect.anything() }));
   });
 });
