@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import { AppConfig, ConfigError, loadConfig, parseDotEnv } from './config/app-config';
 import { BrokerService } from './broker/broker.service';
 import { createAppLogger } from './common/app-logger';
+import { servePrometheus } from './metrics/metrics.route';
 import { PRICE_TEXT_MEDIA_TYPES } from './prices/prices.dto';
 
 function readConfig(): AppConfig {
@@ -32,6 +33,7 @@ async function bootstrap(): Promise<void> {
   app.setGlobalPrefix('api');
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.enableShutdownHooks();
+  servePrometheus(app, config.METRICS_TOKEN);
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   const address = app.getHttpServer().address();
   const httpPort = typeof address === 'object' && address ? address.port : config.HTTP_PORT;
