@@ -20,7 +20,7 @@ import {
 } from '@dinmeter/shared';
 import mqtt, { MqttClient } from 'mqtt';
 import type { SimMeterState } from '../../device/platform/host/sim-control';
-import { eventually, SimulatedRig } from '../rig/simulated-rig';
+import { createRig, describeWith, eventually, simulated } from '../rig';
 import { seededRandom as prng } from '../../device/core/util/seeded-random';
 
 jest.setTimeout(120_000);
@@ -133,8 +133,11 @@ function retainedRelayOff(): Command {
   };
 }
 
-describe('relay safety: boot, network loss, offline plans, overcurrent, bad commands', () => {
-  const rig = new SimulatedRig({ externalBroker: true });
+const withMosquitto = createRig({ externalBroker: true });
+const withAedes = createRig();
+
+describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect'])('relay safety: boot, network loss, offline plans, overcurrent, bad commands', () => {
+  const rig = simulated(withMosquitto);
   let observer: Observer;
   /** Publishes like a backend instance would (the embedded broker's ACL lets only these publish cmd/plan). */
   let backendClient: MqttClient;
@@ -631,8 +634,8 @@ describe('relay safety: boot, network loss, offline plans, overcurrent, bad comm
   });
 });
 
-describe('relay safety with the embedded broker', () => {
-  const rig = new SimulatedRig();
+describeWith(withAedes, ['sim-inspect'])('relay safety with the embedded broker', () => {
+  const rig = simulated(withAedes);
 
   afterAll(async () => {
     await rig.stop();

@@ -11,6 +11,7 @@
 import { join } from 'node:path';
 import { ManagedProcess } from '../rig/managed-process';
 import { MeterSetup } from '../rig/rig';
+import { createRig, describeWith, simulated } from '../rig';
 import { eventually, freePort, SimulatedRig } from '../rig/simulated-rig';
 import { seededRandom } from '../../device/core/storage/power-cut';
 import { AckWatcher } from './support/ack-watcher';
@@ -93,8 +94,11 @@ function useRig(rig: SimulatedRig, onWatcher: (watcher: AckWatcher) => void): vo
   });
 }
 
-describe('store-and-forward: no record lost (embedded broker)', () => {
-  const rig = new SimulatedRig();
+const withAedes = createRig();
+const withMosquitto = createRig({ externalBroker: true });
+
+describeWith(withAedes, ['backend-restart', 'influx-restart', 'meter-journal', 'flash-power-cut', 'time-warp', 'clean-stop'])('store-and-forward: no record lost (embedded broker)', () => {
+  const rig = simulated(withAedes);
   let watcher!: AckWatcher;
   useRig(rig, (w) => (watcher = w));
   const scenario = (name: string, ids: string[]): Scenario => ({
@@ -296,8 +300,8 @@ describe('store-and-forward: no record lost (embedded broker)', () => {
   });
 });
 
-describe('store-and-forward: no record lost (mosquitto restarted)', () => {
-  const rig = new SimulatedRig({ externalBroker: true });
+describeWith(withMosquitto, ['broker-restart', 'meter-journal', 'clean-stop'])('store-and-forward: no record lost (mosquitto restarted)', () => {
+  const rig = simulated(withMosquitto);
   let watcher!: AckWatcher;
   useRig(rig, (w) => (watcher = w));
 

@@ -19,10 +19,10 @@ function ensureNodeModules(args = []) {
   const xsnapBuilt = existsSync(join(root, 'node_modules/@agoric/xsnap/xsnap-native/xsnap/build/bin/lin/release/xsnap-worker'));
   if (!stale && xsnapBuilt) return;
   console.log(stale ? '> installing npm packages (npm ci)…' : '> building the XS engine (npm rebuild @agoric/xsnap)…');
-  const args = stale ? ['ci', '--no-audit', '--no-fund'] : ['rebuild', '@agoric/xsnap'];
-  const result = spawnSync('npm', args, { cwd: root, stdio: 'inherit' });
+  const npmArgs = stale ? ['ci', '--no-audit', '--no-fund'] : ['rebuild', '@agoric/xsnap'];
+  const result = spawnSync('npm', npmArgs, { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) {
-    console.error(`npm ${args[0]} failed (exit ${result.status}); fix that first.`);
+    console.error(`npm ${npmArgs[0]} failed (exit ${result.status}); fix that first.`);
     process.exit(1);
   }
 }

@@ -44,10 +44,16 @@ const CLIS: Cli[] = [
   { file: 'device/tools/analyze.ts', args: (t) => [join(t.dir, 'w.csv'), '--rate', '10000'], bad: { args: (t) => [join(t.dir, 'w.csv'), '--rate', 'fast'], message: /--rate must be the sample rate in Hz/ } },
   { file: 'device/xs/run-xs-tests.ts', args: () => ['--json'] },
   { file: 'device/bench/device-bench.ts' },
-  { file: 'device/board/bom.ts' },
+  { file: 'schematics/cost.ts' },
+  { file: 'schematics/generate.ts', bad: { args: () => ['--force'], message: /unknown option --force/ } },
   { file: 'hil-tests/bench/replay-bench.ts' },
+  {
+    file: 'hil-tests/hil.ts',
+    args: (t) => ['--rig', 'bench', '--config', join(t.dir, 'bench.json')],
+    bad: { args: () => ['--rig', 'bench', '--emulated', '--suite', 'production', '--serial', '../x'], message: /--serial must be 1-64 of A-Z a-z 0-9 \. _ -, got "\.\.\/x"/ },
+  },
   { file: 'infra/dev/start.ts', args: () => ['--meters', '2'], bad: { args: () => ['--interval=-5'], message: /--interval must be a number from 0.1 to 3600, got "-5"/ } },
-  { file: 'infra/dev/test.ts', args: () => ['unit'], bad: { args: () => ['units'], message: /unknown step units \(steps: typecheck, lint, unit, integration\)/ } },
+  { file: 'infra/dev/test.ts', args: () => ['unit'], bad: { args: () => ['units'], message: /unknown step units \(steps: typecheck, lint, unit, integration, hil-bench\)/ } },
 ];
 
 interface Run {

@@ -7,7 +7,9 @@ import { WaveformPath } from './waveform-path';
 function resistiveSampler(): WaveformSampler & { powerW: number } {
   const sampler = {
     powerW: 100,
-    sample(circuit: number, rateHz: number, voltage: Float32Array, current: Float32Array): boolean {
+    rateHz: 10_000,
+    sample(circuit: number, voltage: Float32Array, current: Float32Array): boolean {
+      const rateHz = sampler.rateHz;
       const peakA = circuit === 1 ? (sampler.powerW / 230) * Math.SQRT2 : 0;
       for (let k = 0; k < voltage.length; k++) {
         const s = Math.sin((2 * Math.PI * 50 * k) / rateHz);
