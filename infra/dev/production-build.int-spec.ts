@@ -4,7 +4,7 @@
  * and with stdout on a pipe it logs JSON lines without colour codes.
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, InfluxServer, startInflux } from './servers';
@@ -12,7 +12,7 @@ import { freePort, InfluxServer, startInflux } from './servers';
 jest.setTimeout(180_000);
 
 const ROOT = join(__dirname, '..', '..');
-const WORKSPACES = ['shared', 'device', 'backend', 'hil-tests'];
+const WORKSPACES: string[] = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).workspaces;
 
 function run(command: string, args: string[], cwd: string): void {
   const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
