@@ -24,6 +24,7 @@ import { HeartbeatService } from './heartbeat/heartbeat.service';
 import { HA_LINK, MqttHaLink } from './homeassistant/ha-link';
 import { HomeAssistantService } from './homeassistant/homeassistant.service';
 import { IngestService } from './ingest/ingest.service';
+import { PrometheusMetrics } from './metrics/prometheus-metrics.service';
 import { MqttService } from './mqtt/mqtt.service';
 import { storageProviders } from './storage/storage.providers';
 import { PRICES_CONTROLLERS, PRICES_PROVIDERS } from './prices/prices.module';
@@ -63,6 +64,7 @@ export class AppModule {
         CircuitTripService,
         CalibrationService,
         IngestService,
+        PrometheusMetrics,
         CommandsService,
         HeartbeatService,
         SeriesService,
