@@ -62,7 +62,7 @@ export interface AnomalySettings {
 
 export const DEFAULT_ANOMALY_SETTINGS: AnomalySettings = {
   scoreThreshold: 4,
-  minChange: { durationS: 0.2, powerW: 0.1, energyWh: 0.2, intervalS: 0.25 },
+  minChange: { durationS: 0.2, powerW: 0.1, energyWh: 0.2, intervalS: 0.4 },
   standbyMinDeltaW: 3,
   standbyMinChange: 0.2,
   neverStopsFactor: 2,
