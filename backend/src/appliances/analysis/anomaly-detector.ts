@@ -8,6 +8,7 @@
  * both score ≥ `scoreThreshold` (statistically unusual) and a change of at least `minChange` (large
  * enough to matter), so neither a tiny change in a very steady appliance nor a noisy one raises it.
  */
+import type { AlertKindName } from '@dinmeter/shared';
 import {
   ApplianceBaseline,
   Baseline,
@@ -20,8 +21,8 @@ import {
 import { IdleWindow, OngoingRun, Run } from './runs';
 import { matchSignature } from './signatures';
 
-export const ALERT_KINDS = ['long_runs', 'frequent_runs', 'high_power', 'high_energy', 'never_stops', 'standby_creep', 'missing'] as const;
-export type AlertKind = (typeof ALERT_KINDS)[number];
+/** The kinds are part of the wire protocol (shared/: alerts topic). */
+export type AlertKind = AlertKindName;
 
 export interface AlertEvidence {
   /** What was compared: duration_s, power_w, energy_wh, interval_s, runs_per_day, standby_w, elapsed_s, absent_s. */
