@@ -2,6 +2,6 @@ import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
 
 export class NameApplianceDto {
   /** What the user calls it: "Fridge", "Kühlschrank", "Pool pump". */
-  @IsString() @MinLength(1) @MaxLength(64) @Matches(/^[^\u0000-\u001f<>{}]+$/u, { message: 'name must not contain control characters or <>{}' })
+  @IsString() @MinLength(1) @MaxLength(64) @Matches(/^[^\p{Cc}<>{}]+$/u, { message: 'name must not contain control characters or <>{}' })
   name!: string;
 }

@@ -13,7 +13,7 @@ import { FIXTURES_DIR, runTrial, SCENARIOS, TRACE_FILES, TrialResult } from './s
 
 
 function main(): void {
-  const { values } = parseArgs({ options: { trials: { type: 'string', default: '20' }, fixtures: { type: 'string', default: FIXTURES_DIR } } });
+  const { values } = parseArgs({ options: { trials: { type: 'string', default: '10' }, fixtures: { type: 'string', default: FIXTURES_DIR } } });
   const trials = Number(values.trials);
   if (!Number.isInteger(trials) || trials < 1) throw new Error(`--trials must be a positive integer, got ${values.trials}`);
   const dir = values.fixtures!;
