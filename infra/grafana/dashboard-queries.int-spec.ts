@@ -126,6 +126,9 @@ describe('Grafana dashboard queries against a real influxd', () => {
     lines.push(`relay,circuit=1,device=vm-1 state=1,reason="command" ${START}`);
     lines.push(`relay,circuit=1,device=vm-1 state=0,reason="plan" ${START + 12 * HOUR}`);
     lines.push(`relay,circuit=2,device=vm-1 state=0,reason="power_on" ${START}`);
+    // Appliance runs (a fridge on circuit 2 of vm-1, 40 runs a day of 35 Wh) and one anomaly alert.
+    for (let t = START; t < END; t += 36 * MINUTE) lines.push(`appliance_run,appliance=a1,circuit=2,device=vm-1 duration_s=1500,energy_wh=35,power_w=80,peak_w=400,name="Fridge" ${t}`);
+    lines.push(`anomaly,appliance=a1,circuit=2,device=vm-1,kind=long_runs score=5.2,baseline=1500,now=2300,limit=1900,end_ms=${START + DAY}i,message="Fridge: runs last 38 min" ${START + DAY - 3 * HOUR}`);
     // Day-ahead prices per kWh, hourly.
     for (let t = START; t < END; t += HOUR) lines.push(`price,area=DK1,source=entsoe price=${(0.1 + ((t - START) / HOUR) * 0.01).toFixed(2)} ${t}`);
     await write(lines);
@@ -194,6 +197,18 @@ describe('Grafana dashboard queries against a real influxd', () => {
     }
     const exported = await run('Energy per day', 'B');
     expect(exported.map((s) => firstFullDay(s))).toEqual([0, 0, expect.closeTo((EXPORT_W * 1439) / 60 / 1000, 6)]);
+  });
+
+  it('should show appliance energy and runs per day, and the anomalies', async () => {
+    const [energy] = await run('Appliance runs per day', 'A', { circuit: ['2'] });
+    expect(energy.tags).toEqual({ circuit: '2', appliance: 'a1' });
+    expect(energy.values.find((row) => row[0] === START + DAY)![1]).toBeCloseTo(40 * 0.035, 6);
+    const [runs] = await run('Appliance runs per day', 'B', { circuit: ['2'] });
+    expect(runs.values.find((row) => row[0] === START + DAY)![1]).toBe(40);
+    const [table] = await run('Anomalies');
+    expect(table.values).toHaveLength(1);
+    expect(table.columns).toEqual(['time', 'kind', 'appliance', 'circuit', 'score', 'baseline', 'now', 'message']);
+    expect(table.values[0].slice(1, 5)).toEqual(['long_runs', 'a1', '2', 5.2]);
   });
 
   it('should cut days at local midnight of $tz', async () => {

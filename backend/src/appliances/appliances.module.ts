@@ -22,7 +22,7 @@ import { APPLIANCES_REPOSITORY } from './appliances.types';
   providers: [
     {
       provide: APPLIANCES_REPOSITORY,
-      useFactory: (c: AppConfig) => new JsonFileRepository(join(c.DATA_DIR, 'appliances.json'), 2000),
+      useFactory: (c: AppConfig) => new JsonFileRepository(join(c.DATA_DIR, 'appliances.json'), 10_000),
       inject: [AppConfig],
     },
     {

@@ -41,6 +41,8 @@ interface LiveCircuit {
 export class AppliancesService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(AppliancesService.name);
   private readonly circuits = new Map<string, LiveCircuit>();
+  /** Something worth keeping happened (a run ended, an idle hour, an alert, a relearn): save the file. */
+  private dirty = false;
 
   constructor(
     private readonly config: AppConfig,
@@ -77,7 +79,7 @@ export class AppliancesService implements OnModuleInit, OnModuleDestroy {
         for (const a of live.detector?.tick(result.value.ts, live.segmenter.ongoing()) ?? []) this.raise(live, a, result.value.ts);
       }
     }
-    this.persist();
+    if (this.dirty) this.persist();
   }
 
   onEvent(deviceId: string, payload: Buffer | string): void {
@@ -175,6 +177,7 @@ export class AppliancesService implements OnModuleInit, OnModuleDestroy {
     const index = matchSignature(live.history.appliances.map((a) => a.signature), stored);
     if (index >= 0) stored.appliance = live.history.appliances[index].id;
     const h = live.history;
+    this.dirty = true;
     h.runs.push(stored);
     while (h.runs.length > MAX_RUNS || (h.runs.length > 0 && h.runs[0].start < run.end - KEEP_DAYS * DAY_MS)) h.runs.shift();
     const appliance = h.appliances[index];
@@ -194,6 +197,7 @@ export class AppliancesService implements OnModuleInit, OnModuleDestroy {
 
   private onIdle(live: LiveCircuit, window: IdleWindow): void {
     const h = live.history;
+    this.dirty = true;
     h.idle.push(window);
     while (h.idle.length > 0 && h.idle[0].start < window.end - KEEP_DAYS * DAY_MS) h.idle.shift();
     for (const a of live.detector?.onIdle(window) ?? []) this.raise(live, a, window.end);
@@ -216,6 +220,7 @@ export class AppliancesService implements OnModuleInit, OnModuleDestroy {
     if (h.learntAt !== undefined && now - h.learntAt < RELEARN_MS) return;
     if (h.runs.length === 0 || now - h.runs[0].start < MIN_HISTORY_DAYS * DAY_MS) return;
     h.learntAt = now;
+    this.dirty = true;
     const { clusters } = clusterRuns(h.runs);
     for (const cluster of clusters) {
       const same = h.appliances.find((a) => signatureDistance(a.signature, cluster.signature) < 0.5);
@@ -255,6 +260,7 @@ export class AppliancesService implements OnModuleInit, OnModuleDestroy {
     if (repeat) return;
     const id = `${h.device}.${h.circuit}.${anomaly.kind}.${now}`;
     h.alerts.push({ ...anomaly, id, raisedAt: now });
+    this.dirty = true;
     if (h.alerts.length > MAX_ALERTS) h.alerts.shift();
     const message = this.toMessage(live, anomaly, id, now);
     const checked = validateMessage('alerts', message);
@@ -322,6 +328,7 @@ export class AppliancesService implements OnModuleInit, OnModuleDestroy {
   }
 
   private persist(): void {
+    this.dirty = false;
     const file: AppliancesFile = { version: 1, circuits: [...this.circuits.values()].map((l) => l.history) };
     this.repository.save(file);
   }

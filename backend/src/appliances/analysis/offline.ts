@@ -5,7 +5,7 @@
 import { AnomalyDetector, Anomaly, AnomalySettings } from './anomaly-detector';
 import { Calendar, learnBaseline, UTC_CALENDAR } from './baseline';
 import { PowerSample } from './power-trace';
-import { Run, RunSegmenter, SegmenterOptions, segmentTrace } from './runs';
+import { Run, RunSegmenter, SegmenterOptions, SegmenterOutput, segmentTrace } from './runs';
 import { ApplianceCluster, clusterRuns } from './signatures';
 
 const DAY_MS = 86_400_000;
@@ -46,23 +46,28 @@ export function analyzeTrace(samples: readonly PowerSample[], options: AnalysisO
   if (trainDays >= days) throw new TraceAnalysisError(`--train-days ${trainDays} leaves nothing to check: the trace covers ${days} day(s)`);
   const calendar = options.calendar ?? UTC_CALENDAR;
   const trainTo = firstMidnight + trainDays * DAY_MS;
-  const training = samples.filter((s) => s.ts < trainTo);
-  const learnt = segmentTrace(training, options.segmenter);
+  // One segmenter over the whole trace, so a run that spans the training boundary stays whole.
+  const segmenter = new RunSegmenter(options.segmenter);
+  const learnt: SegmenterOutput = { runs: [], idle: [] };
+  let k = 0;
+  for (; k < samples.length && samples[k].ts < trainTo; k++) {
+    const out = segmenter.push(samples[k].ts, samples[k].powerW);
+    learnt.runs.push(...out.runs);
+    learnt.idle.push(...out.idle);
+  }
   const { clusters, members } = clusterRuns(learnt.runs, { hourOf: calendar.hourOf });
   const baseline = learnBaseline(
-    clusters.map((cluster, k) => ({ cluster, runs: members[k] })),
+    clusters.map((cluster, j) => ({ cluster, runs: members[j] })),
     learnt.runs,
     learnt.idle,
     calendar,
   );
   const detector = new AnomalyDetector(baseline, options.settings, calendar);
-  // One segmenter over the whole trace, so a run that spans the training boundary stays whole.
-  const segmenter = new RunSegmenter(options.segmenter);
   const anomalies: Anomaly[] = [];
   let nextTick = trainTo;
-  for (const s of samples) {
+  for (; k < samples.length; k++) {
+    const s = samples[k];
     const out = segmenter.push(s.ts, s.powerW);
-    if (s.ts < trainTo) continue;
     for (const run of out.runs) if (run.start >= trainTo) anomalies.push(...detector.onRun(run));
     for (const window of out.idle) if (window.start >= trainTo) anomalies.push(...detector.onIdle(window));
     if (s.ts >= nextTick) {

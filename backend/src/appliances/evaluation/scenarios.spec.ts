@@ -1,6 +1,6 @@
 /**
  * Real traces (tracebase, read from ../shared/fixtures beside the clone): injected faults are found and
- * clean held-out days raise nothing. One seed per case keeps this quick; `npm run bench:anomalies` runs many.
+ * clean held-out days raise nothing. One seed and two checked days per case keep this quick; `npm run bench:anomalies` runs many.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,12 +23,12 @@ describeWithFixtures('anomaly detection on real appliance traces', () => {
   };
 
   it.each(SCENARIOS.filter((s) => !s.fault).map((s) => [s.name, s] as const))('should raise no alarm on clean held-out days: %s', (_, scenario) => {
-    const result = runTrial(real(scenario.appliance), scenario, 1);
+    const result = runTrial(real(scenario.appliance), scenario, 1, 2);
     expect(result.alerts).toEqual([]);
   });
 
   it.each(SCENARIOS.filter((s) => s.fault && s.name !== 'kettle-limescale').map((s) => [s.name, s] as const))('should detect %s', (_, scenario) => {
-    const result = runTrial(real(scenario.appliance), scenario, 1);
+    const result = runTrial(real(scenario.appliance), scenario, 1, 2);
     expect(result).toMatchObject({ detected: true });
     expect(result.delayS).toBeGreaterThan(0);
     expect(result.falseAlarms).toEqual([]);
