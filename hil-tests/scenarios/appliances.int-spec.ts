@@ -104,6 +104,17 @@ describe('appliances and anomalies against the real backend', () => {
     expect((await rig.rest('GET', `/devices/${METER}/circuits/4/appliances`)).body.appliances[0].name).toBe('Fridge');
   });
 
+  it("should show and take a circuit's tuning, refusing values out of range", async () => {
+    const before = await rig.rest('GET', `/devices/${METER}/circuits/4/anomaly-settings`);
+    expect(before.body).toMatchObject({ scoreThreshold: 4, minChange: { durationS: 0.2 }, muted: [] });
+    expect((await rig.rest('PUT', `/devices/${METER}/circuits/4/anomaly-settings`, { scoreThreshold: 1 })).status).toBe(400);
+    expect((await rig.rest('PUT', `/devices/${METER}/circuits/4/anomaly-settings`, { muted: ['everything'] })).status).toBe(400);
+    expect((await rig.rest('PUT', `/devices/${METER}/circuits/4/anomaly-settings`, { minChange: { durationS: -1 } })).status).toBe(400);
+    const tuned = await rig.rest('PUT', `/devices/${METER}/circuits/4/anomaly-settings`, { scoreThreshold: 6, minChange: { durationS: 0.3 }, muted: ['standby_creep'] });
+    expect(tuned.status).toBe(200);
+    expect(tuned.body).toMatchObject({ scoreThreshold: 6, minChange: { durationS: 0.3, powerW: 0.1 }, muted: ['standby_creep'] });
+  });
+
   it('should store runs and the alert in InfluxDB', async () => {
     const runs = await rig.influxQuery(`SELECT count("energy_wh") FROM "appliance_run" WHERE "device" = '${METER}' AND "circuit" = '4'`);
     expect(Number(runs[0]?.count)).toBeGreaterThan(80);

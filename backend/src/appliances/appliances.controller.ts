@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Put } from '@nestjs/common';
 import { CircuitParamPipe, DeviceIdPipe } from '../api/params';
-import { NameApplianceDto } from './appliances.dto';
+import { AnomalySettingsDto, NameApplianceDto } from './appliances.dto';
 import { AppliancesService } from './appliances.service';
 import { ApplianceIdPipe } from './appliances.params';
 
@@ -21,6 +21,16 @@ export class AppliancesController {
   @Delete('devices/:id/circuits/:circuit/appliances/:applianceId')
   unname(@Param('id', DeviceIdPipe) id: string, @Param('circuit', CircuitParamPipe) circuit: number, @Param('applianceId', ApplianceIdPipe) applianceId: string) {
     return this.appliances.name(id, circuit, applianceId, undefined);
+  }
+
+  @Get('devices/:id/circuits/:circuit/anomaly-settings')
+  settings(@Param('id', DeviceIdPipe) id: string, @Param('circuit', CircuitParamPipe) circuit: number) {
+    return this.appliances.settings(id, circuit);
+  }
+
+  @Put('devices/:id/circuits/:circuit/anomaly-settings')
+  setSettings(@Param('id', DeviceIdPipe) id: string, @Param('circuit', CircuitParamPipe) circuit: number, @Body() body: AnomalySettingsDto) {
+    return this.appliances.setSettings(id, circuit, body);
   }
 
   @Get('devices/:id/alerts')

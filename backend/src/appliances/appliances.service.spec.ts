@@ -31,7 +31,7 @@ function setup() {
     for (const s of samples) {
       now = s.ts;
       const reading = { circuit: 4, voltage_v: 230, current_a: s.powerW / 230, power_w: s.powerW, reactive_var: 0, apparent_va: s.powerW, pf: 1, freq_hz: 50, energy_import_wh: 0, energy_export_wh: 0 };
-      handlers.telemetry('vm-1', Buffer.from(JSON.stringify({ v: 1, seq: seq++, ts: s.ts, interval_s: 30, acked_seq: 0, circuits: [reading] })));
+      handlers.telemetry('vm-1', Buffer.from(JSON.stringify({ v: 1, seq: seq++, ts: s.ts, interval_s: 60, acked_seq: 0, circuits: [reading] })));
     }
   };
   return { service, feed, published, points, saved: () => saved };
@@ -42,7 +42,7 @@ describe(AppliancesService.name, () => {
     const { service, feed, published, points, saved } = setup();
     const runs = cycles(T0, T0 + 7 * DAY, { onMin: 25, offMin: 40, powerW: 80, jitter: 0.05 });
     for (const r of runs) if (r.start >= T0 + 6 * DAY) r.durationMs *= 1.5;
-    const samples = render(runs, T0, T0 + 7 * DAY, { stepMs: 30_000 });
+    const samples = render(runs, T0, T0 + 7 * DAY, { stepMs: 60_000 });
     feed(samples.filter((s) => s.ts < T0 + 4 * DAY));
 
     const before = service.list('vm-1', 4, T0 + 4 * DAY);
@@ -69,6 +69,19 @@ describe(AppliancesService.name, () => {
     expect(points.some((p) => p.measurement === 'anomaly' && p.tags.kind === 'long_runs')).toBe(true);
     expect(published.some((p) => p.topic === 'dinmeter/vm-1/appliances/4/a1' && JSON.parse(p.payload).name === 'Fridge')).toBe(true);
     expect(saved()!.circuits[0].appliances[0].name).toBe('Fridge');
+  });
+
+  it('should raise no alert of a kind a user muted, and keep the tuning', () => {
+    const { service, feed, published, saved } = setup();
+    const runs = cycles(T0, T0 + 6 * DAY, { onMin: 25, offMin: 40, powerW: 80, jitter: 0.05 });
+    for (const r of runs) if (r.start >= T0 + 5 * DAY) r.durationMs *= 1.5;
+    const samples = render(runs, T0, T0 + 6 * DAY, { stepMs: 60_000 });
+    feed(samples.filter((s) => s.ts < T0 + 4 * DAY));
+    const tuned = service.setSettings('vm-1', 4, { muted: ['long_runs', 'high_energy'], scoreThreshold: 5 });
+    expect(tuned).toMatchObject({ scoreThreshold: 5, muted: ['long_runs', 'high_energy'], minChange: { durationS: 0.2 } });
+    feed(samples.filter((s) => s.ts >= T0 + 4 * DAY));
+    expect(published.filter((p) => p.topic === 'dinmeter/vm-1/alerts')).toEqual([]);
+    expect(saved()!.circuits[0].settings).toEqual({ muted: ['long_runs', 'high_energy'], scoreThreshold: 5 });
   });
 
   it('should answer 404 for an unknown circuit or appliance', () => {

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AlertMessage, decodeMessage, PROTOCOL_VERSION, topics, validateMessage } from '@dinmeter/shared';
 import { AppConfig } from '../config/app-config';
-import { AnomalyDetector, Anomaly } from './analysis/anomaly-detector';
+import { AnomalyDetector, Anomaly, DEFAULT_ANOMALY_SETTINGS } from './analysis/anomaly-detector';
 import { learnBaseline } from './analysis/baseline';
 import { IdleWindow, Run, RunSegmenter } from './analysis/runs';
 import { clusterRuns, matchSignature, signatureDistance } from './analysis/signatures';
 import { applianceDiscoveryTopics, buildApplianceDiscovery } from './appliance-ha';
 import { APPLIANCES_PORTS, AppliancesPorts } from './appliances.ports';
-import { APPLIANCES_REPOSITORY, AppliancesFile, AppliancesRepository, CircuitHistory, KnownAppliance, StoredRun } from './appliances.types';
+import { APPLIANCES_REPOSITORY, AppliancesFile, AppliancesRepository, CircuitAnomalySettings, CircuitHistory, KnownAppliance, StoredRun } from './appliances.types';
 
 const DAY_MS = 86_400_000;
 /** History kept per circuit: enough for a weekly pattern and a month's trend. */
@@ -143,6 +143,27 @@ export class AppliancesService implements OnModuleInit, OnModuleDestroy {
     return this.list(deviceId, circuit).appliances.find((a) => a.id === applianceId);
   }
 
+  /** The detector's settings of a circuit: the defaults with the user's overrides. */
+  settings(deviceId: string, circuit: number) {
+    const overrides = this.existing(deviceId, circuit).history.settings ?? {};
+    return {
+      ...DEFAULT_ANOMALY_SETTINGS,
+      ...overrides,
+      minChange: { ...DEFAULT_ANOMALY_SETTINGS.minChange, ...overrides.minChange },
+      muted: overrides.muted ?? [],
+      overrides,
+    };
+  }
+
+  /** Replaces a circuit's overrides (validated by the controller's DTO) and applies them at once. */
+  setSettings(deviceId: string, circuit: number, overrides: CircuitAnomalySettings) {
+    const live = this.existing(deviceId, circuit);
+    live.history.settings = JSON.parse(JSON.stringify(overrides)) as CircuitAnomalySettings;
+    this.rebuildDetector(live);
+    this.persist();
+    return this.settings(deviceId, circuit);
+  }
+
   alerts(deviceId: string, circuit?: number) {
     const all = [...this.circuits.values()].filter((l) => l.history.device === deviceId && (circuit === undefined || l.history.circuit === circuit));
     if (all.length === 0) throw new NotFoundException(`no analysis for ${deviceId}${circuit ? ` circuit ${circuit}` : ''} yet`);
@@ -251,11 +272,13 @@ export class AppliancesService implements OnModuleInit, OnModuleDestroy {
       const last = h.runs.filter((r) => r.appliance === a.id).at(-1);
       if (last) a.lastStart = last.start;
     }
-    live.detector = new AnomalyDetector(h.baseline);
+    const { muted: _muted, ...settings } = h.settings ?? {};
+    live.detector = new AnomalyDetector(h.baseline, settings as Partial<typeof DEFAULT_ANOMALY_SETTINGS>);
   }
 
   private raise(live: LiveCircuit, anomaly: Anomaly, now: number): void {
     const h = live.history;
+    if (h.settings?.muted?.includes(anomaly.kind)) return this.ports.counters.inc('anomaly_alerts_muted');
     const repeat = h.alerts.find((a) => a.kind === anomaly.kind && a.appliance === anomaly.appliance && now - a.raisedAt < REPEAT_MS);
     if (repeat) return;
     const id = `${h.device}.${h.circuit}.${anomaly.kind}.${now}`;

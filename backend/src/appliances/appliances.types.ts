@@ -1,4 +1,5 @@
-import type { Anomaly } from './analysis/anomaly-detector';
+import type { AlertKindName } from '@dinmeter/shared';
+import type { Anomaly, AnomalySettings } from './analysis/anomaly-detector';
 import type { Baseline } from './analysis/baseline';
 import type { IdleWindow, Run } from './analysis/runs';
 import type { ApplianceSignature } from './analysis/signatures';
@@ -28,7 +29,11 @@ export interface CircuitHistory {
   baseline?: Baseline;
   learntAt?: number;
   alerts: (Anomaly & { id: string; raisedAt: number })[];
+  /** A user's tuning: overrides of the detector's defaults, and kinds never raised. */
+  settings?: CircuitAnomalySettings;
 }
+
+export type CircuitAnomalySettings = Partial<Omit<AnomalySettings, 'minChange'>> & { minChange?: Partial<AnomalySettings['minChange']>; muted?: AlertKindName[] };
 
 export interface AppliancesFile {
   version: 1;
