@@ -29,6 +29,7 @@ interface LiveCircuit {
   /** Recent step_change events (ts, data) to attach PF, THD and ΔQ to a run's start. */
   steps: { ts: number; pf?: number; thdI?: number; deltaVar?: number }[];
   running?: string;
+  runStart?: number;
 }
 
 /**
@@ -226,6 +227,9 @@ export class AppliancesService implements OnModuleInit, OnModuleDestroy {
 
   private updateRunning(live: LiveCircuit): void {
     const ongoing = live.segmenter.ongoing();
+    // Which appliance is running is settled in its first minutes (the median needs a few readings).
+    if (ongoing && ongoing.start === live.runStart && ongoing.elapsedS > 300) return;
+    live.runStart = ongoing?.start;
     const index = ongoing ? matchSignature(live.history.appliances.map((a) => a.signature), { powerW: ongoing.powerW }) : -1;
     const running = index >= 0 ? live.history.appliances[index].id : undefined;
     if (running === live.running) return;
