@@ -114,7 +114,7 @@ export class AppliancesService implements OnModuleInit, OnModuleDestroy {
           id: a.id,
           name: a.name ?? null,
           state: live.running === a.id ? 'running' : 'idle',
-          signature: { powerW: round(a.signature.powerW), durationS: Math.round(a.signature.durationS), ...(a.signature.pf !== undefined ? { pf: a.signature.pf } : {}) },
+          signature: { powerW: round(a.signature.powerW), durationS: Math.round(a.signature.durationS), ...(a.signature.pf !== undefined ? { pf: a.signature.pf } : {}), ...(a.signature.reactiveRatio !== undefined ? { reactiveRatio: round(a.signature.reactiveRatio * 10) / 10 } : {}) },
           cyclic: a.cyclic,
           runs: runs.length,
           runTimeS: Math.round(runTimeS),

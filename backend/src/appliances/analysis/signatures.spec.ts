@@ -26,4 +26,17 @@ describe(clusterRuns.name, () => {
     expect(matchSignature(signatures, { powerW: 2100, durationS: 150 })).toBe(1);
     expect(matchSignature(signatures, { powerW: 600, durationS: 3600 })).toBe(-1);
   });
+
+  it('should tell a motor from a heater of the same power by ΔQ from the meter', () => {
+    const run = (k: number, deltaVar: number) => ({ start: T0 + k * 3600_000, end: T0 + k * 3600_000 + 600_000, durationS: 600, energyWh: 100, powerW: 600 + (k % 3), peakW: 700, idleW: 0, deltaVar });
+    const mixed = [0, 1, 2, 3, 4, 5].map((k) => run(k, k % 2 ? 450 : 5));
+    const { clusters } = clusterRuns(mixed);
+    expect(clusters.map((c) => [c.runs, Math.round(c.signature.reactiveRatio! * 100) / 100])).toEqual([
+      [3, 0.01],
+      [3, 0.75],
+    ]);
+    const signatures = clusters.map((c) => c.signature);
+    expect(matchSignature(signatures, { powerW: 610, durationS: 600, deltaVar: 440 })).toBe(1);
+    expect(matchSignature(signatures, { powerW: 610, durationS: 600, deltaVar: 0 })).toBe(0);
+  });
 });

@@ -3,7 +3,8 @@
  * power factor and current THD when the meter's step_change event gave them). Pure and deterministic.
  *
  * Grouping splits the runs where the sorted features leave a gap: power first (ln P, gap > 0.22, about
- * 25 %), then duration (ln t, gap > ln 3), then power factor (gap > 0.15). Appliances differ by far more
+ * 25 %), then duration (ln t, gap > ln 3), then ΔQ/ΔP from the meter's step_change event (gap > 0.25),
+ * then power factor (gap > 0.15). Appliances differ by far more
  * than that, while one appliance's runs vary by less (the measured fridge: 75–79 W; the kettle: 2.56–2.67 kW).
  */
 import { median, quantile } from './robust';
@@ -21,6 +22,8 @@ export interface ApplianceSignature {
   durationS: number;
   pf?: number;
   thdI?: number;
+  /** ΔQ/ΔP of its switching on (tan φ of the appliance alone, whatever else runs on the circuit). */
+  reactiveRatio?: number;
 }
 
 export interface ApplianceCluster {
@@ -51,8 +54,10 @@ export interface ClusterOptions {
 const POWER_GAP = 0.22;
 const DURATION_GAP = Math.log(3);
 const PF_GAP = 0.15;
+/** tan φ: a heater 0, a fridge compressor about 0.75–1, a small motor more. */
+const REACTIVE_GAP = 0.25;
 /** How far a run may lie from a signature and still be that appliance (ln units; pf absolute). */
-const MATCH_SCALE = { power: 0.35, duration: 1.2, pf: 0.2 };
+const MATCH_SCALE = { power: 0.35, duration: 1.2, pf: 0.2, reactiveRatio: 0.3 };
 
 export const utcHour = (ts: number) => new Date(ts).getUTCHours();
 
@@ -63,6 +68,7 @@ export function clusterRuns(runs: readonly Run[], options: ClusterOptions = {}):
   let groups: Run[][] = [usable];
   groups = groups.flatMap((g) => splitAtGaps(g, (r) => Math.log(r.powerW), POWER_GAP));
   groups = groups.flatMap((g) => splitAtGaps(g, (r) => Math.log(r.durationS), DURATION_GAP));
+  groups = groups.flatMap((g) => (g.filter((r) => r.deltaVar !== undefined).length >= 0.8 * g.length ? splitAtGaps(g, reactiveRatio, REACTIVE_GAP) : [g]));
   groups = groups.flatMap((g) => (g.filter((r) => r.pf !== undefined).length >= 0.8 * g.length ? splitAtGaps(g, (r) => r.pf ?? 0, PF_GAP) : [g]));
   const kept = groups.filter((g) => g.length >= minRuns).sort((a, b) => b.length - a.length || median(a.map((r) => r.powerW)) - median(b.map((r) => r.powerW)));
   const unassigned = groups.filter((g) => g.length < minRuns).flat().sort((a, b) => a.start - b.start);
@@ -85,6 +91,7 @@ export function describeCluster(id: string, runs: readonly Run[], hourOf: (ts: n
   for (const r of runs) hourProfile[hourOf(r.start)] += 1 / runs.length;
   const pfs = runs.map((r) => r.pf).filter((v): v is number => v !== undefined);
   const thds = runs.map((r) => r.thdI).filter((v): v is number => v !== undefined);
+  const ratios = runs.filter((r) => r.deltaVar !== undefined).map(reactiveRatio);
   return {
     id,
     runs: runs.length,
@@ -93,6 +100,7 @@ export function describeCluster(id: string, runs: readonly Run[], hourOf: (ts: n
       durationS: durationS.median,
       ...(pfs.length >= runs.length / 2 ? { pf: median(pfs) } : {}),
       ...(thds.length >= runs.length / 2 ? { thdI: median(thds) } : {}),
+      ...(ratios.length >= runs.length / 2 ? { reactiveRatio: median(ratios) } : {}),
     },
     powerW,
     durationS,
@@ -110,16 +118,17 @@ export function describeCluster(id: string, runs: readonly Run[], hourOf: (ts: n
  * How far a run (or a run in progress: no duration) lies from a signature; below 1 it is that appliance.
  * Power weighs most: an appliance's duration varies with use (water in a kettle), its power hardly.
  */
-export function signatureDistance(signature: ApplianceSignature, run: { powerW: number; durationS?: number; pf?: number }): number {
+export function signatureDistance(signature: ApplianceSignature, run: { powerW: number; durationS?: number; pf?: number; deltaVar?: number }): number {
   if (!(run.powerW > 0)) return Number.POSITIVE_INFINITY;
   let sum = (Math.log(run.powerW / signature.powerW) / MATCH_SCALE.power) ** 2;
   if (run.durationS !== undefined && run.durationS > 0) sum += (Math.log(run.durationS / signature.durationS) / MATCH_SCALE.duration) ** 2;
   if (run.pf !== undefined && signature.pf !== undefined) sum += ((run.pf - signature.pf) / MATCH_SCALE.pf) ** 2;
+  if (run.deltaVar !== undefined && signature.reactiveRatio !== undefined) sum += ((reactiveRatio(run) - signature.reactiveRatio) / MATCH_SCALE.reactiveRatio) ** 2;
   return Math.sqrt(sum);
 }
 
 /** Index of the nearest signature within reach, or -1. */
-export function matchSignature(signatures: readonly ApplianceSignature[], run: { powerW: number; durationS?: number; pf?: number }): number {
+export function matchSignature(signatures: readonly ApplianceSignature[], run: { powerW: number; durationS?: number; pf?: number; deltaVar?: number }): number {
   let best = -1;
   let bestDistance = 1;
   signatures.forEach((s, k) => {
@@ -130,6 +139,10 @@ export function matchSignature(signatures: readonly ApplianceSignature[], run: {
     }
   });
   return best;
+}
+
+function reactiveRatio(run: { powerW: number; deltaVar?: number }): number {
+  return (run.deltaVar ?? 0) / Math.max(run.powerW, 1);
 }
 
 function splitAtGaps(runs: Run[], key: (r: Run) => number, gap: number): Run[][] {
