@@ -19,6 +19,7 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DevicesService } from './devices/devices.service';
 import { DEVICE_REGISTRY_REPOSITORY } from './devices/devices.types';
+import { RelayHistoryService } from './devices/relay-history.service';
 import { HeartbeatService } from './heartbeat/heartbeat.service';
 import { HA_LINK, MqttHaLink } from './homeassistant/ha-link';
 import { HomeAssistantService } from './homeassistant/homeassistant.service';
@@ -57,6 +58,7 @@ export class AppModule {
           useFactory: (c: AppConfig) => new JsonFileRepository(join(c.DATA_DIR, 'circuits.json'), 200),
           inject: [AppConfig],
         },
+        RelayHistoryService,
         DevicesService,
         CircuitConfigService,
         CircuitTripService,

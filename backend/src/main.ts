@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 import { LogLevel, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
 import { existsSync, readFileSync } from 'node:fs';
 import { AppModule } from './app.module';
 import { AppConfig, ConfigError, loadConfig, parseDotEnv } from './config/app-config';
 import { BrokerService } from './broker/broker.service';
+import { PRICE_TEXT_MEDIA_TYPES } from './prices/prices.dto';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -24,7 +26,10 @@ function readConfig(): AppConfig {
 async function bootstrap(): Promise<void> {
   const config = readConfig();
   const logger = LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1);
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger });
+  // Price documents may be posted as text (text/csv, XML) and may be large: both parsers take 6 MB.
+  app.useBodyParser('json', { limit: '6mb' });
+  app.useBodyParser('text', { type: Object.keys(PRICE_TEXT_MEDIA_TYPES), limit: '6mb' });
   app.setGlobalPrefix('api');
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.enableShutdownHooks();

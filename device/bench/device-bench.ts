@@ -5,6 +5,7 @@
  * xs_computations_per_s (xsnap meterUsage.compute per simulated second).
  * Host figures, not ESP32 figures: XS on a 240 MHz Xtensa is one to two orders slower.
  */
+import { runCli } from '../../shared/node/cli';
 import { bundleForXs, startXs, XS_REPORT_PRELUDE } from '../xs/xs-engine';
 import { createDeviceWorkload, PhaseTotalsMs, THD_MAX_HARMONIC } from './device-workload';
 
@@ -79,7 +80,12 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+void runCli(
+  {
+    name: 'bench:device',
+    usage: `usage: npm run bench:device
+  The device workload per simulated second in Node and in the XS engine; prints figures, then one JSON line.`,
+    options: {},
+  },
+  main,
+);

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { runCli } from '../../shared/node/cli';
 
 export interface BomRow {
   ref: string;
@@ -53,5 +54,8 @@ export function rollUp(rows: readonly BomRow[]): { totalUsd: number; lines: numb
 }
 
 if (require.main === module) {
-  console.log(JSON.stringify(rollUp(parseBom(fs.readFileSync(BOM_PATH, 'utf8')))));
+  const usage = 'usage: node -r @swc-node/register device/board/bom.ts\n  Prints the cost roll-up of schematics/bom.csv as one JSON object.';
+  void runCli({ name: 'bom', usage, options: {} }, () => {
+    process.stdout.write(`${JSON.stringify(rollUp(parseBom(fs.readFileSync(BOM_PATH, 'utf8'))))}\n`);
+  });
 }

@@ -5,7 +5,7 @@
  * metering), soft reset, FuncEn, LastSPIData, clear-on-read energy in 0.1-pulse units, and
  * quantises every measurement to its register LSB.
  *
- * Model assumptions (the datasheet's internal constants are not in the facts file):
+ * Model assumptions (the datasheet's internal constants are not in docs/atm90e26.md):
  * - The rms gain constants are chosen so that the datasheet default Ugain/IgainL read correctly
  *   on the board's nominal front end; readings scale linearly with Ugain/IgainL.
  * - Energy follows ESPHome's PLconst formula: pulses/h = 838 860.8 × p_adc / PLconst, with p_adc in

@@ -15,11 +15,20 @@
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
+import { CliArgs, runCli, UsageError } from '../../shared/node/cli';
 import { WaveformAnalyzer } from '../dsp/waveform.analyzer';
 import { createWaveformMetrics, WaveformMetrics, WaveformStatus } from '../dsp/waveform.types';
 
-const USAGE = 'usage: npm run --silent analyze -- <file.csv> --rate <Hz> [--mains 50|60]';
+const SPEC = {
+  name: 'analyze',
+  usage: `usage: npm run --silent analyze -- <file.csv> --rate <Hz> [--mains 50|60]
+  <file.csv>  one v,i sample pair per line (volts, amps); ; or tab separators with decimal commas work too
+  --rate      the sample rate in Hz
+  --mains     the nominal mains frequency (default: anything from 40 to 70 Hz)
+  Prints one JSON object {vrms, irms, p, s, q1, n, pf, dpf, f, thd_v, thd_i} (SI units, THD as a fraction).`,
+  options: { rate: { type: 'string' }, mains: { type: 'string' } },
+  positionals: [1, 1],
+} as const;
 const MAX_RATE_HZ = 1_000_000;
 /** Fewer samples per cycle than this cannot place zero crossings or harmonics usefully. */
 const MIN_SAMPLES_PER_CYCLE = 10;
@@ -28,7 +37,6 @@ const MIN_CYCLES = 2;
 /** Mains frequency ranges accepted for each --mains value (EN 50160 allows ±1 %, islands far more). */
 const MAINS_RANGES_HZ: Record<string, [number, number]> = { '50': [45, 55], '60': [55, 65], any: [40, 70] };
 
-class UsageError extends Error {}
 class DataError extends Error {}
 
 interface Options {
@@ -52,15 +60,7 @@ interface AnalysisResult {
   thd_i: number;
 }
 
-function parseOptions(argv: string[]): Options {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { rate: { type: 'string' }, mains: { type: 'string' } } });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { positionals, values } = parsed;
-  if (positionals.length !== 1) throw new UsageError(`expected one CSV file, got ${positionals.length}`);
+function parseOptions({ positionals, values }: CliArgs<typeof SPEC.options>): Options {
   const range = MAINS_RANGES_HZ[values.mains ?? 'any'];
   if (!range || values.mains === 'any') throw new UsageError(`--mains must be 50 or 60, got '${values.mains}'`);
   const minRateHz = MIN_SAMPLES_PER_CYCLE * range[1];
@@ -223,28 +223,9 @@ function rounded(result: AnalysisResult): AnalysisResult {
   return out;
 }
 
-async function main(argv: string[]): Promise<number> {
-  try {
-    const options = parseOptions(argv);
-    const result = await analyzeFile(options, (message) => process.stderr.write(`analyze: warning: ${message}\n`));
-    process.stdout.write(`${JSON.stringify(rounded(result))}\n`);
-    return 0;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`analyze: ${error.message}\n${USAGE}\n`);
-      return 2;
-    }
-    if (error instanceof DataError) {
-      process.stderr.write(`analyze: ${error.message}\n`);
-      return 1;
-    }
-    process.stderr.write(`analyze: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
-  }
-}
-
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
+  void runCli(SPEC, async (args) => {
+    const result = await analyzeFile(parseOptions(args), (message) => process.stderr.write(`analyze: warning: ${message}\n`));
+    process.stdout.write(`${JSON.stringify(rounded(result))}\n`);
   });
 }

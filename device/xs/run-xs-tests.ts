@@ -5,6 +5,7 @@
  * per-test results (device/xs/vectors.spec.ts reads it).
  */
 import * as path from 'node:path';
+import { runCli } from '../../shared/node/cli';
 import { bundleForXs, REPO_ROOT, startXs, XS_REPORT_PRELUDE } from './xs-engine';
 import { findXsTestFiles } from './xs-test-files';
 
@@ -45,18 +46,17 @@ report(results);
   return results;
 }
 
-async function main(): Promise<void> {
+async function main(json: boolean): Promise<number> {
   const results = await runXsTests();
   const failed = results.filter((r) => r.error !== undefined);
   for (const r of failed) console.log(`FAIL [xs] ${r.file} › ${r.name}\n     ${r.error}`);
   console.log(`xs: ${results.length - failed.length} passed, ${failed.length} failed`);
-  if (process.argv.includes('--json')) console.log(JSON.stringify(results));
-  process.exitCode = failed.length > 0 ? 1 : 0;
+  if (json) console.log(JSON.stringify(results));
+  return failed.length > 0 ? 1 : 0;
 }
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(`xs: runner failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exitCode = 1;
-  });
+  const usage = `usage: npm run test:xs [-- --json]
+  Runs every *.xs-test.ts inside the XS engine. --json adds a last line with the per-test results.`;
+  void runCli({ name: 'xs', usage, options: { json: { type: 'boolean' } } }, ({ values }) => main(values.json === true));
 }

@@ -15,6 +15,7 @@
  */
 import { join } from 'node:path';
 import { CIRCUIT_COUNT } from '@dinmeter/shared';
+import { runCli } from '../../shared/node/cli';
 import { loadFixtureTraces } from '../../device/sim/fixture-traces';
 import { HostClock } from '../../device/platform/host/host-clock';
 import { VirtualMeter } from '../../device/platform/host/virtual-meter';
@@ -151,7 +152,12 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  process.stderr.write(`replay bench failed: ${(error as Error).stack ?? error}\n`);
-  process.exit(1);
-});
+void runCli(
+  {
+    name: 'bench:replay',
+    usage: `usage: npm run bench:replay
+  Replays a 24 h backlog of one virtual meter through real servers (influxd, the backend); prints figures, then one JSON line.`,
+    options: {},
+  },
+  main,
+);

@@ -116,9 +116,9 @@ describe('appliances and anomalies against the real backend', () => {
   });
 
   it('should store runs and the alert in InfluxDB', async () => {
-    const runs = await rig.influxQuery(`SELECT count("energy_wh") FROM "appliance_run" WHERE "device" = '${METER}' AND "circuit" = '4'`);
+    const runs = await rig.influxQuery(`SELECT count("energy_wh") FROM "rp_history"."appliance_run" WHERE "device" = '${METER}' AND "circuit" = '4'`);
     expect(Number(runs[0]?.count)).toBeGreaterThan(80);
-    const anomalies = await rig.influxQuery(`SELECT "score", "kind" FROM "anomaly" WHERE "device" = '${METER}'`);
+    const anomalies = await rig.influxQuery(`SELECT "score", "kind" FROM "rp_history"."anomaly" WHERE "device" = '${METER}'`);
     expect(anomalies).toHaveLength(1);
     expect(anomalies[0]).toMatchObject({ kind: 'long_runs' });
   });

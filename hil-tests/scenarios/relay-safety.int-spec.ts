@@ -1,5 +1,5 @@
 /**
- * Relay safety end to end (issue 5, DESIGN.md invariant 2), against real servers: influxd, an
+ * Relay safety end to end (issue 5, docs/invariants.md invariant 2), against real servers: influxd, an
  * EXTERNAL Mosquitto, the backend process and 3 virtual meters. What a relay really does is read
  * from the simulated board through the simulation control channel (sim-control.ts) and from the
  * retained `…/relays` topic; nothing is read from inside the firmware except its counters.

@@ -1,6 +1,6 @@
 /**
  * Issue 4, the proof: store-and-forward loses no record through outages and power cuts
- * (DESIGN.md invariant 1), against real servers — influxd, the backend process (embedded aedes or
+ * (docs/invariants.md invariant 1), against real servers — influxd, the backend process (embedded aedes or
  * Debian's mosquitto) and virtual meters running the unchanged firmware core on file-backed flash.
  *
  * Every scenario ends with the same check (support/delivery-truth.ts): each record a meter created

@@ -6,9 +6,14 @@ const { join } = require('node:path');
 
 const root = join(__dirname, '..', '..');
 
-/** Runs `npm ci` when node_modules is missing or older than package-lock.json. */
-function ensureNodeModules() {
+/**
+ * Runs `npm ci` when node_modules is missing or older than package-lock.json; not for `--help`
+ * when the packages are there (help touches nothing).
+ */
+function ensureNodeModules(args = []) {
   const marker = join(root, 'node_modules', '.package-lock.json');
+  const help = args.some((a) => a === '--help' || a === '-h');
+  if (help && existsSync(join(root, 'node_modules', '@swc-node', 'register'))) return;
   const lock = join(root, 'package-lock.json');
   const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs;
   const xsnapBuilt = existsSync(join(root, 'node_modules/@agoric/xsnap/xsnap-native/xsnap/build/bin/lin/release/xsnap-worker'));

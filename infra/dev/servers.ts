@@ -386,7 +386,7 @@ export function renderMosquittoConfig(port: number): string {
     '# mosquitto 2.0 for local development and tests (infra/dev/servers.ts)',
     `listener ${port} 127.0.0.1`,
     'allow_anonymous true',
-    // The product's end-to-end ack (DESIGN.md invariant 1) carries delivery, not broker persistence.
+    // The product's end-to-end ack (docs/invariants.md invariant 1) carries delivery, not broker persistence.
     'persistence false',
     'log_dest stderr',
     'log_type error',

@@ -6,6 +6,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { CliArgs, numberOption, runCli } from '../../shared/node/cli';
 import { ensureDebianPackages, startInflux } from './servers';
 
 const root = join(__dirname, '..', '..');
@@ -14,11 +15,6 @@ const DEFAULT_INFLUX = 'http://127.0.0.1:8086';
 const children: ChildProcess[] = [];
 const stops: (() => Promise<void>)[] = [];
 let stopping = false;
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 
 function runTs(name: string, file: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, file), ...args], {
@@ -94,7 +90,15 @@ async function shutdown(code: number): Promise<void> {
   process.exit(code);
 }
 
-async function main(): Promise<void> {
+const SPEC = {
+  name: 'npm start',
+  usage: `usage: npm start [-- --meters N --interval SECONDS]
+  Starts InfluxDB (unless INFLUX_URL points elsewhere), the backend and N virtual meters (default 3,
+  a record every 5 s). The backend's environment variables apply (README, "Configuration").`,
+  options: { meters: { type: 'string' }, interval: { type: 'string' } },
+} as const;
+
+async function main(meters: string, interval: string): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
   const env = { ...process.env };
@@ -102,8 +106,6 @@ async function main(): Promise<void> {
   const mqttPort = env.MQTT_PORT ?? '1883';
   const influxUrl = env.INFLUX_URL ?? DEFAULT_INFLUX;
   const db = env.INFLUX_DB ?? 'dinmeter';
-  const meters = arg('meters', '3');
-  const interval = arg('interval', '5');
 
   if (influxUrl === DEFAULT_INFLUX) {
     if (await answersPing(influxUrl)) {
@@ -157,7 +159,11 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error) => {
-  process.stderr.write(`npm start: ${error instanceof Error ? error.message : error}\n`);
-  void shutdown(1);
+void runCli(SPEC, ({ values }: CliArgs<typeof SPEC.options>) => {
+  const meters = String(numberOption('meters', values.meters, { min: 1, max: 1000, integer: true }) ?? 3);
+  const interval = String(numberOption('interval', values.interval, { min: 0.1, max: 3600 }) ?? 5);
+  main(meters, interval).catch((error) => {
+    process.stderr.write(`npm start: ${error instanceof Error ? error.message : error}\n`);
+    void shutdown(1);
+  });
 });

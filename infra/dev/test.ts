@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { runCli, UsageError } from '../../shared/node/cli';
 import { ensureDebianPackages } from './servers';
 
 interface Step {
@@ -35,9 +36,10 @@ const steps: Step[] = [
   { name: 'integration', command: 'npx', args: ['jest', '--selectProjects', 'integration', '--runInBand'], jest: true },
 ];
 
-async function main(): Promise<void> {
+async function main(only: string[]): Promise<number> {
+  const unknown = only.filter((name) => !steps.some((s) => s.name === name));
+  if (unknown.length > 0) throw new UsageError(`unknown step ${unknown.join(', ')} (steps: ${steps.map((s) => s.name).join(', ')})`);
   await ensureDebianPackages(['influxdb', 'mosquitto']);
-  const only = process.argv.slice(2);
   const results: { name: string; ok: boolean; seconds: number; passed: number; failed: number }[] = [];
   rmSync(REPORTS, { recursive: true, force: true });
   mkdirSync(REPORTS, { recursive: true });
@@ -59,10 +61,10 @@ async function main(): Promise<void> {
   const failed = results.reduce((sum, r) => sum + r.failed, 0);
   const stepsFailed = results.filter((r) => !r.ok).length;
   process.stdout.write(`${passed} passed, ${failed + (failed === 0 ? stepsFailed : 0)} failed\n`);
-  process.exit(stepsFailed === 0 ? 0 : 1);
+  return stepsFailed === 0 ? 0 : 1;
 }
 
-main().catch((error) => {
-  process.stderr.write(`${error instanceof Error ? error.message : error}\n`);
-  process.exit(1);
-});
+const usage = `usage: npm test [-- STEP …]
+  Runs the whole suite in order, or only the named steps: ${steps.map((s) => s.name).join(', ')}.
+  Debian's influxdb and mosquitto are installed first when missing (as root).`;
+void runCli({ name: 'npm test', usage, options: {}, positionals: [0, steps.length] }, ({ positionals }) => main(positionals));

@@ -1,15 +1,25 @@
 /**
- * Grafana is not installed here, so every InfluxQL query of the provisioned dashboard (panels and
- * template variables) runs against a real influxd (Debian 1.6) with sample points, after the same
- * macro/variable interpolation Grafana's InfluxDB datasource does. A new panel is covered by
- * construction: the test walks the dashboard JSON.
+ * Grafana is not installed here, so every InfluxQL query of the dashboard (panels and template
+ * variables) runs against a real influxd (Debian 1.6) after the same macro/variable interpolation
+ * Grafana's InfluxDB datasource does, for every Resolution choice. The data is written by the
+ * backend's own code: telemetry through telemetryToPoints + Influx1Store, the tiers by the
+ * retention plan's SELECT … INTO, relay changes and quarter-hour snapshots by RelayHistoryService,
+ * prices by PricesRepository. Relay states and prices start before the range. A new panel is
+ * covered by construction: the test walks the dashboard JSON.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PROTOCOL_VERSION, RelayCircuitState, TelemetryMessage } from '@dinmeter/shared';
+import { RELAY_SNAPSHOT_MS, RelayHistoryService, relayPoint } from '../../backend/src/devices/relay-history.service';
+import { telemetryToPoints } from '../../backend/src/ingest/ingest.service';
+import { PricesRepository } from '../../backend/src/prices/prices.repository';
+import { Influx1Store } from '../../backend/src/storage/influx1.store';
+import { DEFAULT_HISTORY, DEFAULT_TIERS, downsampleSelect, ensureRetention, RetentionPlan } from '../../backend/src/storage/retention';
+import { RetentionService } from '../../backend/src/storage/retention.service';
 import { InfluxServer, startInflux } from '../dev/servers';
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000);
 
 interface Target {
   refId: string;
@@ -22,7 +32,7 @@ interface Panel {
   title: string;
   type: string;
   targets: Target[];
-  datasource: { uid: string };
+  datasource: { type: string; uid: string };
 }
 interface Variable {
   name: string;
@@ -30,8 +40,10 @@ interface Variable {
   query: string;
   multi?: boolean;
   includeAll?: boolean;
+  datasource?: { type: string; uid: string };
 }
 interface Dashboard {
+  __inputs: { name: string; type: string; pluginId: string }[];
   uid: string;
   panels: Panel[];
   templating: { list: Variable[] };
@@ -43,28 +55,35 @@ interface Series {
   values: (number | string | null)[][];
 }
 
-const dashboard = JSON.parse(readFileSync(join(__dirname, 'dashboards', 'dinmeter-circuits.json'), 'utf8')) as Dashboard;
-const datasourceYaml = readFileSync(join(__dirname, 'provisioning', 'datasources', 'dinmeter-influxdb.yaml'), 'utf8');
+const dashboardText = readFileSync(join(__dirname, 'dashboards', 'dinmeter-circuits.json'), 'utf8');
+const dashboard = JSON.parse(dashboardText) as Dashboard;
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 const MINUTE = 60_000;
+const RECORD_MS = 30_000;
 /** Two whole UTC days and one hour, ending on the last full hour before now (inside every retention). */
 const START = Math.floor(Date.now() / DAY) * DAY - 2 * DAY;
 const END = START + 2 * DAY + HOUR;
+/** The range the panels are asked for starts in the middle of an hour, after the last relay change of circuit 1 and 2. */
+const FROM = START + 30 * MINUTE;
 const powerW = (device: string, circuit: number) => (device === 'vm-1' ? 100 : 50) * circuit;
 const EXPORT_W = 20; // circuit 3 of each meter also exports (think PV behind it)
+const RESOLUTIONS = ['autogen', 'rp_1m', 'rp_15m'];
+const priceAt = (slotStart: number) => Number((0.1 + ((slotStart - START) / HOUR) * 0.01).toFixed(2));
 
 type Values = { device: string; circuit: string[]; rp: string; tz: string };
 const DEFAULTS: Values = { device: 'vm-1', circuit: ['1', '2', '3'], rp: 'autogen', tz: 'UTC' };
 
 /** Grafana's InfluxQL interpolation: multi/all variables become an escaped regex group, others the raw value. */
-function interpolate(query: string, values: Values, from = START, to = END, intervalS = 300): string {
+function interpolate(query: string, values: Values, from = FROM, to = END, intervalS = 300): string {
   const byName = new Map(dashboard.templating.list.map((v) => [v.name, v]));
   const escape = (s: string) => s.replace(/[\\^$*+?.()|[\]{}/-]/g, '\\$&');
   return query
     .replace(/\$timeFilter/g, `time >= ${from}ms and time <= ${to}ms`)
     .replace(/\$__interval/g, `${intervalS}s`)
+    .replace(/\$\{__from\}/g, String(from))
+    .replace(/\$\{__to\}/g, String(to))
     .replace(/\$(\w+)/g, (whole, name: string) => {
       const variable = byName.get(name);
       if (!variable) return whole; // e.g. $tag_circuit in an alias
@@ -74,7 +93,7 @@ function interpolate(query: string, values: Values, from = START, to = END, inte
     });
 }
 
-describe('Grafana dashboard queries against a real influxd', () => {
+describe('Grafana dashboard queries against a real influxd, on data the backend wrote', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dinmeter-grafana-'));
   let influx: InfluxServer;
 
@@ -85,54 +104,96 @@ describe('Grafana dashboard queries against a real influxd', () => {
     return body.results[0].series ?? [];
   }
 
-  async function write(lines: string[], rp?: string): Promise<void> {
-    for (let k = 0; k < lines.length; k += 5000) {
-      const response = await fetch(`${influx.url}/write?db=dinmeter&precision=ms${rp ? `&rp=${rp}` : ''}`, {
-        method: 'POST',
-        body: lines.slice(k, k + 5000).join('\n'),
-      });
-      if (response.status !== 204) throw new Error(`write: ${response.status} ${await response.text()}`);
-    }
-  }
-
   const run = (panelTitle: string, refId = 'A', values: Partial<Values> = {}, db?: string) => {
     const panel = dashboard.panels.find((p) => p.title === panelTitle);
     if (!panel) throw new Error(`no panel ${panelTitle}`);
     return influxql(interpolate(panel.targets.find((t) => t.refId === refId)!.query, { ...DEFAULTS, ...values }), db);
   };
+  /** The value of a series at (the bucket starting at) `ts`. */
+  const at = (series: Series | undefined, ts: number) => series?.values.find((row) => row[0] === ts)?.[1];
 
   beforeAll(async () => {
     influx = await startInflux({ dataDir: join(dir, 'influxdb') });
-    await influxql('CREATE DATABASE "dinmeter"');
+    const store = new Influx1Store({ url: influx.url, db: 'dinmeter' });
+    // What RetentionService does at start: policies, CQs, rp_history.
+    const plan: RetentionPlan = { db: 'dinmeter', tiers: [...DEFAULT_TIERS], history: { ...DEFAULT_HISTORY } };
+    await ensureRetention((q) => store.query(q), plan);
     await influxql('CREATE DATABASE "empty"');
-    await influxql('CREATE RETENTION POLICY "rp_1m" ON "dinmeter" DURATION 400d REPLICATION 1');
-    // The schema the backend writes (infra/influxdb/README.md): one point per circuit and record.
-    const lines: string[] = [];
-    const rp1m: string[] = [];
+    const retention = { historyRp: plan.history!.rp } as RetentionService;
+
+    // Telemetry as ingest stores it: one record every 30 s per meter, 3 circuits each.
     for (const device of ['vm-1', 'vm-2']) {
-      for (let circuit = 1; circuit <= 3; circuit++) {
-        const exportW = circuit === 3 ? EXPORT_W : 0;
-        for (let t = START, n = 0; t < END; t += MINUTE, n++) {
-          const fields =
-            `voltage_v=${230 + circuit / 10},current_a=${powerW(device, circuit) / 230},power_w=${powerW(device, circuit) - exportW},` +
-            `pf=0.98,freq_hz=${50 + (n % 5) / 100},energy_import_wh=${1000 + (n * powerW(device, circuit)) / 60},` +
-            `energy_export_wh=${(n * exportW) / 60},seq=${n + 1}i`;
-          lines.push(`circuit,circuit=${circuit},device=${device} ${fields} ${t}`);
-          if (n % 60 === 0) rp1m.push(`circuit,circuit=${circuit},device=${device} power_w=${powerW(device, circuit)} ${t}`);
-        }
+      const points = [];
+      for (let t = START, n = 0; t < END; t += RECORD_MS, n++) {
+        const message: TelemetryMessage = {
+          v: PROTOCOL_VERSION,
+          seq: n + 1,
+          ts: t,
+          interval_s: RECORD_MS / 1000,
+          acked_seq: n,
+          circuits: [1, 2, 3].map((circuit) => {
+            const exportW = circuit === 3 ? EXPORT_W : 0;
+            const p = powerW(device, circuit);
+            return {
+              circuit,
+              voltage_v: 230 + circuit / 10,
+              current_a: p / 230,
+              power_w: p - exportW,
+              reactive_var: 0,
+              apparent_va: p,
+              pf: 0.98,
+              freq_hz: 50 + (n % 5) / 100,
+              energy_import_wh: 1000 + (n * p * RECORD_MS) / HOUR,
+              energy_export_wh: (n * exportW * RECORD_MS) / HOUR,
+            };
+          }),
+        };
+        points.push(...telemetryToPoints(device, message));
       }
+      for (let k = 0; k < points.length; k += 5000) await store.writeCircuitPoints(points.slice(k, k + 5000));
     }
-    // Relay history (measurement relay, field state 1/0): circuit 1 on, off after 12 h; circuit 2 off.
-    lines.push(`relay,circuit=1,device=vm-1 state=1,reason="command" ${START}`);
-    lines.push(`relay,circuit=1,device=vm-1 state=0,reason="plan" ${START + 12 * HOUR}`);
-    lines.push(`relay,circuit=2,device=vm-1 state=0,reason="power_on" ${START}`);
-    // Appliance runs (a fridge on circuit 2 of vm-1, 40 runs a day of 35 Wh) and one anomaly alert.
-    for (let t = START; t < END; t += 36 * MINUTE) lines.push(`appliance_run,appliance=a1,circuit=2,device=vm-1 duration_s=1500,energy_wh=35,power_w=80,peak_w=400,name="Fridge" ${t}`);
-    lines.push(`anomaly,appliance=a1,circuit=2,device=vm-1,kind=long_runs score=5.2,baseline=1500,now=2300,limit=1900,end_ms=${START + DAY}i,message="Fridge: runs last 38 min" ${START + DAY - 3 * HOUR}`);
-    // Day-ahead prices per kWh, hourly.
-    for (let t = START; t < END; t += HOUR) lines.push(`price,area=DK1,source=entsoe price=${(0.1 + ((t - START) / HOUR) * 0.01).toFixed(2)} ${t}`);
-    await write(lines);
-    await write(rp1m, 'rp_1m');
+    // The tiers, computed by the same SELECT … INTO the backend runs for late records.
+    for (let from = START; from < END; from += 6 * HOUR) {
+      for (const i of plan.tiers.keys()) await store.query(downsampleSelect(plan, i, { from, to: Math.min(END, from + 6 * HOUR) }));
+    }
+
+    // Relays: circuit 1 on 6 h before START and off 12 h after it; circuit 2 off since 3 days before START.
+    // The backend writes each change and every state again on the quarter hour while it runs.
+    const relays = new RelayHistoryService(store, () => END, retention);
+    let states: RelayCircuitState[] = [];
+    relays.watch(() => [['vm-1', states]]);
+    await relays.write([relayPoint('vm-1', { circuit: 2, state: 'off', reason: 'command' }, START - 3 * DAY)]);
+    for (let t = START - DAY; t < END; t += RELAY_SNAPSHOT_MS) {
+      const circuit1: RelayCircuitState = { circuit: 1, state: t >= START - 6 * HOUR && t < START + 12 * HOUR ? 'on' : 'off', reason: 'command' };
+      if (t === START - 6 * HOUR || t === START + 12 * HOUR) await relays.write([relayPoint('vm-1', circuit1, t)]);
+      states = [circuit1, { circuit: 2, state: 'off', reason: 'command' }];
+      if (t >= START - HOUR) await relays.snapshot(t); // the backend ran from an hour before START
+    }
+
+    // Day-ahead prices per kWh, hourly, uploaded as the REST API stores them.
+    const prices = new PricesRepository(store, retention);
+    const slots = [];
+    for (let t = START - DAY; t < END; t += HOUR) slots.push({ start: t, end: t + HOUR, price: priceAt(t), currency: 'EUR' });
+    await prices.write('DK1', slots);
+
+    // Appliance runs (a fridge on circuit 2 of vm-1, 40 runs a day of 35 Wh) and one anomaly alert, in
+    // rp_history as the appliances service writes them.
+    const runs = [];
+    for (let t = START; t < END; t += 36 * MINUTE) {
+      runs.push({ tags: { device: 'vm-1', circuit: '2', appliance: 'a1' }, fields: { duration_s: 1500, energy_wh: 35, power_w: 80, peak_w: 400, name: 'Fridge' }, ts: t });
+    }
+    await store.writePoints('appliance_run', runs, plan.history!.rp);
+    await store.writePoints(
+      'anomaly',
+      [
+        {
+          tags: { device: 'vm-1', circuit: '2', kind: 'long_runs', appliance: 'a1' },
+          fields: { score: 5.2, message: 'Fridge: runs last 38 min', baseline: 1500, now: 2300, limit: 1900, end_ms: START + DAY },
+          ts: START + DAY - 3 * HOUR,
+        },
+      ],
+      plan.history!.rp,
+    );
   });
 
   afterAll(async () => {
@@ -140,22 +201,26 @@ describe('Grafana dashboard queries against a real influxd', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('should refer every panel and query to the provisioned InfluxDB datasource', () => {
-    const uid = /^\s*uid:\s*(\S+)/m.exec(datasourceYaml)?.[1];
-    expect(uid).toBe('dinmeter-influxdb');
-    expect(datasourceYaml).toMatch(/dbName:\s*dinmeter/);
-    expect(dashboard.panels.length).toBeGreaterThanOrEqual(6);
+  it('should import without editing: one datasource input, used by every panel and variable, resolved by a datasource variable when provisioned', () => {
+    expect(dashboard.__inputs).toEqual([expect.objectContaining({ name: 'DS_INFLUXDB', type: 'datasource', pluginId: 'influxdb' })]);
+    const ds = { type: 'influxdb', uid: '${DS_INFLUXDB}' };
+    expect(dashboard.templating.list.find((v) => v.name === 'DS_INFLUXDB')).toMatchObject({ type: 'datasource', query: 'influxdb' });
+    expect(dashboard.panels.length).toBeGreaterThanOrEqual(7);
     expect(new Set(dashboard.panels.map((p) => p.id)).size).toBe(dashboard.panels.length);
     for (const panel of dashboard.panels) {
-      expect(panel.datasource.uid).toBe(uid);
-      for (const target of panel.targets) expect(target).toMatchObject({ rawQuery: true, datasource: { type: 'influxdb', uid } });
+      expect(panel.datasource).toEqual(ds);
+      for (const target of panel.targets) expect(target).toMatchObject({ rawQuery: true, datasource: ds });
     }
+    for (const variable of dashboard.templating.list.filter((v) => v.type === 'query')) expect(variable.datasource).toEqual(ds);
+    // Grafana's import replaces ${DS_INFLUXDB} with the chosen datasource's uid; nothing else names one.
+    const imported = JSON.parse(dashboardText.replaceAll('${DS_INFLUXDB}', 'picked-uid')) as Dashboard;
+    expect(JSON.stringify(imported)).not.toMatch(/dinmeter-influxdb|\$\{DS_/);
   });
 
-  it('should run every panel query without an error and get data back', async () => {
+  it.each(RESOLUTIONS)('should get data back from every panel query at resolution %s', async (rp) => {
     for (const panel of dashboard.panels) {
       for (const target of panel.targets) {
-        const series = await influxql(interpolate(target.query, DEFAULTS));
+        const series = await influxql(interpolate(target.query, { ...DEFAULTS, rp }));
         const values = series.flatMap((s) => s.values.flatMap((row) => row.slice(1))).filter((v) => v !== null);
         expect({ panel: panel.title, ref: target.refId, hasData: values.length > 0 }).toEqual({ panel: panel.title, ref: target.refId, hasData: true });
       }
@@ -170,41 +235,45 @@ describe('Grafana dashboard queries against a real influxd', () => {
     expect(circuits[0].values.map((row) => row[1])).toEqual(['1', '2', '3']);
   });
 
-  it('should show the latest and the mean power per circuit, for the chosen circuits only', async () => {
+  it('should show the latest power per circuit', async () => {
     const now = await run('Power now');
     expect(now.map((s) => [s.tags!.circuit, s.values[0][1]])).toEqual([
       ['1', 100],
       ['2', 200],
       ['3', 300 - EXPORT_W],
     ]);
-    const series = await run('Power per circuit', 'A', { circuit: ['2'] });
-    expect(series.map((s) => s.tags)).toEqual([{ circuit: '2' }]);
-    const filled = series[0].values.filter((row) => row[1] !== null);
-    expect(filled.length).toBe((END - START) / 300_000);
-    expect(filled.every((row) => row[1] === 200)).toBe(true);
-    const downsampled = await run('Power per circuit', 'A', { rp: 'rp_1m', circuit: ['1'] });
-    expect(downsampled[0].values.filter((row) => row[1] !== null).length).toBe(49);
   });
 
-  it('should give the energy of each calendar day in kWh, import and export', async () => {
-    const imported = await run('Energy per day', 'A');
-    const firstFullDay = (s: Series) => s.values.find((row) => row[0] === START + DAY)![1] as number;
+  it.each(RESOLUTIONS)('should show the mean power of the chosen circuits only at resolution %s', async (rp) => {
+    const series = await run('Power per circuit', 'A', { rp, circuit: ['2'] });
+    expect(series.map((s) => s.tags)).toEqual([{ circuit: '2' }]);
+    const filled = series[0].values.filter((row) => row[1] !== null);
+    // Every 5-minute bucket from FROM to END, or every 15-minute point of rp_15m (the panel bridges the nulls between them).
+    expect(filled.length).toBe((END - FROM) / (rp === 'rp_15m' ? 900_000 : 300_000));
+    expect(filled.every((row) => row[1] === 200)).toBe(true);
+  });
+
+  it.each(RESOLUTIONS)('should give the energy of each calendar day in kWh, import and export, at resolution %s', async (rp) => {
+    const imported = await run('Energy per day', 'A', { rp });
+    expect(imported.map((s) => s.tags!.circuit)).toEqual(['1', '2', '3']);
     for (const s of imported) {
-      const circuit = Number(s.tags!.circuit);
-      expect(s.values.map((row) => row[0])).toEqual([START, START + DAY, START + 2 * DAY]);
-      // 1440 records a day: the spread covers 1439 one-minute intervals.
-      expect(firstFullDay(s)).toBeCloseTo((powerW('vm-1', circuit) * 1439) / 60 / 1000, 6);
+      const p = powerW('vm-1', Number(s.tags!.circuit));
+      // A whole day: the counter's rise from the end of the day before, 24 h of power.
+      expect(at(s, START + DAY)).toBeCloseTo((p * 24) / 1000, 6);
+      // The day under way: the hour since midnight. (The first day of a meter has no day before it: no bar.)
+      expect(at(s, START + 2 * DAY)).toBeCloseTo(p / 1000, 6);
+      expect(s.values.map((row) => row[0])).toEqual([START + DAY, START + 2 * DAY]);
     }
-    const exported = await run('Energy per day', 'B');
-    expect(exported.map((s) => firstFullDay(s))).toEqual([0, 0, expect.closeTo((EXPORT_W * 1439) / 60 / 1000, 6)]);
+    const exported = await run('Energy per day', 'B', { rp });
+    expect(exported.map((s) => at(s, START + DAY))).toEqual([0, 0, expect.closeTo((EXPORT_W * 24) / 1000, 6)]);
   });
 
   it('should show appliance energy and runs per day, and the anomalies', async () => {
     const [energy] = await run('Appliance runs per day', 'A', { circuit: ['2'] });
     expect(energy.tags).toEqual({ circuit: '2', appliance: 'a1' });
-    expect(energy.values.find((row) => row[0] === START + DAY)![1]).toBeCloseTo(40 * 0.035, 6);
+    expect(at(energy, START + DAY)).toBeCloseTo(40 * 0.035, 6);
     const [runs] = await run('Appliance runs per day', 'B', { circuit: ['2'] });
-    expect(runs.values.find((row) => row[0] === START + DAY)![1]).toBe(40);
+    expect(at(runs, START + DAY)).toBe(40);
     const [table] = await run('Anomalies');
     expect(table.values).toHaveLength(1);
     expect(table.columns).toEqual(['time', 'kind', 'appliance', 'circuit', 'score', 'baseline', 'now', 'message']);
@@ -213,32 +282,40 @@ describe('Grafana dashboard queries against a real influxd', () => {
 
   it('should cut days at local midnight of $tz', async () => {
     const [berlin] = await run('Energy per day', 'A', { tz: 'Europe/Berlin', circuit: ['1'] });
-    const offsetMs = START + DAY - (berlin.values[1][0] as number);
+    const days = berlin.values.map((row) => row[0] as number);
+    const offsetMs = START + DAY - days.find((t) => t > START && t <= START + DAY)!;
     expect([HOUR, 2 * HOUR]).toContain(offsetMs); // CET or CEST
   });
 
-  it('should show voltage per circuit and frequency min/mean/max', async () => {
-    const voltage = await run('Voltage');
-    expect(voltage.map((s) => s.values[0][1])).toEqual([230.1, 230.2, 230.3]);
-    const [frequency] = await run('Frequency');
+  it.each(RESOLUTIONS)('should show voltage per circuit and frequency min/mean/max at resolution %s', async (rp) => {
+    const voltage = await run('Voltage', 'A', { rp });
+    expect(voltage.map((s) => s.values.find((row) => row[1] !== null)![1])).toEqual([230.1, 230.2, 230.3].map((v) => expect.closeTo(v, 9)));
+    const [frequency] = await run('Frequency', 'A', { rp });
     expect(frequency.columns).toEqual(['time', 'min', 'mean', 'max']);
-    const [, min, mean, max] = frequency.values[0] as number[];
-    expect([min, max]).toEqual([50, 50.04]);
+    const [, min, mean, max] = frequency.values.find((row) => row[1] !== null) as number[];
+    if (rp === 'autogen') expect([min, max]).toEqual([50, 50.04]);
     expect(mean).toBeCloseTo(50.02, 6);
   });
 
-  it('should hold relay states between changes', async () => {
+  it('should show the relay state that held at the start of the range, and every change in it', async () => {
     const relays = await run('Relay state');
-    const circuit1 = relays.find((s) => s.tags!.circuit === '1')!;
-    const at = (ms: number) => circuit1.values.find((row) => row[0] === START + ms)![1];
-    expect([at(0), at(6 * HOUR), at(12 * HOUR), at(30 * HOUR)]).toEqual([1, 1, 0, 0]);
-    expect(relays.find((s) => s.tags!.circuit === '2')!.values.every((row) => row[1] === 0)).toBe(true);
+    const firstBucket = Math.floor(FROM / 300_000) * 300_000;
+    const circuit1 = relays.find((s) => s.tags!.circuit === '1');
+    expect([at(circuit1, firstBucket), at(circuit1, START + 6 * HOUR), at(circuit1, START + 12 * HOUR), at(circuit1, START + 30 * HOUR)]).toEqual([1, 1, 0, 0]);
+    const circuit2 = relays.find((s) => s.tags!.circuit === '2')!;
+    const inRange = circuit2.values.filter((row) => (row[0] as number) >= firstBucket);
+    expect(inRange.length).toBeGreaterThan(500);
+    expect(inRange.every((row) => row[1] === 0)).toBe(true);
   });
 
-  it('should show prices per tag set, and nothing (no error) while no price is stored', async () => {
+  it('should show the price of the slot under way at the start of the range, per area, and nothing while no price is stored', async () => {
     const prices = await run('Price');
-    expect(prices.map((s) => s.tags)).toEqual([{ area: 'DK1', source: 'entsoe' }]);
-    expect(prices[0].values.at(-1)![1]).toBeCloseTo(0.1 + 48 * 0.01, 6);
+    expect(prices.map((s) => s.tags)).toEqual([{ area: 'DK1' }]);
+    const firstBucket = Math.floor(FROM / 300_000) * 300_000;
+    expect(at(prices[0], firstBucket)).toBe(priceAt(START));
+    expect(at(prices[0], START + 5 * HOUR + 10 * MINUTE)).toBe(priceAt(START + 5 * HOUR));
+    expect(prices[0].values.at(-1)![1]).toBe(priceAt(END - HOUR));
+    await influxql('CREATE RETENTION POLICY "rp_history" ON "empty" DURATION INF REPLICATION 1');
     expect(await run('Price', 'A', {}, 'empty')).toEqual([]);
   });
 });

@@ -2,25 +2,27 @@
  * `npm run --silent anomalies -- <trace.csv|-> [--train-days N]`: learns from the first N days of a power
  * trace (default: all but the last) and prints one JSON array of the anomalies found in the rest:
  * `{start, end, kind, score, message, appliance?, evidence}` with ISO 8601 times.
- * Bad input: a message on stderr, exit 2 (arguments) or 1 (the trace).
+ * Bad arguments or an unreadable file: exit 2; a bad trace: exit 1; a message on stderr either way.
  */
-import { parseArgs } from 'node:util';
-import { positiveInt, readInput, runCli, UsageError } from '../prices/cli-support';
+import { CliArgs, runCli } from '../../../shared/node/cli';
+import { positiveInt, readInput } from '../prices/cli-support';
 import { analyzeTrace } from './analysis/offline';
 import { parsePowerTrace } from './analysis/power-trace';
 
-const USAGE = 'usage: anomalies <trace.csv|-> [--train-days N]';
+export const ANOMALIES_CLI = {
+  name: 'anomalies',
+  usage: `usage: anomalies <trace.csv|-> [--train-days N]
+  <trace.csv>   CSV with a header naming ts (ISO 8601 or epoch ms) and power_w, or tracebase lines
+                "DD/MM/YYYY hh:mm:ss;W;W"; "-" reads stdin
+  --train-days  days learnt from, from the first midnight (default: all but the last)
+  Prints a JSON array of {start, end, kind, score, message, appliance?, evidence}. See docs/anomalies.md.`,
+  options: { 'train-days': { type: 'string' } },
+  positionals: [1, 1],
+} as const;
 
-export function anomaliesCli(argv: string[]): string {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { 'train-days': { type: 'string' } } });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
-  }
-  if (parsed.positionals.length !== 1) throw new UsageError(USAGE);
-  const trainDays = positiveInt('train-days', parsed.values['train-days']);
-  const samples = parsePowerTrace(readTrace(parsed.positionals[0]));
+export function anomaliesCli({ values, positionals }: CliArgs<typeof ANOMALIES_CLI.options>): string {
+  const trainDays = positiveInt('train-days', values['train-days']);
+  const samples = parsePowerTrace(readInput(positionals[0]));
   const { anomalies } = analyzeTrace(samples, { trainDays });
   return JSON.stringify(
     anomalies.map((a) => ({
@@ -35,14 +37,8 @@ export function anomaliesCli(argv: string[]): string {
   );
 }
 
-/** Reads the trace; a missing file is an input error with the path, not a stack trace. */
-export function readTrace(path: string): string {
-  try {
-    return readInput(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `${path}: no such file` : code === 'EISDIR' ? `${path} is a directory` : `${path}: ${(error as Error).message}`);
-  }
+if (require.main === module) {
+  void runCli(ANOMALIES_CLI, (args) => {
+    process.stdout.write(`${anomaliesCli(args)}\n`);
+  });
 }
-
-if (require.main === module) runCli('anomalies', () => anomaliesCli(process.argv.slice(2)));

@@ -1,10 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from '../prices/cli-support';
+import { parseCli, UsageError } from '../../../shared/node/cli';
 import { cycles, DAY, MIN, render, T0 } from './analysis/testing';
-import { anomaliesCli } from './anomalies.cli';
-import { appliancesCli } from './appliances.cli';
+import { ANOMALIES_CLI, anomaliesCli as anomaliesMain } from './anomalies.cli';
+import { APPLIANCES_CLI, appliancesCli as appliancesMain } from './appliances.cli';
+
+const anomaliesCli = (argv: string[]) => anomaliesMain(parseCli(ANOMALIES_CLI, argv));
+const appliancesCli = (argv: string[]) => appliancesMain(parseCli(APPLIANCES_CLI, argv));
 
 describe('appliances and anomalies CLIs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'anomalies-cli-'));
@@ -35,7 +38,8 @@ describe('appliances and anomalies CLIs', () => {
   it('should refuse bad arguments and bad files with a message', () => {
     expect(() => anomaliesCli([])).toThrow(UsageError);
     expect(() => anomaliesCli([csv, '--train-days', 'two'])).toThrow(/--train-days must be a positive integer/);
-    expect(() => anomaliesCli([join(dir, 'missing.csv')])).toThrow(/missing.csv: no such file/);
+    expect(() => anomaliesCli([csv, '--train-day', '2'])).toThrow(/did you mean --train-days/);
+    expect(() => anomaliesCli([join(dir, 'missing.csv')])).toThrow(/cannot read .*missing.csv: ENOENT/);
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'ts,power_w\n2024-01-01T00:00:00Z,1\nnot-a-time,3\n');
     expect(() => appliancesCli([bad])).toThrow(/line 3/);

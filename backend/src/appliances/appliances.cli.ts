@@ -3,24 +3,23 @@
  * `{runs, unassignedRuns, clusters: [{id, runs, powerW, durationS, energyWh, runsPerDay, cyclic,
  * intervalS?, peakHours, firstSeen, lastSeen}]}` (spreads as median, p10, p90; times ISO 8601).
  */
-import { parseArgs } from 'node:util';
-import { runCli, UsageError } from '../prices/cli-support';
-import { readTrace } from './anomalies.cli';
+import { CliArgs, runCli } from '../../../shared/node/cli';
+import { readInput } from '../prices/cli-support';
 import { findAppliances } from './analysis/offline';
 import { parsePowerTrace } from './analysis/power-trace';
 import { ApplianceCluster } from './analysis/signatures';
 
-const USAGE = 'usage: appliances <trace.csv|->';
+export const APPLIANCES_CLI = {
+  name: 'appliances',
+  usage: `usage: appliances <trace.csv|->
+  <trace.csv>  CSV with a header naming ts and power_w, or tracebase lines; "-" reads stdin
+  Prints {runs, unassignedRuns, clusters: [{id, runs, powerW, durationS, energyWh, runsPerDay, cyclic, intervalS?, peakHours, firstSeen, lastSeen}]}.`,
+  options: {},
+  positionals: [1, 1],
+} as const;
 
-export function appliancesCli(argv: string[]): string {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: {} });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
-  }
-  if (parsed.positionals.length !== 1) throw new UsageError(USAGE);
-  const { clusters, runs, unassigned } = findAppliances(parsePowerTrace(readTrace(parsed.positionals[0])));
+export function appliancesCli({ positionals }: CliArgs<typeof APPLIANCES_CLI.options>): string {
+  const { clusters, runs, unassigned } = findAppliances(parsePowerTrace(readInput(positionals[0])));
   return JSON.stringify({ runs, unassignedRuns: unassigned.length, clusters: clusters.map(describe) });
 }
 
@@ -49,4 +48,8 @@ function describe(c: ApplianceCluster) {
   };
 }
 
-if (require.main === module) runCli('appliances', () => appliancesCli(process.argv.slice(2)));
+if (require.main === module) {
+  void runCli(APPLIANCES_CLI, (args) => {
+    process.stdout.write(`${appliancesCli(args)}\n`);
+  });
+}

@@ -6,6 +6,7 @@ import { CLOCK, NowFn, TELEMETRY_STORE } from '../common/tokens';
 import { JsonFileRepository } from '../common/json-file.repository';
 import { AppConfig } from '../config/app-config';
 import { MqttService } from '../mqtt/mqtt.service';
+import { RetentionService } from '../storage/retention.service';
 import { TelemetryStore } from '../storage/storage.types';
 import { AppliancesController } from './appliances.controller';
 import { APPLIANCES_PORTS, AppliancesPorts } from './appliances.ports';
@@ -40,6 +41,15 @@ import { APPLIANCES_REPOSITORY } from './appliances.types';
             return get<Counters>(Counters);
           },
           now: () => get<NowFn>(CLOCK)(),
+          historyRp: async () => {
+            let retention: RetentionService | undefined;
+            try {
+              retention = get<RetentionService>(RetentionService);
+            } catch {
+              return undefined; // an application without retention management
+            }
+            return retention.historyRpWhenReady();
+          },
         };
       },
       inject: [ModuleRef],

@@ -8,5 +8,7 @@ export interface AppliancesPorts {
   readonly store: Pick<TelemetryStore, 'writePoints'>;
   readonly counters: Pick<Counters, 'inc'>;
   now(): number;
+  /** The retention policy of long-lived history (runs and alerts live as long as relay history); undefined: the default one. */
+  historyRp(): Promise<string | undefined>;
 }
 export const APPLIANCES_PORTS = Symbol('APPLIANCES_PORTS');

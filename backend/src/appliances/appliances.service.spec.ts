@@ -9,7 +9,7 @@ import { AppliancesFile } from './appliances.types';
 function setup() {
   const handlers: Record<string, (id: string, payload: Buffer) => void> = {};
   const published: { topic: string; payload: string; retain?: boolean }[] = [];
-  const points: { measurement: string; tags: Record<string, string> }[] = [];
+  const points: { measurement: string; tags: Record<string, string>; rp?: string }[] = [];
   let now = T0;
   let saved: AppliancesFile | undefined;
   const ports: AppliancesPorts = {
@@ -19,9 +19,10 @@ function setup() {
       publishQuietly: (topic: string, payload: string, o: { retain?: boolean }) => void published.push({ topic, payload, retain: o.retain }),
       connected: true,
     } as unknown as AppliancesPorts['mqtt'],
-    store: { writePoints: async (measurement, ps) => void points.push(...ps.map((p) => ({ measurement, tags: p.tags }))) },
+    store: { writePoints: async (measurement, ps, rp) => void points.push(...ps.map((p) => ({ measurement, tags: p.tags, rp }))) },
     counters: { inc: () => undefined },
     now: () => now,
+    historyRp: async () => 'rp_history',
   };
   const repository = { load: (f: AppliancesFile) => f, save: (d: AppliancesFile) => void (saved = d), flush: () => undefined };
   const service = new AppliancesService(Object.assign(new AppConfig(), { HA_DISCOVERY: true, HA_DISCOVERY_PREFIX: 'homeassistant' }), repository, ports);
@@ -37,8 +38,11 @@ function setup() {
   return { service, feed, published, points, saved: () => saved };
 }
 
+// A week of readings goes through the whole service: seconds on a loaded machine.
+jest.setTimeout(60_000);
+
 describe(AppliancesService.name, () => {
-  it('should find the fridge, let a user name it, recognise its runs and raise an alert when they grow longer', () => {
+  it('should find the fridge, let a user name it, recognise its runs and raise an alert when they grow longer', async () => {
     const { service, feed, published, points, saved } = setup();
     const runs = cycles(T0, T0 + 7 * DAY, { onMin: 25, offMin: 40, powerW: 80, jitter: 0.05 });
     for (const r of runs) if (r.start >= T0 + 6 * DAY) r.durationMs *= 1.5;
@@ -57,7 +61,8 @@ describe(AppliancesService.name, () => {
     const after = service.list('vm-1', 4, T0 + 7 * DAY);
     expect(after.appliances[0].runs).toBeGreaterThan(90);
     expect(after.appliances[0].perDay.at(-2)!.runs).toBeGreaterThan(15);
-    expect(points.some((p) => p.measurement === 'appliance_run' && p.tags.appliance === 'a1')).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve)); // the writes wait for the history policy
+    expect(points.some((p) => p.measurement === 'appliance_run' && p.tags.appliance === 'a1' && p.rp === 'rp_history')).toBe(true);
 
     const alerts = published.filter((p) => p.topic === 'dinmeter/vm-1/alerts').map((p) => JSON.parse(p.payload));
     expect(alerts.map((a) => a.kind)).toEqual(['long_runs']);

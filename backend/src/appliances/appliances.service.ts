@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AlertMessage, decodeMessage, PROTOCOL_VERSION, topics, validateMessage } from '@dinmeter/shared';
 import { AppConfig } from '../config/app-config';
+import { GenericPoint } from '../storage/storage.types';
 import { AnomalyDetector, Anomaly, DEFAULT_ANOMALY_SETTINGS } from './analysis/anomaly-detector';
 import { learnBaseline } from './analysis/baseline';
 import { IdleWindow, Run, RunSegmenter } from './analysis/runs';
@@ -203,15 +204,13 @@ export class AppliancesService implements OnModuleInit, OnModuleDestroy {
     h.runs.push(stored);
     while (h.runs.length > MAX_RUNS || (h.runs.length > 0 && h.runs[0].start < run.end - KEEP_DAYS * DAY_MS)) h.runs.shift();
     const appliance = h.appliances[index];
-    this.ports.store
-      .writePoints('appliance_run', [
+    this.write('appliance_run', [
         {
           tags: { device: h.device, circuit: String(h.circuit), appliance: stored.appliance ?? 'unknown' },
           fields: { duration_s: run.durationS, energy_wh: run.energyWh, power_w: run.powerW, peak_w: run.peakW, ...(appliance?.name ? { name: appliance.name } : {}) },
           ts: run.start,
         },
-      ])
-      .catch((error: Error) => this.logger.warn(`appliance run not stored: ${error.message}`));
+      ]);
     this.ports.counters.inc('appliance_runs');
     for (const a of live.detector?.onRun(stored) ?? []) this.raise(live, a, run.end);
     if (appliance) this.publishState(live, appliance);
@@ -295,15 +294,13 @@ export class AppliancesService implements OnModuleInit, OnModuleDestroy {
     this.ports.counters.inc('anomaly_alerts');
     this.logger.warn(`anomaly on ${h.device} circuit ${h.circuit}: ${anomaly.kind} — ${anomaly.message}`);
     this.publish(topics.alerts(h.device), JSON.stringify(message), false);
-    this.ports.store
-      .writePoints('anomaly', [
+    this.write('anomaly', [
         {
           tags: { device: h.device, circuit: String(h.circuit), kind: anomaly.kind, appliance: anomaly.appliance ?? 'circuit' },
           fields: { score: anomaly.score, message: message.message, baseline: anomaly.evidence.baseline, now: anomaly.evidence.now, limit: anomaly.evidence.limit, end_ms: anomaly.end },
           ts: anomaly.start,
         },
-      ])
-      .catch((error: Error) => this.logger.warn(`anomaly not stored: ${error.message}`));
+      ]);
   }
 
   private toMessage(live: LiveCircuit, anomaly: Anomaly, id: string, ts: number): AlertMessage {
@@ -322,6 +319,14 @@ export class AppliancesService implements OnModuleInit, OnModuleDestroy {
       ...(name ? { appliance_name: name } : {}),
       evidence: anomaly.evidence,
     };
+  }
+
+  /** Runs and alerts go to the history policy (kept as long as relay history), not the raw tier. */
+  private write(measurement: 'appliance_run' | 'anomaly', points: GenericPoint[]): void {
+    this.ports
+      .historyRp()
+      .then((rp) => this.ports.store.writePoints(measurement, points, rp))
+      .catch((error: Error) => this.logger.warn(`${measurement} not stored: ${error.message}`));
   }
 
   private publishState(live: LiveCircuit, appliance: KnownAppliance): void {

@@ -5,14 +5,31 @@
  * Prints one JSON object: start/end (or slots when non-contiguous), cost, worstCost, averageCost,
  * savings, savingsVsWorst, energyKwh — costs in the file's currency. Bad arguments: stderr, exit 2.
  */
-import { parseArgs } from 'node:util';
+import { CliArgs, required, runCli, UsageError } from '../../../shared/node/cli';
 import { parseManualJson } from '../prices/manual.parser';
-import { readInput, runCli, UsageError } from '../prices/cli-support';
+import { readInput } from '../prices/cli-support';
 import { parseInstant, toIso } from '../prices/price-slots';
 import { cheapestSlots, cheapestWindow, PlanCosts } from './planners';
 
-const USAGE =
-  'usage: plan --prices <file|-> --duration <minutes> --power <watts> [--from ISO] [--to ISO] [--non-contiguous] [--min-block <minutes>] [--max-blocks N]';
+const SPEC = {
+  name: 'plan',
+  usage: `usage: plan --prices <file|-> --duration <minutes> --power <watts> [--from ISO] [--to ISO] [--non-contiguous] [--min-block <minutes>] [--max-blocks N]
+  <file> is a JSON array of {start, end, price} with price per kWh (what \`prices parse\` prints); "-" reads stdin.
+  --duration        how long the appliance runs, minutes
+  --power           its power, watts
+  --from / --to     the window to plan in (ISO 8601 with offset; default: the whole price file)
+  --non-contiguous  the run may be split into blocks (--min-block minutes each, at most --max-blocks)`,
+  options: {
+    prices: { type: 'string' },
+    duration: { type: 'string' },
+    power: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    'non-contiguous': { type: 'boolean' },
+    'min-block': { type: 'string' },
+    'max-blocks': { type: 'string' },
+  },
+} as const;
 const MINUTE_MS = 60_000;
 
 function positiveNumber(name: string, v: string | undefined, integer = false): number | undefined {
@@ -49,31 +66,12 @@ function costs(p: PlanCosts) {
   };
 }
 
-function run(argv: string[]): string {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        prices: { type: 'string' },
-        duration: { type: 'string' },
-        power: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        'non-contiguous': { type: 'boolean' },
-        'min-block': { type: 'string' },
-        'max-blocks': { type: 'string' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${USAGE}`);
-  }
-  if (values.prices === undefined || values.duration === undefined || values.power === undefined)
-    throw new UsageError(USAGE);
-  const durationMin = positiveNumber('duration', values.duration)!;
+function run({ values }: CliArgs<typeof SPEC.options>): string {
+  const prices = required('prices', values.prices);
+  const durationMin = positiveNumber('duration', required('duration', values.duration))!;
   const req = {
     durationMs: Math.round(durationMin * MINUTE_MS),
-    powerW: positiveNumber('power', values.power)!,
+    powerW: positiveNumber('power', required('power', values.power))!,
     from: instant('from', values.from),
     to: instant('to', values.to),
   };
@@ -83,16 +81,9 @@ function run(argv: string[]): string {
   if (!nonContiguous && (minBlock !== undefined || maxBlocks !== undefined)) {
     throw new UsageError('--min-block and --max-blocks need --non-contiguous');
   }
-  let text: string;
+  const text = readInput(prices);
   try {
-    text = readInput(values.prices);
-  } catch (err) {
-    throw new UsageError(
-      `cannot read ${values.prices}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
-  try {
-    const { slots } = parseManualJson(text, { source: values.prices === '-' ? 'stdin' : values.prices });
+    const { slots } = parseManualJson(text, { source: prices === '-' ? 'stdin' : prices });
     if (!nonContiguous) {
       const plan = cheapestWindow(slots, req);
       return JSON.stringify({ start: toIso(plan.start), end: toIso(plan.end), ...costs(plan) });
@@ -112,4 +103,8 @@ function run(argv: string[]): string {
   }
 }
 
-if (require.main === module) runCli('plan', () => run(process.argv.slice(2)));
+if (require.main === module) {
+  void runCli(SPEC, (args) => {
+    process.stdout.write(`${run(args)}\n`);
+  });
+}

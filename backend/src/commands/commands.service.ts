@@ -10,7 +10,7 @@ import { CommandBody, CommandRecord, COMMANDS_REPOSITORY, CommandsFile, Commands
 const HISTORY_PER_DEVICE = 500;
 
 /**
- * Commands to meters (DESIGN.md invariant 2): each has an id, a per-device increasing seq and an
+ * Commands to meters (docs/invariants.md invariant 2): each has an id, a per-device increasing seq and an
  * expiry; it is published (QoS 1, never retained) and re-sent until the device acknowledges it or
  * it expires. Seqs are at least the current time in ms, so they keep increasing even if this
  * backend's data folder is lost.

@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       INFLUX_ORG: undefined,
       INFLUX_BUCKET: undefined,
       INFLUX_VERSION: 'auto',
+      INFLUX_RAW_RETENTION: '30d',
       DATA_DIR: '.data/backend',
       HEARTBEAT_INTERVAL_S: 10,
       COMMAND_TTL_S: 60,
@@ -85,6 +86,15 @@ describe('loadConfig', () => {
     expect(problems).toContain('MQTT_PORT="70000": MQTT_PORT must not be greater than 65535');
     expect(problems).toContain('COMMAND_TTL_S="1.5": COMMAND_TTL_S must be an integer number');
     expect(problems).toContain('LOG_LEVEL="loud": LOG_LEVEL must be one of the following values: error, warn, log, debug, verbose');
+  });
+
+  it('should take a raw retention of hours, days or weeks, INF or keep, and refuse anything else', () => {
+    for (const value of ['720h', '30d', '8w', 'INF', 'keep']) expect(loadConfig({ INFLUX_RAW_RETENTION: value }).INFLUX_RAW_RETENTION).toBe(value);
+    for (const value of ['30', '30 days', '10m', '0d', 'forever']) {
+      expect(problemsOf({ INFLUX_RAW_RETENTION: value })).toEqual([
+        `INFLUX_RAW_RETENTION=${JSON.stringify(value)}: INFLUX_RAW_RETENTION must be a duration like 30d, 720h or 8w, INF, or keep`,
+      ]);
+    }
   });
 
   it('should put every problem in the error message', () => {

@@ -61,6 +61,14 @@ export class AppConfig {
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   INFLUX_BUCKET?: string;
 
+  /**
+   * How long InfluxDB 1.x keeps the raw records (the default retention policy): a duration of hours,
+   * days or weeks, INF, or `keep` to leave it as it is. The backend shortens it only once the 1-minute
+   * and 15-minute tiers hold everything (backend/src/storage/retention.service.ts).
+   */
+  @Matches(/^(keep|INF|[1-9][0-9]*[hdw])$/, { message: 'INFLUX_RAW_RETENTION must be a duration like 30d, 720h or 8w, INF, or keep' })
+  INFLUX_RAW_RETENTION = '30d';
+
   /** auto: detect from /ping's X-Influxdb-Version header. */
   @IsIn(['auto', '1', '2'])
   INFLUX_VERSION: 'auto' | '1' | '2' = 'auto';

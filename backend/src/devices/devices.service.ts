@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { CIRCUIT_COUNT, CircuitReading, decodeMessage, isValidDeviceId } from '@dinmeter/shared';
-import { CLOCK, NowFn, TELEMETRY_STORE } from '../common/tokens';
-import { TelemetryStore } from '../storage/storage.types';
+import { CLOCK, NowFn } from '../common/tokens';
 import { Counters } from '../common/counters';
 import { MqttService } from '../mqtt/mqtt.service';
 import { CircuitView, DEVICE_REGISTRY_REPOSITORY, DeviceRecord, DeviceRegistryRepository } from './devices.types';
+import { RelayHistoryService, relayPoint } from './relay-history.service';
 
 /**
  * The device registry: which meters exist, whether they are online (retained status + last will),
@@ -20,12 +20,14 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
     @Inject(CLOCK) private readonly now: NowFn,
     private readonly mqtt: MqttService,
     private readonly counters: Counters,
-    @Inject(TELEMETRY_STORE) private readonly store: Pick<TelemetryStore, 'writePoints'>,
+    private readonly relayHistory: RelayHistoryService,
   ) {}
 
   onModuleInit(): void {
     const file = this.repository.load({ version: 1, devices: [] });
     for (const device of file.devices) this.devices.set(device.id, device);
+    // Snapshots only for meters that are online: an offline meter's relays may have moved (failsafe).
+    this.relayHistory.watch(() => this.list().filter((d) => d.online).map((d) => [d.id, d.circuits.map((c) => c.relay)]));
     this.mqtt.on('status', (id, payload) => this.onStatus(id, payload));
     this.mqtt.on('relays', (id, payload) => this.onRelays(id, payload));
     this.mqtt.on('events', (id, payload) => this.onEvent(id, payload));
@@ -114,20 +116,13 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
     for (const state of result.value.circuits) {
       const previous = device.circuits[state.circuit - 1].relay;
       if (!previous || previous.state !== state.state || previous.reason !== state.reason) {
-        changes.push({
-          tags: { device: id, circuit: String(state.circuit) },
-          fields: { state: state.state === 'on' ? 1 : 0, reason: state.reason, tripped: state.tripped ?? false },
-          ts,
-        });
+        changes.push(relayPoint(id, state, ts));
       }
       device.circuits[state.circuit - 1].relay = state;
       if (state.plan_version !== undefined) device.planVersion = state.plan_version;
     }
     this.persist();
-    // Relay history (measurement `relay`) for dashboards; losing a point here loses no telemetry.
-    if (changes.length > 0) {
-      this.store.writePoints('relay', changes).catch((error: Error) => this.logger.warn(`relay history not written: ${error.message}`));
-    }
+    void this.relayHistory.write(changes);
   }
 
   private onEvent(id: string, payload: Buffer): void {

@@ -14,7 +14,7 @@ import { HA_LINK, HaLink } from './ha-link';
  * switches to real commands. Configs are published retained when the link (re)connects, when Home
  * Assistant announces itself on <prefix>/status, and when a meter is first seen or its firmware or
  * circuit labels change. ON/OFF on dinmeter/<id>/ha/<circuit>/set becomes CommandsService.send, so the
- * command gets an id, a seq and an expiry like every other (DESIGN.md invariant 2).
+ * command gets an id, a seq and an expiry like every other (docs/invariants.md invariant 2).
  */
 @Injectable()
 export class HomeAssistantService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {

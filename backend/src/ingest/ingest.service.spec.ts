@@ -4,6 +4,7 @@ import { Counters } from '../common/counters';
 import { DevicesService } from '../devices/devices.service';
 import { DeviceMessageHandler, MqttService } from '../mqtt/mqtt.service';
 import { CircuitPointWriter, IngestService, telemetryToPoints } from './ingest.service';
+import { RetentionService } from '../storage/retention.service';
 import { CircuitPoint } from '../storage/storage.types';
 
 const TS = 1_700_000_000_000;
@@ -41,7 +42,7 @@ class Deferred {
   });
 }
 
-function setup() {
+function setup(retention?: Pick<RetentionService, 'noteStored'>) {
   const handlers = new Map<string, DeviceMessageHandler>();
   const published: { topic: string; payload: string; options: unknown }[] = [];
   const mqtt = {
@@ -58,7 +59,7 @@ function setup() {
   };
   const devices = { recordTelemetry: jest.fn() };
   const counters = new Counters();
-  const service = new IngestService(mqtt, writer, devices as unknown as DevicesService, counters);
+  const service = new IngestService(mqtt, writer, devices as unknown as DevicesService, counters, undefined, undefined, retention as RetentionService);
   service.onModuleInit();
   /** Upto_seq of every ack published so far (all on m1's ack topic). */
   const acks = () =>
@@ -96,6 +97,39 @@ describe(IngestService.name, () => {
 
       expect(writes).toHaveLength(1);
       expect(acks()).toEqual([1]);
+    });
+  });
+
+  describe('handle with downsampling notes', () => {
+    it('should note every stored record with its own time before acknowledging it', async () => {
+      const order: string[] = [];
+      const retention = { noteStored: jest.fn((ts: number) => void order.push(`note ${ts}`)) };
+      const { service, writer, acks } = setup(retention);
+      const write = new Deferred();
+      writer.next = () => write.promise;
+      const handled = service.handle('m1', bytes(telemetry(1)));
+      await settle();
+      expect(retention.noteStored).not.toHaveBeenCalled();
+      write.resolve();
+      await handled;
+      order.push('ack');
+      await settle();
+      expect(order).toEqual([`note ${TS + 10_000}`, 'ack']);
+      expect(acks()).toEqual([1]);
+    });
+
+    it('should not acknowledge a record whose note cannot be kept (the meter replays it)', async () => {
+      const retention = {
+        noteStored: jest.fn(() => {
+          throw new Error('ENOSPC: no space left on device');
+        }),
+      };
+      const { service, acks, counters, devices } = setup(retention);
+      await service.handle('m1', bytes(telemetry(1)));
+      await settle();
+      expect(acks()).toEqual([]);
+      expect(devices.recordTelemetry).not.toHaveBeenCalled();
+      expect(counters.snapshot()).toMatchObject({ telemetry_write_failed: 1 });
     });
   });
 

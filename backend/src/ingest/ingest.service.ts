@@ -6,6 +6,7 @@ import { POINT_WRITER } from '../common/tokens';
 import { AppConfig } from '../config/app-config';
 import { DevicesService } from '../devices/devices.service';
 import { MqttService } from '../mqtt/mqtt.service';
+import { RetentionService } from '../storage/retention.service';
 import { CircuitPoint, InfluxWriteError, TelemetryStore } from '../storage/storage.types';
 import { IngestPeers } from './ingest-peers';
 import { SequenceTracker } from './sequence-tracker';
@@ -26,7 +27,7 @@ export function telemetryToPoints(device: string, message: TelemetryMessage): Ci
 }
 
 /**
- * validate → write to InfluxDB → then acknowledge (DESIGN.md invariant 1).
+ * validate → write to InfluxDB → then acknowledge (docs/invariants.md invariant 1).
  * A failed or refused write sends no ack, so the device keeps the records and replays them.
  */
 @Injectable()
@@ -44,6 +45,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     private readonly counters: Counters,
     @Optional() private readonly config?: AppConfig,
     @Optional() private readonly broker?: BrokerService,
+    @Optional() private readonly retention?: RetentionService,
   ) {}
 
   onModuleInit(): void {
@@ -102,6 +104,8 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     }
     try {
       await this.writer.writeCircuitPoints(telemetryToPoints(deviceId, message));
+      // A replayed record may have missed the downsampling CQs: note its slot before the ack.
+      this.retention?.noteStored(message.ts);
     } catch (error) {
       if (!(error instanceof InfluxWriteError && error.permanent)) {
         this.counters.inc('telemetry_write_failed');

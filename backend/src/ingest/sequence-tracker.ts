@@ -1,5 +1,5 @@
 /**
- * Per-device acknowledgement state for the end-to-end delivery contract (DESIGN.md invariant 1).
+ * Per-device acknowledgement state for the end-to-end delivery contract (docs/invariants.md invariant 1).
  *
  * The device replays its flash log in order (go-back-N) and drops a record only when the backend
  * acknowledges `upto_seq`. So the backend may acknowledge `upto_seq = n` only when every record

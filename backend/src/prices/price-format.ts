@@ -2,7 +2,7 @@
 import { parseEntsoe } from './entsoe.parser';
 import { parseEsios } from './esios.parser';
 import { isRecord } from './json-fields';
-import { parseCsv, parseManualJson } from './manual.parser';
+import { csvHeader, parseCsv, parseManualJson } from './manual.parser';
 import { parseNordPool } from './nordpool.parser';
 import { ParseOptions, PRICE_FORMATS, PriceFormat, PriceParseError, PriceSeries } from './price.types';
 
@@ -40,9 +40,11 @@ export function detectPriceFormat(text: string, source?: string): PriceFormat {
     );
   }
   const firstLine = head.split(/\r?\n/).find((l) => l.trim() !== '' && !l.startsWith('#')) ?? '';
-  const columns = firstLine.split(',').map((c) => c.trim().toLowerCase());
-  if (['start', 'end', 'price'].every((c) => columns.includes(c))) return 'csv';
-  throw new PriceParseError(source, `unknown price format (use one of: ${PRICE_FORMATS.join(', ')})`);
+  if (csvHeader(firstLine)) return 'csv';
+  throw new PriceParseError(
+    source,
+    `unknown price format (use one of: ${PRICE_FORMATS.join(', ')}; a CSV needs a header naming start, end and price)`,
+  );
 }
 
 export function parsePrices(

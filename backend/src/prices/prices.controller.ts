@@ -1,7 +1,7 @@
-import { BadRequestException, Body, Controller, Get, Inject, Post, Query } from '@nestjs/common';
+import { BadRequestException, Controller, Get, Inject, Post, Query } from '@nestjs/common';
 import { parseInstant } from '../api/params';
 import { CLOCK, NowFn } from '../common/tokens';
-import { PricesQueryDto, PriceUpload, PriceUploadPipe } from './prices.dto';
+import { PricesQueryDto, PriceUpload, PriceUploadPipe, PriceUploadRequest } from './prices.dto';
 import { PricesService } from './prices.service';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -36,8 +36,9 @@ export class PricesController {
     };
   }
 
+  /** A price document as JSON or as text (text/csv, application/xml, text/plain); prices.dto.ts says exactly what. */
   @Post()
-  async upload(@Body(PriceUploadPipe) upload: PriceUpload) {
+  async upload(@PriceUploadRequest(PriceUploadPipe) upload: PriceUpload) {
     const stored = await this.prices.store(upload.series, upload.area);
     return { ...stored, from: iso(stored.from), to: iso(stored.to) };
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BadRequestException } from '@nestjs/common';
+import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { Counters } from '../common/counters';
 import { ConsumerTariff } from './consumer-tariff';
 import { PriceUploadPipe } from './prices.dto';
@@ -76,19 +76,51 @@ describe(PricesService.name, () => {
 
 describe(PriceUploadPipe.name, () => {
   const pipe = new PriceUploadPipe();
+  const json = (body: unknown, query: Record<string, unknown> = {}) => ({ body, contentType: 'application/json', query });
+  const text = (contentType: string | undefined, body: unknown, query: Record<string, unknown> = {}) => ({ body, contentType, query });
+  const message = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (error) {
+      return JSON.stringify((error as BadRequestException).getResponse());
+    }
+    throw new Error('no error');
+  };
 
   it('should parse a JSON array and an ENTSO-E document', () => {
-    expect(pipe.transform([{ start: '2025-11-26T00:00:00Z', end: '2025-11-26T01:00:00Z', price: 0.1 }]).series.slots).toEqual([{ start: T0, end: T0 + H, price: 0.1 }]);
+    expect(pipe.transform(json([{ start: '2025-11-26T00:00:00Z', end: '2025-11-26T01:00:00Z', price: 0.1 }])).series.slots).toEqual([{ start: T0, end: T0 + H, price: 0.1 }]);
     const xml = readFileSync(join(FIXTURES, 'response-PT60M.xml'), 'utf8');
-    const upload = pipe.transform({ format: 'entsoe', content: xml, area: 'CH' });
+    const upload = pipe.transform(json({ format: 'entsoe', content: xml, area: 'CH' }));
     expect(upload.area).toBe('CH');
     expect(upload.series.slots).toHaveLength(48);
   });
 
+  it('should read a text/csv body with ";" and decimal commas, options from the query', () => {
+    const csv = 'start;end;price\n2025-11-26T00:00Z;2025-11-26T01:00Z;0,123\n';
+    const upload = pipe.transform(text('text/csv; charset=utf-8', csv, { area: 'DE-LU' }));
+    expect(upload).toEqual({ series: { slots: [{ start: T0, end: T0 + H, price: 0.123 }] }, area: 'DE-LU' });
+    expect(pipe.transform(text('text/plain', csv)).series.slots).toHaveLength(1);
+    expect(pipe.transform(json({ content: csv, format: 'csv' })).series.slots).toHaveLength(1);
+  });
+
   it('should answer 400 with the parser message for bad input', () => {
-    expect(() => pipe.transform([{ start: 'x', end: 'y', price: 1 }])).toThrow(BadRequestException);
-    expect(() => pipe.transform({ format: 'csv', content: 'start,end,price\n2025-11-26T00:00Z,2025-11-26T01:00Z,abc' })).toThrow(/CSV line 2: price 'abc' is not a number/);
-    expect(() => pipe.transform({ format: 'yaml', content: 'x' })).toThrow(BadRequestException);
-    expect(() => pipe.transform({ content: 'x', sneaky: true })).toThrow(BadRequestException);
+    expect(() => pipe.transform(json([{ start: 'x', end: 'y', price: 1 }]))).toThrow(BadRequestException);
+    expect(() => pipe.transform(json({ format: 'csv', content: 'start,end,price\n2025-11-26T00:00Z,2025-11-26T01:00Z,abc' }))).toThrow(/CSV line 2: price 'abc' is not a number/);
+    expect(() => pipe.transform(json({ format: 'yaml', content: 'x' }))).toThrow(BadRequestException);
+    expect(() => pipe.transform(json({ content: 'x', sneaky: true }))).toThrow(BadRequestException);
+    expect(() => pipe.transform(text('text/csv', 'start;end;price\n2025-11-26T00:00Z;2025-11-26T01:00Z;zero'))).toThrow(/CSV line 2: price 'zero' is not a number/);
+  });
+
+  it('should say what is expected for a body it cannot read', () => {
+    expect(() => pipe.transform(text('application/x-www-form-urlencoded', {}))).toThrow(UnsupportedMediaTypeException);
+    expect(message(() => pipe.transform(text(undefined, {})))).toMatch(/content-type missing: send the document as the body with content-type text\/csv/);
+    expect(message(() => pipe.transform(text('text/csv', '')))).toMatch(/the body is empty/);
+    expect(message(() => pipe.transform(json({ format: 'csv' })))).toMatch(/content must be a string.*or JSON: an array of \{start, end, price\}/);
+    expect(message(() => pipe.transform(text('text/csv', 'start;end;price\n', { sneaky: '1' })))).toMatch(/query: property sneaky should not exist/);
+    expect(message(() => pipe.transform(json({ content: 'x', area: 'A' }, { area: 'B' })))).toMatch(/area given both in the query and in the body/);
+    expect(message(() => pipe.transform(json([], { format: 'csv' })))).toMatch(/a JSON array body is format json, not csv/);
+    expect(message(() => pipe.transform(text('application/xml', '<x/>', { position: 'first' })))).toMatch(/query: position must be an integer number/);
+    expect(message(() => pipe.transform(text('application/xml', '<x/>', { position: '11' })))).toMatch(/query: position must not be greater than 10/);
   });
 });
+

@@ -2,7 +2,7 @@
  * Sits between ingest and the store: gathers circuit points from many telemetry messages into
  * batches (InfluxDB likes 5–10k lines per request), retries transient failures with exponential
  * backoff and jitter, and bounds memory. Each write() resolves only when InfluxDB accepted its points,
- * so ingest acks only stored records (DESIGN.md invariant 1).
+ * so ingest acks only stored records (docs/invariants.md invariant 1).
  *
  * Failure policy:
  * - transient (network, 5xx, 429): retried up to maxRetries, then every caller in the batch is rejected;

@@ -33,14 +33,14 @@ export class Influx1Store implements TelemetryStore {
     return this.writeLines(points.map(circuitPointToLine));
   }
 
-  writePoints(measurement: string, points: GenericPoint[]): Promise<void> {
-    return this.writeLines(genericPointsToLines(measurement, points));
+  writePoints(measurement: string, points: GenericPoint[], rp?: string): Promise<void> {
+    return this.writeLines(genericPointsToLines(measurement, points), rp);
   }
 
-  async writeLines(lines: string[]): Promise<void> {
+  async writeLines(lines: string[], rp = this.options.rp): Promise<void> {
     if (lines.length === 0) return;
     const params: Record<string, string> = { db: this.options.db, precision: 'ms' };
-    if (this.options.rp) params.rp = this.options.rp;
+    if (rp) params.rp = rp;
     try {
       await this.http.write('/write', params, lines);
     } catch (error) {
@@ -62,6 +62,10 @@ export class Influx1Store implements TelemetryStore {
 
   ping(): Promise<{ ok: boolean; version?: string }> {
     return this.http.ping();
+  }
+
+  async major(): Promise<'1'> {
+    return '1';
   }
 
   /** CREATE DATABASE is idempotent in 1.x (no error when it exists with the same settings). */

@@ -51,6 +51,7 @@ export class Influx2Store implements TelemetryStore {
     return this.writeLines(points.map(circuitPointToLine));
   }
 
+  /** One bucket holds everything: `rp` (a 1.x retention policy) does not apply. */
   writePoints(measurement: string, points: GenericPoint[]): Promise<void> {
     return this.writeLines(genericPointsToLines(measurement, points));
   }
@@ -93,6 +94,10 @@ export class Influx2Store implements TelemetryStore {
 
   ping(): Promise<{ ok: boolean; version?: string }> {
     return this.http.ping();
+  }
+
+  async major(): Promise<'2'> {
+    return '2';
   }
 
   /** Buckets are created by the operator (2.x) or on first write (3.x); this only checks reachability. */

@@ -1,29 +1,30 @@
 /**
  * Ingest-path write throughput: telemetry-sized writes (10 circuit points each) from many devices at
  * once, through BatchingWriter into a real influxd started on a free port (or --url). Prints figures.
- *   node -r @swc-node/register backend/src/storage/storage.bench.ts [--records 20000] [--devices 50] [--url …]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startInflux } from '../../../infra/dev/servers';
+import { numberOption, runCli } from '../../../shared/node/cli';
 import { BatchingWriter } from './batching-writer';
 import { Influx1Store } from './influx1.store';
 import { rowsOf } from './influxql';
 import { CircuitPoint } from './storage.types';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
+const SPEC = {
+  name: 'storage.bench',
+  usage: `usage: node -r @swc-node/register backend/src/storage/storage.bench.ts [--records 20000] [--devices 50] [--url http://host:8086]
+  --url  an InfluxDB 1.x to write to (a database bench_<time> is created there); default: a fresh influxd on a free port`,
+  options: { records: { type: 'string' }, devices: { type: 'string' }, url: { type: 'string' } },
+} as const;
 
-async function main(): Promise<void> {
-  const records = Number(arg('records', '20000'));
-  const devices = Number(arg('devices', '50'));
+void runCli(SPEC, async ({ values }) => {
+  const records = numberOption('records', values.records, { min: 1, max: 10_000_000, integer: true }) ?? 20_000;
+  const devices = numberOption('devices', values.devices, { min: 1, max: 100_000, integer: true }) ?? 50;
   const dir = mkdtempSync(join(tmpdir(), 'dinmeter-bench-'));
-  const external = process.argv.includes('--url');
-  const influx = external ? undefined : await startInflux({ dataDir: dir });
-  const store = new Influx1Store({ url: external ? arg('url', '') : influx!.url, db: `bench_${Date.now()}` });
+  const influx = values.url === undefined ? await startInflux({ dataDir: dir }) : undefined;
+  const store = new Influx1Store({ url: values.url ?? influx!.url, db: `bench_${Date.now()}` });
   await store.ensureDatabase();
   const writer = new BatchingWriter(store, { maxPendingPoints: 1_000_000 });
   const t0 = Date.UTC(2024, 0, 1);
@@ -52,9 +53,4 @@ async function main(): Promise<void> {
   await writer.close();
   await influx?.stop();
   rmSync(dir, { recursive: true, force: true });
-}
-
-main().catch((error) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : error}\n`);
-  process.exit(1);
 });

@@ -3,6 +3,7 @@ import { Counters } from '../common/counters';
 import { POINT_WRITER, TELEMETRY_STORE } from '../common/tokens';
 import { AppConfig } from '../config/app-config';
 import { BatchingWriter } from './batching-writer';
+import { RetentionService } from './retention.service';
 import { TelemetryStore } from './storage.types';
 import { createTelemetryStore } from './telemetry-store.factory';
 
@@ -51,4 +52,5 @@ export const storageProviders: Provider[] = [
     inject: [TELEMETRY_STORE, AppConfig, Counters],
   },
   StorageLifecycle,
+  RetentionService,
 ];

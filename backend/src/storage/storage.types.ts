@@ -60,11 +60,14 @@ export interface InfluxStatementResult {
 export interface TelemetryStore {
   /** Resolves only when InfluxDB accepted every point (HTTP 2xx); rejects otherwise (the caller then does NOT ack). */
   writeCircuitPoints(points: CircuitPoint[]): Promise<void>;
-  writePoints(measurement: string, points: GenericPoint[]): Promise<void>;
+  /** `rp`: the retention policy to write into (1.x; 2.x/3.x write everything to the bucket). */
+  writePoints(measurement: string, points: GenericPoint[], rp?: string): Promise<void>;
   querySeries(q: SeriesQuery): Promise<SeriesPoint[]>;
   /** Raw InfluxQL (tests, the CLI, retention setup). Throws InfluxQueryError if any statement failed. */
   query(influxql: string): Promise<InfluxStatementResult[]>;
   ping(): Promise<{ ok: boolean; version?: string }>;
+  /** '1' for InfluxDB 1.x (retention policies, continuous queries), '2' for 2.x/3.x/Cloud. */
+  major(): Promise<'1' | '2'>;
   /** Creates the database if it does not exist (1.x); checks reachability on 2.x/3.x. */
   ensureDatabase(): Promise<void>;
   close(): Promise<void>;

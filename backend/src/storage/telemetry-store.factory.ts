@@ -60,8 +60,8 @@ export class AutoTelemetryStore implements TelemetryStore {
   async writeCircuitPoints(points: CircuitPoint[]): Promise<void> {
     return (await this.resolve()).writeCircuitPoints(points);
   }
-  async writePoints(measurement: string, points: GenericPoint[]): Promise<void> {
-    return (await this.resolve()).writePoints(measurement, points);
+  async writePoints(measurement: string, points: GenericPoint[], rp?: string): Promise<void> {
+    return (await this.resolve()).writePoints(measurement, points, rp);
   }
   async querySeries(q: SeriesQuery): Promise<SeriesPoint[]> {
     return (await this.resolve()).querySeries(q);
@@ -71,6 +71,9 @@ export class AutoTelemetryStore implements TelemetryStore {
   }
   ping(): Promise<{ ok: boolean; version?: string }> {
     return this.http.ping();
+  }
+  async major(): Promise<'1' | '2'> {
+    return (await this.resolve()).major();
   }
   async ensureDatabase(): Promise<void> {
     return (await this.resolve()).ensureDatabase();

@@ -29,7 +29,7 @@ export interface DeliveryStats {
 }
 
 /**
- * Store-and-forward delivery (DESIGN.md invariant 1). Records live in the flash log until the
+ * Store-and-forward delivery (docs/invariants.md invariant 1). Records live in the flash log until the
  * backend acknowledges `upto_seq`; this class only decides what to publish when.
  *
  * Go-back-N: the backlog is replayed oldest-first with at most `window` records outstanding; when

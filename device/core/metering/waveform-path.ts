@@ -1,5 +1,5 @@
 /**
- * The 10 kHz waveform path (DESIGN.md "Measurement paths"): bursts of one circuit at a time through
+ * The 10 kHz waveform path (docs/atm90e26.md "Measurement paths"): bursts of one circuit at a time through
  * the portable DSP, and appliance step-change events from their active power. One circuit per
  * `step()` keeps each event-loop turn short (the ESP32 task watchdog is armed); buffers are
  * allocated once. Portable.

@@ -3,7 +3,7 @@ import { EffectiveCircuitConfig } from './relay-manager.types';
 
 /**
  * Defaults of a circuit nobody configured. `off` at power-on and `hold` on heartbeat loss: the
- * device never switches a load on by itself unless told to (DESIGN.md invariant 2).
+ * device never switches a load on by itself unless told to (docs/invariants.md invariant 2).
  */
 export const DEFAULT_CIRCUIT_CONFIG: Readonly<EffectiveCircuitConfig> = Object.freeze({
   powerOnState: 'off',

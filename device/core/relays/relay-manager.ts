@@ -55,7 +55,7 @@ interface Circuit {
 type SwitchResult = 'switched' | 'unchanged' | 'tripped' | 'limited';
 
 /**
- * The relay manager (DESIGN.md invariant 2): power-on state, heartbeat failsafe, local overcurrent
+ * The relay manager (docs/invariants.md invariant 2): power-on state, heartbeat failsafe, local overcurrent
  * protection with a latch, relay wear limits, command gating (retained, expired, stale seq,
  * invalid) and the offline plan. Portable: no timers, the app calls `tick(nowMs)` with monotonic
  * ms; wall time (expiry, plans) comes from `clock.wallMs()`. See README.md in this folder for the

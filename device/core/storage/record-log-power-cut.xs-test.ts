@@ -1,5 +1,5 @@
 /**
- * Power cuts at every byte of the writes the log makes (DESIGN.md invariant 1): after the "reboot"
+ * Power cuts at every byte of the writes the log makes (docs/invariants.md invariant 1): after the "reboot"
  * every record whose append() returned is intact, the torn one is skipped, and appending continues.
  */
 import { check, checkEqual, XsTest } from '../../xs/harness';

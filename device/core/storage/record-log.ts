@@ -1,5 +1,5 @@
 /**
- * Store-and-forward record log on a raw NOR flash partition (DESIGN.md invariant 1, README.md here).
+ * Store-and-forward record log on a raw NOR flash partition (docs/invariants.md invariant 1, README.md here).
  *
  * - Append-only entries, each committed by a word written last: a write torn at any byte is skipped at boot.
  * - Sectors carry a generation, the seq high-water mark and the ack point in their header, so seqs are never

@@ -79,7 +79,7 @@ export function plconstFor(frontEnd: FrontEnd): number {
 }
 
 /**
- * Linear gain correction against a reference meter (facts: "Ugain and IgainL scale linearly"):
+ * Linear gain correction against a reference meter (docs/atm90e26.md "Calibration": Ugain and IgainL scale linearly):
  * the new register value for a gain that currently reads `measured` where the truth is `reference`.
  */
 export function correctedGain(register: number, measured: number, reference: number): number {

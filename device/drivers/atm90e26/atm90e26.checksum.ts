@@ -1,7 +1,7 @@
 /**
  * CS1/CS2 checksum (datasheet 5.2/5.3): over the bytes of the block's 16-bit words,
  * high byte = XOR of all bytes, low byte = sum of all bytes mod 256.
- * Check values (facts file): default-ish metering block → 0x4A34, measurement block → 0xD294.
+ * Check values (docs/atm90e26.md "Checksums and start-up"): default-ish metering block → 0x4A34, measurement block → 0xD294.
  */
 export function atm90e26Checksum(words: ArrayLike<number>): number {
   let xor = 0;

@@ -112,7 +112,7 @@ export class Atm90e26 {
     return this.configure();
   }
 
-  /** Soft reset and full start-up sequence (facts "Checksums and start-up"). True if the chip meters. */
+  /** Soft reset and full start-up sequence (docs/atm90e26.md "Checksums and start-up"). True if the chip meters. */
   configure(): boolean {
     try {
       this.initialise();

@@ -8,7 +8,7 @@ export type RegisterEncoding = 'unsigned' | 'twos-complement' | 'sign-magnitude'
 
 /**
  * How the firmware rescales a register after the chip: `current` quantities are multiplied by
- * the CT ratio (for CTs whose full scale exceeds the 65.535 A register, facts "Irms"); `power`
+ * the CT ratio (for CTs whose full scale exceeds the 65.535 A register, docs/atm90e26.md "The chip"); `power`
  * quantities also by the power-register meter-constant correction (see atm90e26.calibration.ts).
  */
 export type Rescale = 'none' | 'current' | 'power';
@@ -25,7 +25,7 @@ export interface MeasurementDef {
   readonly rescale: Rescale;
 }
 
-/** Datasheet 5.5 (L line). Items marked **unverified** in the facts file are flagged here too. */
+/** Datasheet 5.5 (L line). Items marked **unverified** in docs/atm90e26.md are flagged here too. */
 export const MEASUREMENTS: readonly MeasurementDef[] = Object.freeze([
   { field: 'voltage_v', register: REG.Urms, scale: 0.01, encoding: 'unsigned', unit: 'V', rescale: 'none' },
   { field: 'current_a', register: REG.Irms, scale: 0.001, encoding: 'unsigned', unit: 'A', rescale: 'current' },

@@ -1,7 +1,7 @@
 /**
  * ATM90E26 (M90E26) register map and magic values. Source: Atmel-46002 datasheet, register
  * tables in section 5 ("Register"), cross-checked with ESPHome `atm90e26_reg.h` and the whatnick
- * library (see /shared/facts/atm90e26.md). Addresses are 7-bit; the SPI frame puts R/W in bit 7.
+ * library (docs/atm90e26.md says what is relied on). Addresses are 7-bit; the SPI frame puts R/W in bit 7.
  */
 export const REG = Object.freeze({
   // 5.1 Status and special registers
@@ -91,7 +91,7 @@ export type PgaGain = keyof typeof PGA_CODE;
 export const MMODE_PGA_SHIFT = 13;
 export const MMODE_PGA_MASK = 0xe000;
 
-/** Power-on defaults of every checksummed word (facts file "Registers"). */
+/** Power-on defaults of every checksummed word (docs/atm90e26.md "Registers"). */
 export const METERING_DEFAULTS = Object.freeze({
   [REG.PLconstH]: 0x0015,
   [REG.PLconstL]: 0xd174,
@@ -129,7 +129,7 @@ function range(first: number, last: number): number[] {
   return out;
 }
 
-/** SPI: mode 3, MSB first, 24 clocks per frame. ≤ 160 kHz (facts: 200 kHz in libraries, 160 kHz max per a secondary source — **unverified**, the lower is used). */
+/** SPI: mode 3, MSB first, 24 clocks per frame. ≤ 160 kHz (docs/atm90e26.md "SPI": 200 kHz in libraries, 160 kHz max per a secondary source — **unverified**, the lower is used). */
 export const SPI_SETTINGS = Object.freeze({ hz: 160_000, mode: 3 });
-/** Settling time after a soft reset before the chip accepts configuration (facts: ~100 ms). */
+/** Settling time after a soft reset before the chip accepts configuration (docs/atm90e26.md "Checksums and start-up": ~100 ms). */
 export const SOFT_RESET_SETTLE_MS = 100;

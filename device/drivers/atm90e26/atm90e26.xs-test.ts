@@ -53,7 +53,7 @@ function drive(model: Atm90e26Model, amps: number, pf: number, seconds: number):
 
 const tests: XsTest[] = [
   {
-    name: 'atm90e26: CS1/CS2 match the check values of the facts file',
+    name: 'atm90e26: CS1/CS2 match the check values of docs/atm90e26.md',
     run() {
       checkEqual(atm90e26Checksum([0x00b9, 0xc1f3, 0x1d39, 0, 0, 0, 0x08bd, 0, 0x0aec, 0, 0x9422]), 0x4a34, 'CS1');
       checkEqual(atm90e26Checksum([0xd464, 0x6e49, 0x7530, 0, 0, 0, 0, 0, 0, 0]), 0xd294, 'CS2');

@@ -1,5 +1,5 @@
 /**
- * `npm run meters -- --count N --interval S --data-dir DIR [--mqtt-url URL] [--ids a,b] [--speed X] [--start ISO] [--control-port N]`
+ * `npm run meters -- --data-dir DIR [--count N] [--interval S] …` (--help lists every option).
  * Runs N virtual meters (ids vm-1 … vm-N) in this process. Each keeps its flash image and settings
  * under DIR/<id>, so a restarted meter continues where it stopped (seq, energy counters, relays).
  * `--control-port` serves the simulation control channel on 127.0.0.1 (sim-control.ts; 0 = any free port).
@@ -7,6 +7,7 @@
 import { appendFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isValidDeviceId } from '@dinmeter/shared';
+import { CliArgs, numberOption, required, runCli, UsageError } from '../../../shared/node/cli';
 import { loadFixtureTraces } from '../../sim/fixture-traces';
 import { ApplianceTraces } from '../../sim/power-trace';
 import { seededRandom } from '../../core/storage/power-cut';
@@ -29,47 +30,49 @@ interface Args {
   powerCut?: { seed: number; probability: number };
 }
 
-const USAGE =
-  'usage: npm run meters -- --count N --interval SECONDS --data-dir DIR [--mqtt-url mqtt://127.0.0.1:1883] [--ids a,b,c] [--speed X] [--start ISO-8601] [--control-port N]\n' +
-  '       [--journal FILE] (appends "<id> <seq> <ts>" per record created) [--power-cut SEED:PROBABILITY] (tests: random power cuts in flash writes)';
+const SPEC = {
+  name: 'meters',
+  usage: `usage: npm run meters -- --data-dir DIR [--count N] [--interval SECONDS] [--mqtt-url mqtt://127.0.0.1:1883] [--ids a,b,c] [--speed X] [--start ISO-8601] [--control-port N]
+  --data-dir      where each meter keeps its flash image and settings (DIR/<id>)
+  --count         how many meters, vm-1 … vm-N (default 3; --ids names them instead)
+  --interval      seconds between records (default 10)
+  --speed         simulated time runs X times faster (default 1); --start sets the simulated wall clock
+  --control-port  serve the simulation control channel on 127.0.0.1 (0 = any free port)
+  --journal FILE  append "<id> <seq> <ts>" per record created (test truth)
+  --power-cut SEED:PROBABILITY  tests: random power cuts in flash writes`,
+  options: {
+    count: { type: 'string' },
+    interval: { type: 'string' },
+    'data-dir': { type: 'string' },
+    'mqtt-url': { type: 'string' },
+    ids: { type: 'string' },
+    speed: { type: 'string' },
+    start: { type: 'string' },
+    'control-port': { type: 'string' },
+    journal: { type: 'string' },
+    'power-cut': { type: 'string' },
+  },
+} as const;
 
-function parseArgs(argv: string[]): Args {
-  const values = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i];
-    if (!key.startsWith('--') || argv[i + 1] === undefined) throw new Error(`unexpected argument ${JSON.stringify(key)}`);
-    values.set(key.slice(2), argv[++i]);
-  }
-  const known = new Set(['count', 'interval', 'data-dir', 'mqtt-url', 'ids', 'speed', 'start', 'control-port', 'journal', 'power-cut']);
-  for (const key of values.keys()) if (!known.has(key)) throw new Error(`unknown option --${key}`);
-  const number = (name: string, fallback: number, min: number, max: number) => {
-    const text = values.get(name);
-    const value = text === undefined ? fallback : Number(text);
-    if (!Number.isFinite(value) || value < min || value > max) throw new Error(`--${name} must be a number from ${min} to ${max}, got ${text}`);
-    return value;
-  };
-  const ids = values.get('ids')?.split(',').map((s) => s.trim());
-  for (const id of ids ?? []) if (!isValidDeviceId(id)) throw new Error(`invalid device id ${JSON.stringify(id)}`);
-  const count = ids ? ids.length : number('count', 3, 1, 1000);
-  if (!Number.isInteger(count)) throw new Error('--count must be a whole number');
-  const start = values.get('start');
-  const startMs = start === undefined ? undefined : Date.parse(start);
-  if (startMs !== undefined && Number.isNaN(startMs)) throw new Error(`--start must be an ISO 8601 instant, got ${start}`);
-  const cut = values.get('power-cut');
+function toArgs({ values }: CliArgs<typeof SPEC.options>): Args {
+  const ids = values.ids?.split(',').map((s) => s.trim());
+  for (const id of ids ?? []) if (!isValidDeviceId(id)) throw new UsageError(`invalid device id ${JSON.stringify(id)}`);
+  const count = ids ? ids.length : (numberOption('count', values.count, { min: 1, max: 1000, integer: true }) ?? 3);
+  const startMs = values.start === undefined ? undefined : Date.parse(values.start);
+  if (startMs !== undefined && Number.isNaN(startMs)) throw new UsageError(`--start must be an ISO 8601 instant, got ${values.start}`);
+  const cut = values['power-cut'];
   const cutMatch = cut === undefined ? undefined : /^(\d+):(0?\.\d+|[01])$/.exec(cut);
-  if (cut !== undefined && !cutMatch) throw new Error(`--power-cut must be SEED:PROBABILITY (e.g. 7:0.05), got ${cut}`);
-  const dataDir = values.get('data-dir');
-  if (!dataDir) throw new Error('--data-dir is required');
+  if (cut !== undefined && !cutMatch) throw new UsageError(`--power-cut must be SEED:PROBABILITY (e.g. 7:0.05), got ${cut}`);
   return {
     count,
-    intervalS: number('interval', 10, 0.1, 3600),
-    dataDir: resolve(dataDir),
-    mqttUrl: values.get('mqtt-url') ?? 'mqtt://127.0.0.1:1883',
+    intervalS: numberOption('interval', values.interval, { min: 0.1, max: 3600 }) ?? 10,
+    dataDir: resolve(required('data-dir', values['data-dir'] || undefined)),
+    mqttUrl: values['mqtt-url'] ?? 'mqtt://127.0.0.1:1883',
     ids,
-    speed: number('speed', 1, 0.01, 10000),
+    speed: numberOption('speed', values.speed, { min: 0.01, max: 10000 }) ?? 1,
     startMs,
-    controlPort: values.has('control-port') ? number('control-port', 0, 0, 65535) : undefined,
-    journal: values.get('journal') ? resolve(values.get('journal')!) : undefined,
+    controlPort: numberOption('control-port', values['control-port'], { min: 0, max: 65535, integer: true }),
+    journal: values.journal ? resolve(values.journal) : undefined,
     powerCut: cutMatch ? { seed: Number(cutMatch[1]), probability: Number(cutMatch[2]) } : undefined,
   };
 }
@@ -82,14 +85,7 @@ function loadTraces(): ApplianceTraces | undefined {
   }
 }
 
-async function main(): Promise<void> {
-  let args: Args;
-  try {
-    args = parseArgs(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`meters: ${(error as Error).message}\n${USAGE}\n`);
-    process.exit(2);
-  }
+async function main(args: Args): Promise<void> {
   const clock = new HostClock(args.speed, args.startMs);
   const traces = loadTraces();
   const ids = args.ids ?? Array.from({ length: args.count }, (_, k) => `vm-${k + 1}`);
@@ -145,4 +141,4 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop());
 }
 
-void main();
+void runCli(SPEC, (parsed) => main(toArgs(parsed)));

@@ -18,7 +18,7 @@ export class ModdableSpiBus implements SpiBus {
   private readonly spi: SPI;
 
   constructor(pins: SpiPins) {
-    // Mode 3, ≤ 160 kHz (ATM90E26 facts). The 24-bit frame takes ~150 µs; CS setup/hold
+    // Mode 3, ≤ 160 kHz (docs/atm90e26.md "SPI"). The 24-bit frame takes ~150 µs; CS setup/hold
     // (≥ 4–10 µs) is covered by the JS call overhead around transfer() on the ESP32.
     this.spi = new SPI({ port: pins.port, clock: pins.clock, out: pins.out, in: pins.in, hz: SPI_SETTINGS.hz, mode: SPI_SETTINGS.mode });
   }

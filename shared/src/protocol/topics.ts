@@ -125,7 +125,7 @@ export function haObjectId(deviceId: string, entity: string): string {
 /**
  * Backend-owned topic on which Home Assistant (or any integration) asks for a relay change with the
  * plain payload ON or OFF. The backend turns it into a proper command (id, seq, expiry) on …/cmd:
- * integrations never write the meter's command topic themselves (DESIGN.md invariant 2).
+ * integrations never write the meter's command topic themselves (docs/invariants.md invariant 2).
  */
 export function haRelaySetTopic(deviceId: string, circuit: number): string {
   assertDeviceId(deviceId);

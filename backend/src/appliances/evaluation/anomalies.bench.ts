@@ -5,18 +5,25 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { CliArgs, numberOption, runCli } from '../../../../shared/node/cli';
 import { parsePowerTrace } from '../analysis/power-trace';
 import { median } from '../analysis/robust';
 import { ApplianceKind } from './surrogate-days';
 import { FIXTURES_DIR, runTrial, SCENARIOS, TRACE_FILES, TrialResult } from './scenarios';
 
 
-function main(): void {
-  const { values } = parseArgs({ options: { trials: { type: 'string', default: '10' }, fixtures: { type: 'string', default: FIXTURES_DIR } } });
-  const trials = Number(values.trials);
-  if (!Number.isInteger(trials) || trials < 1) throw new Error(`--trials must be a positive integer, got ${values.trials}`);
-  const dir = values.fixtures!;
+const SPEC = {
+  name: 'bench:anomalies',
+  usage: `usage: bench:anomalies [--trials N] [--fixtures DIR]
+  --trials    seeded trials per case (default 10)
+  --fixtures  folder of the tracebase days (default ../shared/fixtures/power-traces or POWER_TRACES_DIR)
+  Prints one line per case, then the summary as JSON on the last line.`,
+  options: { trials: { type: 'string' }, fixtures: { type: 'string' } },
+} as const;
+
+function main({ values }: CliArgs<typeof SPEC.options>): void {
+  const trials = numberOption('trials', values.trials, { min: 1, max: 1000, integer: true }) ?? 10;
+  const dir = values.fixtures ?? FIXTURES_DIR;
   if (!existsSync(join(dir, TRACE_FILES.fridge))) throw new Error(`the tracebase fixtures are not in ${dir} (pass --fixtures DIR)`);
   const real = Object.fromEntries(
     (Object.keys(TRACE_FILES) as ApplianceKind[]).map((k) => [k, parsePowerTrace(readFileSync(join(dir, TRACE_FILES[k]), 'utf8'))]),
@@ -57,9 +64,4 @@ function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-try {
-  main();
-} catch (error) {
-  process.stderr.write(`bench:anomalies: ${(error as Error).message}\n`);
-  process.exitCode = 1;
-}
+void runCli(SPEC, main);
