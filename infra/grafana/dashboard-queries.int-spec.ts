@@ -119,7 +119,7 @@ describe('Grafana dashboard queries against a real influxd, on data the backend 
     const plan: RetentionPlan = { db: 'dinmeter', tiers: [...DEFAULT_TIERS], history: { ...DEFAULT_HISTORY } };
     await ensureRetention((q) => store.query(q), plan);
     await influxql('CREATE DATABASE "empty"');
-    const retention = { historyRp: plan.history!.rp } as RetentionService;
+    const retention = { historyRp: plan.history!.rp, historyRpWhenReady: async () => plan.history!.rp } as unknown as RetentionService;
 
     // Telemetry as ingest stores it: one record every 30 s per meter, 3 circuits each.
     for (const device of ['vm-1', 'vm-2']) {
