@@ -10,6 +10,7 @@ module.exports = {
   projects: [
     { ...common, displayName: 'shared', testMatch: ['<rootDir>/shared/**/*.spec.ts'] },
     { ...common, displayName: 'device', testMatch: ['<rootDir>/device/**/*.spec.ts'] },
+    { ...common, displayName: 'schematics', testMatch: ['<rootDir>/schematics/**/*.spec.ts'] },
     { ...common, displayName: 'backend', testMatch: ['<rootDir>/backend/src/**/*.spec.ts'] },
     { ...common, displayName: 'hil', testMatch: ['<rootDir>/hil-tests/**/*.spec.ts'] },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/infra/**/*.spec.ts'] },

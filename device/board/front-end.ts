@@ -27,3 +27,21 @@ export const BOARD_CALIBRATION: Readonly<Atm90e26Calibration> = Object.freeze({
   pga: BOARD_FRONT_END.pga,
   meterConstant: BOARD_FRONT_END.meterConstant,
 });
+
+/**
+ * The waveform path's front end (schematics/README.md block 3): two ADS131M08 clocked from one
+ * 8.192 MHz oscillator on the hot side, OSR 256 → 16 kSPS per channel. The line voltage reaches
+ * channel 0 of each chip through its own divider 5 × 240 kΩ + 1.0 kΩ; the CTs' burden voltage
+ * (the same 12 Ω burden the ATM90E26 reads) reaches the other channels through 1 kΩ/22 nF
+ * anti-alias filters. Gains: voltage 1 (271 mV peak at 230 V of ±1.2 V), current 2 (±600 mV
+ * = ±100 A peak, so 60 A rms Imax has 18 % headroom).
+ */
+export const WAVEFORM_FRONT_END = Object.freeze({
+  clockInHz: 8_192_000,
+  osr: 256,
+  voltageGain: 1,
+  currentGain: 2,
+  /** (5 × 240 kΩ + 1 kΩ) / 1 kΩ. */
+  lineVoltsPerPinVolt: 1201,
+  currentMvPerA: BOARD_FRONT_END.currentMvPerA,
+});

@@ -14,6 +14,11 @@ export interface ChipSelect {
   write(level: 0 | 1): void;
 }
 
+/** One digital input line (ECMA-419 Digital input), e.g. an ADC's active-low data-ready. */
+export interface DigitalInput {
+  read(): 0 | 1;
+}
+
 /**
  * A raw flash data partition with ESP32 NOR semantics: erase sets a whole sector to 0xFF,
  * a write can only clear bits (1 → 0), reads are free. Offsets are partition-relative.
@@ -41,12 +46,15 @@ export interface Clock {
 }
 
 /**
- * The waveform path: a burst of simultaneous v/i samples of one circuit (the ATM90E26 has no
- * waveform readout; on the board an ADC behind a multiplexer samples the front end). Fills both
+ * The waveform path: a burst of simultaneous v/i samples of one circuit at the sampler's own rate
+ * (the ATM90E26 has no waveform readout; on the board two ADS131M08 on the hot side sample the
+ * line voltage and every CT, and the samples cross the isolation barrier as SPI data). Fills both
  * arrays completely, in volts and amps. Returns false when the circuit cannot be sampled now.
  */
 export interface WaveformSampler {
-  sample(circuit: number, rateHz: number, voltageV: Float32Array, currentA: Float32Array): boolean;
+  /** Samples per second per channel. */
+  readonly rateHz: number;
+  sample(circuit: number, voltageV: Float32Array, currentA: Float32Array): boolean;
 }
 
 /** One relay output per circuit (1-based). */

@@ -130,6 +130,14 @@ export class SimCircuit {
     this.sensor?.advance(s, durationS);
   }
 
+  /** Instantaneous current (A) at `tS` from the phasors of the last `evaluate`. */
+  currentAt(tS: number, freqHz: number): number {
+    const w = 2 * Math.PI * freqHz * tS;
+    let i = 0;
+    for (let h = 0; h < H; h++) if (this.iMagnitude[h] !== 0) i += this.iMagnitude[h] * Math.sin(HARMONIC_ORDERS[h] * w + this.iPhase[h]);
+    return Math.SQRT2 * i;
+  }
+
   /**
    * Samples the analytic waveforms (V and A, instantaneous) at `rateHz` from `startMs`, with the
    * load as it is at `startMs`, into the given arrays (equal length). For the waveform DSP path.
@@ -171,6 +179,8 @@ export class ElectricalWorld {
   readonly stepMs: number;
   private time: number;
   private readonly supply = newSupplyPhasors();
+  private readonly frozen = newSupplyPhasors();
+  private frozenAtMs = NaN;
 
   constructor(options: ElectricalWorldOptions) {
     if (!Number.isFinite(options.startMs)) throw new RangeError(`startMs must be a finite number: ${options.startMs}`);
@@ -206,6 +216,38 @@ export class ElectricalWorld {
       }
       this.time += dt;
     }
+    this.frozenAtMs = NaN;
+  }
+
+  /**
+   * Freezes the supply and every circuit's phasors at `startMs` for `voltageAt`/`currentAt` (the
+   * ADC model's analogue inputs): the loads hold still over a burst. Time origin: the start of
+   * that second, which keeps the sine arguments small.
+   */
+  freezeWaveforms(startMs: number): void {
+    if (startMs === this.frozenAtMs) return;
+    this.frozenAtMs = startMs;
+    this.source.at(startMs, this.frozen);
+    for (const circuit of this.circuits) circuit.evaluate(startMs, this.frozen);
+  }
+
+  /** Instantaneous line voltage (V) at `tS` seconds after the start of the frozen second. */
+  voltageAt(tS: number): number {
+    const f = this.frozen;
+    const w = 2 * Math.PI * f.freqHz * tS;
+    let v = 0;
+    for (let h = 0; h < H; h++) v += f.magnitude[h] * Math.sin(HARMONIC_ORDERS[h] * w + f.phase[h]);
+    return Math.SQRT2 * v;
+  }
+
+  /** Supply frequency of the frozen instant (for SimCircuit.currentAt). */
+  get frozenFreqHz(): number {
+    return this.frozen.freqHz;
+  }
+
+  /** Instantaneous current (A) of a circuit at `tS` (see voltageAt). */
+  currentAt(circuit: number, tS: number): number {
+    return this.circuit(circuit).currentAt(tS, this.frozen.freqHz);
   }
 
   /** Waveform burst of one circuit at `startMs` (see SimCircuit.sampleWaveform). */

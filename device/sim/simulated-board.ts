@@ -1,11 +1,14 @@
 /**
  * The simulated controller board: ten ATM90E26 models on one SPI bus with their chip selects,
- * ten relays and the electrical world behind them. Portable. The virtual meter reads every number
+ * two ADS131M08 models on the waveform bus with their selects and data-ready lines (channel map
+ * and scaling from the board file), ten relays and the electrical world behind them. Portable. The virtual meter reads every number
  * through the real driver and these models: nothing flows from a load model to telemetry directly.
  */
-import { BOARD_FRONT_END } from '../board/front-end';
-import type { ChipSelect, RelayDriver } from '../core/ports';
+import { BOARD_FRONT_END, WAVEFORM_FRONT_END } from '../board/front-end';
+import { PINS } from '../board/pins';
+import type { ChipSelect, DigitalInput, RelayDriver } from '../core/ports';
 import { AcSource } from './ac-source';
+import { AdcFaultMode, Ads131m08Model, AnalogSource } from './ads131m08.model';
 import { ApplianceSpec, createLoad, DEFAULT_CIRCUITS } from './appliances';
 import { Atm90e26Model, ChipFaultMode } from './atm90e26.model';
 import { ElectricalWorld, SimCircuit } from './electrical-world';
@@ -43,6 +46,10 @@ export interface SimFaults {
   resetChip(circuit: number): void;
   /** Corrupts a checksummed calibration register: SysStatus flags CS1 and metering stops. */
   corruptCalibration(circuit: number): void;
+  /** Waveform ADC chip 0 or 1: 'dead' (no data-ready, MISO high) or 'crc-noise'. */
+  setAdcFault(chip: number, mode: AdcFaultMode): void;
+  /** A supply glitch on an ADC: registers back to reset values. */
+  resetAdc(chip: number): void;
 }
 
 export interface SimulatedBoard {
@@ -52,6 +59,11 @@ export interface SimulatedBoard {
   readonly relays: RelayDriver;
   readonly world: ElectricalWorld;
   readonly chips: readonly Atm90e26Model[];
+  /** The waveform SPI bus (mode 1) with the two ADS131M08 models; select and DRDY of chip n at index n. */
+  readonly adcBus: SimSpiBus;
+  readonly adcSelects: readonly ChipSelect[];
+  readonly adcDataReady: readonly DigitalInput[];
+  readonly adcs: readonly Ads131m08Model[];
   readonly faults: SimFaults;
   /** Advances the electrical world (and every chip) to `simMs`. */
   advanceTo(simMs: number): void;
@@ -82,6 +94,38 @@ export function createSimulatedBoard(options: SimBoardOptions): SimulatedBoard {
   );
   world.circuits.forEach((circuit: SimCircuit, k) => (circuit.sensor = chips[k]));
   const bus = new SimSpiBus(chips);
+
+  // The ADCs see the line voltage through their divider and each CT's burden voltage.
+  const fe = WAVEFORM_FRONT_END;
+  const adcs = PINS.adcSelect.map((_pin, index) => {
+    const voltageChannel = PINS.adcVoltage[index].channel;
+    const currents = PINS.adcCurrent
+      .map((c, k) => ({ channel: c.channel, chip: c.chip, circuit: world.circuits[k], voltsPerA: (fe.currentMvPerA * (1 + scatter(2 * k + 1))) / 1000 }))
+      .filter((c) => c.chip === index && c.circuit !== undefined);
+    const analog: AnalogSource = {
+      inputs(tS, out, enabledMask) {
+        world.freezeWaveforms(world.nowMs); // once per advance: the loads hold still over a burst
+        out.fill(0);
+        if (enabledMask & (1 << voltageChannel)) out[voltageChannel] = world.voltageAt(tS) / fe.lineVoltsPerPinVolt;
+        const freqHz = world.frozenFreqHz;
+        for (const c of currents) if (enabledMask & (1 << c.channel)) out[c.channel] = c.circuit.currentAt(tS, freqHz) * c.voltsPerA;
+      },
+    };
+    return new Ads131m08Model({ source: analog, clockInHz: fe.clockInHz });
+  });
+  const adcBus = new SimSpiBus(adcs);
+  const adcIndex = (index: number): Ads131m08Model => {
+    const found = adcs[index];
+    if (!Number.isInteger(index) || !found) throw new RangeError(`no ADC chip ${index} (0..${adcs.length - 1})`);
+    return found;
+  };
+  const advanceTo = (simMs: number): void => {
+    world.advanceTo(simMs);
+    // The ADCs convert continuously; a burst read now samples from this instant on.
+    for (const adc of adcs) adc.startConversions((world.nowMs % 1000) / 1000);
+  };
+  advanceTo(options.startMs);
+
   const chip = (circuit: number): Atm90e26Model => {
     world.circuit(circuit); // validates the number
     return chips[circuit - 1];
@@ -98,12 +142,18 @@ export function createSimulatedBoard(options: SimBoardOptions): SimulatedBoard {
     },
     world,
     chips,
+    adcBus,
+    adcSelects: adcBus.selects,
+    adcDataReady: adcs.map((adc) => ({ read: () => adc.dataReady })),
+    adcs,
     faults: {
       setChipFault: (circuit, mode) => chip(circuit).setFault(mode),
       resetChip: (circuit) => chip(circuit).powerOn(),
       corruptCalibration: (circuit) => chip(circuit).corruptCalibration(),
+      setAdcFault: (index, mode) => adcIndex(index).setFault(mode),
+      resetAdc: (index) => adcIndex(index).powerOn(),
     },
-    advanceTo: (simMs) => world.advanceTo(simMs),
+    advanceTo,
     get nowMs() {
       return world.nowMs;
     },

@@ -32,7 +32,7 @@ function jestCounts(name: string): { passed: number; failed: number } {
 const steps: Step[] = [
   { name: 'typecheck', command: 'npm', args: ['run', '--silent', 'typecheck'] },
   { name: 'lint', command: 'npx', args: ['eslint', '.'] },
-  { name: 'unit', command: 'npx', args: ['jest', '--selectProjects', 'shared', 'device', 'backend', 'hil', 'infra'], jest: true },
+  { name: 'unit', command: 'npx', args: ['jest', '--selectProjects', 'shared', 'device', 'schematics', 'backend', 'hil', 'infra'], jest: true },
   { name: 'integration', command: 'npx', args: ['jest', '--selectProjects', 'integration', '--runInBand'], jest: true },
 ];
 

@@ -24,7 +24,7 @@ export interface MeterCorePorts {
   mqtt: MqttPort;
   /** Blocking delay for chip soft-reset settling (ESP32: Timer.delay); none in simulation. */
   delayMs?: (ms: number) => void;
-  /** The 10 kHz waveform path; without it no step-change events are produced. */
+  /** The waveform sampler (16 kSPS ADS131M08 on the board); without it no step-change events are produced. */
   waveform?: WaveformSampler;
 }
 

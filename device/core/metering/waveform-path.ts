@@ -1,5 +1,5 @@
 /**
- * The 10 kHz waveform path (docs/atm90e26.md "Measurement paths"): bursts of one circuit at a time through
+ * The waveform path (docs/atm90e26.md "Measurement paths"; 16 kSPS on the board): bursts of one circuit at a time through
  * the portable DSP, and appliance step-change events from their active power. One circuit per
  * `step()` keeps each event-loop turn short (the ESP32 task watchdog is armed); buffers are
  * allocated once. Portable.
@@ -17,9 +17,7 @@ const REACTIVE_TRACKING_GAIN = 0.2;
 export interface WaveformPathOptions {
   sampler: WaveformSampler;
   circuits: number;
-  /** Samples per second per burst (default 10 kHz). */
-  rateHz?: number;
-  /** Burst length (default 200 ms: 10 cycles at 50 Hz, 12 at 60 Hz). */
+  /** Burst length (default 200 ms: 10 cycles at 50 Hz, 12 at 60 Hz) at the sampler's rate. */
   burstMs?: number;
   /** Active-power change that counts as an appliance switching (default 50 W). */
   stepThresholdW?: number;
@@ -40,7 +38,8 @@ export class WaveformPath {
   private next = 0;
 
   constructor(private readonly o: WaveformPathOptions) {
-    this.rateHz = o.rateHz ?? 10_000;
+    this.rateHz = o.sampler.rateHz;
+    if (!(this.rateHz >= 1000 && this.rateHz <= 100_000)) throw new RangeError(`sampler rate must be 1 kHz … 100 kHz: ${this.rateHz}`);
     const samples = Math.round((this.rateHz * (o.burstMs ?? 200)) / 1000);
     if (!(samples >= 64 && samples <= 100_000)) throw new RangeError(`burst of ${samples} samples is out of range`);
     this.analyzer = new WaveformAnalyzer({ maxSamples: samples });
@@ -62,7 +61,7 @@ export class WaveformPath {
     const index = this.next;
     this.next = (this.next + 1) % this.o.circuits;
     const circuit = index + 1;
-    if (!this.o.sampler.sample(circuit, this.rateHz, this.voltage, this.current)) return;
+    if (!this.o.sampler.sample(circuit, this.voltage, this.current)) return;
     const metrics = this.analyzer.analyze(this.voltage, this.current, this.voltage.length, this.rateHz, this.metrics[index]);
     if (metrics.status !== 'ok') return;
     const change = this.detectors[index].update(metrics.activePowerW, this.step_);

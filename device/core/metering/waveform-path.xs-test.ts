@@ -4,11 +4,13 @@ import { WaveformSampler } from '../ports';
 import { WaveformPath } from './waveform-path';
 
 /** A load on circuit 1 whose power (and current lag, for an inductive one) the test sets; other circuits carry nothing. */
-function resistiveSampler(): WaveformSampler & { powerW: number; lagRad: number } {
+function resistiveSampler(): WaveformSampler & { powerW: number; lagRad: number; rateHz: number } {
   const sampler = {
     powerW: 100,
     lagRad: 0,
-    sample(circuit: number, rateHz: number, voltage: Float32Array, current: Float32Array): boolean {
+    rateHz: 10_000,
+    sample(circuit: number, voltage: Float32Array, current: Float32Array): boolean {
+      const rateHz = sampler.rateHz;
       // P = V·I·cos φ: the current that gives powerW at this lag.
       const peakA = circuit === 1 ? (sampler.powerW / 230 / Math.cos(sampler.lagRad)) * Math.SQRT2 : 0;
       for (let k = 0; k < voltage.length; k++) {

@@ -2,7 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BOARD_CALIBRATION } from '../../board/front-end';
+import { createBoardWaveformSampler } from '../../board/waveform-sampler';
 import { MeterCore } from '../../core/app/meter-core';
+import type { AdcWaveformSampler } from '../../core/metering/adc-waveform-sampler';
+import type { WaveformSampler } from '../../core/ports';
 import { createSimulatedBoard, SimulatedBoard } from '../../sim/simulated-board';
 import { ApplianceSpec } from '../../sim/appliances';
 import { ApplianceTraces } from '../../sim/power-trace';
@@ -14,6 +17,8 @@ import { HostMqttPort } from './host-mqtt';
 export const FIRMWARE_VERSION = 'dinmeter-vm 0.1.0';
 /** The record-log partition of the ESP32 build (device/partitions.csv: records, 1 MiB). */
 export const FLASH_BYTES = 1024 * 1024;
+/** Real time between two waveform bursts of one virtual meter, whatever the clock speed. */
+const WAVEFORM_MIN_REAL_MS = 400;
 
 export interface VirtualMeterOptions {
   deviceId: string;
@@ -43,6 +48,7 @@ export class VirtualMeter {
   readonly board: SimulatedBoard;
   readonly core: MeterCore;
   readonly flash: FileFlash;
+  readonly waveform: AdcWaveformSampler;
   private readonly mqtt: HostMqttPort;
   private timer?: NodeJS.Timeout;
 
@@ -58,6 +64,8 @@ export class VirtualMeter {
       // One mains cycle per step in real time; coarser when accelerated (loads change slowly).
       stepMs: Math.min(1000, Math.max(20, Math.round(20 * speed))),
     });
+    this.waveform = createBoardWaveformSampler({ bus: this.board.adcBus, selects: this.board.adcSelects, dataReady: this.board.adcDataReady });
+    this.waveform.start();
     this.flash = new FileFlash({ path: join(o.dataDir, 'flash.bin'), byteLength: FLASH_BYTES });
     this.mqtt = new HostMqttPort(o.mqttUrl, o.deviceId);
     this.core = new MeterCore(
@@ -69,12 +77,8 @@ export class VirtualMeter {
         settings: new FileSettingsStore(join(o.dataDir, 'settings.json')),
         clock: o.clock,
         mqtt: this.mqtt,
-        waveform: {
-          sample: (circuit, rateHz, voltage, current) => {
-            this.board.sampleWaveform(circuit, o.clock.wallMs(), rateHz, voltage, current);
-            return true;
-          },
-        },
+        // The waveform path runs through the ADS131M08 driver and the chip models on the board's ADC bus.
+        waveform: this.throttledWaveform(),
       },
       {
         deviceId: o.deviceId,
@@ -99,6 +103,26 @@ export class VirtualMeter {
         return seq;
       };
     }
+  }
+
+  /**
+   * At most one burst per WAVEFORM_MIN_REAL_MS of real time: a simulated burst costs ~15 ms of
+   * host CPU (two ADC models, SPI frames, the driver), and an accelerated clock would otherwise ask
+   * for one every tick. A refused burst is what the core already handles ("cannot sample now").
+   * The first burst also waits that long, so start-up (MQTT connect, retained status) goes first.
+   */
+  private throttledWaveform(): WaveformSampler {
+    const sampler = this.waveform;
+    let lastMs = performance.now();
+    return {
+      rateHz: sampler.rateHz,
+      sample(circuit, voltageV, currentA) {
+        const now = performance.now();
+        if (now - lastMs < WAVEFORM_MIN_REAL_MS) return false;
+        lastMs = now;
+        return sampler.sample(circuit, voltageV, currentA);
+      },
+    };
   }
 
   get deviceId(): string {

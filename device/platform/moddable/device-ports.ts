@@ -6,14 +6,17 @@
 import Timer from 'timer';
 import { PINS } from '../../board/pins';
 import type { MeterCorePorts } from '../../core/app/meter-core';
-import type { ChipSelect, FlashPartition, RelayDriver, SettingsStore, SpiBus } from '../../core/ports';
+import type { ChipSelect, FlashPartition, RelayDriver, SettingsStore, SpiBus, WaveformSampler } from '../../core/ports';
+import { SPI_SETTINGS as ADC_SPI } from '../../drivers/ads131m08/ads131m08.registers';
+import { SPI_SETTINGS as METER_SPI } from '../../drivers/atm90e26/atm90e26.registers';
+import { createBoardWaveformSampler } from '../../board/waveform-sampler';
 import { SntpClock } from './clock.adapter';
 import { ModdableFlashPartition } from './flash.adapter';
 import { Mcp23017Outputs } from './mcp23017.expander';
 import { FirmwareUpdate, ModdableOta } from './ota.adapter';
 import { ExpanderRelays } from './relays.adapter';
 import { createSettingsStore } from './settings.adapter';
-import { DigitalChipSelect, ModdableSpiBus } from './spi.adapter';
+import { DigitalChipSelect, DigitalInputLine, ModdableSpiBus } from './spi.adapter';
 
 /** Longest blocking delay allowed per call: the task watchdog (sdkconfig.defaults) is armed. */
 export const MAX_DELAY_MS = 100;
@@ -27,14 +30,27 @@ export interface DevicePorts extends Omit<MeterCorePorts, 'mqtt'> {
   settings: SettingsStore;
   clock: SntpClock;
   ota: FirmwareUpdate;
+  /** The two ADS131M08 on their own bus (configured at start; a chip that fails is retried by the sampler). */
+  waveform: WaveformSampler;
   /** Blocking delay (ATM90E26 soft-reset settle time); bounded by MAX_DELAY_MS. */
   delayMs(ms: number): void;
 }
 
 export function createDevicePorts(): DevicePorts {
-  const bus = new ModdableSpiBus(PINS.spi);
+  const bus = new ModdableSpiBus(PINS.spi, METER_SPI);
   const selects = PINS.chipSelect.map((pin) => new DigitalChipSelect(pin));
-  // Relays and multiplexer selects start de-energised; the core applies power-on states.
+  // The burst loop below reads one frame per conversion from JS: at 16 kSPS that needs a native
+  // frame reader (DRDY interrupt + DMA) on the ESP32 — docs/hardware.md "Waveform path", open item.
+  const clock = new SntpClock();
+  const waveform = createBoardWaveformSampler({
+    clock,
+    bus: new ModdableSpiBus(PINS.adcSpi, ADC_SPI),
+    selects: PINS.adcSelect.map((pin) => new DigitalChipSelect(pin)),
+    dataReady: PINS.adcDataReady.map((pin) => new DigitalInputLine(pin)),
+    onFault: (chip, fault) => trace(`dinmeter ADC ${chip}: ${fault.code}: ${fault.message}\n`),
+  });
+  waveform.start();
+  // Relays start de-energised; the core applies power-on states.
   const expander = new Mcp23017Outputs({ ...PINS.i2c, address: PINS.expanderAddress });
   return {
     bus,
@@ -42,8 +58,9 @@ export function createDevicePorts(): DevicePorts {
     relays: new ExpanderRelays(expander, PINS.relay),
     flash: new ModdableFlashPartition('records'),
     settings: createSettingsStore(),
-    clock: new SntpClock(),
+    clock,
     ota: new ModdableOta(),
+    waveform,
     delayMs: (ms: number): void => {
       if (!(ms >= 0 && ms <= MAX_DELAY_MS)) throw new RangeError(`delayMs must be 0..${MAX_DELAY_MS} ms (task watchdog), got ${ms}`);
       Timer.delay(ms);

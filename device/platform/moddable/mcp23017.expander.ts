@@ -1,5 +1,5 @@
 /**
- * MCP23017 16-bit I²C port expander, used as outputs only (relays, multiplexer selects).
+ * MCP23017 16-bit I²C port expander, used as outputs only (the relays).
  * Registers (MCP23017 datasheet, table 3-5, IOCON.BANK = 0): IODIRA 0x00, IODIRB 0x01,
  * OLATA 0x14, OLATB 0x15. A shadow of the output latch avoids read-modify-write over I²C.
  */
