@@ -50,8 +50,13 @@ const CLIS: Cli[] = [
   { file: 'schematics/cost.ts' },
   { file: 'schematics/generate.ts', bad: { args: () => ['--force'], message: /unknown option --force/ } },
   { file: 'hil-tests/bench/replay-bench.ts' },
+  {
+    file: 'hil-tests/hil.ts',
+    args: (t) => ['--rig', 'bench', '--config', join(t.dir, 'bench.json')],
+    bad: { args: () => ['--rig', 'bench', '--emulated', '--suite', 'production', '--serial', '../x'], message: /--serial must be 1-64 of A-Z a-z 0-9 \. _ -, got "\.\.\/x"/ },
+  },
   { file: 'infra/dev/start.ts', args: () => ['--meters', '2'], bad: { args: () => ['--interval=-5'], message: /--interval must be a number from 0.1 to 3600, got "-5"/ } },
-  { file: 'infra/dev/test.ts', args: () => ['unit'], bad: { args: () => ['units'], message: /unknown step units \(steps: typecheck, lint, unit, integration\)/ } },
+  { file: 'infra/dev/test.ts', args: () => ['unit'], bad: { args: () => ['units'], message: /unknown step units \(steps: typecheck, lint, unit, integration, hil-bench\)/ } },
 ];
 
 interface Run {

@@ -1,7 +1,7 @@
 /**
  * The whole suite, in order of cost: type-check, lint, unit tests (Node; device/xs/vectors.spec.ts
  * also runs every portable vector inside the real XS engine), integration tests against real servers (influxd, mosquitto, the embedded broker) that the tests
- * start themselves on free ports. Debian packages are installed first when missing (as root).
+ * start themselves on free ports, then the HIL scenarios again through the bench rig against an emulated bench (docs/hil.md). Debian packages are installed first when missing (as root).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -15,6 +15,7 @@ interface Step {
   args: string[];
   /** A jest run: its test counts go into the closing line. */
   jest?: boolean;
+  env?: Record<string, string>;
 }
 
 const REPORTS = join(__dirname, '..', '..', '.tmp', 'test-reports');
@@ -33,7 +34,15 @@ const steps: Step[] = [
   { name: 'typecheck', command: 'npm', args: ['run', '--silent', 'typecheck'] },
   { name: 'lint', command: 'npx', args: ['eslint', '.'] },
   { name: 'unit', command: 'npx', args: ['jest', '--selectProjects', 'shared', 'device', 'schematics', 'backend', 'hil', 'infra'], jest: true },
-  { name: 'integration', command: 'npx', args: ['jest', '--selectProjects', 'integration', '--runInBand'], jest: true },
+  // HIL_QUICK: the accuracy and production suites' short runs (npm run hil runs them in full).
+  { name: 'integration', command: 'npx', args: ['jest', '--selectProjects', 'integration', '--runInBand'], jest: true, env: { HIL_QUICK: '1' } },
+  // The bench path without hardware: HIL_RIG=bench against virtual meters behind emulated SCPI/Modbus instruments.
+  {
+    name: 'hil-bench',
+    command: 'npm',
+    args: ['run', '--silent', 'hil', '--', '--rig', 'bench', '--emulated', '--quick', '--scenarios', 'walking-skeleton,accuracy', '--report', join(REPORTS, 'hil-bench.json')],
+    jest: true,
+  },
 ];
 
 async function main(only: string[]): Promise<number> {
@@ -44,10 +53,10 @@ async function main(only: string[]): Promise<number> {
   rmSync(REPORTS, { recursive: true, force: true });
   mkdirSync(REPORTS, { recursive: true });
   for (const step of steps.filter((s) => only.length === 0 || only.includes(s.name))) {
-    const args = step.jest ? [...step.args, '--json', `--outputFile=${join(REPORTS, `${step.name}.json`)}`] : step.args;
+    const args = step.jest && step.command === 'npx' ? [...step.args, '--json', `--outputFile=${join(REPORTS, `${step.name}.json`)}`] : step.args;
     process.stdout.write(`\n=== ${step.name}: ${step.command} ${step.args.join(' ')}\n`);
     const started = Date.now();
-    const result = spawnSync(step.command, args, { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } });
+    const result = spawnSync(step.command, args, { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0', ...step.env } });
     const ok = result.status === 0;
     // A non-jest step counts as one check.
     const counts = step.jest ? jestCounts(step.name) : { passed: ok ? 1 : 0, failed: ok ? 0 : 1 };

@@ -47,7 +47,10 @@ function setup(retention?: Pick<RetentionService, 'noteStored'>) {
   const published: { topic: string; payload: string; options: unknown }[] = [];
   const mqtt = {
     on: (kind: string, handler: DeviceMessageHandler) => handlers.set(kind, handler),
-    publishQuietly: (topic: string, payload: string, options: unknown) => published.push({ topic, payload, options }),
+    publishQuietly: (topic: string, payload: string, options: unknown) => {
+      published.push({ topic, payload, options });
+      return Promise.resolve();
+    },
   } as unknown as MqttService;
   const writes: CircuitPoint[][] = [];
   const writer: CircuitPointWriter & { next: () => Promise<void> } = {
@@ -97,6 +100,43 @@ describe(IngestService.name, () => {
 
       expect(writes).toHaveLength(1);
       expect(acks()).toEqual([1]);
+    });
+  });
+
+  describe('drain', () => {
+    it('should wait for the writes under way and ack exactly what InfluxDB accepted, without waiting for the next turn', async () => {
+      const { service, handlers, writer, writes, acks } = setup();
+      const first = new Deferred();
+      const second = new Deferred();
+      const pending = [first, second];
+      writer.next = () => pending.shift()!.promise;
+      const telemetryHandler = handlers.get('telemetry')!;
+      telemetryHandler('m1', bytes(telemetry(1)), false);
+      telemetryHandler('m1', bytes(telemetry(2)), false);
+      await settle();
+      expect(acks()).toEqual([]);
+
+      let drained = false;
+      const draining = service.drain().then(() => (drained = true));
+      first.resolve();
+      second.reject(new Error('influxdb: timeout'));
+      await draining;
+
+      expect(drained).toBe(true);
+      expect(acks()).toEqual([1]); // seq 2 was not stored: the meter replays it to the next backend
+      expect(writes).toHaveLength(2);
+    });
+
+    it('should take no telemetry once it began: no write, no ack', async () => {
+      const { service, handlers, writes, acks, counters } = setup();
+      await service.drain();
+
+      handlers.get('telemetry')!('m1', bytes(telemetry(1)), false);
+      await settle();
+
+      expect(writes).toEqual([]);
+      expect(acks()).toEqual([]);
+      expect(counters.get('telemetry_refused_stopping')).toBe(1);
     });
   });
 

@@ -35,6 +35,11 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(IngestService.name);
   private readonly tracker = new SequenceTracker();
   private readonly ackDue = new Set<string>();
+  /** Off once shutdown began: telemetry arriving after that is neither written nor acked (the meter replays it). */
+  private accepting = true;
+  /** Messages between arrival and their write's outcome, and acks not yet confirmed by the broker. */
+  private readonly handling = new Set<Promise<void>>();
+  private readonly acksInFlight = new Set<Promise<void>>();
   /** Only with a shared subscription (MQTT_SHARE_GROUP): the records other instances stored (ingest-peers.ts). */
   private peers?: IngestPeers;
 
@@ -49,7 +54,12 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.mqtt.on('telemetry', (deviceId, payload, retained) => void this.handle(deviceId, payload, retained));
+    this.mqtt.on('telemetry', (deviceId, payload, retained) => {
+      if (!this.accepting) return this.counters.inc('telemetry_refused_stopping');
+      const handled = this.handle(deviceId, payload, retained);
+      this.handling.add(handled);
+      void handled.finally(() => this.handling.delete(handled));
+    });
     if (this.config?.MQTT_SHARE_GROUP && this.broker) {
       this.peers = new IngestPeers(
         this.mqtt.clientId,
@@ -62,7 +72,25 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.peers?.stop();
+    await this.closePeers();
+  }
+
+  /**
+   * Shutdown, first step: stop taking telemetry, wait for the writes under way (InfluxDB accepted
+   * them or not), then send and confirm the acks of exactly what was stored. What is not acked by
+   * then stays in the meters' flash and is replayed to the next backend. Bounded by the caller.
+   */
+  async drain(): Promise<void> {
+    this.accepting = false;
+    await Promise.allSettled([...this.handling]);
+    await Promise.all([...this.ackDue].map((deviceId) => this.sendAck(deviceId)));
+    await Promise.allSettled([...this.acksInFlight]);
+  }
+
+  async closePeers(): Promise<void> {
+    const peers = this.peers;
+    this.peers = undefined;
+    await peers?.stop();
   }
 
   /** Another instance stored a record of this device: our contiguous run may now reach further. */
@@ -129,13 +157,18 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   private scheduleAck(deviceId: string): void {
     if (this.ackDue.has(deviceId)) return;
     this.ackDue.add(deviceId);
-    setImmediate(() => {
-      this.ackDue.delete(deviceId);
-      this.peers?.flush(deviceId);
-      const upto = this.tracker.ackable(deviceId);
-      if (upto === undefined) return;
-      const ack = encodeMessage('telemetry/ack', { v: PROTOCOL_VERSION, upto_seq: upto });
-      this.mqtt.publishQuietly(topics.telemetryAck(deviceId), ack, { qos: 1 });
-    });
+    setImmediate(() => void this.sendAck(deviceId));
+  }
+
+  private sendAck(deviceId: string): Promise<void> {
+    if (!this.ackDue.delete(deviceId)) return Promise.resolve(); // already sent this turn
+    this.peers?.flush(deviceId);
+    const upto = this.tracker.ackable(deviceId);
+    if (upto === undefined) return Promise.resolve();
+    const ack = encodeMessage('telemetry/ack', { v: PROTOCOL_VERSION, upto_seq: upto });
+    const sent = this.mqtt.publishQuietly(topics.telemetryAck(deviceId), ack, { qos: 1 });
+    this.acksInFlight.add(sent);
+    void sent.finally(() => this.acksInFlight.delete(sent));
+    return sent;
   }
 }

@@ -40,6 +40,7 @@ const buildExample: { [K in MessageKind]: () => MessageByKind[K] } = {
       { circuit: 1, state: 'ok' },
       { circuit: 2, state: 'failed', fault: 'checksum CS1 mismatch' },
     ],
+    failsafe_min_s: 120,
   }),
   telemetry: () => ({
     v: 1,
