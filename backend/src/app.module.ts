@@ -29,13 +29,14 @@ import { MqttService } from './mqtt/mqtt.service';
 import { storageProviders } from './storage/storage.providers';
 import { PRICES_CONTROLLERS, PRICES_PROVIDERS } from './prices/prices.module';
 import { AUTOMATION_CONTROLLERS, AUTOMATION_PROVIDERS } from './automation/automation.module';
+import { AppliancesModule } from './appliances/appliances.module';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, overrides: Provider[] = []): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config)],
+      imports: [ConfigModule.forRoot(config), AppliancesModule],
       controllers: [HealthController, DevicesController, CommandsController, CircuitsController, CalibrationController, ...PRICES_CONTROLLERS, ...AUTOMATION_CONTROLLERS],
       providers: [
         { provide: CLOCK, useValue: () => Date.now() },
