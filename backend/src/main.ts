@@ -1,14 +1,16 @@
 import 'reflect-metadata';
-import { LogLevel, ValidationPipe } from '@nestjs/common';
+import { Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { existsSync, readFileSync } from 'node:fs';
 import { AppModule } from './app.module';
 import { AppConfig, ConfigError, loadConfig, parseDotEnv } from './config/app-config';
 import { BrokerService } from './broker/broker.service';
+import { backendShutdownSteps } from './lifecycle/backend-shutdown';
+import { runShutdown, SHUTDOWN_DEADLINE_MS } from './lifecycle/graceful-shutdown';
+import { createAppLogger } from './common/app-logger';
+import { servePrometheus } from './metrics/metrics.route';
 import { PRICE_TEXT_MEDIA_TYPES } from './prices/prices.dto';
-
-const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
 function readConfig(): AppConfig {
   const fromFile = existsSync('.env') ? parseDotEnv(readFileSync('.env', 'utf8')) : {};
@@ -25,20 +27,48 @@ function readConfig(): AppConfig {
 
 async function bootstrap(): Promise<void> {
   const config = readConfig();
-  const logger = LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1);
+  const logger = createAppLogger(config.LOG_LEVEL, config.LOG_FORMAT, process.stdout.isTTY === true);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger });
   // Price documents may be posted as text (text/csv, XML) and may be large: both parsers take 6 MB.
   app.useBodyParser('json', { limit: '6mb' });
   app.useBodyParser('text', { type: Object.keys(PRICE_TEXT_MEDIA_TYPES), limit: '6mb' });
   app.setGlobalPrefix('api');
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-  app.enableShutdownHooks();
+  servePrometheus(app, config.METRICS_TOKEN);
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+  stopOnSignals(app);
   const address = app.getHttpServer().address();
   const httpPort = typeof address === 'object' && address ? address.port : config.HTTP_PORT;
   const broker = app.get(BrokerService);
-  // One machine-readable line: scripts and tests wait for it.
+  // One machine-readable line, plain text in every LOG_FORMAT: scripts and tests wait for it.
   process.stdout.write(`dinmeter backend ready: http=http://127.0.0.1:${httpPort}/api mqtt=${broker.url}\n`);
+}
+
+/**
+ * SIGTERM and SIGINT run the ordered shutdown (lifecycle/graceful-shutdown.ts) instead of Nest's
+ * hooks, which close in parallel; a second signal (Ctrl-C reaches `npm start` and its children
+ * alike) changes nothing. Exit 0 once the steps ran, 1 if the deadline passed first.
+ */
+function stopOnSignals(app: Awaited<ReturnType<typeof NestFactory.create>>): void {
+  const logger = new Logger('Shutdown');
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    const started = Date.now();
+    logger.log(`${signal}: stopping`);
+    const deadline = setTimeout(() => {
+      logger.error(`not stopped after ${SHUTDOWN_DEADLINE_MS} ms: exiting anyway (records not acked are replayed by the meters)`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    void runShutdown(backendShutdownSteps(app), logger).then((clean) => {
+      process.stdout.write(`dinmeter backend stopped in ${Date.now() - started} ms${clean ? '' : ' (a step ran out of time, see above)'}\n`);
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 bootstrap().catch((error) => {

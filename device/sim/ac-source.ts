@@ -28,9 +28,17 @@ export interface SupplyPhasors {
   readonly phase: Float64Array;
 }
 
+/** What a programmable AC source is set to: a clean sine of this voltage and frequency. */
+export interface SupplySetpoint {
+  volts: number;
+  hz: number;
+}
+
 export class AcSource {
   readonly nominalV: number;
   readonly nominalHz: number;
+  /** A programmed supply (HIL bench emulation) replaces the grid's drift, noise and harmonics. */
+  setpoint?: SupplySetpoint;
   private readonly seed: number;
   private readonly drift: number;
   private readonly noise: number;
@@ -45,6 +53,13 @@ export class AcSource {
 
   /** Fills `out` with the supply at time tMs. */
   at(tMs: number, out: SupplyPhasors): void {
+    if (this.setpoint) {
+      out.freqHz = this.setpoint.hz;
+      out.magnitude.fill(0);
+      out.phase.fill(0);
+      out.magnitude[0] = this.setpoint.volts;
+      return;
+    }
     const v1 =
       this.nominalV *
       (1 + this.drift * smoothNoise(this.seed, tMs, 3_600_000) + this.noise * smoothNoise(this.seed + 7, tMs, 2_000));

@@ -1,18 +1,14 @@
 /**
- * The HIL rig on a real bench: meters flashed with the ESP32 firmware, a running backend with its
- * InfluxDB and broker, reachable by URL, and a bench controller for supply, loads and network
- * (bench-controller.ts). Configured from the environment (docs/hil.md):
- *   HIL_REST_URL    backend REST base, e.g. http://10.0.0.2:3000/api
- *   HIL_MQTT_URL    broker the meters use, e.g. mqtt://10.0.0.2:1883
- *   HIL_INFLUX_URL  InfluxDB 1.x HTTP, e.g. http://10.0.0.2:8086   (HIL_INFLUX_DB, default dinmeter)
- *   HIL_DEVICE_IDS  comma-separated ids of the meters on the bench, e.g. dm-a4cf120b3c7d,dm-…
- *   HIL_BENCH_URL   the bench controller, tcp://host:port
- * What a bench cannot do (restart the backend, stop InfluxDB, run meters faster than real time,
- * stop a meter cleanly) throws BenchUnsupportedError: such scenarios run on the simulated rig.
+ * The HIL rig on a real bench (docs/hil.md): meters flashed with the ESP32 firmware and fed by a
+ * programmable AC source, a deployed backend with its InfluxDB and broker, an electronic load and a
+ * reference meter on the meter in the fixture. Configured by a JSON file (bench-config.ts).
+ * What a bench cannot do is not among its capabilities; a scenario step that needs it anyway
+ * throws BenchUnsupportedError.
  */
-import { BenchController, LineBenchController, parseBenchUrl } from './bench-controller';
-import { MeterSetup, Rig } from './rig';
+import { BenchConfig, loadBenchConfig } from './bench-config';
+import { BenchInstruments } from './bench-instruments';
 import { influxRows, restCall } from './http';
+import { MeterSetup, Rig, RigCapability } from './rig';
 
 export class BenchUnsupportedError extends Error {
   constructor(what: string, why: string) {
@@ -20,155 +16,105 @@ export class BenchUnsupportedError extends Error {
   }
 }
 
-export interface BenchRigConfig {
-  restUrl: string;
-  mqttUrl: string;
-  influxUrl: string;
-  db: string;
-  deviceIds: string[];
-  controller: BenchController;
-  /** How long startMeters waits for the meters to report online. */
-  onlineTimeoutMs?: number;
-  /** For tests of the rig itself. */
-  fetchImpl?: typeof fetch;
-}
-
-/** Reads the bench configuration from the environment; names every missing variable at once. */
-export function benchConfigFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-): Omit<BenchRigConfig, 'controller'> & { benchUrl: string } {
-  const required = [
-    'HIL_REST_URL',
-    'HIL_MQTT_URL',
-    'HIL_INFLUX_URL',
-    'HIL_DEVICE_IDS',
-    'HIL_BENCH_URL',
-  ] as const;
-  const missing = required.filter((name) => !env[name]?.trim());
-  if (missing.length > 0) throw new Error(`bench rig needs ${missing.join(', ')} (docs/hil.md)`);
-  const deviceIds = env
-    .HIL_DEVICE_IDS!.split(',')
-    .map((id) => id.trim())
-    .filter((id) => id !== '');
-  if (deviceIds.length === 0) throw new Error('HIL_DEVICE_IDS lists no device');
-  return {
-    restUrl: env.HIL_REST_URL!.replace(/\/$/, ''),
-    mqttUrl: env.HIL_MQTT_URL!,
-    influxUrl: env.HIL_INFLUX_URL!.replace(/\/$/, ''),
-    db: env.HIL_INFLUX_DB?.trim() || 'dinmeter',
-    deviceIds,
-    benchUrl: env.HIL_BENCH_URL!,
-  };
-}
-
 export class BenchRig implements Rig {
+  readonly kind = 'bench' as const;
+  readonly capabilities: ReadonlySet<RigCapability> = new Set<RigCapability>(['power-cut', 'instruments']);
   readonly restUrl: string;
   readonly mqttUrl: string;
   readonly influxUrl: string;
   readonly db: string;
   readonly deviceIds: readonly string[];
-  readonly controller: BenchController;
+  readonly instruments: BenchInstruments;
+  readonly supply: { volts: number; hz: number };
   private readonly onlineTimeoutMs: number;
-  private readonly fetch: typeof fetch;
-  private activeIds: string[] = [];
+  private active: string[] = [];
 
-  constructor(config: BenchRigConfig) {
-    this.restUrl = config.restUrl;
-    this.mqttUrl = config.mqttUrl;
-    this.influxUrl = config.influxUrl;
-    this.db = config.db;
-    this.deviceIds = config.deviceIds;
-    this.controller = config.controller;
+  constructor(
+    readonly config: BenchConfig,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {
+    this.restUrl = config.backend.restUrl.replace(/\/$/, '');
+    this.mqttUrl = config.backend.mqttUrl;
+    this.influxUrl = config.backend.influxUrl.replace(/\/$/, '');
+    this.db = config.backend.influxDb ?? 'dinmeter';
+    this.deviceIds = config.meters;
+    this.supply = config.supply ?? { volts: 230, hz: 50 };
     this.onlineTimeoutMs = config.onlineTimeoutMs ?? 120_000;
-    this.fetch = config.fetchImpl ?? fetch;
+    this.instruments = new BenchInstruments(config.instruments, config.dut ?? config.meters[0]);
   }
 
-  static fromEnv(env: NodeJS.ProcessEnv = process.env): BenchRig {
-    const { benchUrl, ...config } = benchConfigFromEnv(env);
-    return new BenchRig({ ...config, controller: new LineBenchController(parseBenchUrl(benchUrl)) });
+  static fromFile(path: string): BenchRig {
+    return new BenchRig(loadBenchConfig(path));
   }
 
-  /** Checks that backend and controller answer; leaves the meters' supply as it is. */
+  get meterIds(): readonly string[] {
+    return this.active;
+  }
+
+  /** Checks that the backend and every instrument answer, and sets the bench's mains on the source. */
   async start(): Promise<void> {
     const health = await this.rest('GET', '/health');
-    if (health.status !== 200)
-      throw new Error(`backend at ${this.restUrl} is not healthy: HTTP ${health.status}`);
-    await this.controller.identify();
+    if (health.status !== 200) throw new Error(`backend at ${this.restUrl} is not healthy: HTTP ${health.status}`);
+    await this.instruments.identify();
+    await this.instruments.setSupply(this.supply.volts, this.supply.hz);
+    await this.instruments.loadOff();
   }
 
-  /** Loads off, controller closed. The meters stay powered: they are the bench's, not the test's. */
+  /** Load off and instruments closed. The meters stay powered: they are the bench's, not the test's. */
   async stop(): Promise<void> {
-    try {
-      for (let circuit = 1; circuit <= 10; circuit++) await this.controller.setLoad(circuit, 0);
-    } finally {
-      await this.controller.close();
-    }
+    await this.instruments.close();
   }
 
   /** Powers the bench meters and waits until the backend lists the requested ones online. */
   async startMeters(setup: MeterSetup): Promise<void> {
-    if (setup.speed !== undefined && setup.speed !== 1)
-      throw new BenchUnsupportedError('speed', 'real meters run in real time');
-    if (setup.startMs !== undefined)
-      throw new BenchUnsupportedError('startMs', 'real meters take their time from SNTP');
-    if (setup.extraArgs?.length)
-      throw new BenchUnsupportedError('extraArgs', 'they are virtual-meter command-line options');
-    const ids = setup.ids ?? this.deviceIds.slice(0, setup.count);
-    const unknown = ids.filter((id) => !this.deviceIds.includes(id));
-    if (unknown.length > 0) throw new Error(`not on this bench (HIL_DEVICE_IDS): ${unknown.join(', ')}`);
-    if (ids.length < setup.count)
-      throw new Error(`scenario wants ${setup.count} meters, the bench has ${this.deviceIds.length}`);
+    if (setup.speed !== undefined && setup.speed !== 1) throw new BenchUnsupportedError('speed', 'real meters run in real time');
+    if (setup.startMs !== undefined) throw new BenchUnsupportedError('startMs', 'real meters take their time from SNTP');
+    if (setup.extraArgs?.length) throw new BenchUnsupportedError('extraArgs', 'they are virtual-meter command-line options');
+    if (setup.ids) throw new BenchUnsupportedError('ids', 'the bench meters have their own ids (config "meters")');
+    if (setup.count > this.deviceIds.length) throw new Error(`scenario wants ${setup.count} meters, the bench has ${this.deviceIds.length} (config "meters")`);
     // The telemetry interval is provisioned on the meter (docs/hardware.md), not set per scenario.
-    this.activeIds = ids;
-    await this.controller.setPower(true);
-    await this.waitOnline(ids, true);
+    const dut = this.instruments.dut;
+    this.active = [dut, ...this.deviceIds.filter((id) => id !== dut)].slice(0, setup.count);
+    await this.instruments.setPower(true);
+    await this.waitOnline(this.active, true);
   }
 
-  /** A power cut: the meters' supply goes off (SIGKILL-like; the signal has no meaning here). */
+  /** A power cut: the source's output goes off. Waits for the broker's last will (1.5 × keep-alive). */
   async killMeters(): Promise<void> {
-    await this.controller.setPower(false);
-    // The broker publishes the last will after 1.5 × keep-alive (30 s on the firmware).
-    await this.waitOnline(this.activeIds, false);
+    await this.instruments.setPower(false);
+    await this.waitOnline(this.active, false);
   }
 
   async stopMeters(): Promise<void> {
-    throw new BenchUnsupportedError(
-      'stopMeters',
-      'a real meter has no clean stop; use killMeters (power cut)',
-    );
+    throw new BenchUnsupportedError('stopMeters', 'a real meter has no clean stop; use killMeters (power cut)');
   }
 
   async startBackend(): Promise<void> {
-    throw new BenchUnsupportedError('startBackend', 'the backend is an external service at HIL_REST_URL');
+    throw new BenchUnsupportedError('startBackend', 'the backend is an external service (config backend.restUrl)');
   }
 
   async killBackend(): Promise<void> {
-    throw new BenchUnsupportedError('killBackend', 'the backend is an external service at HIL_REST_URL');
+    throw new BenchUnsupportedError('killBackend', 'the backend is an external service (config backend.restUrl)');
   }
 
   async stopInflux(): Promise<void> {
-    throw new BenchUnsupportedError('stopInflux', 'InfluxDB is an external service at HIL_INFLUX_URL');
+    throw new BenchUnsupportedError('stopInflux', 'InfluxDB is an external service (config backend.influxUrl)');
   }
 
   async startInflux(): Promise<void> {
-    throw new BenchUnsupportedError('startInflux', 'InfluxDB is an external service at HIL_INFLUX_URL');
-  }
-
-  /** Bench-only: a network outage of the meters (store-and-forward scenarios). */
-  async cutNetwork(seconds: number): Promise<void> {
-    await this.controller.cutNetwork(seconds);
+    throw new BenchUnsupportedError('startInflux', 'InfluxDB is an external service (config backend.influxUrl)');
   }
 
   async influxQuery(q: string): Promise<Record<string, unknown>[]> {
-    return influxRows(this.fetch, this.influxUrl, this.db, q);
+    return influxRows(this.fetchImpl, this.influxUrl, this.db, q);
   }
 
   async rest<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    return restCall<T>(this.fetch, this.restUrl, method, path, body);
+    return restCall<T>(this.fetchImpl, this.restUrl, method, path, body);
   }
 
-  private async waitOnline(ids: readonly string[], online: boolean): Promise<void> {
-    const deadline = Date.now() + this.onlineTimeoutMs;
+  private async waitOnline(ids: readonly string[], online: boolean, timeoutMs = this.onlineTimeoutMs): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     let last = '';
     for (;;) {
       try {
@@ -180,10 +126,7 @@ export class BenchRig implements Rig {
       } catch (error) {
         last = error instanceof Error ? error.message : String(error);
       }
-      if (Date.now() > deadline)
-        throw new Error(
-          `meters did not go ${online ? 'online' : 'offline'} within ${this.onlineTimeoutMs} ms (${last})`,
-        );
+      if (Date.now() > deadline) throw new Error(`meters did not go ${online ? 'online' : 'offline'} within ${timeoutMs} ms (${last})`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }

@@ -4,6 +4,11 @@ import { dirname, join } from 'node:path';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 /**
  * A child process of the rig (backend, meters): output goes to a log file and is searchable,
  * start waits for a readiness line, stop is SIGTERM then SIGKILL, and kill(signal) is for fault injection.
@@ -12,7 +17,7 @@ export class ManagedProcess {
   private child?: ChildProcess;
   private output = '';
   private log?: WriteStream;
-  private exitPromise?: Promise<number | null>;
+  private exitPromise?: Promise<ProcessExit>;
 
   constructor(
     readonly name: string,
@@ -49,7 +54,7 @@ export class ManagedProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    this.exitPromise = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.exitPromise = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     const onData = (chunk: Buffer) => {
       const text = chunk.toString();
       this.output += text;
@@ -83,12 +88,13 @@ export class ManagedProcess {
     });
   }
 
-  /** Fault injection: e.g. SIGKILL, no cleanup, like a power cut of the host. */
-  async kill(signal: NodeJS.Signals): Promise<void> {
-    if (!this.running) return;
+  /** Fault injection: e.g. SIGKILL, no cleanup, like a power cut of the host. Resolves with how it exited. */
+  async kill(signal: NodeJS.Signals): Promise<ProcessExit | undefined> {
+    if (!this.running) return undefined;
     this.child!.kill(signal);
-    await this.exitPromise;
+    const exit = await this.exitPromise;
     this.log?.end();
+    return exit;
   }
 
   async stop(timeoutMs = 10000): Promise<void> {

@@ -6,8 +6,9 @@ import { freePort, startInflux, startMosquitto } from '../../infra/dev/servers';
 export { freePort };
 import type { SimMeterState } from '../../device/platform/host/sim-control';
 import { ManagedProcess } from './managed-process';
-import { MeterSetup, Rig } from './rig';
+import { MeterSetup, Rig, RigCapability } from './rig';
 import { influxRows, restCall } from './http';
+import { SimInstruments } from './sim-instruments';
 
 type Server = Awaited<ReturnType<typeof startInflux>>;
 
@@ -24,6 +25,8 @@ export interface SimulatedRigOptions {
  * backend is found again), and a meters process with simulated loads.
  */
 export class SimulatedRig implements Rig {
+  readonly kind = 'sim' as const;
+  readonly capabilities: ReadonlySet<RigCapability>;
   readonly dir = mkdtempSync(join(tmpdir(), 'dinmeter-rig-'));
   readonly db = 'dinmeter';
   private influx?: Server;
@@ -42,8 +45,44 @@ export class SimulatedRig implements Rig {
   private influxPort = 0;
   private controlPort = 0;
   private lastMeterSetup?: MeterSetup;
+  private simInstruments?: SimInstruments;
 
-  constructor(private readonly options: SimulatedRigOptions = {}) {}
+  constructor(private readonly options: SimulatedRigOptions = {}) {
+    const capabilities: RigCapability[] = [
+      'power-cut',
+      'clean-stop',
+      'backend-restart',
+      'backend-config',
+      'influx-restart',
+      'time-warp',
+      'meter-journal',
+      'flash-power-cut',
+      'sim-inspect',
+      'named-meters',
+      'instruments',
+    ];
+    if (options.externalBroker) capabilities.push('broker-restart', 'second-backend');
+    this.capabilities = new Set(capabilities);
+  }
+
+  get meterIds(): readonly string[] {
+    const setup = this.lastMeterSetup;
+    if (!setup) return [];
+    return setup.ids ?? Array.from({ length: setup.count }, (_, k) => `vm-${k + 1}`);
+  }
+
+  /** Source, load and reference on the first meter, done on the simulated circuits (sim-instruments.ts). */
+  get instruments(): SimInstruments {
+    this.simInstruments ??= new SimInstruments(
+      {
+        meterState: (id) => this.meterState(id),
+        forceCurrent: (id, circuit, amps, pf, lagging) => this.forceCurrent(id, circuit, amps, pf, lagging),
+        setSupply: (volts, hz) => this.control('POST', '/supply', { volts, hz }),
+      },
+      this.meterIds[0] ?? 'vm-1',
+    );
+    return this.simInstruments;
+  }
 
   get restUrl(): string {
     return `http://127.0.0.1:${this.httpPort}/api`;
@@ -197,11 +236,16 @@ export class SimulatedRig implements Rig {
   }
 
   /** Forces a current through a simulated circuit (overcurrent tests); null hands it back to the appliance. */
-  async forceCurrent(id: string, circuit: number, amps: number | null): Promise<void> {
-    await this.control('POST', `/meters/${encodeURIComponent(id)}/circuits/${circuit}/current`, { amps });
+  async forceCurrent(id: string, circuit: number, amps: number | null, pf = 1, lagging = true): Promise<void> {
+    await this.control('POST', `/meters/${encodeURIComponent(id)}/circuits/${circuit}/current`, { amps, pf, lagging });
   }
 
-  private async control<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** A chip fault on one circuit (sim-control.ts): 'dead', 'miso-low', 'reset', 'corrupt-calibration', 'none'. */
+  async chipFault(id: string, circuit: number, fault: string): Promise<void> {
+    await this.control('POST', `/meters/${encodeURIComponent(id)}/circuits/${circuit}/fault`, { fault });
+  }
+
+  async control<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await fetch(`${this.controlUrl}${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -222,6 +266,7 @@ export class SimulatedRig implements Rig {
   }
 
   async stop(): Promise<void> {
+    this.simInstruments = undefined;
     await this.meters.stop();
     await this.backend.stop();
     await this.backend2.stop();

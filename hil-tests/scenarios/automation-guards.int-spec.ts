@@ -16,7 +16,7 @@
  */
 import { Command, CommandAckMessage, decodeMessage, RelaysMessage, topics } from '@dinmeter/shared';
 import mqtt, { MqttClient } from 'mqtt';
-import { eventually, SimulatedRig } from '../rig/simulated-rig';
+import { createRig, describeWith, eventually, simulated } from '../rig';
 
 jest.setTimeout(150_000);
 
@@ -84,8 +84,10 @@ async function retainedRelays(url: string): Promise<RelaysMessage> {
   }
 }
 
-describe('automation guards: budget, standby, credit and a threshold plan on a virtual meter', () => {
-  const rig = new SimulatedRig({ backendEnv: { AUTOMATION_TICK_S: '1', LEASE_TTL_S: '6' } });
+const selected = createRig({ backendEnv: { AUTOMATION_TICK_S: '1', LEASE_TTL_S: '6' } });
+
+describeWith(selected, ['backend-config', 'sim-inspect'])('automation guards: budget, standby, credit and a threshold plan on a virtual meter', () => {
+  const rig = simulated(selected);
   let observer: Observer;
   let standbyPutAt = 0;
   let dayStart = 0;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { cheapestWindow } from '../../backend/src/automation/planners';
 import { parsePrices } from '../../backend/src/prices/price-format';
 import { PriceSlot } from '../../backend/src/prices/price.types';
-import { eventually, SimulatedRig } from '../rig/simulated-rig';
+import { createRig, describeWith, eventually, simulated } from '../rig';
 
 jest.setTimeout(180_000);
 
@@ -20,8 +20,10 @@ const CIRCUIT = 7;
 const iso = (ms: number) => new Date(ms).toISOString();
 const hhmm = (ms: number) => iso(ms).slice(11, 16);
 
-describe('automation: prices → cheapest rule → plan on the meter → relay → savings', () => {
-  const rig = new SimulatedRig({ backendEnv: { AUTOMATION_TICK_S: '1', LEASE_TTL_S: '6' } });
+const selected = createRig({ backendEnv: { AUTOMATION_TICK_S: '1', LEASE_TTL_S: '6' } });
+
+describeWith(selected, ['backend-config'])('automation: prices → cheapest rule → plan on the meter → relay → savings', () => {
+  const rig = simulated(selected);
 
   beforeAll(async () => {
     await rig.start();

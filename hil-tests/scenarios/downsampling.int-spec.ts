@@ -8,7 +8,7 @@ import { encodeMessage, PROTOCOL_VERSION, TelemetryMessage, topics } from '@dinm
 import mqtt from 'mqtt';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually, SimulatedRig } from '../rig/simulated-rig';
+import { createRig, describeWith, eventually, simulated } from '../rig';
 
 jest.setTimeout(180_000);
 
@@ -16,8 +16,11 @@ const MINUTE = 60_000;
 const QUARTER = 15 * MINUTE;
 const DEVICE = 'vm-7';
 
-describe('downsampling: policies and CQs at start, late records in every tier', () => {
-  const rig = new SimulatedRig();
+// A fresh database of its own and a backend it restarts: the simulated rig's.
+const selected = createRig();
+
+describeWith(selected, ['backend-restart', 'influx-restart'])('downsampling: policies and CQs at start, late records in every tier', () => {
+  const rig = simulated(selected);
 
   beforeAll(async () => {
     await rig.start();

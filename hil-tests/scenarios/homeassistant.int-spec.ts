@@ -6,7 +6,7 @@
  */
 import { CIRCUIT_COUNT } from '@dinmeter/shared';
 import mqtt, { MqttClient } from 'mqtt';
-import { eventually, SimulatedRig } from '../rig/simulated-rig';
+import { createRig, describeWith, eventually, simulated } from '../rig';
 
 jest.setTimeout(180_000);
 
@@ -26,8 +26,10 @@ async function observe(url: string, clientId: string, filter: string): Promise<{
 const configsOf = (seen: Map<string, Seen>, meter: string) =>
   [...seen.entries()].filter(([topic, m]) => topic.includes(`/dinmeter_${meter}_`) && m.payload !== '');
 
-describe('Home Assistant discovery and relay switches', () => {
-  const rig = new SimulatedRig();
+const selected = createRig();
+
+describeWith(selected, ['named-meters'])('Home Assistant discovery and relay switches', () => {
+  const rig = simulated(selected);
   // Home Assistant's own client id is 22 random base62 characters: it looks like a device id to the ACL.
   const haClientId = '4fZq81LmXw0a9TbN2cVd7e';
 

@@ -7,20 +7,26 @@
  * Meters: vm-1 (retained command, failsafe), vm-2 (overcurrent, fuzzed commands), vm-3 (plan).
  * Factory defaults (PRODUCT_RELAY_DEFAULTS): power-on `restore`, a fresh meter comes up with every
  * relay on; failsafe `hold` after 120 s.
+ * The last suite runs the backend with its default settings and the embedded broker (issue 9): a 5 s
+ * failsafe never fires while the backend is healthy, and fires within afterSeconds + 1 s once it is killed.
  */
 import {
+  CircuitConfig,
   Command,
   CommandAckMessage,
   decodeMessage,
   EventMessage,
+  MIN_FAILSAFE_AFTER_S,
   PlanMessage,
   PROTOCOL_VERSION,
   RelaysMessage,
   topics,
 } from '@dinmeter/shared';
 import mqtt, { MqttClient } from 'mqtt';
+import { join } from 'node:path';
 import type { SimMeterState } from '../../device/platform/host/sim-control';
-import { eventually, SimulatedRig } from '../rig/simulated-rig';
+import { AppConfig } from '../../backend/src/config/app-config';
+import { createRig, describeWith, eventually, simulated } from '../rig';
 import { seededRandom as prng } from '../../device/core/util/seeded-random';
 
 jest.setTimeout(120_000);
@@ -43,12 +49,18 @@ class Observer {
   readonly events: Seen<EventMessage & { device: string }>[] = [];
   readonly relays: Seen<RelaysMessage & { device: string }>[] = [];
   readonly heartbeats: number[] = [];
+  /** interval_s of every heartbeat, with its arrival time. */
+  readonly heartbeatIntervals: Seen<number>[] = [];
 
   constructor(readonly client: MqttClient) {
     client.on('message', (topic, payload) => {
       const at = Date.now();
       const device = topic.split('/')[1];
-      if (topic === topics.heartbeat()) return void this.heartbeats.push(at);
+      if (topic === topics.heartbeat()) {
+        const beat = decodeMessage('heartbeat', payload);
+        if (beat.ok) this.heartbeatIntervals.push({ at, value: beat.value.interval_s });
+        return void this.heartbeats.push(at);
+      }
       if (topic.endsWith('/cmd/ack')) {
         const ack = decodeMessage('cmd/ack', payload);
         if (!ack.ok) return;
@@ -133,8 +145,10 @@ function retainedRelayOff(): Command {
   };
 }
 
-describe('relay safety: boot, network loss, offline plans, overcurrent, bad commands', () => {
-  const rig = new SimulatedRig({ externalBroker: true });
+const withMosquitto = createRig({ externalBroker: true });
+
+describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect'])('relay safety: boot, network loss, offline plans, overcurrent, bad commands', () => {
+  const rig = simulated(withMosquitto);
   let observer: Observer;
   /** Publishes like a backend instance would (the embedded broker's ACL lets only these publish cmd/plan). */
   let backendClient: MqttClient;
@@ -631,43 +645,115 @@ describe('relay safety: boot, network loss, offline plans, overcurrent, bad comm
   });
 });
 
-describe('relay safety with the embedded broker', () => {
-  const rig = new SimulatedRig();
+// The backend as a user starts it: no HEARTBEAT_INTERVAL_S override (the rig's other suites beat every 1 s).
+const withAedes = createRig({ backendEnv: { HEARTBEAT_INTERVAL_S: String(new AppConfig().HEARTBEAT_INTERVAL_S) } });
+
+describeWith(withAedes, ['sim-inspect', 'backend-restart'])('relay safety with the embedded broker and default settings', () => {
+  const rig = simulated(withAedes);
+  let observer: Observer;
+  /** The embedded broker lets only backend instances publish commands: the same client id prefix here. */
+  let backendClient: MqttClient;
+  let retained: Command;
+
+  beforeAll(async () => {
+    await rig.start();
+    backendClient = await mqtt.connectAsync(rig.mqttUrl, { clientId: 'dinmeter-backend-relay-safety-test', reconnectPeriod: 500 });
+    retained = retainedRelayOff();
+    await backendClient.publishAsync(topics.cmd('vm-1'), JSON.stringify(retained), { qos: 1, retain: true });
+    observer = await Observer.connect(rig.mqttUrl);
+    await rig.startMeters({ count: 1, intervalS: 2 });
+  });
 
   afterAll(async () => {
+    await backendClient?.endAsync(true);
+    await observer?.client.endAsync(true);
     await rig.stop();
   });
 
   it('should not apply a retained command found on the command topic at boot either', async () => {
-    await rig.start();
-    // The embedded broker lets only backend instances publish commands: the same client id prefix here.
-    const backendClient = await mqtt.connectAsync(rig.mqttUrl, {
-      clientId: 'dinmeter-backend-relay-safety-test',
+    const state = await eventually(
+      async () => {
+        const s = await rig.meterState('vm-1');
+        return s.stats.retainedIgnored >= 1 ? s : undefined;
+      },
+      30_000,
+      'vm-1 saw the retained command',
+    );
+    expect(relayOf(state, 4)).toMatchObject({ relayOn: true, relay: { state: 'on', reason: 'restore' } });
+    expect(state.stats.commandsApplied).toBe(0);
+    expect(observer.acks.has(retained.id)).toBe(false);
+    expect(states(await retainedRelays(rig.mqttUrl, 'vm-1'))[3]).toMatchObject({
+      state: 'on',
+      reason: 'restore',
     });
-    const retained = retainedRelayOff();
-    await backendClient.publishAsync(topics.cmd('vm-1'), JSON.stringify(retained), { qos: 1, retain: true });
-    const observer = await Observer.connect(rig.mqttUrl);
-    try {
-      await rig.startMeters({ count: 1, intervalS: 2 });
-      const state = await eventually(
-        async () => {
-          const s = await rig.meterState('vm-1');
-          return s.stats.retainedIgnored >= 1 ? s : undefined;
-        },
-        30_000,
-        'vm-1 saw the retained command',
-      );
-      expect(relayOf(state, 4)).toMatchObject({ relayOn: true, relay: { state: 'on', reason: 'restore' } });
-      expect(state.stats.commandsApplied).toBe(0);
-      expect(observer.acks.has(retained.id)).toBe(false);
-      expect(states(await retainedRelays(rig.mqttUrl, 'vm-1'))[3]).toMatchObject({
-        state: 'on',
-        reason: 'restore',
-      });
-      await backendClient.publishAsync(topics.cmd('vm-1'), '', { qos: 1, retain: true });
-    } finally {
-      await backendClient.endAsync(true);
-      await observer.client.endAsync(true);
-    }
+    await backendClient.publishAsync(topics.cmd('vm-1'), '', { qos: 1, retain: true });
+  });
+
+  it('should refuse a failsafe shorter than the meter can honour, over REST (400) and on the meter (failsafe_too_short)', async () => {
+    const tooShort = { failsafe: { mode: 'off', afterSeconds: MIN_FAILSAFE_AFTER_S - 1 } };
+    const put = await rig.rest('PUT', '/devices/vm-1/circuits/2/config', tooShort);
+    expect(put.status).toBe(400);
+    expect(JSON.stringify(put.body)).toMatch(/afterSeconds/);
+    // Straight to the meter, past the REST API (another integration on the broker): refused with its own code.
+    const now = Date.now();
+    const command: Command = { v: PROTOCOL_VERSION, id: 'too-short-failsafe', seq: now, expires: now + 60_000, op: 'config', circuit: 2, config: tooShort as CircuitConfig };
+    await backendClient.publishAsync(topics.cmd('vm-1'), JSON.stringify(command), { qos: 1 });
+    const ack = await eventually(async () => observer.acks.get(command.id), 10_000, 'ack of the too short failsafe');
+    expect(ack).toMatchObject({ ok: false, code: 'failsafe_too_short', circuit: 2, state: 'on' });
+    expect(ack.error).toMatch(new RegExp(`below ${MIN_FAILSAFE_AFTER_S} s`));
+    const { body: config } = await rig.rest('GET', '/devices/vm-1/circuits/2/config');
+    expect(config.effective.failsafe).toEqual({ mode: 'hold', afterSeconds: 120 });
+  });
+
+  it('should never fail safe while the backend is healthy (failsafe 5 s, 60 s), and fail safe within afterSeconds + 1 s once it is killed', async () => {
+    const put = await rig.rest('PUT', '/devices/vm-1/circuits/2/config', { failsafe: { mode: 'off', afterSeconds: 5 } });
+    expect(put.status).toBe(200);
+    await eventually(
+      async () => (await rig.rest('GET', '/devices/vm-1/circuits/2/config')).body.inSync === true,
+      20_000,
+      'failsafe config acknowledged by the meter',
+    );
+    const healthyFrom = Date.now();
+    const before = await rig.meterState('vm-1');
+    expect(relayOf(before, 2).relayOn).toBe(true);
+
+    await sleep(60_000);
+
+    const healthyUntil = Date.now();
+    const after = await rig.meterState('vm-1');
+    expect(after.transitions.filter((t) => t.wallMs >= healthyFrom - 100)).toEqual([]);
+    expect(contacts(after)).toEqual(contacts(before));
+    expect(observer.events.filter((e) => e.at >= healthyFrom && e.value.type === 'failsafe')).toEqual([]);
+    const beats = observer.heartbeats.filter((t) => t >= healthyFrom && t <= healthyUntil);
+    const gaps = beats.slice(1).map((t, i) => t - beats[i]);
+    process.stdout.write(`default settings, failsafe 5 s: ${beats.length} heartbeats in 60 s, longest gap ${Math.max(...gaps)} ms\n`);
+    expect(Math.max(...gaps)).toBeLessThan(5000 / 2);
+
+    const killedAt = Date.now();
+    await rig.killBackend('SIGKILL');
+    const switched = await eventually(
+      async () => {
+        const s = await rig.meterState('vm-1');
+        return relayOf(s, 2).relayOn === false ? s : undefined;
+      },
+      15_000,
+      'vm-1 circuit 2 failsafe off',
+    );
+    const off = switched.transitions.filter((t) => t.wallMs >= killedAt - 100);
+    expect(off.map(({ circuit, on }) => ({ circuit, on }))).toEqual([{ circuit: 2, on: false }]);
+    process.stdout.write(`backend killed: circuit 2 off after ${off[0].wallMs - killedAt} ms (afterSeconds 5)\n`);
+    expect(off[0].wallMs - killedAt).toBeLessThanOrEqual(5000 + 1000);
+    expect(relayOf(switched, 2).relay).toMatchObject({ state: 'off', reason: 'failsafe' });
+
+    // A backend that never configured that failsafe (another instance, or its DATA_DIR lost) learns
+    // it from the meter's retained status and beats fast enough from its first heartbeats on.
+    await rig.startBackend({ DATA_DIR: join(rig.dir, 'backend-data-fresh') });
+    const readyAt = Date.now();
+    await sleep(5000);
+    const fresh = observer.heartbeatIntervals.filter((h) => h.at > readyAt);
+    process.stdout.write(`fresh backend: heartbeat interval_s ${fresh.map((h) => h.value).join(', ')}\n`);
+    expect(fresh.length).toBeGreaterThanOrEqual(3);
+    expect(fresh.at(-1)!.value).toBe(1.666);
+    expect((await rig.rest('GET', '/devices/vm-1')).body.failsafeMinS).toBe(5);
   });
 });

@@ -5,7 +5,7 @@
  * - The automation runs on exactly one of them (leader lease, docs/automation.md); SIGKILL of the
  *   leader makes the broker publish its last will and the other takes over within the lease TTL.
  */
-import { eventually, SimulatedRig } from '../rig/simulated-rig';
+import { createRig, describeWith, eventually, simulated } from '../rig';
 
 jest.setTimeout(120_000);
 
@@ -17,11 +17,13 @@ interface LeaderStatus {
   isLeader: boolean;
 }
 
-describe('scale-out: two backends, one shared telemetry subscription, one automation leader', () => {
-  const rig = new SimulatedRig({
+const selected = createRig({
     externalBroker: true,
     backendEnv: { MQTT_SHARE_GROUP: 'ingest', LEASE_TTL_S: String(LEASE_TTL_S) },
   });
+
+describeWith(selected, ['second-backend', 'broker-restart', 'clean-stop'])('scale-out: two backends, one shared telemetry subscription, one automation leader', () => {
+  const rig = simulated(selected);
 
   beforeAll(async () => {
     const started = Date.now();

@@ -3,16 +3,18 @@
  * its embedded broker, and 3 virtual meters in their own process. Ctrl-C stops everything.
  * Environment variables are the backend's (see README): with INFLUX_URL pointing elsewhere no local
  * InfluxDB is started; with MQTT_URL set the meters and backend use that broker.
+ * Options: --meters N, --interval S, --data-dir DIR (default .data: influxdb/, backend/, meters/).
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { CliArgs, numberOption, runCli } from '../../shared/node/cli';
 import { ensureDebianPackages, startInflux } from './servers';
 
 const root = join(__dirname, '..', '..');
 const DEFAULT_INFLUX = 'http://127.0.0.1:8086';
 
-const children: ChildProcess[] = [];
+const children: { name: string; child: ChildProcess }[] = [];
+let lastOutputAt = 0;
 const stops: (() => Promise<void>)[] = [];
 let stopping = false;
 
@@ -30,6 +32,7 @@ function runTs(name: string, file: string, args: string[], env: NodeJS.ProcessEn
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
       for (const line of lines) process.stdout.write(prefix(line));
+      lastOutputAt = Date.now();
     });
   }
   child.on('exit', (code, signal) => {
@@ -38,8 +41,15 @@ function runTs(name: string, file: string, args: string[], env: NodeJS.ProcessEn
       void shutdown(1);
     }
   });
-  children.push(child);
+  children.push({ name, child });
   return child;
+}
+
+/** Resolves once the children have written nothing for quietMs (at most maxMs): the banner comes last. */
+async function settle(quietMs: number, maxMs: number): Promise<void> {
+  for (const until = Date.now() + maxMs; Date.now() < until && Date.now() - lastOutputAt < quietMs; ) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
@@ -67,38 +77,53 @@ async function answersPing(url: string): Promise<boolean> {
   }
 }
 
+/** SIGTERM, then SIGKILL if it is still there after 8 s (the backend stops within 5 s); says which. */
+async function stopChild(name: string, child: ChildProcess): Promise<boolean> {
+  const exit = () => child.signalCode ?? `exit ${child.exitCode}`;
+  // Ctrl-C signals the whole process group: a child may have stopped on its own already.
+  if (child.exitCode !== null || child.signalCode !== null) {
+    process.stdout.write(`[${name}] stopped (${exit()})\n`);
+    return true;
+  }
+  const started = Date.now();
+  child.kill('SIGTERM');
+  const clean = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve(false);
+    }, 8000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+  const how = clean ? `stopped (${exit()}) after ${Date.now() - started} ms` : 'still running after 8 s: killed';
+  process.stdout.write(`[${name}] ${how}\n`);
+  return clean;
+}
+
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   process.stdout.write('\nstopping…\n');
-  for (const child of children.reverse()) {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          resolve();
-        }, 8000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
+  // The meters first (they keep unacknowledged records in flash), then the backend.
+  let clean = true;
+  for (const { name, child } of children.reverse()) clean = (await stopChild(name, child)) && clean;
   for (const stop of stops.reverse()) await stop().catch(() => undefined);
-  process.exit(code);
+  if (clean) process.stdout.write('everything stopped\n');
+  process.exit(clean ? code : 1);
 }
 
 const SPEC = {
   name: 'npm start',
-  usage: `usage: npm start [-- --meters N --interval SECONDS]
+  usage: `usage: npm start [-- --meters N --interval SECONDS --data-dir DIR]
   Starts InfluxDB (unless INFLUX_URL points elsewhere), the backend and N virtual meters (default 3,
-  a record every 5 s). The backend's environment variables apply (README, "Configuration").`,
-  options: { meters: { type: 'string' }, interval: { type: 'string' } },
+  a record every 5 s), keeping their data under DIR (default .data). The backend's environment
+  variables apply (README, "Configuration").`,
+  options: { meters: { type: 'string' }, interval: { type: 'string' }, 'data-dir': { type: 'string' } },
 } as const;
 
-async function main(meters: string, interval: string): Promise<void> {
+async function main(meters: string, interval: string, dataDir: string): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
   const env = { ...process.env };
@@ -112,28 +137,33 @@ async function main(meters: string, interval: string): Promise<void> {
       process.stdout.write(`InfluxDB already running at ${influxUrl}: using it\n`);
     } else {
       await ensureDebianPackages(['influxdb']);
-      const influx = await startInflux({ dataDir: join(root, '.data', 'influxdb'), port: 8086 });
+      const influx = await startInflux({ dataDir: join(dataDir, 'influxdb'), port: 8086 });
       stops.push(() => influx.stop());
-      process.stdout.write(`InfluxDB ${influx.url} (data in .data/influxdb)\n`);
+      process.stdout.write(`InfluxDB ${influx.url} (data in ${join(dataDir, 'influxdb')})\n`);
     }
   }
 
   const backend = runTs('backend', 'backend/src/main.ts', [], {
+    // Its stdout is our pipe, which would mean JSON lines: text reads better here.
+    LOG_FORMAT: 'pretty',
     ...env,
     HTTP_PORT: httpPort,
     MQTT_PORT: mqttPort,
     INFLUX_URL: influxUrl,
-    DATA_DIR: env.DATA_DIR ?? join(root, '.data', 'backend'),
+    DATA_DIR: env.DATA_DIR ?? join(dataDir, 'backend'),
   });
   const ready = await waitForLine(backend, /dinmeter backend ready: http=(\S+) mqtt=(\S+)/, 60000);
   const [, restUrl, mqttUrl] = ready;
 
-  runTs('meters', 'device/platform/host/meters.ts', [
+  const metersProcess = runTs('meters', 'device/platform/host/meters.ts', [
     '--count', meters,
     '--interval', interval,
-    '--data-dir', join(root, '.data', 'meters'),
+    '--data-dir', join(dataDir, 'meters'),
     '--mqtt-url', env.MQTT_URL ?? mqttUrl,
   ], env);
+  await waitForLine(metersProcess, /meters running: /, 60000);
+  // The route table, the meters' boot lines and their first connection logs go first.
+  await settle(1000, 5000);
 
   const query = `SELECT mean("power_w") FROM "circuit" WHERE time > now() - 5m GROUP BY time(30s), "device", "circuit"`;
   process.stdout.write(
@@ -162,7 +192,8 @@ async function main(meters: string, interval: string): Promise<void> {
 void runCli(SPEC, ({ values }: CliArgs<typeof SPEC.options>) => {
   const meters = String(numberOption('meters', values.meters, { min: 1, max: 1000, integer: true }) ?? 3);
   const interval = String(numberOption('interval', values.interval, { min: 0.1, max: 3600 }) ?? 5);
-  main(meters, interval).catch((error) => {
+  const dataDir = resolvePath(values['data-dir'] ?? join(root, '.data'));
+  main(meters, interval, dataDir).catch((error) => {
     process.stderr.write(`npm start: ${error instanceof Error ? error.message : error}\n`);
     void shutdown(1);
   });

@@ -3,7 +3,8 @@
  * also runs every portable vector inside the real XS engine), the firmware through the Moddable
  * SDK's own build (esp32 through TypeScript/xsc/xsl, and the lin image of the virtual board),
  * integration tests against real servers (influxd, mosquitto, the embedded broker, the virtual
- * board) that the tests start themselves on free ports. Debian packages are installed first when
+ * board) that the tests start themselves on free ports, then the HIL scenarios again through the
+ * bench rig against an emulated bench (docs/hil.md). Debian packages are installed first when
  * missing (as root).
  */
 import { spawnSync } from 'node:child_process';
@@ -21,6 +22,7 @@ interface Step {
   jest?: boolean;
   /** Why the step cannot run on this machine (it is then skipped with that note), or undefined. */
   skip?: () => string | undefined;
+  env?: Record<string, string>;
 }
 
 const noSdk = (): string | undefined =>
@@ -44,7 +46,15 @@ const steps: Step[] = [
   { name: 'unit', command: 'npx', args: ['jest', '--selectProjects', 'shared', 'device', 'schematics', 'backend', 'hil', 'infra'], jest: true },
   { name: 'firmware', command: 'npm', args: ['run', '--silent', 'firmware', '--', 'check', '--quiet'], skip: noSdk },
   { name: 'firmware-lin', command: 'npm', args: ['run', '--silent', 'firmware', '--', 'lin', '--quiet'], skip: noSdk },
-  { name: 'integration', command: 'npx', args: ['jest', '--selectProjects', 'integration', '--runInBand'], jest: true },
+  // HIL_QUICK: the accuracy and production suites' short runs (npm run hil runs them in full).
+  { name: 'integration', command: 'npx', args: ['jest', '--selectProjects', 'integration', '--runInBand'], jest: true, env: { HIL_QUICK: '1' } },
+  // The bench path without hardware: HIL_RIG=bench against virtual meters behind emulated SCPI/Modbus instruments.
+  {
+    name: 'hil-bench',
+    command: 'npm',
+    args: ['run', '--silent', 'hil', '--', '--rig', 'bench', '--emulated', '--quick', '--scenarios', 'walking-skeleton,accuracy', '--report', join(REPORTS, 'hil-bench.json')],
+    jest: true,
+  },
 ];
 
 async function main(only: string[]): Promise<number> {
@@ -55,7 +65,7 @@ async function main(only: string[]): Promise<number> {
   rmSync(REPORTS, { recursive: true, force: true });
   mkdirSync(REPORTS, { recursive: true });
   for (const step of steps.filter((s) => only.length === 0 || only.includes(s.name))) {
-    const args = step.jest ? [...step.args, '--json', `--outputFile=${join(REPORTS, `${step.name}.json`)}`] : step.args;
+    const args = step.jest && step.command === 'npx' ? [...step.args, '--json', `--outputFile=${join(REPORTS, `${step.name}.json`)}`] : step.args;
     process.stdout.write(`\n=== ${step.name}: ${step.command} ${step.args.join(' ')}\n`);
     const skipped = step.skip?.();
     if (skipped) {
@@ -64,7 +74,7 @@ async function main(only: string[]): Promise<number> {
       continue;
     }
     const started = Date.now();
-    const result = spawnSync(step.command, args, { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } });
+    const result = spawnSync(step.command, args, { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0', ...step.env } });
     const ok = result.status === 0;
     // A non-jest step counts as one check.
     const counts = step.jest ? jestCounts(step.name) : { passed: ok ? 1 : 0, failed: ok ? 0 : 1 };

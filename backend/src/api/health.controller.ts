@@ -1,8 +1,13 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import { BrokerService } from '../broker/broker.service';
 import { Counters } from '../common/counters';
 import { TELEMETRY_STORE } from '../common/tokens';
 import { MqttService } from '../mqtt/mqtt.service';
+
+/** The part of the HTTP response the health check sets (express). */
+interface StatusSettable {
+  status(code: number): unknown;
+}
 
 interface Pingable {
   ping(): Promise<{ ok: boolean; version?: string }>;
@@ -17,11 +22,14 @@ export class HealthController {
     @Inject(TELEMETRY_STORE) private readonly store: Pingable,
   ) {}
 
+  /** 200 when the broker and InfluxDB are reachable, 503 with the same body when not (load balancers, watchdogs). */
   @Get('health')
-  async health() {
+  async health(@Res({ passthrough: true }) response: StatusSettable) {
     const influx = await this.store.ping().catch(() => ({ ok: false }));
+    const ok = this.mqtt.connected && influx.ok;
+    response.status(ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
     return {
-      status: this.mqtt.connected && influx.ok ? 'ok' : 'degraded',
+      status: ok ? 'ok' : 'degraded',
       mqtt: { connected: this.mqtt.connected, broker: this.broker.enabled ? 'embedded' : 'external', url: this.broker.url },
       influx,
     };

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import Aedes from 'aedes';
-import { createServer, Server } from 'node:net';
+import { createServer, Server, Socket } from 'node:net';
 import { AppConfig } from '../config/app-config';
 import { publishDenial } from './broker-acl';
 
@@ -15,6 +15,7 @@ export class BrokerService implements OnModuleInit, BeforeApplicationShutdown {
   private broker?: Aedes;
   private server?: Server;
   private boundPort?: number;
+  private readonly sockets = new Set<Socket>();
   deniedPublishes = 0;
 
   constructor(private readonly config: AppConfig) {}
@@ -50,6 +51,10 @@ export class BrokerService implements OnModuleInit, BeforeApplicationShutdown {
     });
     broker.on('clientError', (client, error) => this.logger.debug(`client ${client?.id}: ${error.message}`));
     const server = createServer(broker.handle as never);
+    server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.config.MQTT_PORT, this.config.MQTT_HOST, () => resolve());
@@ -65,12 +70,24 @@ export class BrokerService implements OnModuleInit, BeforeApplicationShutdown {
     return this.boundPort;
   }
 
-  /** After every module's onModuleDestroy, so our own client has disconnected first. */
-  async beforeApplicationShutdown(): Promise<void> {
+  /**
+   * Stops listening, disconnects every client and closes. Call it after the backend's own clients
+   * disconnected (graceful-shutdown.ts), or they would only reconnect. Calling it twice is fine.
+   */
+  async close(): Promise<void> {
     const { server, broker } = this;
     this.server = undefined;
     this.broker = undefined;
-    if (broker) await new Promise<void>((resolve) => broker.close(() => resolve()));
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (!server || !broker) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    // A connection still in its MQTT handshake is no aedes client yet: end it too.
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  /** After every module's onModuleDestroy, so our own clients have disconnected first. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.close();
   }
 }

@@ -1,3 +1,4 @@
+import { MAX_FAILSAFE_AFTER_S, MIN_FAILSAFE_AFTER_S } from '@dinmeter/shared';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 
@@ -5,7 +6,8 @@ export class FailsafeDto {
   @IsIn(['hold', 'on', 'off'])
   mode!: 'hold' | 'on' | 'off';
 
-  @IsInt() @Min(5) @Max(7 * 86400)
+  /** The meter refuses a shorter one (`failsafe_too_short`): refused here first, with 400. */
+  @IsInt() @Min(MIN_FAILSAFE_AFTER_S) @Max(MAX_FAILSAFE_AFTER_S)
   afterSeconds!: number;
 }
 

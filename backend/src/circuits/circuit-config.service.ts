@@ -44,6 +44,7 @@ export const CIRCUIT_CONFIG_REPOSITORY = Symbol('CIRCUIT_CONFIG_REPOSITORY');
 @Injectable()
 export class CircuitConfigService implements OnModuleInit, OnModuleDestroy {
   private file!: CircuitConfigFile;
+  private readonly failsafeListeners: (() => void)[] = [];
 
   constructor(
     @Inject(CIRCUIT_CONFIG_REPOSITORY) private readonly repository: CircuitConfigRepository,
@@ -76,6 +77,27 @@ export class CircuitConfigService implements OnModuleInit, OnModuleDestroy {
     };
   }
 
+  /**
+   * The shortest failsafe.afterSeconds on any meter, as far as this backend knows: what it asked for
+   * (also while the meter has not confirmed it yet) and what the meter confirmed. The heartbeat
+   * cadence follows it (HeartbeatService). Undefined while every circuit has the factory failsafe.
+   */
+  shortestFailsafeSeconds(): number | undefined {
+    let shortest: number | undefined;
+    for (const stored of Object.values(this.file.circuits)) {
+      for (const config of [stored.desired, stored.confirmed]) {
+        const seconds = config.failsafe?.afterSeconds;
+        if (seconds !== undefined && (shortest === undefined || seconds < shortest)) shortest = seconds;
+      }
+    }
+    return shortest;
+  }
+
+  /** Called after a failsafe setting changed, before the config command goes out to the meter. */
+  onFailsafeChange(listener: () => void): void {
+    this.failsafeListeners.push(listener);
+  }
+
   update(deviceId: string, circuit: number, change: CircuitConfig) {
     this.devices.get(deviceId);
     const plain = JSON.parse(JSON.stringify(change)) as CircuitConfig;
@@ -85,6 +107,11 @@ export class CircuitConfigService implements OnModuleInit, OnModuleDestroy {
     const desired = { ...stored.desired, ...plain };
     const checked = validate(circuitConfigSchema, desired);
     if (!checked.ok) throw new BadRequestException(checked.errors);
+    if (plain.failsafe !== undefined) {
+      // Heartbeats speed up first: the meter may apply a shorter failsafe the moment the command lands.
+      this.file.circuits[k] = { ...stored, desired };
+      for (const listener of this.failsafeListeners) listener();
+    }
     const record = this.commands.send(deviceId, { op: 'config', circuit, config: desired });
     this.file.circuits[k] = { ...stored, desired, pendingCommandId: record.commandId, lastError: undefined };
     if (plain.label !== undefined) this.devices.setLabel(deviceId, circuit, plain.label);
@@ -97,9 +124,11 @@ export class CircuitConfigService implements OnModuleInit, OnModuleDestroy {
     const stored = this.file.circuits[key(record.deviceId, record.body.circuit)];
     if (!stored || stored.pendingCommandId !== record.commandId) return;
     stored.pendingCommandId = undefined;
+    const failsafeBefore = this.shortestFailsafeSeconds();
     if (record.status === 'acked') stored.confirmed = record.body.config;
     else stored.lastError = `${record.status}${record.code ? ` (${record.code})` : ''}${record.error ? `: ${record.error}` : ''}`;
     this.repository.save(this.file);
+    if (this.shortestFailsafeSeconds() !== failsafeBefore) for (const listener of this.failsafeListeners) listener();
   }
 }
 

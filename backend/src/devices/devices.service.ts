@@ -14,6 +14,7 @@ import { RelayHistoryService, relayPoint } from './relay-history.service';
 export class DevicesService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(DevicesService.name);
   private readonly devices = new Map<string, DeviceRecord>();
+  private readonly failsafeListeners: (() => void)[] = [];
 
   constructor(
     @Inject(DEVICE_REGISTRY_REPOSITORY) private readonly repository: DeviceRegistryRepository,
@@ -49,6 +50,16 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
     const device = isValidDeviceId(id) ? this.devices.get(id) : undefined;
     if (!device) throw new NotFoundException(`unknown device ${JSON.stringify(id)}`);
     return device;
+  }
+
+  /** The shortest failsafe any known meter reported in its status (HeartbeatService keeps up with it). */
+  shortestFailsafeSeconds(): number | undefined {
+    const reported = [...this.devices.values()].map((d) => d.failsafeMinS).filter((s): s is number => s !== undefined);
+    return reported.length > 0 ? Math.min(...reported) : undefined;
+  }
+
+  onFailsafeChange(listener: () => void): void {
+    this.failsafeListeners.push(listener);
   }
 
   circuit(id: string, circuit: number): CircuitView {
@@ -103,7 +114,11 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
     if (status.boot_id !== undefined) device.bootId = status.boot_id;
     if (status.boot_ts !== undefined) device.bootTs = status.boot_ts;
     for (const health of status.health ?? []) device.circuits[health.circuit - 1].health = health;
+    // The last will carries no failsafe_min_s: the meter keeps its settings while offline.
+    const failsafeChanged = status.failsafe_min_s !== undefined && status.failsafe_min_s !== device.failsafeMinS;
+    if (failsafeChanged) device.failsafeMinS = status.failsafe_min_s;
     this.persist();
+    if (failsafeChanged) for (const listener of this.failsafeListeners) listener();
   }
 
   private onRelays(id: string, payload: Buffer): void {

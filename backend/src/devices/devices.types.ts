@@ -23,6 +23,8 @@ export interface DeviceRecord {
   lastTelemetryTs?: number;
   circuits: CircuitView[];
   planVersion?: number;
+  /** The meter's shortest failsafe.afterSeconds, from its status (the heartbeat cadence follows it). */
+  failsafeMinS?: number;
 }
 
 export interface DeviceRegistryFile {

@@ -8,6 +8,7 @@ import { DevicesService } from '../devices/devices.service';
 import { MqttService } from '../mqtt/mqtt.service';
 import { RetentionService } from '../storage/retention.service';
 import { CircuitPoint, InfluxWriteError, TelemetryStore } from '../storage/storage.types';
+import { PrometheusMetrics } from '../metrics/prometheus-metrics.service';
 import { IngestPeers } from './ingest-peers';
 import { SequenceTracker } from './sequence-tracker';
 
@@ -35,6 +36,13 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(IngestService.name);
   private readonly tracker = new SequenceTracker();
   private readonly ackDue = new Set<string>();
+  /** Off once shutdown began: telemetry arriving after that is neither written nor acked (the meter replays it). */
+  private accepting = true;
+  /** Messages between arrival and their write's outcome, and acks not yet confirmed by the broker. */
+  private readonly handling = new Set<Promise<void>>();
+  private readonly acksInFlight = new Set<Promise<void>>();
+  /** Stored records whose ack has not gone out yet, per device, with their arrival (performance.now ms). */
+  private readonly awaitingAck = new Map<string, { seq: number; receivedAt: number }[]>();
   /** Only with a shared subscription (MQTT_SHARE_GROUP): the records other instances stored (ingest-peers.ts). */
   private peers?: IngestPeers;
 
@@ -46,10 +54,16 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     @Optional() private readonly config?: AppConfig,
     @Optional() private readonly broker?: BrokerService,
     @Optional() private readonly retention?: RetentionService,
+    @Optional() private readonly metrics?: PrometheusMetrics,
   ) {}
 
   onModuleInit(): void {
-    this.mqtt.on('telemetry', (deviceId, payload, retained) => void this.handle(deviceId, payload, retained));
+    this.mqtt.on('telemetry', (deviceId, payload, retained) => {
+      if (!this.accepting) return this.counters.inc('telemetry_refused_stopping');
+      const handled = this.handle(deviceId, payload, retained);
+      this.handling.add(handled);
+      void handled.finally(() => this.handling.delete(handled));
+    });
     if (this.config?.MQTT_SHARE_GROUP && this.broker) {
       this.peers = new IngestPeers(
         this.mqtt.clientId,
@@ -62,7 +76,25 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.peers?.stop();
+    await this.closePeers();
+  }
+
+  /**
+   * Shutdown, first step: stop taking telemetry, wait for the writes under way (InfluxDB accepted
+   * them or not), then send and confirm the acks of exactly what was stored. What is not acked by
+   * then stays in the meters' flash and is replayed to the next backend. Bounded by the caller.
+   */
+  async drain(): Promise<void> {
+    this.accepting = false;
+    await Promise.allSettled([...this.handling]);
+    await Promise.all([...this.ackDue].map((deviceId) => this.sendAck(deviceId)));
+    await Promise.allSettled([...this.acksInFlight]);
+  }
+
+  async closePeers(): Promise<void> {
+    const peers = this.peers;
+    this.peers = undefined;
+    await peers?.stop();
   }
 
   /** Another instance stored a record of this device: our contiguous run may now reach further. */
@@ -74,6 +106,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   }
 
   async handle(deviceId: string, payload: Uint8Array, retained = false): Promise<void> {
+    const receivedAt = performance.now();
     this.counters.inc('telemetry_received');
     if (retained) {
       // Telemetry is never retained by a meter; a retained copy is someone else's stale message.
@@ -122,6 +155,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     this.tracker.stored(deviceId, message.seq, message.merged_from_seq);
     this.peers?.stored(deviceId, message.merged_from_seq ?? message.seq, message.seq);
     this.devices.recordTelemetry(deviceId, message.seq, message.ts, message.circuits);
+    if (this.metrics) this.awaitAck(deviceId, message.seq, receivedAt);
     this.scheduleAck(deviceId);
   }
 
@@ -129,13 +163,41 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   private scheduleAck(deviceId: string): void {
     if (this.ackDue.has(deviceId)) return;
     this.ackDue.add(deviceId);
-    setImmediate(() => {
-      this.ackDue.delete(deviceId);
-      this.peers?.flush(deviceId);
-      const upto = this.tracker.ackable(deviceId);
-      if (upto === undefined) return;
-      const ack = encodeMessage('telemetry/ack', { v: PROTOCOL_VERSION, upto_seq: upto });
-      this.mqtt.publishQuietly(topics.telemetryAck(deviceId), ack, { qos: 1 });
+    setImmediate(() => void this.sendAck(deviceId));
+  }
+
+  private sendAck(deviceId: string): Promise<void> {
+    if (!this.ackDue.delete(deviceId)) return Promise.resolve(); // already sent this turn
+    this.peers?.flush(deviceId);
+    const upto = this.tracker.ackable(deviceId);
+    if (upto === undefined) return Promise.resolve();
+    const ack = encodeMessage('telemetry/ack', { v: PROTOCOL_VERSION, upto_seq: upto });
+    const sent = this.mqtt.publishQuietly(topics.telemetryAck(deviceId), ack, { qos: 1 });
+    this.acksInFlight.add(sent);
+    void sent.finally(() => this.acksInFlight.delete(sent));
+    this.observeAckLatency(deviceId, upto);
+    return sent;
+  }
+
+  private awaitAck(deviceId: string, seq: number, receivedAt: number): void {
+    const waiting = this.awaitingAck.get(deviceId) ?? [];
+    // Bounded: records behind a gap that never fills (a device reset) must not pile up.
+    if (waiting.length >= 10_000) waiting.shift();
+    waiting.push({ seq, receivedAt });
+    this.awaitingAck.set(deviceId, waiting);
+  }
+
+  /** Records up to `upto` are covered by the ack just published; those behind a gap wait for a later one. */
+  private observeAckLatency(deviceId: string, upto: number): void {
+    const waiting = this.awaitingAck.get(deviceId);
+    if (!waiting || !this.metrics) return;
+    const now = performance.now();
+    const still = waiting.filter((record) => {
+      if (record.seq > upto) return true;
+      this.metrics!.ingestLatency.observe((now - record.receivedAt) / 1000);
+      return false;
     });
+    if (still.length > 0) this.awaitingAck.set(deviceId, still);
+    else this.awaitingAck.delete(deviceId);
   }
 }

@@ -109,9 +109,14 @@ export class MqttService implements OnModuleInit, OnModuleDestroy {
     await this.client.publishAsync(topic, payload, { qos: options.qos, retain: options.retain ?? false });
   }
 
-  /** Fire-and-forget publish that logs instead of throwing. */
-  publishQuietly(topic: string, payload: string, options: { qos: 0 | 1; retain?: boolean }): void {
-    this.publish(topic, payload, options).catch((error) => this.logger.warn(`publish to ${topic} failed: ${error.message}`));
+  /** Publish that logs instead of throwing; the promise (never rejected) settles like publish(). */
+  publishQuietly(topic: string, payload: string, options: { qos: 0 | 1; retain?: boolean }): Promise<void> {
+    return this.publish(topic, payload, options).catch((error) => this.logger.warn(`publish to ${topic} failed: ${error.message}`));
+  }
+
+  /** Disconnects (after in-flight QoS 1 publishes completed); also the Nest hook, so calling both is fine. */
+  close(): Promise<void> {
+    return this.onModuleDestroy();
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -62,6 +62,8 @@ export class MeterApp implements MqttEvents {
   private nextRecordMs = 0;
   private latest: CircuitReading[] = [];
   private health: CircuitHealth[] = [];
+  /** failsafe_min_s in the last status published. */
+  private statusFailsafeS?: number;
   private readonly outbox: { topic: string; payload: string; retain: boolean }[] = [];
   /** Acks of recently handled commands by id + seq (a re-send repeats both; a re-issue has a new seq). */
   private readonly recentAcks = new Map<string, string>();
@@ -187,6 +189,8 @@ export class MeterApp implements MqttEvents {
     } finally {
       this.handling = undefined;
     }
+    // A config changed the shortest failsafe: tell every backend instance (the status is retained).
+    if (this.o.relays.shortestFailsafeSeconds() !== this.statusFailsafeS && this.o.mqtt.connected) this.publishStatus();
   }
 
   private poll(now: number): void {
@@ -232,6 +236,7 @@ export class MeterApp implements MqttEvents {
 
   private publishStatus(): void {
     const wall = this.o.clock.wallMs();
+    this.statusFailsafeS = this.o.relays.shortestFailsafeSeconds();
     this.send(
       'status',
       topics.status(this.o.deviceId),
@@ -243,6 +248,7 @@ export class MeterApp implements MqttEvents {
         ...(wall !== undefined ? { ts: Math.round(wall), boot_ts: Math.round(wall - this.o.clock.monotonicMs()) } : {}),
         circuits: CIRCUIT_COUNT,
         health: this.health,
+        failsafe_min_s: this.statusFailsafeS,
       },
       true,
     );

@@ -21,6 +21,8 @@ export interface RelayControl {
   observeCurrent(circuit: number, irmsA: number, nowMs: number): void;
   tick(nowMs: number): void;
   snapshot(): RelaysMessage;
+  /** Published in `status` (failsafe_min_s), so every backend heartbeats often enough for it. */
+  shortestFailsafeSeconds(): number;
 }
 
 export interface RelayEmitter {

@@ -1,10 +1,11 @@
 /**
  * MeterApp store-and-forward details found by the integration scenarios (issue 4):
  * - the live copy of a record is what flash holds (a replayed copy is identical, energy never steps back);
- * - records kept before the wall clock was known reach flash before newer ones (seq order = time order).
+ * - records kept before the wall clock was known reach flash before newer ones (seq order = time order);
+ * - the status says the meter's shortest failsafe, again whenever a command changes it (issue 9).
  * Portable: runs in Node (jest) and XS.
  */
-import { CircuitHealth, CircuitReading, decodeMessage, RelaysMessage, TelemetryMessage, topics } from '@dinmeter/shared';
+import { CircuitHealth, CircuitReading, decodeMessage, RelaysMessage, TelemetryMessage, topics, utf8Decode, utf8Encode } from '@dinmeter/shared';
 import { check, checkEqual } from '../../xs/harness';
 import { RecordingMqtt, TEST_EPOCH_MS } from '../delivery/testing';
 import { Clock } from '../ports';
@@ -53,9 +54,10 @@ const idleRelays: RelayControl = {
   observeCurrent: () => undefined,
   tick: () => undefined,
   snapshot: (): RelaysMessage => ({ v: 1, circuits: [] }) as unknown as RelaysMessage,
+  shortestFailsafeSeconds: () => 120,
 };
 
-function rig(wallKnown: boolean) {
+function rig(wallKnown: boolean, relays: RelayControl = idleRelays) {
   const clock = new TestClock();
   if (!wallKnown) clock.wall = undefined;
   const mqtt = new RecordingMqtt();
@@ -68,7 +70,7 @@ function rig(wallKnown: boolean) {
     clock,
     mqtt,
     metering: new SubMilliwattMetering(),
-    relays: idleRelays,
+    relays,
     log,
     intervalS: 1,
     pollMs: 250,
@@ -89,6 +91,38 @@ function rig(wallKnown: boolean) {
 }
 
 export default [
+  {
+    name: 'MeterApp states its shortest failsafe in status, and publishes status again when a command changes it',
+    run(): void {
+      let shortest = 120;
+      const relays: RelayControl = {
+        ...idleRelays,
+        handleCommand: (payload) => {
+          shortest = JSON.parse(typeof payload === 'string' ? payload : (utf8Decode(payload) as string)).seconds;
+        },
+        shortestFailsafeSeconds: () => shortest,
+        // onConnect publishes the relays state: a valid one here.
+        snapshot: () => ({ v: 1, ts: TEST_EPOCH_MS, circuits: [{ circuit: 1, state: 'on', reason: 'restore' }] }),
+      };
+      const { app, mqtt } = rig(true, relays);
+      const statuses = () =>
+        mqtt.published
+          .filter((p) => p.topic === topics.status('vm-1'))
+          .map((p) => {
+            const decoded = decodeMessage('status', p.payload);
+            if (!decoded.ok) throw new Error(decoded.errors.join('; '));
+            checkEqual(p.options.retain, true, 'status is retained');
+            return decoded.value.failsafe_min_s;
+          });
+      app.onConnect();
+      checkEqual(JSON.stringify(statuses()), '[120]');
+      const command = (seconds: number) => app.onMessage(topics.cmd('vm-1'), utf8Encode(JSON.stringify({ id: `c${seconds}`, seconds })), false);
+      command(5);
+      checkEqual(JSON.stringify(statuses()), '[120,5]', 'published again at once');
+      command(5);
+      checkEqual(JSON.stringify(statuses()), '[120,5]', 'not again while it stays the same');
+    },
+  },
   {
     name: 'MeterApp publishes each live record exactly as flash stores it',
     run(): void {

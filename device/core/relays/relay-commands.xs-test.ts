@@ -1,4 +1,4 @@
-import { utf8Encode } from '@dinmeter/shared';
+import { MIN_FAILSAFE_AFTER_S, utf8Encode } from '@dinmeter/shared';
 import { check, checkEqual, XsTest } from '../../xs/harness';
 import { RelayManager } from './relay-manager';
 import {
@@ -121,12 +121,40 @@ const tests: XsTest[] = [
       const bad = rig.command({
         op: 'config',
         circuit: 2,
-        config: { failsafe: { mode: 'off', afterSeconds: 1 } },
+        config: { failsafe: { mode: 'off', afterSeconds: 0 } },
       });
       checkEqual(bad?.code, 'invalid');
       check((bad?.error ?? '').indexOf('afterSeconds') >= 0, `error names the field: ${bad?.error}`);
       checkEqual(rig.manager.config(2).failsafe.afterSeconds, 60, 'unchanged after a bad config');
       checkEqual(rig.reboot().manager.config(2).overcurrentA, 16, 'persisted');
+    },
+  },
+  {
+    name: 'commands: a failsafe shorter than the meter can honour is refused with failsafe_too_short, and changes nothing',
+    run() {
+      const rig = relayRig();
+      rig.command({ op: 'config', circuit: 3, config: { failsafe: { mode: 'off', afterSeconds: 60 }, label: 'pump' } });
+      const events = rig.emit.eventsOf('config').length;
+      const short = rig.command({
+        op: 'config',
+        circuit: 3,
+        config: { failsafe: { mode: 'off', afterSeconds: MIN_FAILSAFE_AFTER_S - 1 }, label: 'heater' },
+      });
+      checkEqual(short?.ok, false);
+      checkEqual(short?.code, 'failsafe_too_short');
+      check((short?.error ?? '').indexOf(`${MIN_FAILSAFE_AFTER_S} s`) >= 0, `error names the minimum: ${short?.error}`);
+      checkEqual(rig.manager.config(3).failsafe.afterSeconds, 60, 'failsafe unchanged');
+      checkEqual(rig.manager.config(3).label, 'pump', 'the rest of the refused config is not applied either');
+      checkEqual(rig.emit.eventsOf('config').length, events, 'no config event');
+      checkEqual(rig.reboot().manager.config(3).failsafe.afterSeconds, 60, 'nothing persisted');
+      // The refused failsafe never runs: 4 s without a heartbeat leave the relay as it is.
+      const again = relayRig();
+      again.command({ op: 'relay', circuit: 3, state: 'on' });
+      checkEqual(again.command({ op: 'config', circuit: 3, config: { failsafe: { mode: 'off', afterSeconds: 1 } } })?.code, 'failsafe_too_short');
+      again.run(4000, 100);
+      checkEqual(again.driver.outputs.get(3), true, 'relay untouched');
+      const minimum = again.command({ op: 'config', circuit: 3, config: { failsafe: { mode: 'off', afterSeconds: MIN_FAILSAFE_AFTER_S } } });
+      checkEqual(minimum?.ok, true, 'the minimum itself is accepted');
     },
   },
   {

@@ -12,6 +12,17 @@ function configured(mode: 'hold' | 'on' | 'off', afterSeconds: number, initially
 
 const tests: XsTest[] = [
   {
+    name: 'failsafe: the shortest afterSeconds of all circuits is reported (for the backend heartbeat cadence)',
+    run() {
+      const rig = relayRig();
+      checkEqual(rig.manager.shortestFailsafeSeconds(), 120, 'factory failsafe');
+      rig.command({ op: 'config', circuit: 4, config: { failsafe: { mode: 'hold', afterSeconds: 30 } } });
+      rig.command({ op: 'config', circuit: 7, config: { failsafe: { mode: 'off', afterSeconds: 5 } } });
+      checkEqual(rig.manager.shortestFailsafeSeconds(), 5);
+      checkEqual(rig.reboot().manager.shortestFailsafeSeconds(), 5, 'after a reboot');
+    },
+  },
+  {
     name: 'failsafe: off after afterSeconds without heartbeat, not before (timer counts from boot)',
     run() {
       const rig = configured('off', 30, true);

@@ -3,11 +3,13 @@ import {
   CircuitConfig,
   CircuitPlan,
   Command,
+  CommandAckCode,
   CommandAckMessage,
   decodeMessage,
   EventMessage,
   EventType,
   MAX_PAYLOAD_BYTES,
+  MIN_FAILSAFE_AFTER_S,
   PlanMessage,
   PROTOCOL_VERSION,
   RelayReason,
@@ -320,6 +322,13 @@ export class RelayManager {
     return effectiveConfig(this.at(circuit).config, this.options.factoryDefaults);
   }
 
+  /** The shortest failsafe.afterSeconds of any circuit: the backend must heartbeat often enough for it. */
+  shortestFailsafeSeconds(): number {
+    let shortest = Infinity;
+    for (const circuit of this.circuits) shortest = Math.min(shortest, circuit.effective.failsafe.afterSeconds);
+    return shortest;
+  }
+
   planVersion(): number | undefined {
     return this.plan?.version;
   }
@@ -350,6 +359,16 @@ export class RelayManager {
         const c = circuit as Circuit;
         const merged = mergeConfig(c.config, command.config);
         if (!merged.ok) return this.refuse(command.id, c, 'invalid', merged.errors.join('; '));
+        const afterSeconds = command.config.failsafe?.afterSeconds;
+        if (afterSeconds !== undefined && afterSeconds < MIN_FAILSAFE_AFTER_S) {
+          // Heartbeats cannot be promised that often (see MIN_FAILSAFE_AFTER_S): it would switch on a healthy link.
+          return this.refuse(
+            command.id,
+            c,
+            'failsafe_too_short',
+            `failsafe.afterSeconds ${afterSeconds} is below ${MIN_FAILSAFE_AFTER_S} s, the shortest this meter can honour without false failsafes`,
+          );
+        }
         c.config = merged.value;
         c.effective = effectiveConfig(merged.value, this.options.factoryDefaults);
         c.guard.reset();
@@ -413,7 +432,7 @@ export class RelayManager {
     this.options.emit.ack({ v: PROTOCOL_VERSION, id, ok: true, ...this.ackState(circuit) });
   }
 
-  private refuse(id: string, circuit: Circuit | undefined, code: string, error: string): void {
+  private refuse(id: string, circuit: Circuit | undefined, code: CommandAckCode, error: string): void {
     this.stats.commandsRefused++;
     this.options.emit.ack({
       v: PROTOCOL_VERSION,

@@ -55,7 +55,12 @@ export class HostMqttPort implements MqttPort {
     if (!client) return;
     if (client.connected) {
       const offline = encodeMessage('status', { v: PROTOCOL_VERSION, online: false });
-      await client.publishAsync(topics.status(this.deviceId), offline, { qos: 1, retain: true }).catch(() => undefined);
+      const sent = client.publishAsync(topics.status(this.deviceId), offline, { qos: 1, retain: true }).catch(() => undefined);
+      // The broker may go away meanwhile (Ctrl-C on `npm start` stops the backend and its broker
+      // too): its PUBACK would then never come. The last will says the same, so do not wait for it.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([sent, new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
+      clearTimeout(timer);
     }
     await client.endAsync(true).catch(() => undefined);
   }

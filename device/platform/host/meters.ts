@@ -3,6 +3,8 @@
  * Runs N virtual meters (ids vm-1 … vm-N) in this process. Each keeps its flash image and settings
  * under DIR/<id>, so a restarted meter continues where it stopped (seq, energy counters, relays).
  * `--control-port` serves the simulation control channel on 127.0.0.1 (sim-control.ts; 0 = any free port).
+ * `--front-end-tolerance F` gives each meter's chips a seeded gain scatter of ±F (uncalibrated parts,
+ * for the HIL production test, which calibrates them against a reference meter).
  */
 import { appendFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -28,6 +30,7 @@ interface Args {
   journal?: string;
   /** Fault injection: every flash write/erase is cut at a random byte with this probability. */
   powerCut?: { seed: number; probability: number };
+  frontEndTolerance: number;
 }
 
 const SPEC = {
@@ -39,7 +42,8 @@ const SPEC = {
   --speed         simulated time runs X times faster (default 1); --start sets the simulated wall clock
   --control-port  serve the simulation control channel on 127.0.0.1 (0 = any free port)
   --journal FILE  append "<id> <seq> <ts>" per record created (test truth)
-  --power-cut SEED:PROBABILITY  tests: random power cuts in flash writes`,
+  --power-cut SEED:PROBABILITY  tests: random power cuts in flash writes
+  --front-end-tolerance F  each chip's gains off by up to ±F, seeded per meter: uncalibrated parts (default 0)`,
   options: {
     count: { type: 'string' },
     interval: { type: 'string' },
@@ -51,6 +55,7 @@ const SPEC = {
     'control-port': { type: 'string' },
     journal: { type: 'string' },
     'power-cut': { type: 'string' },
+    'front-end-tolerance': { type: 'string' },
   },
 } as const;
 
@@ -74,6 +79,7 @@ function toArgs({ values }: CliArgs<typeof SPEC.options>): Args {
     controlPort: numberOption('control-port', values['control-port'], { min: 0, max: 65535, integer: true }),
     journal: values.journal ? resolve(values.journal) : undefined,
     powerCut: cutMatch ? { seed: Number(cutMatch[1]), probability: Number(cutMatch[2]) } : undefined,
+    frontEndTolerance: numberOption('front-end-tolerance', values['front-end-tolerance'], { min: 0, max: 0.2 }) ?? 0,
   };
 }
 
@@ -99,6 +105,7 @@ async function main(args: Args): Promise<void> {
         clock,
         seed: k + 1,
         traces,
+        frontEndTolerance: args.frontEndTolerance,
         // appendFileSync: the line is written before anything else runs, so a kill cannot lose it
         // once the record is on flash and about to be published.
         onRecordCreated: args.journal ? (seq, ts) => appendFileSync(args.journal!, `${id} ${seq} ${ts}\n`) : undefined,

@@ -7,7 +7,9 @@
  *
  *   GET  /meters                              → ["vm-1", …]
  *   GET  /meters/:id                          → SimMeterState
- *   POST /meters/:id/circuits/:c/current      {"amps": number | null}  (null: the appliance again)
+ *   POST /meters/:id/circuits/:c/current      {"amps": number | null, "pf"?: 0..1, "lagging"?: bool}  (null: the appliance again)
+ *   POST /supply                              {"volts": number, "hz": number} | {"volts": null}  every meter's supply
+ *                                             (a programmable AC source; null: the grid model again)
  *   POST /meters/:id/circuits/:c/fault        {"fault": "none" | "dead" | "miso-low" | "reset" | "corrupt-calibration"}
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -31,8 +33,11 @@ export interface SimCircuitState {
   /** The relay manager's view: state, reason, tripped, plan_version. */
   relay: RelaysMessage['circuits'][number];
   /** Electrical state over the last simulation step. */
+  vrms: number;
   irmsA: number;
   powerW: number;
+  reactiveVar: number;
+  freqHz: number;
   /** A current forced through the control channel, if any. */
   forcedA: number | null;
   truth: { importWh: number; exportWh: number };
@@ -123,8 +128,11 @@ export class SimControlServer {
           circuit: relay.circuit,
           relayOn: circuit.relayOn,
           relay,
+          vrms: circuit.state.vrms,
           irmsA: circuit.state.irms,
           powerW: circuit.state.pW,
+          reactiveVar: circuit.state.qVar,
+          freqHz: circuit.state.freqHz,
           forcedA: circuit.forcedCurrentA ?? null,
           truth: { importWh: circuit.truth.importWh, exportWh: circuit.truth.exportWh },
         };
@@ -160,6 +168,7 @@ export class SimControlServer {
 
   private async route(method: string, url: string, request: IncomingMessage): Promise<unknown> {
     const parts = url.split('?')[0].split('/').filter(Boolean).map(decodeURIComponent);
+    if (parts.length === 1 && parts[0] === 'supply' && method === 'POST') return this.supply(await readJson(request));
     if (parts[0] !== 'meters') throw new HttpError(404, `no route ${method} ${url}`);
     if (parts.length === 1 && method === 'GET') return [...this.byId.keys()];
     if (parts.length === 2 && method === 'GET') return this.state(parts[1]);
@@ -174,12 +183,26 @@ export class SimControlServer {
   }
 
   private forceCurrent(meter: VirtualMeter, circuit: number, body: Record<string, unknown>): unknown {
-    const amps = body.amps;
+    const { amps, pf = 1, lagging = true } = body;
     if (!(amps === null || (typeof amps === 'number' && Number.isFinite(amps) && amps >= 0 && amps <= 1000))) {
       throw new HttpError(400, `amps must be null or a number from 0 to 1000, got ${JSON.stringify(amps)}`);
     }
-    meter.board.setOvercurrent(circuit, amps ?? undefined);
-    return { id: meter.deviceId, circuit, forcedA: amps };
+    if (!(typeof pf === 'number' && pf >= 0 && pf <= 1)) throw new HttpError(400, `pf must be a number from 0 to 1, got ${JSON.stringify(pf)}`);
+    if (typeof lagging !== 'boolean') throw new HttpError(400, `lagging must be a boolean, got ${JSON.stringify(lagging)}`);
+    meter.board.world.circuit(circuit).forceCurrentA(amps ?? undefined, pf, lagging);
+    return { id: meter.deviceId, circuit, forcedA: amps, pf, lagging };
+  }
+
+  private supply(body: Record<string, unknown>): unknown {
+    const { volts, hz } = body;
+    if (volts === null) {
+      for (const meter of this.byId.values()) meter.board.world.source.setpoint = undefined;
+      return { volts: null };
+    }
+    if (!(typeof volts === 'number' && volts >= 0 && volts <= 300)) throw new HttpError(400, `volts must be null or a number from 0 to 300, got ${JSON.stringify(volts)}`);
+    if (!(typeof hz === 'number' && hz >= 45 && hz <= 65)) throw new HttpError(400, `hz must be a number from 45 to 65, got ${JSON.stringify(hz)}`);
+    for (const meter of this.byId.values()) meter.board.world.source.setpoint = { volts, hz };
+    return { volts, hz };
   }
 
   private fault(meter: VirtualMeter, circuit: number, body: Record<string, unknown>): unknown {

@@ -30,6 +30,8 @@ export interface VirtualMeterOptions {
   seed: number;
   traces?: ApplianceTraces;
   circuits?: readonly ApplianceSpec[];
+  /** Seeded per-chip gain scatter (±fraction): uncalibrated parts. Default 0. */
+  frontEndTolerance?: number;
   /** Real milliseconds between ticks of the core. */
   tickMs?: number;
   /**
@@ -61,6 +63,7 @@ export class VirtualMeter {
       traces: o.traces,
       circuits: o.circuits,
       utcOffsetMinutes: 120,
+      frontEndTolerance: o.frontEndTolerance,
       // One mains cycle per step in real time; coarser when accelerated (loads change slowly).
       stepMs: Math.min(1000, Math.max(20, Math.round(20 * speed))),
     });

@@ -91,9 +91,9 @@ const REJECTIONS: [MessageKind, string, Mutation, string | RegExp][] = [
   ],
   [
     'cmd',
-    'config with a too short failsafe',
-    (m) => ((m.op = 'config'), delete m.state, (m.config = { failsafe: { mode: 'off', afterSeconds: 1 } })),
-    '$.config.failsafe.afterSeconds: 1 is below the minimum 5',
+    'config with a failsafe of no time at all',
+    (m) => ((m.op = 'config'), delete m.state, (m.config = { failsafe: { mode: 'off', afterSeconds: 0 } })),
+    '$.config.failsafe.afterSeconds: 0 is below the minimum 1',
   ],
   [
     'cmd',

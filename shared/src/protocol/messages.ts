@@ -15,6 +15,18 @@ export const timestampMs = int({ min: 946684800000, max: 4102444800000 });
 const commandId = str({ minLength: 1, maxLength: 64, pattern: /^[A-Za-z0-9_.:-]+$/ });
 const shortText = str({ maxLength: 200 });
 
+/**
+ * The shortest `failsafe.afterSeconds` a meter honours; a `config` command with a shorter one is
+ * refused with `failsafe_too_short` (the REST API refuses it with 400 before it is sent). The backend
+ * heartbeats at least HEARTBEATS_PER_FAILSAFE times within the shortest failsafe on any meter, so
+ * a 5 s failsafe gets a heartbeat every 1.67 s: one may be lost and the next be late by most of a
+ * period without a false failsafe. Shorter than that, one lost heartbeat or a broker reconnect
+ * (1 s retry, plus the re-subscription) would switch loads off a healthy backend.
+ */
+export const MIN_FAILSAFE_AFTER_S = 5;
+export const MAX_FAILSAFE_AFTER_S = 7 * 86400;
+export const HEARTBEATS_PER_FAILSAFE = 3;
+
 // ---- telemetry -------------------------------------------------------------------------------
 
 export interface CircuitReading {
@@ -108,6 +120,11 @@ export interface StatusMessage {
   ts?: number;
   circuits?: number;
   health?: CircuitHealth[];
+  /**
+   * The shortest failsafe.afterSeconds configured on this meter, published again when it changes:
+   * every backend instance heartbeats often enough for it, also one that did not configure it.
+   */
+  failsafe_min_s?: number;
 }
 export const statusSchema: Schema<StatusMessage> = obj({
   v: version,
@@ -122,6 +139,7 @@ export const statusSchema: Schema<StatusMessage> = obj({
       maxItems: CIRCUIT_COUNT,
     }),
   ),
+  failsafe_min_s: optional(int({ min: 1, max: MAX_FAILSAFE_AFTER_S })),
 });
 
 // ---- events ----------------------------------------------------------------------------------
@@ -177,11 +195,55 @@ export const eventSchema: Schema<EventMessage> = obj({
   data: eventData,
 });
 
+// ---- alerts (backend → integrations) -------------------------------------------------------------
+
+/** What the backend's anomaly detection flags (docs/anomalies.md). */
+export const ALERT_KINDS = ['long_runs', 'frequent_runs', 'high_power', 'high_energy', 'never_stops', 'standby_creep', 'missing'] as const;
+export type AlertKindName = (typeof ALERT_KINDS)[number];
+
+export interface AlertMessage {
+  v: typeof PROTOCOL_VERSION;
+  /** Unique per alert (device, circuit, kind, time). */
+  id: string;
+  /** When the backend raised it. */
+  ts: number;
+  circuit: number;
+  kind: AlertKindName;
+  /** ≥ the configured threshold (default 4): a robust z-score or its equivalent. */
+  score: number;
+  /** The time range the evidence covers. */
+  start: number;
+  end: number;
+  message: string;
+  /** The appliance (a1, a2 …) and the name a user gave it; absent for circuit-wide alerts. */
+  appliance?: string;
+  appliance_name?: string;
+  evidence: { metric: string; baseline: number; now: number; limit: number };
+}
+export const alertSchema: Schema<AlertMessage> = refine(
+  obj({
+    v: version,
+    id: commandId,
+    ts: timestampMs,
+    circuit: circuitNumber,
+    kind: literal(...ALERT_KINDS),
+    score: num({ min: 0, max: 1e6 }),
+    start: timestampMs,
+    end: timestampMs,
+    message: str({ maxLength: 300 }),
+    appliance: optional(str({ pattern: /^a[0-9]{1,6}$/, maxLength: 8 })),
+    appliance_name: optional(str({ minLength: 1, maxLength: 64 })),
+    evidence: obj({ metric: str({ pattern: /^[a-z_]{1,32}$/ }), baseline: num(), now: num(), limit: num() }),
+  }),
+  (a) => (a.end >= a.start ? undefined : `end ${a.end} must not be before start ${a.start}`),
+) as Schema<AlertMessage>;
+
 // ---- commands --------------------------------------------------------------------------------
 
 export type RelayState = 'on' | 'off';
 export type PowerOnState = 'off' | 'on' | 'restore';
 export type FailsafeMode = 'hold' | 'on' | 'off';
+
 
 export interface CircuitConfig {
   label?: string;
@@ -196,7 +258,8 @@ export interface CircuitConfig {
 export const circuitConfigSchema: Schema<CircuitConfig> = obj({
   label: optional(str({ maxLength: 64 })),
   powerOnState: optional(literal('off', 'on', 'restore')),
-  failsafe: optional(obj({ mode: literal('hold', 'on', 'off'), afterSeconds: int({ min: 5, max: 7 * 86400 }) })),
+  // Well-formed from 1 s: whether a meter can honour a short one is its call (`failsafe_too_short`).
+  failsafe: optional(obj({ mode: literal('hold', 'on', 'off'), afterSeconds: int({ min: 1, max: MAX_FAILSAFE_AFTER_S }) })),
   overcurrentA: optional(num({ min: 0.1, max: 100 })),
   overcurrentDelayMs: optional(int({ min: 0, max: 600000 })),
   minSwitchIntervalSeconds: optional(int({ min: 0, max: 86400 })),
@@ -259,11 +322,36 @@ export const commandSchema: Schema<Command> = tagged('op', {
   ping: obj({ ...base, op: literal('ping') }),
 }) as Schema<Command>;
 
+/**
+ * Machine-readable reasons of a refused command (`cmd/ack` `code`), see docs/relay-safety.md:
+ * - `invalid`: fails validation, or names a circuit the meter does not have
+ * - `no_time`: the meter has no wall time yet, so the expiry cannot be checked
+ * - `expired`: `expires` is in the past
+ * - `stale_seq`: `seq` is not above the last applied one
+ * - `tripped`: switching on a circuit latched by overcurrent protection
+ * - `rate_limited`: the switching would break the relay wear limits
+ * - `failsafe_too_short`: `failsafe.afterSeconds` below MIN_FAILSAFE_AFTER_S
+ * - `calibration_failed`: the metering chip refused the calibration
+ * - `unsupported`: the meter cannot do this operation
+ */
+export const COMMAND_ACK_CODES = [
+  'invalid',
+  'no_time',
+  'expired',
+  'stale_seq',
+  'tripped',
+  'rate_limited',
+  'failsafe_too_short',
+  'calibration_failed',
+  'unsupported',
+] as const;
+export type CommandAckCode = (typeof COMMAND_ACK_CODES)[number];
+
 export interface CommandAckMessage {
   v: typeof PROTOCOL_VERSION;
   id: string;
   ok: boolean;
-  /** Machine-readable reason when ok is false, e.g. "expired", "stale_seq", "invalid". */
+  /** Machine-readable reason when ok is false: one of COMMAND_ACK_CODES (a newer meter may add codes). */
   code?: string;
   error?: string;
   ts?: number;

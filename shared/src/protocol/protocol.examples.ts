@@ -40,6 +40,7 @@ const buildExample: { [K in MessageKind]: () => MessageByKind[K] } = {
       { circuit: 1, state: 'ok' },
       { circuit: 2, state: 'failed', fault: 'checksum CS1 mismatch' },
     ],
+    failsafe_min_s: 120,
   }),
   telemetry: () => ({
     v: 1,
@@ -68,6 +69,20 @@ const buildExample: { [K in MessageKind]: () => MessageByKind[K] } = {
       { circuit: 2, state: 'off', reason: 'protection', tripped: true },
       { circuit: 3, state: 'on', reason: 'plan', plan_version: 4 },
     ],
+  }),
+  alerts: () => ({
+    v: 1,
+    id: 'vm-1.4.long_runs.1800000000000',
+    ts: EXAMPLE_TS,
+    circuit: 4,
+    kind: 'long_runs',
+    score: 5.2,
+    start: EXAMPLE_TS - 3 * 3_600_000,
+    end: EXAMPLE_TS,
+    message: 'Fridge: runs last 41 min over the last 3 runs, baseline 28 min at this time of day (+46 %)',
+    appliance: 'a1',
+    appliance_name: 'Fridge',
+    evidence: { metric: 'duration_s', baseline: 1680, now: 2460, limit: 2100 },
   }),
   plan: () => ({
     v: 1,

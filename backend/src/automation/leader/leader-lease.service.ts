@@ -72,14 +72,21 @@ export class LeaderLeaseService implements OnApplicationBootstrap, OnApplication
     this.timer.unref();
   }
 
+  /** Releases the lease (when held) and disconnects. Before the embedded broker closes (graceful-shutdown.ts). */
+  close(): Promise<void> {
+    return this.onApplicationShutdown();
+  }
+
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     const client = this.client;
     this.client = undefined;
     if (!client) return;
     if (client.connected && this.election.isLeader(this.now())) {
-      // Give the lease up at once instead of making the others wait for it to expire.
+      // Give the lease up at once instead of making the others wait for it to expire. Unsubscribed
+      // first: the broker would echo the release to us, and its PUBACK would be written after end.
       const release = JSON.stringify(this.election.release(this.now()));
+      await client.unsubscribeAsync(topics.automationLease()).catch(() => undefined);
       await client.publishAsync(topics.automationLease(), release, { qos: 1, retain: true }).catch(() => undefined);
     }
     await client.endAsync(false).catch(() => undefined);
