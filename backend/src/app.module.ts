@@ -25,17 +25,19 @@ import { HeartbeatService } from './heartbeat/heartbeat.service';
 import { HA_LINK, MqttHaLink } from './homeassistant/ha-link';
 import { HomeAssistantService } from './homeassistant/homeassistant.service';
 import { IngestService } from './ingest/ingest.service';
+import { PrometheusMetrics } from './metrics/prometheus-metrics.service';
 import { MqttService } from './mqtt/mqtt.service';
 import { storageProviders } from './storage/storage.providers';
 import { PRICES_CONTROLLERS, PRICES_PROVIDERS } from './prices/prices.module';
 import { AUTOMATION_CONTROLLERS, AUTOMATION_PROVIDERS } from './automation/automation.module';
+import { AppliancesModule } from './appliances/appliances.module';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, overrides: Provider[] = []): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config)],
+      imports: [ConfigModule.forRoot(config), AppliancesModule],
       controllers: [HealthController, DevicesController, CommandsController, CircuitsController, CalibrationController, ...PRICES_CONTROLLERS, ...AUTOMATION_CONTROLLERS],
       providers: [
         { provide: CLOCK, useValue: () => Date.now() },
@@ -64,6 +66,7 @@ export class AppModule {
         CircuitTripService,
         CalibrationService,
         IngestService,
+        PrometheusMetrics,
         CommandsService,
         HeartbeatService,
         SeriesService,

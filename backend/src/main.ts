@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Logger, LogLevel, ValidationPipe } from '@nestjs/common';
+import { Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { existsSync, readFileSync } from 'node:fs';
@@ -8,9 +8,9 @@ import { AppConfig, ConfigError, loadConfig, parseDotEnv } from './config/app-co
 import { BrokerService } from './broker/broker.service';
 import { backendShutdownSteps } from './lifecycle/backend-shutdown';
 import { runShutdown, SHUTDOWN_DEADLINE_MS } from './lifecycle/graceful-shutdown';
+import { createAppLogger } from './common/app-logger';
+import { servePrometheus } from './metrics/metrics.route';
 import { PRICE_TEXT_MEDIA_TYPES } from './prices/prices.dto';
-
-const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
 function readConfig(): AppConfig {
   const fromFile = existsSync('.env') ? parseDotEnv(readFileSync('.env', 'utf8')) : {};
@@ -27,19 +27,20 @@ function readConfig(): AppConfig {
 
 async function bootstrap(): Promise<void> {
   const config = readConfig();
-  const logger = LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1);
+  const logger = createAppLogger(config.LOG_LEVEL, config.LOG_FORMAT, process.stdout.isTTY === true);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger });
   // Price documents may be posted as text (text/csv, XML) and may be large: both parsers take 6 MB.
   app.useBodyParser('json', { limit: '6mb' });
   app.useBodyParser('text', { type: Object.keys(PRICE_TEXT_MEDIA_TYPES), limit: '6mb' });
   app.setGlobalPrefix('api');
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  servePrometheus(app, config.METRICS_TOKEN);
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   stopOnSignals(app);
   const address = app.getHttpServer().address();
   const httpPort = typeof address === 'object' && address ? address.port : config.HTTP_PORT;
   const broker = app.get(BrokerService);
-  // One machine-readable line: scripts and tests wait for it.
+  // One machine-readable line, plain text in every LOG_FORMAT: scripts and tests wait for it.
   process.stdout.write(`dinmeter backend ready: http=http://127.0.0.1:${httpPort}/api mqtt=${broker.url}\n`);
 }
 

@@ -1,81 +1,180 @@
 /**
- * `npm run bench:device`: the device workload (device-workload.ts) per simulated second, in Node
- * and inside the XS engine (bundled with esbuild, run by @agoric/xsnap). Prints figures and, as
- * the last line, one JSON object: rtf_xs / rtf_node (simulated seconds per host second) and
- * xs_computations_per_s (xsnap meterUsage.compute per simulated second).
- * Host figures, not ESP32 figures: XS on a 240 MHz Xtensa is one to two orders slower.
+ * `npm run bench:device`: the device's own work at its designed duty cycle (duty-cycle.ts), apart
+ * from the simulation of the chips and appliances, in three engines:
+ * - xst, the XS of the Moddable SDK the firmware is built with (the SDK's tools, built once into
+ *   .cache like `npm run firmware`): host time of the simulation and of the device's work;
+ * - xsnap (@agoric/xsnap): the deterministic computation count of the device's work;
+ * - Node, for comparison.
+ * Prints per-poll, per-burst, per-record and per-second costs, an ESP32 estimate and how it was
+ * derived; the last line is one JSON object (rtf_xs, rtf_node, xs_computations_per_s, …).
  */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { runCli } from '../../shared/node/cli';
+import { locateSdk, OUTPUT_DIR, prepareSdk } from '../tools/firmware/moddable-sdk';
 import { bundleForXs, startXs, XS_REPORT_PRELUDE } from '../xs/xs-engine';
-import { createDeviceWorkload, PhaseTotalsMs, THD_MAX_HARMONIC } from './device-workload';
+import { INTERVAL_S, phaseCosts, recordDutyCycle, replayDutyCycle, TICK_MS } from './duty-cycle';
 
-const WARM_UP_S = 5;
-/** Same length in both engines, so their result digests must agree. */
-const SECONDS = 30;
+/** Simulated seconds per run: 6 records, 120 bursts, 60 polls. */
+const SECONDS = 60;
+const REPEAT = { polls: 60, bursts: 100, records: 30 };
+/** ESP32 core clock. */
+const ESP32_MHZ = 240;
+/**
+ * Instructions per clock of a host x86 core over the in-order Xtensa LX6 on interpreter code: an
+ * assumption (out-of-order, 3–4 wide, large caches vs in-order single issue, code from flash cache).
+ */
+const IPC_RATIO = 3;
 
-const perSecond = (totals: PhaseTotalsMs, seconds: number) =>
-  Object.fromEntries(Object.entries(totals).map(([phase, ms]) => [phase, Number((ms / seconds).toFixed(3))]));
-
-function benchNode() {
-  const workload = createDeviceWorkload();
-  workload.run(WARM_UP_S);
-  const start = performance.now();
-  const phases = workload.run(SECONDS);
-  const hostS = (performance.now() - start) / 1000;
-  return { rtf: SECONDS / hostS, phases: perSecond(phases, SECONDS), digest: workload.digest };
+interface EngineRun {
+  recordMs: number;
+  replayMs: number;
+  digest: number;
+  replayDigest: number;
+  records: number;
+  bursts: number;
+  costs: { pollMs: number; burstMs: number; encodeMs: number };
 }
 
-async function benchXs() {
-  const entry = `
-import { createDeviceWorkload } from ${JSON.stringify(require.resolve('./device-workload'))};
-${XS_REPORT_PRELUDE}
-let workload: ReturnType<typeof createDeviceWorkload> | undefined;
-(globalThis as any).bench = {
-  setup() { workload = createDeviceWorkload(); },
-  run(seconds: number) { report({ phases: workload!.run(seconds), digest: workload!.digest }); },
-};
+/** The same program in every engine: tape (simulation + device), replay (device), phase costs. */
+const PROGRAM = `
+const t0 = Date.now();
+const tape = recordDutyCycle(${SECONDS});
+const t1 = Date.now();
+const replay = replayDutyCycle(tape);
+const t2 = Date.now();
+const costs = phaseCosts(tape, ${JSON.stringify(REPEAT)});
+const run = { recordMs: t1 - t0, replayMs: t2 - t1, digest: tape.digest, replayDigest: replay.digest, records: replay.records, bursts: replay.bursts, costs };
 `;
-  const code = await bundleForXs(entry);
-  let last: { phases: PhaseTotalsMs; digest: number } | undefined;
-  const xs = await startXs((text) => (last = JSON.parse(text)));
+
+function runNode(): EngineRun {
+  recordDutyCycle(5); // warm-up
+  const t0 = Date.now();
+  const tape = recordDutyCycle(SECONDS);
+  const t1 = Date.now();
+  const replay = replayDutyCycle(tape);
+  const t2 = Date.now();
+  const costs = phaseCosts(tape, REPEAT);
+  return { recordMs: t1 - t0, replayMs: t2 - t1, digest: tape.digest, replayDigest: replay.digest, records: replay.records, bursts: replay.bursts, costs };
+}
+
+async function runXst(): Promise<EngineRun | string> {
+  const location = locateSdk();
+  if (!location) return 'no Moddable SDK ($MODDABLE or shared/moddable-sdk beside the clone)';
+  const sdk = prepareSdk(location, { xst: true });
+  const code = await bundleForXs(`
+import { phaseCosts, recordDutyCycle, replayDutyCycle } from ${JSON.stringify(require.resolve('./duty-cycle'))};
+declare const print: (text: string) => void;
+${PROGRAM}
+print('BENCH ' + JSON.stringify(run));
+`);
+  mkdirSync(OUTPUT_DIR, { recursive: true });
+  const script = join(OUTPUT_DIR, 'bench-device.js');
+  writeFileSync(script, code);
+  const result = spawnSync(join(sdk.bin, 'xst'), [script], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const line = (result.stdout ?? '').split('\n').find((l) => l.startsWith('BENCH '));
+  if (!line) throw new Error(`xst failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  return JSON.parse(line.slice('BENCH '.length)) as EngineRun;
+}
+
+/** xsnap's deterministic computation count of the replay (the device's work only). */
+async function xsnapComputations(): Promise<number> {
+  const code = await bundleForXs(`
+import { recordDutyCycle, replayDutyCycle } from ${JSON.stringify(require.resolve('./duty-cycle'))};
+${XS_REPORT_PRELUDE}
+let tape: ReturnType<typeof recordDutyCycle> | undefined;
+(globalThis as any).bench = {
+  tape() { tape = recordDutyCycle(${SECONDS}); },
+  replay() { report(replayDutyCycle(tape!)); },
+};
+`);
+  const xs = await startXs(() => undefined);
   try {
     await xs.evaluate(code);
-    await xs.evaluate('bench.setup()');
-    await xs.evaluate(`bench.run(${WARM_UP_S})`);
-    const start = performance.now();
-    const usage = await xs.evaluate(`bench.run(${SECONDS})`);
-    const hostS = (performance.now() - start) / 1000;
-    return {
-      rtf: SECONDS / hostS,
-      computePerS: (usage.compute ?? NaN) / SECONDS,
-      phases: perSecond(last!.phases, SECONDS),
-      digest: last!.digest,
-    };
+    await xs.evaluate('bench.tape()');
+    const usage = await xs.evaluate('bench.replay()');
+    return (usage.compute ?? NaN) / SECONDS;
   } finally {
     await xs.close();
   }
 }
 
+function hostMhz(): number {
+  try {
+    const mhz = readFileSync('/proc/cpuinfo', 'utf8').match(/cpu MHz\s*:\s*([\d.]+)/);
+    if (mhz) return Number(mhz[1]);
+  } catch {
+    // not Linux
+  }
+  return cpus()[0]?.speed || NaN;
+}
+
+const fixed = (value: number, digits = 2): number => Number(value.toFixed(digits));
+
+function describe(name: string, run: EngineRun) {
+  const deviceMsPerS = run.replayMs / SECONDS;
+  const simulationMsPerS = Math.max(0, run.recordMs - run.replayMs) / SECONDS;
+  const { pollMs, burstMs, encodeMs } = run.costs;
+  // The designed duty cycle per second: 1 poll, 1000 / 500 bursts, 1 / INTERVAL_S records.
+  const dutyMs = { poll: pollMs, dsp: 2 * burstMs, encode: encodeMs / INTERVAL_S };
+  const rest = Math.max(0, deviceMsPerS - dutyMs.poll - dutyMs.dsp - dutyMs.encode);
+  console.log(
+    `${name.padEnd(5)} device work ${deviceMsPerS.toFixed(2)} ms per simulated s (${(1000 / deviceMsPerS).toFixed(1)}× real time); ` +
+      `simulation ${simulationMsPerS.toFixed(2)} ms per s; same records as with the simulation: ${run.digest === run.replayDigest ? 'yes' : 'NO'}`,
+  );
+  console.log(
+    `      per poll (10 chips) ${pollMs.toFixed(3)} ms · per 200 ms burst ${burstMs.toFixed(3)} ms · per record encode ${encodeMs.toFixed(3)} ms · ` +
+      `per second: poll ${dutyMs.poll.toFixed(2)}, DSP ${dutyMs.dsp.toFixed(2)}, encode ${dutyMs.encode.toFixed(2)}, ` +
+      `metering/log/delivery/ticks ${rest.toFixed(2)} ms`,
+  );
+  return { deviceMsPerS, simulationMsPerS, dutyMs: { ...dutyMs, rest }, rtf: 1000 / deviceMsPerS };
+}
+
 async function main(): Promise<void> {
-  console.log('device workload per simulated second: advance the simulated board (10 circuits, 20 ms steps),');
-  console.log(`poll 10 ATM90E26 through driver + chip model, 10 × 200 ms 10 kHz bursts through WaveformAnalyzer (THD to order ${THD_MAX_HARMONIC}),`);
-  console.log('encode one telemetry record (encodeMessageBytes).');
-  const node = benchNode(); // before XS: @endo/init locks this realm down
-  console.log(`node: ${node.rtf.toFixed(1)}× real time; ms per simulated second by phase ${JSON.stringify(node.phases)}`);
-  const xs = await benchXs();
-  console.log(`xs:   ${xs.rtf.toFixed(1)}× real time; ms per simulated second by phase ${JSON.stringify(xs.phases)}`);
-  console.log(`xs:   ${Math.round(xs.computePerS)} computations per simulated second (xsnap meterUsage.compute)`);
-  const sameResults = Math.abs(node.digest - xs.digest) <= 1e-9 * Math.abs(node.digest);
-  console.log(`same results in Node and XS (digest of readings, DSP output and record sizes): ${sameResults ? 'yes' : `NO (${node.digest} vs ${xs.digest})`}`);
+  console.log(`device duty cycle: MeterCore ticks every ${TICK_MS} ms; 1 poll of 10 ATM90E26 per s, one 200 ms 10 kHz burst every 500 ms,`);
+  console.log(`a record every ${INTERVAL_S} s (encode, flash log, publish, delivery); ${SECONDS} simulated s per run.`);
+  console.log('simulation = taped run (chip models, appliances) minus replay; device work = replay of the tape (SPI and ADC only copy bytes).');
+  const load = loadavg()[0];
+  console.log(`host: ${cpus().length} cores, load average ${load.toFixed(1)} (times are wall clock: a busy host inflates them)`);
+  const node = describe('node', runNode());
+  const xstRun = await runXst();
+  const xst = typeof xstRun === 'string' ? undefined : describe('xst', xstRun);
+  if (!xst) console.log(`xst   skipped: ${xstRun}`);
+  const computations = await xsnapComputations();
+  console.log(`xsnap ${Math.round(computations)} computations per simulated second of device work (meterUsage.compute)`);
+
+  const mhz = hostMhz();
+  const factor = (mhz / ESP32_MHZ) * IPC_RATIO;
+  if (xst) {
+    const esp32MsPerS = xst.deviceMsPerS * factor;
+    const esp32BurstMs = (xstRun as EngineRun).costs.burstMs * factor;
+    console.log(
+      `ESP32 estimate: xst host ms × ${factor.toFixed(1)} (host ${mhz.toFixed(0)} MHz / ${ESP32_MHZ} MHz × IPC ratio ${IPC_RATIO}, an assumption): ` +
+        `${esp32MsPerS.toFixed(0)} ms of CPU per second (${(esp32MsPerS / 10).toFixed(0)} % of one core), one burst ${esp32BurstMs.toFixed(1)} ms, ` +
+        `one poll ${((xstRun as EngineRun).costs.pollMs * factor).toFixed(1)} ms of CPU (+ ~40 ms of SPI wire time at 160 kHz).`,
+    );
+    const dspShare = (xst.dutyMs.dsp * factor) / 10;
+    console.log(
+      `waveform DSP on the ESP32: ${(xst.dutyMs.dsp * factor).toFixed(0)} ms per second (${dspShare.toFixed(0)} % of one core) at 2 bursts/s` +
+        (dspShare > 25 ? ': over a quarter of the core, so its inner loops belong in a native module (C host functions).' : ': within budget.'),
+    );
+  }
   console.log(
     JSON.stringify({
-      rtf_xs: Number(xs.rtf.toFixed(2)),
-      rtf_node: Number(node.rtf.toFixed(2)),
-      xs_computations_per_s: Math.round(xs.computePerS),
+      rtf_xs: xst ? fixed(xst.rtf) : null,
+      rtf_node: fixed(node.rtf),
+      xs_computations_per_s: Math.round(computations),
+      xs_engine: xst ? 'xst (Moddable SDK)' : null,
       simulated_s: SECONDS,
-      same_results: sameResults,
-      phases_ms_per_s: { xs: xs.phases, node: node.phases },
-      dsp: `device/dsp WaveformAnalyzer thdMaxHarmonic=${THD_MAX_HARMONIC}`,
+      same_records: typeof xstRun !== 'string' && xstRun.digest === xstRun.replayDigest,
+      device_ms_per_s: { xs: xst && fixed(xst.deviceMsPerS), node: fixed(node.deviceMsPerS, 3) },
+      simulation_ms_per_s: { xs: xst && fixed(xst.simulationMsPerS), node: fixed(node.simulationMsPerS, 3) },
+      phases_ms_per_s_xs: xst && Object.fromEntries(Object.entries(xst.dutyMs).map(([k, v]) => [k, fixed(v, 3)])),
+      esp32_estimate_ms_per_s: xst ? fixed(xst.deviceMsPerS * factor, 0) : null,
+      esp32_factor: fixed(factor, 1),
+      host_load: fixed(load, 1),
     }),
   );
 }
@@ -84,7 +183,8 @@ void runCli(
   {
     name: 'bench:device',
     usage: `usage: npm run bench:device
-  The device workload per simulated second in Node and in the XS engine; prints figures, then one JSON line.`,
+  The device's own work at its designed duty cycle (polls, bursts, records), apart from the simulation of
+  chips and appliances, in xst (the Moddable SDK's XS), xsnap and Node; an ESP32 estimate; then one JSON line.`,
     options: {},
   },
   main,

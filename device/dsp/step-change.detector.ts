@@ -40,6 +40,11 @@ export class StepChangeDetector {
     this.trackingGain = trackingGain;
   }
 
+  /** Windows beyond the threshold still waiting for confirmation (0 when settled). */
+  get pendingWindows(): number {
+    return this.pending;
+  }
+
   /** Feeds one window's active power; `out.detected` is true on the window that confirms a step. */
   update(powerW: number, out: StepChange): StepChange {
     out.detected = false;

@@ -35,6 +35,9 @@ const CLIS: Cli[] = [
   },
   { file: 'backend/src/storage/storage.bench.ts', args: (t) => ['--url', t.url], bad: { args: (t) => ['--url', t.url, '--records', 'many'], message: /--records must be a whole number/ } },
   { file: 'backend/src/prices/prices.cli.ts', args: (t) => ['parse', join(t.dir, 'prices.xml')], bad: { args: () => ['parse', '-', '--format', 'xls'], message: /--format must be one of entsoe, esios/ } },
+  { file: 'backend/src/appliances/anomalies.cli.ts', args: (t) => [join(t.dir, 'trace.csv')], bad: { args: (t) => [join(t.dir, 'trace.csv'), '--train-days', '0'], message: /--train-days must be a positive integer, got "0"/ } },
+  { file: 'backend/src/appliances/appliances.cli.ts', args: (t) => [join(t.dir, 'trace.csv')], bad: { args: () => ['a.csv', 'b.csv'], message: /too many arguments/ } },
+  { file: 'backend/src/appliances/evaluation/anomalies.bench.ts', bad: { args: () => ['--trials', 'many'], message: /--trials must be a whole number from 1 to 1000, got "many"/ } },
   { file: 'backend/src/automation/plan.cli.ts', args: (t) => ['--prices', join(t.dir, 'p.json')], bad: { args: () => ['--prices', '-', '--duration', '0', '--power', '1'], message: /--duration must be a positive number, got "0"/ } },
   {
     file: 'device/platform/host/meters.ts',
@@ -44,6 +47,7 @@ const CLIS: Cli[] = [
   { file: 'device/tools/analyze.ts', args: (t) => [join(t.dir, 'w.csv'), '--rate', '10000'], bad: { args: (t) => [join(t.dir, 'w.csv'), '--rate', 'fast'], message: /--rate must be the sample rate in Hz/ } },
   { file: 'device/xs/run-xs-tests.ts', args: () => ['--json'] },
   { file: 'device/bench/device-bench.ts' },
+  { file: 'device/tools/firmware/firmware.cli.ts', args: () => ['check'], bad: { args: () => ['flash', '--quiet'], message: /flash needs --port <tty>/ } },
   { file: 'schematics/cost.ts' },
   { file: 'schematics/generate.ts', bad: { args: () => ['--force'], message: /unknown option --force/ } },
   { file: 'hil-tests/bench/replay-bench.ts' },
@@ -53,7 +57,7 @@ const CLIS: Cli[] = [
     bad: { args: () => ['--rig', 'bench', '--emulated', '--suite', 'production', '--serial', '../x'], message: /--serial must be 1-64 of A-Z a-z 0-9 \. _ -, got "\.\.\/x"/ },
   },
   { file: 'infra/dev/start.ts', args: () => ['--meters', '2'], bad: { args: () => ['--interval=-5'], message: /--interval must be a number from 0.1 to 3600, got "-5"/ } },
-  { file: 'infra/dev/test.ts', args: () => ['unit'], bad: { args: () => ['units'], message: /unknown step units \(steps: typecheck, lint, unit, integration, hil-bench\)/ } },
+  { file: 'infra/dev/test.ts', args: () => ['unit'], bad: { args: () => ['units'], message: /unknown step units \(steps: typecheck, lint, unit, firmware, firmware-lin, integration, hil-bench\)/ } },
 ];
 
 interface Run {

@@ -14,6 +14,7 @@ const root = join(__dirname, '..', '..');
 const DEFAULT_INFLUX = 'http://127.0.0.1:8086';
 
 const children: { name: string; child: ChildProcess }[] = [];
+let lastOutputAt = 0;
 const stops: (() => Promise<void>)[] = [];
 let stopping = false;
 
@@ -31,6 +32,7 @@ function runTs(name: string, file: string, args: string[], env: NodeJS.ProcessEn
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
       for (const line of lines) process.stdout.write(prefix(line));
+      lastOutputAt = Date.now();
     });
   }
   child.on('exit', (code, signal) => {
@@ -41,6 +43,13 @@ function runTs(name: string, file: string, args: string[], env: NodeJS.ProcessEn
   });
   children.push({ name, child });
   return child;
+}
+
+/** Resolves once the children have written nothing for quietMs (at most maxMs): the banner comes last. */
+async function settle(quietMs: number, maxMs: number): Promise<void> {
+  for (const until = Date.now() + maxMs; Date.now() < until && Date.now() - lastOutputAt < quietMs; ) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
@@ -135,6 +144,8 @@ async function main(meters: string, interval: string, dataDir: string): Promise<
   }
 
   const backend = runTs('backend', 'backend/src/main.ts', [], {
+    // Its stdout is our pipe, which would mean JSON lines: text reads better here.
+    LOG_FORMAT: 'pretty',
     ...env,
     HTTP_PORT: httpPort,
     MQTT_PORT: mqttPort,
@@ -144,12 +155,15 @@ async function main(meters: string, interval: string, dataDir: string): Promise<
   const ready = await waitForLine(backend, /dinmeter backend ready: http=(\S+) mqtt=(\S+)/, 60000);
   const [, restUrl, mqttUrl] = ready;
 
-  runTs('meters', 'device/platform/host/meters.ts', [
+  const metersProcess = runTs('meters', 'device/platform/host/meters.ts', [
     '--count', meters,
     '--interval', interval,
     '--data-dir', join(dataDir, 'meters'),
     '--mqtt-url', env.MQTT_URL ?? mqttUrl,
   ], env);
+  await waitForLine(metersProcess, /meters running: /, 60000);
+  // The route table, the meters' boot lines and their first connection logs go first.
+  await settle(1000, 5000);
 
   const query = `SELECT mean("power_w") FROM "circuit" WHERE time > now() - 5m GROUP BY time(30s), "device", "circuit"`;
   process.stdout.write(

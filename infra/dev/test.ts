@@ -1,11 +1,16 @@
 /**
  * The whole suite, in order of cost: type-check, lint, unit tests (Node; device/xs/vectors.spec.ts
- * also runs every portable vector inside the real XS engine), integration tests against real servers (influxd, mosquitto, the embedded broker) that the tests
- * start themselves on free ports, then the HIL scenarios again through the bench rig against an emulated bench (docs/hil.md). Debian packages are installed first when missing (as root).
+ * also runs every portable vector inside the real XS engine), the firmware through the Moddable
+ * SDK's own build (esp32 through TypeScript/xsc/xsl, and the lin image of the virtual board),
+ * integration tests against real servers (influxd, mosquitto, the embedded broker, the virtual
+ * board) that the tests start themselves on free ports, then the HIL scenarios again through the
+ * bench rig against an emulated bench (docs/hil.md). Debian packages are installed first when
+ * missing (as root).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { locateSdk } from '../../device/tools/firmware/moddable-sdk';
 import { runCli, UsageError } from '../../shared/node/cli';
 import { ensureDebianPackages } from './servers';
 
@@ -15,8 +20,13 @@ interface Step {
   args: string[];
   /** A jest run: its test counts go into the closing line. */
   jest?: boolean;
+  /** Why the step cannot run on this machine (it is then skipped with that note), or undefined. */
+  skip?: () => string | undefined;
   env?: Record<string, string>;
 }
+
+const noSdk = (): string | undefined =>
+  locateSdk() ? undefined : 'no Moddable SDK ($MODDABLE, or shared/moddable-sdk beside the clone): the firmware is not built';
 
 const REPORTS = join(__dirname, '..', '..', '.tmp', 'test-reports');
 
@@ -34,6 +44,8 @@ const steps: Step[] = [
   { name: 'typecheck', command: 'npm', args: ['run', '--silent', 'typecheck'] },
   { name: 'lint', command: 'npx', args: ['eslint', '.'] },
   { name: 'unit', command: 'npx', args: ['jest', '--selectProjects', 'shared', 'device', 'schematics', 'backend', 'hil', 'infra'], jest: true },
+  { name: 'firmware', command: 'npm', args: ['run', '--silent', 'firmware', '--', 'check', '--quiet'], skip: noSdk },
+  { name: 'firmware-lin', command: 'npm', args: ['run', '--silent', 'firmware', '--', 'lin', '--quiet'], skip: noSdk },
   // HIL_QUICK: the accuracy and production suites' short runs (npm run hil runs them in full).
   { name: 'integration', command: 'npx', args: ['jest', '--selectProjects', 'integration', '--runInBand'], jest: true, env: { HIL_QUICK: '1' } },
   // The bench path without hardware: HIL_RIG=bench against virtual meters behind emulated SCPI/Modbus instruments.
@@ -49,12 +61,18 @@ async function main(only: string[]): Promise<number> {
   const unknown = only.filter((name) => !steps.some((s) => s.name === name));
   if (unknown.length > 0) throw new UsageError(`unknown step ${unknown.join(', ')} (steps: ${steps.map((s) => s.name).join(', ')})`);
   await ensureDebianPackages(['influxdb', 'mosquitto']);
-  const results: { name: string; ok: boolean; seconds: number; passed: number; failed: number }[] = [];
+  const results: { name: string; ok: boolean; seconds: number; passed: number; failed: number; skipped?: string }[] = [];
   rmSync(REPORTS, { recursive: true, force: true });
   mkdirSync(REPORTS, { recursive: true });
   for (const step of steps.filter((s) => only.length === 0 || only.includes(s.name))) {
     const args = step.jest && step.command === 'npx' ? [...step.args, '--json', `--outputFile=${join(REPORTS, `${step.name}.json`)}`] : step.args;
     process.stdout.write(`\n=== ${step.name}: ${step.command} ${step.args.join(' ')}\n`);
+    const skipped = step.skip?.();
+    if (skipped) {
+      process.stdout.write(`SKIPPED: ${skipped}\n`);
+      results.push({ name: step.name, ok: true, seconds: 0, passed: 0, failed: 0, skipped });
+      continue;
+    }
     const started = Date.now();
     const result = spawnSync(step.command, args, { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0', ...step.env } });
     const ok = result.status === 0;
@@ -64,7 +82,8 @@ async function main(only: string[]): Promise<number> {
   }
   process.stdout.write('\n=== summary\n');
   for (const r of results) {
-    process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.seconds.toFixed(0)} s, ${r.passed} passed, ${r.failed} failed)\n`);
+    if (r.skipped) process.stdout.write(`skip ${r.name}: ${r.skipped}\n`);
+    else process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.seconds.toFixed(0)} s, ${r.passed} passed, ${r.failed} failed)\n`);
   }
   const passed = results.reduce((sum, r) => sum + r.passed, 0);
   const failed = results.reduce((sum, r) => sum + r.failed, 0);

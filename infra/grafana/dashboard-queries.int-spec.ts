@@ -119,7 +119,7 @@ describe('Grafana dashboard queries against a real influxd, on data the backend 
     const plan: RetentionPlan = { db: 'dinmeter', tiers: [...DEFAULT_TIERS], history: { ...DEFAULT_HISTORY } };
     await ensureRetention((q) => store.query(q), plan);
     await influxql('CREATE DATABASE "empty"');
-    const retention = { historyRp: plan.history!.rp } as RetentionService;
+    const retention = { historyRp: plan.history!.rp, historyRpWhenReady: async () => plan.history!.rp } as unknown as RetentionService;
 
     // Telemetry as ingest stores it: one record every 30 s per meter, 3 circuits each.
     for (const device of ['vm-1', 'vm-2']) {
@@ -175,6 +175,25 @@ describe('Grafana dashboard queries against a real influxd, on data the backend 
     const slots = [];
     for (let t = START - DAY; t < END; t += HOUR) slots.push({ start: t, end: t + HOUR, price: priceAt(t), currency: 'EUR' });
     await prices.write('DK1', slots);
+
+    // Appliance runs (a fridge on circuit 2 of vm-1, 40 runs a day of 35 Wh) and one anomaly alert, in
+    // rp_history as the appliances service writes them.
+    const runs = [];
+    for (let t = START; t < END; t += 36 * MINUTE) {
+      runs.push({ tags: { device: 'vm-1', circuit: '2', appliance: 'a1' }, fields: { duration_s: 1500, energy_wh: 35, power_w: 80, peak_w: 400, name: 'Fridge' }, ts: t });
+    }
+    await store.writePoints('appliance_run', runs, plan.history!.rp);
+    await store.writePoints(
+      'anomaly',
+      [
+        {
+          tags: { device: 'vm-1', circuit: '2', kind: 'long_runs', appliance: 'a1' },
+          fields: { score: 5.2, message: 'Fridge: runs last 38 min', baseline: 1500, now: 2300, limit: 1900, end_ms: START + DAY },
+          ts: START + DAY - 3 * HOUR,
+        },
+      ],
+      plan.history!.rp,
+    );
   });
 
   afterAll(async () => {
@@ -247,6 +266,18 @@ describe('Grafana dashboard queries against a real influxd, on data the backend 
     }
     const exported = await run('Energy per day', 'B', { rp });
     expect(exported.map((s) => at(s, START + DAY))).toEqual([0, 0, expect.closeTo((EXPORT_W * 24) / 1000, 6)]);
+  });
+
+  it('should show appliance energy and runs per day, and the anomalies', async () => {
+    const [energy] = await run('Appliance runs per day', 'A', { circuit: ['2'] });
+    expect(energy.tags).toEqual({ circuit: '2', appliance: 'a1' });
+    expect(at(energy, START + DAY)).toBeCloseTo(40 * 0.035, 6);
+    const [runs] = await run('Appliance runs per day', 'B', { circuit: ['2'] });
+    expect(at(runs, START + DAY)).toBe(40);
+    const [table] = await run('Anomalies');
+    expect(table.values).toHaveLength(1);
+    expect(table.columns).toEqual(['time', 'kind', 'appliance', 'circuit', 'score', 'baseline', 'now', 'message']);
+    expect(table.values[0].slice(1, 5)).toEqual(['long_runs', 'a1', '2', 5.2]);
   });
 
   it('should cut days at local midnight of $tz', async () => {

@@ -1,9 +1,27 @@
-/** UTF-8 encode/decode without TextEncoder/Buffer: XS on the ESP32 has neither by default. */
+/**
+ * UTF-8 encode/decode without TextEncoder/Buffer: XS on the ESP32 has neither by default.
+ *
+ * XS keeps strings as UTF-8, so `text.length` and `charCodeAt(i)` each scan the string: a loop
+ * over a 3 KB telemetry JSON costs seconds on the device (found running the firmware image as the
+ * virtual board). ASCII text, which every JSON.stringify output of this protocol is, takes XS's
+ * native ArrayBuffer.fromString / String.fromArrayBuffer instead (both absent in Node, where the
+ * loops below are fast).
+ */
+const XsArrayBuffer = ArrayBuffer as unknown as { fromString?: (text: string) => ArrayBuffer };
+const XsString = String as unknown as { fromArrayBuffer?: (buffer: ArrayBuffer) => string };
+/** Both XS extensions are there (called on their classes: fromString constructs `new this`). */
+const xsStrings = typeof XsArrayBuffer.fromString === 'function' && typeof XsString.fromArrayBuffer === 'function';
+/** No character outside 7-bit ASCII (control characters included: JSON escapes them anyway). */
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
+
 export function utf8Encode(text: string): Uint8Array {
+  if (xsStrings && ASCII.test(text)) return new Uint8Array(XsArrayBuffer.fromString!(text));
   const out: number[] = [];
-  for (let i = 0; i < text.length; i++) {
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
     let code = text.charCodeAt(i);
-    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < length) {
       const low = text.charCodeAt(i + 1);
       if (low >= 0xdc00 && low <= 0xdfff) {
         code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
@@ -22,12 +40,14 @@ export function utf8Encode(text: string): Uint8Array {
 
 /** Bytes that utf8Encode(text) would produce, without building them. */
 export function utf8ByteLength(text: string): number {
+  const units = text.length;
+  if (ASCII.test(text)) return units;
   let length = 0;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = 0; i < units; i++) {
     const code = text.charCodeAt(i);
     if (code < 0x80) length += 1;
     else if (code < 0x800) length += 2;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < units) {
       const low = text.charCodeAt(i + 1);
       if (low >= 0xdc00 && low <= 0xdfff) {
         length += 4;
@@ -59,6 +79,10 @@ export function utf8Decode(bytes: Uint8Array): string | undefined {
 
 /** utf8Decode in plain JavaScript, for XS on the ESP32 (no TextDecoder there by default). */
 export function utf8DecodePortable(bytes: Uint8Array): string | undefined {
+  if (xsStrings && isAscii(bytes)) {
+    const exact = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
+    return XsString.fromArrayBuffer!(exact as ArrayBuffer);
+  }
   let out = '';
   let i = 0;
   while (i < bytes.length) {
@@ -92,4 +116,9 @@ export function utf8DecodePortable(bytes: Uint8Array): string | undefined {
     } else out += String.fromCharCode(code);
   }
   return out;
+}
+
+function isAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80) return false;
+  return true;
 }

@@ -103,6 +103,11 @@ export class CommandsService implements OnModuleInit, OnModuleDestroy {
     this.mqtt.publishQuietly(topics.cmd(record.deviceId), payload, { qos: 1, retain: false });
   }
 
+  /** Commands sent and neither acknowledged nor expired yet (a queue depth on GET /metrics). */
+  pendingCount(): number {
+    return this.file.commands.filter((record) => record.status === 'pending').length;
+  }
+
   private resendDue(): void {
     const now = this.now();
     let changed = false;

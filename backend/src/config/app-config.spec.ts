@@ -1,4 +1,6 @@
-import { AppConfig, ConfigError, loadConfig, parseDotEnv } from './app-config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppConfig, CONFIG_KEYS, ConfigError, loadConfig, parseDotEnv } from './app-config';
 
 function problemsOf(env: Record<string, string | undefined>): string[] {
   try {
@@ -193,5 +195,22 @@ describe('parseDotEnv (shell-style lines)', () => {
     const env = parseDotEnv(['export HTTP_PORT=3001', 'INFLUX_DB=meters # the db', 'MQTT_PASSWORD="a # b"', "X='q'  # c"].join('\n'));
 
     expect(env).toEqual({ HTTP_PORT: '3001', INFLUX_DB: 'meters', MQTT_PASSWORD: 'a # b', X: 'q' });
+  });
+});
+
+describe('.env.example', () => {
+  const example = parseDotEnv(readFileSync(join(__dirname, '..', '..', '..', '.env.example'), 'utf8'));
+
+  it('should list every variable the backend reads', () => {
+    const missing = [...CONFIG_KEYS].filter((key) => !(key in example));
+    expect(missing).toEqual([]);
+  });
+
+  it('should list nothing the backend does not read', () => {
+    expect(Object.keys(example).filter((key) => !CONFIG_KEYS.has(key))).toEqual([]);
+  });
+
+  it('should be a valid configuration as it stands', () => {
+    expect(() => loadConfig(example)).not.toThrow();
   });
 });

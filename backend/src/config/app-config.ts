@@ -94,6 +94,14 @@ export class AppConfig {
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
+  /** When set, GET /metrics (Prometheus) needs `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @Matches(/^\S{16,}$/, { message: 'METRICS_TOKEN must be at least 16 characters without spaces' })
+  METRICS_TOKEN?: string;
+
+  /** json: one JSON object per line, no colour (journald, log shippers); pretty: Nest's text lines, coloured on a TTY. Default: pretty on a TTY, else json. */
+  @Transform(emptyToUndefined) @IsOptional() @IsIn(['json', 'pretty'])
+  LOG_FORMAT?: 'json' | 'pretty';
+
   /** Publish Home Assistant MQTT discovery for every circuit and accept its relay switches (backend/src/homeassistant). */
   @Transform(toBool) @IsBoolean()
   HA_DISCOVERY = true;
@@ -153,12 +161,13 @@ export class ConfigError extends Error {
   }
 }
 
-const KNOWN = new Set(Object.keys(new AppConfig()).concat(['MQTT_URL', 'MQTT_USERNAME', 'MQTT_PASSWORD', 'MQTT_SHARE_GROUP', 'INFLUX_TOKEN', 'INFLUX_ORG', 'INFLUX_BUCKET', 'INSTANCE_ID', 'ENTSOE_TOKEN', 'ENTSOE_AREA', 'ESIOS_TOKEN', 'PRICE_API_URL', 'TARIFF_FILE', 'PRICE_AREA']));
+/** Every variable the backend reads (.env.example lists them all: app-config.spec.ts checks it). */
+export const CONFIG_KEYS: ReadonlySet<string> = new Set(Object.keys(new AppConfig()).concat(['MQTT_URL', 'MQTT_USERNAME', 'MQTT_PASSWORD', 'MQTT_SHARE_GROUP', 'INFLUX_TOKEN', 'INFLUX_ORG', 'INFLUX_BUCKET', 'INSTANCE_ID', 'ENTSOE_TOKEN', 'ENTSOE_AREA', 'ESIOS_TOKEN', 'PRICE_API_URL', 'TARIFF_FILE', 'PRICE_AREA', 'LOG_FORMAT', 'METRICS_TOKEN']));
 
 /** Validates the environment. Throws ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const input: Record<string, string> = {};
-  for (const key of KNOWN) {
+  for (const key of CONFIG_KEYS) {
     // An empty value (`HTTP_PORT=` in a .env template) means "not set": the default applies.
     const value = env[key]?.trim();
     if (value) input[key] = value;

@@ -4,6 +4,7 @@ import { Counters } from '../common/counters';
 import { DevicesService } from '../devices/devices.service';
 import { DeviceMessageHandler, MqttService } from '../mqtt/mqtt.service';
 import { CircuitPointWriter, IngestService, telemetryToPoints } from './ingest.service';
+import { PrometheusMetrics } from '../metrics/prometheus-metrics.service';
 import { RetentionService } from '../storage/retention.service';
 import { CircuitPoint } from '../storage/storage.types';
 
@@ -42,7 +43,7 @@ class Deferred {
   });
 }
 
-function setup(retention?: Pick<RetentionService, 'noteStored'>) {
+function setup(retention?: Pick<RetentionService, 'noteStored'>, metrics?: Pick<PrometheusMetrics, 'ingestLatency'>) {
   const handlers = new Map<string, DeviceMessageHandler>();
   const published: { topic: string; payload: string; options: unknown }[] = [];
   const mqtt = {
@@ -62,7 +63,7 @@ function setup(retention?: Pick<RetentionService, 'noteStored'>) {
   };
   const devices = { recordTelemetry: jest.fn() };
   const counters = new Counters();
-  const service = new IngestService(mqtt, writer, devices as unknown as DevicesService, counters, undefined, undefined, retention as RetentionService);
+  const service = new IngestService(mqtt, writer, devices as unknown as DevicesService, counters, undefined, undefined, retention as RetentionService, metrics as PrometheusMetrics);
   service.onModuleInit();
   /** Upto_seq of every ack published so far (all on m1's ack topic). */
   const acks = () =>
@@ -137,6 +138,43 @@ describe(IngestService.name, () => {
       expect(writes).toEqual([]);
       expect(acks()).toEqual([]);
       expect(counters.get('telemetry_refused_stopping')).toBe(1);
+      });
+    });
+
+  describe('handle with an ingest latency histogram', () => {
+    it('should observe each stored record once, from its arrival to the ack that covers it', async () => {
+      const observed: number[] = [];
+      const { service, writer, acks } = setup(undefined, { ingestLatency: { observe: (s: number) => observed.push(s) } } as never);
+      const write = new Deferred();
+      writer.next = () => write.promise;
+      const handled = service.handle('m1', bytes(telemetry(1)));
+      jest.advanceTimersByTime(250);
+      write.resolve();
+      await handled;
+      await settle();
+      expect(acks()).toEqual([1]);
+      expect(observed).toHaveLength(1);
+      expect(observed[0]).toBeCloseTo(0.25, 2);
+    });
+
+    it('should hold a record behind a gap until the ack that covers it, and not observe duplicates', async () => {
+      const observed: number[] = [];
+      const { service, acks } = setup(undefined, { ingestLatency: { observe: (s: number) => observed.push(s) } } as never);
+      await service.handle('m1', bytes(telemetry(1)));
+      await settle();
+      await service.handle('m1', bytes(telemetry(3)));
+      await settle();
+      expect(acks()).toEqual([1, 1]);
+      expect(observed).toHaveLength(1);
+      jest.advanceTimersByTime(1000);
+      await service.handle('m1', bytes(telemetry(2)));
+      await settle();
+      expect(acks()).toEqual([1, 1, 3]);
+      expect(observed).toHaveLength(3);
+      expect(observed[1]).toBeGreaterThanOrEqual(1);
+      await service.handle('m1', bytes(telemetry(2)));
+      await settle();
+      expect(observed).toHaveLength(3);
     });
   });
 

@@ -8,6 +8,7 @@ import { DevicesService } from '../devices/devices.service';
 import { MqttService } from '../mqtt/mqtt.service';
 import { RetentionService } from '../storage/retention.service';
 import { CircuitPoint, InfluxWriteError, TelemetryStore } from '../storage/storage.types';
+import { PrometheusMetrics } from '../metrics/prometheus-metrics.service';
 import { IngestPeers } from './ingest-peers';
 import { SequenceTracker } from './sequence-tracker';
 
@@ -40,6 +41,8 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   /** Messages between arrival and their write's outcome, and acks not yet confirmed by the broker. */
   private readonly handling = new Set<Promise<void>>();
   private readonly acksInFlight = new Set<Promise<void>>();
+  /** Stored records whose ack has not gone out yet, per device, with their arrival (performance.now ms). */
+  private readonly awaitingAck = new Map<string, { seq: number; receivedAt: number }[]>();
   /** Only with a shared subscription (MQTT_SHARE_GROUP): the records other instances stored (ingest-peers.ts). */
   private peers?: IngestPeers;
 
@@ -51,6 +54,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     @Optional() private readonly config?: AppConfig,
     @Optional() private readonly broker?: BrokerService,
     @Optional() private readonly retention?: RetentionService,
+    @Optional() private readonly metrics?: PrometheusMetrics,
   ) {}
 
   onModuleInit(): void {
@@ -102,6 +106,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   }
 
   async handle(deviceId: string, payload: Uint8Array, retained = false): Promise<void> {
+    const receivedAt = performance.now();
     this.counters.inc('telemetry_received');
     if (retained) {
       // Telemetry is never retained by a meter; a retained copy is someone else's stale message.
@@ -150,6 +155,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     this.tracker.stored(deviceId, message.seq, message.merged_from_seq);
     this.peers?.stored(deviceId, message.merged_from_seq ?? message.seq, message.seq);
     this.devices.recordTelemetry(deviceId, message.seq, message.ts, message.circuits);
+    if (this.metrics) this.awaitAck(deviceId, message.seq, receivedAt);
     this.scheduleAck(deviceId);
   }
 
@@ -169,6 +175,29 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     const sent = this.mqtt.publishQuietly(topics.telemetryAck(deviceId), ack, { qos: 1 });
     this.acksInFlight.add(sent);
     void sent.finally(() => this.acksInFlight.delete(sent));
+    this.observeAckLatency(deviceId, upto);
     return sent;
+  }
+
+  private awaitAck(deviceId: string, seq: number, receivedAt: number): void {
+    const waiting = this.awaitingAck.get(deviceId) ?? [];
+    // Bounded: records behind a gap that never fills (a device reset) must not pile up.
+    if (waiting.length >= 10_000) waiting.shift();
+    waiting.push({ seq, receivedAt });
+    this.awaitingAck.set(deviceId, waiting);
+  }
+
+  /** Records up to `upto` are covered by the ack just published; those behind a gap wait for a later one. */
+  private observeAckLatency(deviceId: string, upto: number): void {
+    const waiting = this.awaitingAck.get(deviceId);
+    if (!waiting || !this.metrics) return;
+    const now = performance.now();
+    const still = waiting.filter((record) => {
+      if (record.seq > upto) return true;
+      this.metrics!.ingestLatency.observe((now - record.receivedAt) / 1000);
+      return false;
+    });
+    if (still.length > 0) this.awaitingAck.set(deviceId, still);
+    else this.awaitingAck.delete(deviceId);
   }
 }

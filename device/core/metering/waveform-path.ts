@@ -11,6 +11,9 @@ import { createWaveformMetrics } from '../../dsp/waveform.types';
 import type { WaveformMetrics } from '../../dsp/waveform.types';
 import { WaveformSampler } from '../ports';
 
+/** How fast the settled reactive level follows small changes per window (the P detector's default). */
+const REACTIVE_TRACKING_GAIN = 0.2;
+
 export interface WaveformPathOptions {
   sampler: WaveformSampler;
   circuits: number;
@@ -27,6 +30,9 @@ export class WaveformPath {
   private readonly current: Float32Array;
   private readonly metrics: WaveformMetrics[];
   private readonly detectors: StepChangeDetector[];
+  /** Settled fundamental reactive power per circuit, tracked like the detector's P level (for ΔQ). */
+  private readonly reactiveLevelVar: Float64Array;
+  private readonly reactivePrimed: Uint8Array;
   private readonly step_ = createStepChange();
   private readonly rateHz: number;
   private next = 0;
@@ -41,6 +47,8 @@ export class WaveformPath {
     this.current = new Float32Array(samples);
     this.metrics = Array.from({ length: o.circuits }, () => createWaveformMetrics());
     this.detectors = Array.from({ length: o.circuits }, () => new StepChangeDetector({ thresholdW: o.stepThresholdW ?? 50 }));
+    this.reactiveLevelVar = new Float64Array(o.circuits);
+    this.reactivePrimed = new Uint8Array(o.circuits);
   }
 
   /** The last analysis of a circuit (status 'no-signal' until its first burst). */
@@ -57,6 +65,14 @@ export class WaveformPath {
     const metrics = this.analyzer.analyze(this.voltage, this.current, this.voltage.length, this.rateHz, this.metrics[index]);
     if (metrics.status !== 'ok') return;
     const change = this.detectors[index].update(metrics.activePowerW, this.step_);
+    // ΔQ tells a motor or compressor (inductive) from a heater of the same ΔP: the backend clusters on it.
+    const reactiveVar = metrics.reactivePowerVar;
+    if (!this.reactivePrimed[index]) this.reactiveLevelVar[index] = reactiveVar;
+    this.reactivePrimed[index] = 1;
+    const reactiveBeforeVar = this.reactiveLevelVar[index];
+    // While a P step waits for confirmation the Q level holds, so ΔQ spans the whole step.
+    if (change.detected) this.reactiveLevelVar[index] = reactiveVar;
+    else if (this.detectors[index].pendingWindows === 0) this.reactiveLevelVar[index] = reactiveBeforeVar + REACTIVE_TRACKING_GAIN * (reactiveVar - reactiveBeforeVar);
     if (!change.detected) return;
     this.o.emit({
       v: PROTOCOL_VERSION,
@@ -68,6 +84,7 @@ export class WaveformPath {
         from_w: round(change.fromW),
         to_w: round(change.toW),
         delta_w: round(change.deltaW),
+        delta_var: round(reactiveVar - reactiveBeforeVar),
         pf: round(metrics.powerFactor, 3),
         thd_i: round(metrics.thdCurrent, 3),
       },

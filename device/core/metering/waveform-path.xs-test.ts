@@ -3,18 +3,20 @@ import { check, checkClose, checkEqual, XsTest } from '../../xs/harness';
 import { WaveformSampler } from '../ports';
 import { WaveformPath } from './waveform-path';
 
-/** A resistive load on circuit 1 whose power the test sets; other circuits carry nothing. */
-function resistiveSampler(): WaveformSampler & { powerW: number } {
+/** A load on circuit 1 whose power (and current lag, for an inductive one) the test sets; other circuits carry nothing. */
+function resistiveSampler(): WaveformSampler & { powerW: number; lagRad: number; rateHz: number } {
   const sampler = {
     powerW: 100,
+    lagRad: 0,
     rateHz: 10_000,
     sample(circuit: number, voltage: Float32Array, current: Float32Array): boolean {
       const rateHz = sampler.rateHz;
-      const peakA = circuit === 1 ? (sampler.powerW / 230) * Math.SQRT2 : 0;
+      // P = V·I·cos φ: the current that gives powerW at this lag.
+      const peakA = circuit === 1 ? (sampler.powerW / 230 / Math.cos(sampler.lagRad)) * Math.SQRT2 : 0;
       for (let k = 0; k < voltage.length; k++) {
-        const s = Math.sin((2 * Math.PI * 50 * k) / rateHz);
-        voltage[k] = 230 * Math.SQRT2 * s;
-        current[k] = peakA * s;
+        const phase = (2 * Math.PI * 50 * k) / rateHz;
+        voltage[k] = 230 * Math.SQRT2 * Math.sin(phase);
+        current[k] = peakA * Math.sin(phase - sampler.lagRad);
       }
       return true;
     },
@@ -50,6 +52,26 @@ const tests: XsTest[] = [
       checkEqual(events[0].circuit, 1);
       const delta = events[0].data?.delta_w as number;
       check(Math.abs(delta - 2000) < 20, `delta ${delta} W`);
+      const deltaVar = events[0].data?.delta_var as number;
+      check(Math.abs(deltaVar) < 20, `a kettle adds no reactive power, got ${deltaVar} var`);
+    },
+  },
+  {
+    name: 'waveform path: a motor switching on adds reactive power (ΔQ) to its step_change event',
+    run() {
+      const sampler = resistiveSampler();
+      const events: EventMessage[] = [];
+      const path = new WaveformPath({ sampler, circuits: 1, emit: (e) => events.push(e) });
+      for (let k = 0; k < 3; k++) path.step(1_800_000_000_000 + k);
+      // 100 W resistive, then 100 W + a 400 W motor at cos φ = 0.8 (Q = 400·tan φ = 300 var).
+      sampler.powerW = 500;
+      sampler.lagRad = Math.atan2(300, 500);
+      for (let k = 0; k < 4; k++) path.step(1_800_000_001_000 + k);
+      checkEqual(events.length, 1, 'one event');
+      const deltaW = events[0].data?.delta_w as number;
+      const deltaVar = events[0].data?.delta_var as number;
+      check(Math.abs(deltaW - 400) < 10, `ΔP ${deltaW} W`);
+      check(Math.abs(deltaVar - 300) < 10, `ΔQ ${deltaVar} var`);
     },
   },
 ];

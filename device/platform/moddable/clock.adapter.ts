@@ -35,7 +35,10 @@ export class SntpClock implements Clock {
     return now >= PLAUSIBLE_MS ? now : undefined;
   }
 
+  /** `Time.ticks` counts from boot on the ESP32 but from the epoch on lin: count from this clock's creation (at boot). */
+  private readonly bootTicks = Time.ticks;
+
   monotonicMs(): number {
-    return Time.ticks;
+    return Time.ticks - this.bootTicks;
   }
 }

@@ -71,7 +71,9 @@ export class LittleFsBlobs implements BlobStore {
     } finally {
       file.close();
     }
-    if (!File.rename(temp, path)) throw new Error(`could not replace ${path}`);
+    // The new name goes without its folder: the SDK's file modules (LittleFS, lin) take an absolute
+    // path or a bare name in the source's folder, and refuse a relative path ("invalid to").
+    if (!File.rename(temp, path.slice(path.lastIndexOf('/') + 1))) throw new Error(`could not replace ${path}`);
   }
 
   remove(name: string): void {

@@ -4,6 +4,8 @@
  */
 import { utf8ByteLength, utf8Decode, utf8Encode } from '../utf8';
 import {
+  AlertMessage,
+  alertSchema,
   CommandAckMessage,
   Command,
   commandAckSchema,
@@ -37,6 +39,7 @@ export interface MessageByKind {
   'cmd/ack': CommandAckMessage;
   relays: RelaysMessage;
   plan: PlanMessage;
+  alerts: AlertMessage;
   heartbeat: HeartbeatMessage;
 }
 
@@ -49,6 +52,7 @@ const schemas: { [K in MessageKind]: Schema<MessageByKind[K]> } = {
   'cmd/ack': commandAckSchema,
   relays: relaysSchema,
   plan: planSchema,
+  alerts: alertSchema,
   heartbeat: heartbeatSchema,
 };
 
@@ -62,6 +66,7 @@ export const MAX_PAYLOAD_BYTES: { [K in MessageKind]: number } = {
   'cmd/ack': 1024,
   relays: 2048,
   plan: 65536,
+  alerts: 4096,
   heartbeat: 256,
 };
 

@@ -3,7 +3,7 @@
  * in XS on the ESP32 (JSON.parse, RegExp and number formatting differ between engines).
  */
 import { check, checkEqual, checkThrows, XsTest } from '../../../device/xs/harness';
-import { utf8Decode, utf8Encode } from '../utf8';
+import { utf8ByteLength, utf8Decode, utf8Encode } from '../utf8';
 import { decodeMessage, encodeMessage, encodeMessageBytes, MAX_PAYLOAD_BYTES, MessageKind } from './codec';
 import { EXAMPLE_TS, exampleMessage, MESSAGE_KINDS } from './protocol.examples';
 import { DEVICE_TOPIC_KINDS, deviceTopic, parseDeviceTopic } from './topics';
@@ -132,6 +132,21 @@ const tests: XsTest[] = [
       checkEqual(utf8Decode(Uint8Array.from([0xc0, 0x80])), undefined, 'overlong NUL');
       checkEqual(utf8Decode(Uint8Array.from([0xf0, 0x9f, 0x98])), undefined, 'truncated emoji');
       checkEqual(utf8Decode(Uint8Array.from([0xf4, 0x90, 0x80, 0x80])), undefined, 'above U+10FFFF');
+    },
+  },
+  {
+    // XS takes its native ArrayBuffer.fromString / String.fromArrayBuffer for ASCII (utf8.ts).
+    name: 'protocol: utf8 of ASCII text, whole buffers and views, as the loops give it',
+    run() {
+      const json = JSON.stringify(exampleMessage('telemetry'));
+      const bytes = utf8Encode(json);
+      checkEqual(bytes.length, json.length, 'one byte per ASCII character');
+      checkEqual(Array.from(utf8Encode('AZ{}')).join(','), '65,90,123,125', 'ASCII bytes');
+      checkEqual(utf8Decode(bytes), json, 'round trip');
+      checkEqual(utf8Decode(bytes.subarray(1, 5)), json.slice(1, 5), 'a view into a larger buffer');
+      checkEqual(utf8Decode(new Uint8Array(0)), '', 'empty');
+      checkEqual(utf8ByteLength(json), json.length, 'byte length of ASCII');
+      checkEqual(utf8ByteLength('a€'), 4, 'byte length of non-ASCII');
     },
   },
   {

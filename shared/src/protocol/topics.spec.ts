@@ -31,6 +31,12 @@ describe('deviceTopic', () => {
 });
 
 describe('topics', () => {
+  it('should build an appliance state topic and refuse unsafe parts', () => {
+    expect(topics.applianceState('m1', 3, 'a2')).toBe('dinmeter/m1/appliances/3/a2');
+    expect(() => topics.applianceState('m1', 11, 'a2')).toThrow(/circuit/);
+    expect(() => topics.applianceState('m1', 3, '+')).toThrow(/appliance id/);
+  });
+
   it('should build one topic per kind through deviceTopic', () => {
     expect([
       topics.status('m1'),
@@ -41,6 +47,7 @@ describe('topics', () => {
       topics.cmdAck('m1'),
       topics.relays('m1'),
       topics.plan('m1'),
+      topics.alerts('m1'),
     ]).toEqual(DEVICE_TOPIC_KINDS.map((kind) => `dinmeter/m1/${kind}`));
   });
 

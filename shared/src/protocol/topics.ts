@@ -18,8 +18,16 @@ export const DEVICE_TOPIC_KINDS = [
   'cmd/ack',
   'relays',
   'plan',
+  'alerts',
 ] as const;
 export type DeviceTopicKind = (typeof DEVICE_TOPIC_KINDS)[number];
+
+/** Appliance ids the backend gives candidate appliances (a1, a2, …): topic- and object-id-safe. */
+export const APPLIANCE_ID_PATTERN = /^a[0-9]{1,6}$/;
+
+function assertCircuit(circuit: number): void {
+  if (!Number.isInteger(circuit) || circuit < 1 || circuit > CIRCUIT_COUNT) throw new Error(`invalid circuit ${JSON.stringify(circuit)}: 1..${CIRCUIT_COUNT}`);
+}
 
 export function isValidDeviceId(id: string): boolean {
   return DEVICE_ID_PATTERN.test(id) && id !== 'backend';
@@ -43,6 +51,15 @@ export const topics = {
   cmdAck: (id: string) => deviceTopic(id, 'cmd/ack'),
   relays: (id: string) => deviceTopic(id, 'relays'),
   plan: (id: string) => deviceTopic(id, 'plan'),
+  /** Anomaly alerts the backend raises about a meter's circuits (backend → integrations; docs/anomalies.md). */
+  alerts: (id: string) => deviceTopic(id, 'alerts'),
+  /** Retained state of one named appliance: running/idle, energy, runs (backend → Home Assistant). */
+  applianceState: (id: string, circuit: number, applianceId: string) => {
+    assertDeviceId(id);
+    assertCircuit(circuit);
+    if (!APPLIANCE_ID_PATTERN.test(applianceId)) throw new Error(`invalid appliance id ${JSON.stringify(applianceId)}`);
+    return `${TOPIC_ROOT}/${id}/appliances/${circuit}/${applianceId}`;
+  },
   heartbeat: () => `${TOPIC_ROOT}/backend/heartbeat`,
   /** Backend instances tell each other which records they stored (MQTT_SHARE_GROUP mode). */
   ingestStored: () => `${TOPIC_ROOT}/backend/ingest/stored`,
@@ -83,7 +100,7 @@ export const HA_DISCOVERY_PREFIX_PATTERN = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/
 function assertHaPrefix(prefix: string): void {
   if (!HA_DISCOVERY_PREFIX_PATTERN.test(prefix)) throw new Error(`invalid Home Assistant discovery prefix ${JSON.stringify(prefix)}`);
 }
-export function haDiscoveryTopic(component: 'sensor' | 'switch', objectId: string, prefix = HA_DISCOVERY_PREFIX): string {
+export function haDiscoveryTopic(component: 'sensor' | 'switch' | 'event', objectId: string, prefix = HA_DISCOVERY_PREFIX): string {
   if (!/^[A-Za-z0-9_-]+$/.test(objectId)) throw new Error(`invalid Home Assistant object id ${JSON.stringify(objectId)}`);
   assertHaPrefix(prefix);
   return `${prefix}/${component}/${objectId}/config`;
@@ -97,11 +114,11 @@ export const haStatusTopic = (prefix = HA_DISCOVERY_PREFIX) => {
 /**
  * The discovery object id of one entity of a meter. Device ids may contain '.', which object ids may
  * not: '.' becomes '_d' and '_' doubles, so two device ids never share an object id.
- * `entity` is a lower-case suffix such as `c3_power_w` or `c3_relay`.
+ * `entity` is a lower-case suffix such as `c3_power_w`, `c3_relay`, `c3_a2_state`, or `alerts` (the meter's alert events).
  */
 export function haObjectId(deviceId: string, entity: string): string {
   assertDeviceId(deviceId);
-  if (!/^c[0-9]+_[a-z0-9_]+$/.test(entity)) throw new Error(`invalid Home Assistant entity suffix ${JSON.stringify(entity)}`);
+  if (!/^(c[0-9]+_[a-z0-9_]+|alerts)$/.test(entity)) throw new Error(`invalid Home Assistant entity suffix ${JSON.stringify(entity)}`);
   return `dinmeter_${deviceId.replace(/_/g, '__').replace(/\./g, '_d')}_${entity}`;
 }
 
@@ -112,7 +129,7 @@ export function haObjectId(deviceId: string, entity: string): string {
  */
 export function haRelaySetTopic(deviceId: string, circuit: number): string {
   assertDeviceId(deviceId);
-  if (!Number.isInteger(circuit) || circuit < 1 || circuit > CIRCUIT_COUNT) throw new Error(`invalid circuit ${JSON.stringify(circuit)}: 1..${CIRCUIT_COUNT}`);
+  assertCircuit(circuit);
   return `${TOPIC_ROOT}/${deviceId}/ha/${circuit}/set`;
 }
 /** Subscription filter for every haRelaySetTopic. */

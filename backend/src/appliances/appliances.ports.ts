@@ -1,0 +1,14 @@
+import type { Counters } from '../common/counters';
+import type { MqttService } from '../mqtt/mqtt.service';
+import type { TelemetryStore } from '../storage/storage.types';
+
+/** What the appliances feature uses of the application: MQTT, InfluxDB, counters, the clock. */
+export interface AppliancesPorts {
+  readonly mqtt: Pick<MqttService, 'on' | 'onConnect' | 'publishQuietly' | 'connected'>;
+  readonly store: Pick<TelemetryStore, 'writePoints'>;
+  readonly counters: Pick<Counters, 'inc'>;
+  now(): number;
+  /** The retention policy of long-lived history (runs and alerts live as long as relay history); undefined: the default one. */
+  historyRp(): Promise<string | undefined>;
+}
+export const APPLIANCES_PORTS = Symbol('APPLIANCES_PORTS');
