@@ -6,7 +6,7 @@ const tseslint = require('typescript-eslint');
 const nodeOnly = ['node:*', 'fs', 'path', 'os', 'net', 'child_process', 'crypto', 'events', 'buffer', 'mqtt'];
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.data/**', '.tmp/**', '**/*.js'] },
+  { ignores: ['node_modules/**', 'dist/**', '.data/**', '.tmp/**', '.cache/**', 'hil-output/**', '**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

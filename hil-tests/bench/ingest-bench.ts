@@ -21,13 +21,31 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { CIRCUIT_COUNT } from '@dinmeter/shared';
 import { SimulatedRig } from '../rig/simulated-rig';
+import { CliValues, numberOption, runCli, UsageError } from '../../shared/node/cli';
 import { LoadMeters, percentile } from './load-meters';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
-const flag = (name: string) => process.argv.includes(`--${name}`);
+const USAGE = `usage: npm run bench:ingest -- [--meters N] [--window W] [--records R | --interval S --duration S]
+                           [--broker embedded|mosquitto] [--storm] [--commands N] [--cpu-prof DIR]
+  MQTT → backend → InfluxDB throughput with N load meters, beside the raw InfluxDB ceiling for the
+  same points; prints figures, then one JSON line.`;
+
+const OPTIONS = {
+  meters: { type: 'string' },
+  window: { type: 'string' },
+  records: { type: 'string' },
+  interval: { type: 'string' },
+  duration: { type: 'string' },
+  broker: { type: 'string' },
+  storm: { type: 'boolean' },
+  commands: { type: 'string' },
+  'cpu-prof': { type: 'string' },
+} as const;
+
+let cli: CliValues<typeof OPTIONS> = {};
+const count = (name: keyof typeof OPTIONS, fallback: number, min = 0, max = 100_000) =>
+  numberOption(name, cli[name] as string | undefined, { min, max, integer: true }) ?? fallback;
+const arg = (name: 'broker' | 'cpu-prof', fallback: string) => (cli[name] as string | undefined) ?? fallback;
+const flag = (name: 'storm') => cli[name] === true;
 
 /** Resident and peak memory (MB) and CPU seconds of a process, from /proc. */
 function processUsage(pid: number | undefined): { rssMb: number; peakMb: number; cpuS: number } {
@@ -89,14 +107,15 @@ async function rawCeiling(influxUrl: string, meters: number, records: number, st
 }
 
 async function main(): Promise<void> {
-  const meters = Number(arg('meters', '50'));
-  const window = Number(arg('window', '16'));
-  const intervalS = Number(arg('interval', '0'));
-  const durationS = Number(arg('duration', '60'));
+  const meters = count('meters', 50, 1);
+  const window = count('window', 16, 1, 1024);
+  const intervalS = count('interval', 0, 0, 3600);
+  const durationS = count('duration', 60, 1, 86_400);
   const broker = arg('broker', 'embedded');
+  if (broker !== 'embedded' && broker !== 'mosquitto') throw new UsageError(`--broker must be embedded or mosquitto, got "${broker}"`);
   const storm = flag('storm');
-  const commands = Number(arg('commands', '0'));
-  const backlog = intervalS ? 0 : Number(arg('records', String(Math.max(20, Math.ceil(20_000 / meters)))));
+  const commands = count('commands', 0);
+  const backlog = intervalS ? 0 : count('records', Math.max(20, Math.ceil(20_000 / meters)), 1);
   if (!['embedded', 'mosquitto'].includes(broker)) throw new Error(`--broker must be embedded or mosquitto, not ${broker}`);
   const line = (text: string) => process.stdout.write(`${text}\n`);
 
@@ -222,7 +241,8 @@ async function relayRoundTrips(rig: SimulatedRig, load: LoadMeters, count: numbe
   return { roundTrips, deliveries, failed };
 }
 
-main().catch((error) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : error}\n`);
-  process.exit(1);
+void runCli({ name: 'bench:ingest', usage: USAGE, options: OPTIONS }, async ({ values }) => {
+  cli = values;
+  await main();
+  process.exit(0); // the load meters' and servers' handles are closed; do not wait for stragglers
 });

@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 const ROOT = resolve(__dirname, '..', '..');
-const SKIP_DIRS = new Set(['node_modules', '.git', '.data', '.tmp', 'dist', 'coverage']);
+const SKIP_DIRS = new Set(['node_modules', '.git', '.data', '.tmp', '.cache', 'dist', 'coverage', 'hil-output']);
 const TEXT = /\.(ts|js|cjs|mjs|md|json|conf|acl|ya?ml|csv|service|env|sh|txt)$/;
 const OPTIONAL_OUTSIDE = resolve(ROOT, '..', 'shared', 'fixtures');
 const THIS_FILE = relative(ROOT, __filename);

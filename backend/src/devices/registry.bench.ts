@@ -9,16 +9,13 @@ import { Logger } from '@nestjs/common';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { numberOption, runCli } from '../../../shared/node/cli';
 import { Counters } from '../common/counters';
 import { MqttService } from '../mqtt/mqtt.service';
 import { DeviceRegistryJournal } from './device-registry.repository';
 import { DevicesService } from './devices.service';
 import { RelayHistoryService } from './relay-history.service';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 
 function boot(dir: string) {
   const handlers = new Map<string, (id: string, payload: Buffer) => void>();
@@ -46,9 +43,8 @@ function perRecordUs(service: DevicesService, meters: number, calls: number): nu
   return ((performance.now() - started) * 1000) / calls;
 }
 
-function main(): void {
+function main(meters: number): void {
   Logger.overrideLogger(['error']);
-  const meters = Number(arg('meters', '10000'));
   const dir = mkdtempSync(join(tmpdir(), 'dinmeter-registry-'));
   const line = (text: string) => process.stdout.write(`${text}\n`);
   try {
@@ -94,4 +90,12 @@ function main(): void {
   }
 }
 
-main();
+void runCli(
+  {
+    name: 'bench:registry',
+    usage: `usage: npm run bench:registry -- [--meters N]
+  The device registry at fleet size: restart time with N meters (default 10000) and the per-record cost; prints figures, then one JSON line.`,
+    options: { meters: { type: 'string' } },
+  },
+  ({ values }) => main(numberOption('meters', values.meters, { min: 1, max: 1_000_000, integer: true }) ?? 10_000),
+);
