@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import { Anomaly, AlertKind } from '../analysis/anomaly-detector';
 import { analyzeTrace } from '../analysis/offline';
 import { PowerSample } from '../analysis/power-trace';
-import { ApplianceKind, Injection, seededRandom, surrogateTrace } from './surrogate-days';
+import { seededRandom } from '../../../../device/core/util/seeded-random';
+import { ApplianceKind, Injection, surrogateTrace } from './surrogate-days';
 
 /** The tracebase days: the shared folder beside the clone (as in CI), or POWER_TRACES_DIR. */
 export const FIXTURES_DIR = process.env.POWER_TRACES_DIR ?? resolve(__dirname, '../../../../../shared/fixtures/power-traces');

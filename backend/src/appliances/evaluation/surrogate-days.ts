@@ -10,6 +10,7 @@
  */
 import { PowerSample } from '../analysis/power-trace';
 import { segmentTrace } from '../analysis/runs';
+import { seededRandom } from '../../../../device/core/util/seeded-random';
 
 export type ApplianceKind = 'fridge' | 'kettle' | 'washer';
 
@@ -53,18 +54,6 @@ interface Placement {
 }
 
 const DAY_MS = 86_400_000;
-
-/** mulberry32: small, seeded, good enough for sampling. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(random: () => number): number {
   const u = Math.max(random(), 1e-12);
