@@ -44,6 +44,11 @@ const CLIS: Cli[] = [
     args: (t) => ['--data-dir', join(t.dir, 'meters'), '--mqtt-url', t.mqttUrl, '--control-port', '0'],
     bad: { args: (t) => ['--data-dir', join(t.dir, 'meters'), '--mqtt-url', t.mqttUrl, '--count', 'three'], message: /--count must be a whole number from 1 to 1000, got "three"/ },
   },
+  {
+    file: 'backend/src/security/dinmeter.cli.ts',
+    args: (t) => ['device', 'list', '--data-dir', join(t.dir, 'data')],
+    bad: { args: () => ['gadget', 'list'], message: /unknown area "gadget"/ },
+  },
   { file: 'device/tools/analyze.ts', args: (t) => [join(t.dir, 'w.csv'), '--rate', '10000'], bad: { args: (t) => [join(t.dir, 'w.csv'), '--rate', 'fast'], message: /--rate must be the sample rate in Hz/ } },
   { file: 'device/xs/run-xs-tests.ts', args: () => ['--json'] },
   { file: 'device/bench/device-bench.ts' },
