@@ -31,6 +31,7 @@ import { storageProviders } from './storage/storage.providers';
 import { PRICES_CONTROLLERS, PRICES_PROVIDERS } from './prices/prices.module';
 import { AUTOMATION_CONTROLLERS, AUTOMATION_PROVIDERS } from './automation/automation.module';
 import { AppliancesModule } from './appliances/appliances.module';
+import { REST_AUTH_PROVIDERS } from './security/rest-auth/rest-auth.providers';
 
 @Module({})
 export class AppModule {
@@ -74,6 +75,7 @@ export class AppModule {
         HomeAssistantService,
         ...PRICES_PROVIDERS,
         ...AUTOMATION_PROVIDERS,
+        ...REST_AUTH_PROVIDERS,
         ...overrides,
       ],
     };

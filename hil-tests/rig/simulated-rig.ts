@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startInflux, startMosquitto } from '../../infra/dev/servers';
@@ -9,6 +9,7 @@ import { ManagedProcess } from './managed-process';
 import { MeterSetup, Rig, RigCapability } from './rig';
 import { influxRows, restCall } from './http';
 import { SimInstruments } from './sim-instruments';
+import { TOKENS_FILE, TokenStore } from '../../backend/src/security/tokens/token-store';
 
 type Server = Awaited<ReturnType<typeof startInflux>>;
 
@@ -46,6 +47,8 @@ export class SimulatedRig implements Rig {
   private controlPort = 0;
   private lastMeterSetup?: MeterSetup;
   private simInstruments?: SimInstruments;
+  /** An admin REST token the rig issued itself in the backend's DATA_DIR (docs/security.md); rest() sends it. */
+  adminToken = '';
 
   constructor(private readonly options: SimulatedRigOptions = {}) {
     const capabilities: RigCapability[] = [
@@ -134,7 +137,13 @@ export class SimulatedRig implements Rig {
     await this.mosquitto.restart();
   }
 
+  /** The backend's DATA_DIR (tokens.json, the device registry, …): the `dinmeter` CLI's --data-dir. */
+  get backendDataDir(): string {
+    return join(this.dir, 'backend-data');
+  }
+
   async startBackend(env: Record<string, string> = {}): Promise<void> {
+    if (!this.adminToken) this.adminToken = (await TokenStore.inDataDir(this.backendDataDir).create('admin', 'HIL rig')).token;
     await this.backend.start(
       [],
       {
@@ -145,7 +154,7 @@ export class SimulatedRig implements Rig {
         ...(this.mosquitto ? { MQTT_URL: this.mosquitto.url } : {}),
         INFLUX_URL: this.influxUrl,
         INFLUX_DB: this.db,
-        DATA_DIR: join(this.dir, 'backend-data'),
+        DATA_DIR: this.backendDataDir,
         HEARTBEAT_INTERVAL_S: '1',
         COMMAND_RETRY_S: '2',
         LOG_LEVEL: 'log',
@@ -160,6 +169,9 @@ export class SimulatedRig implements Rig {
   async startSecondBackend(env: Record<string, string> = {}): Promise<void> {
     if (!this.mosquitto) throw new Error('startSecondBackend needs externalBroker: true');
     if (!this.httpPort2) this.httpPort2 = await freePort();
+    // The same tokens as the first instance, so restSecond() is let in too.
+    mkdirSync(join(this.dir, 'backend-2-data'), { recursive: true });
+    copyFileSync(join(this.backendDataDir, TOKENS_FILE), join(this.dir, 'backend-2-data', TOKENS_FILE));
     await this.backend2.start(
       [],
       {
@@ -189,7 +201,7 @@ export class SimulatedRig implements Rig {
 
   /** REST call to the second backend instance. */
   async restSecond<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    return restCall<T>(fetch, this.secondRestUrl, method, path, body);
+    return restCall<T>(fetch, { url: this.secondRestUrl, token: this.adminToken }, method, path, body);
   }
 
   async killBackend(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
@@ -262,7 +274,7 @@ export class SimulatedRig implements Rig {
   }
 
   async rest<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    return restCall<T>(fetch, this.restUrl, method, path, body);
+    return restCall<T>(fetch, { url: this.restUrl, token: this.adminToken }, method, path, body);
   }
 
   async stop(): Promise<void> {
