@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startInflux, startMosquitto } from '../../infra/dev/servers';
@@ -142,8 +142,16 @@ export class SimulatedRig implements Rig {
     return join(this.dir, 'backend-data');
   }
 
-  async startBackend(env: Record<string, string> = {}): Promise<void> {
+  /** Issues adminToken once, and lets it into another DATA_DIR a backend is started with (a fresh one, a second instance). */
+  private async admitRig(dataDir: string): Promise<void> {
     if (!this.adminToken) this.adminToken = (await TokenStore.inDataDir(this.backendDataDir).create('admin', 'HIL rig')).token;
+    if (dataDir === this.backendDataDir || existsSync(join(dataDir, TOKENS_FILE))) return;
+    mkdirSync(dataDir, { recursive: true });
+    copyFileSync(join(this.backendDataDir, TOKENS_FILE), join(dataDir, TOKENS_FILE));
+  }
+
+  async startBackend(env: Record<string, string> = {}): Promise<void> {
+    await this.admitRig(env.DATA_DIR ?? this.options.backendEnv?.DATA_DIR ?? this.backendDataDir);
     await this.backend.start(
       [],
       {
@@ -169,9 +177,7 @@ export class SimulatedRig implements Rig {
   async startSecondBackend(env: Record<string, string> = {}): Promise<void> {
     if (!this.mosquitto) throw new Error('startSecondBackend needs externalBroker: true');
     if (!this.httpPort2) this.httpPort2 = await freePort();
-    // The same tokens as the first instance, so restSecond() is let in too.
-    mkdirSync(join(this.dir, 'backend-2-data'), { recursive: true });
-    copyFileSync(join(this.backendDataDir, TOKENS_FILE), join(this.dir, 'backend-2-data', TOKENS_FILE));
+    await this.admitRig(env.DATA_DIR ?? join(this.dir, 'backend-2-data'));
     await this.backend2.start(
       [],
       {
