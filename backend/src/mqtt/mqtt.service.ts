@@ -48,8 +48,7 @@ export class MqttService implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     const client = mqtt.connect(this.broker.url, {
       clientId: this.clientId,
-      username: this.config.MQTT_USERNAME,
-      password: this.config.MQTT_PASSWORD,
+      ...this.broker.login,
       clean: true,
       keepalive: 30,
       reconnectPeriod: 1000,
