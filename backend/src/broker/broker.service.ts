@@ -38,7 +38,10 @@ export class BrokerService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly sockets = new Set<Socket>();
   /** Who each connected client authenticated as, and the hash it proved (a rotation changes it). */
   private readonly identities = new WeakMap<Client, { identity: BrokerIdentity; hash: string }>();
-  private ownLogin: MqttLogin = {};
+  private ownLogin?: MqttLogin;
+  private markStarted!: () => void;
+  /** Resolves once the broker listens and the backend's own login is known: clients connect after it. */
+  readonly started = new Promise<void>((resolve) => (this.markStarted = resolve));
   deniedPublishes = 0;
   refusedConnections = 0;
 
@@ -57,16 +60,21 @@ export class BrokerService implements OnModuleInit, BeforeApplicationShutdown {
     return `mqtt://127.0.0.1:${this.boundPort ?? this.config.MQTT_PORT}`;
   }
 
-  /** The backend's login: its own registry identity on the embedded broker, MQTT_USERNAME/MQTT_PASSWORD on an external one. */
+  /**
+   * The backend's login: MQTT_USERNAME/MQTT_PASSWORD on an external broker, its own registry identity
+   * on the embedded one (known once `started` resolved).
+   */
   get login(): MqttLogin {
+    if (!this.enabled) return { username: this.config.MQTT_USERNAME, password: this.config.MQTT_PASSWORD };
+    if (!this.ownLogin) throw new Error('the embedded broker has not started yet: await BrokerService.started');
     return this.ownLogin;
   }
 
   async onModuleInit(): Promise<void> {
     this.credentials.watch();
     if (!this.enabled) {
-      this.ownLogin = { username: this.config.MQTT_USERNAME, password: this.config.MQTT_PASSWORD };
       this.logger.log(`external broker ${this.config.MQTT_URL}: embedded broker not started`);
+      this.markStarted();
       return;
     }
     this.ownLogin = await this.credentials.registry.ensureBackend();
@@ -134,6 +142,7 @@ export class BrokerService implements OnModuleInit, BeforeApplicationShutdown {
       const ca = tls.caPath ? `, clients verify it with ${tls.caPath}` : '';
       this.logger.log(`embedded MQTT broker listening for TLS on ${this.config.MQTT_HOST}:${this.boundTlsPort}${ca}`);
     }
+    this.markStarted();
   }
 
   private async listen(server: Server, port: number, connectionEvent = 'connection'): Promise<number> {
@@ -157,8 +166,7 @@ export class BrokerService implements OnModuleInit, BeforeApplicationShutdown {
       if (!held) continue;
       if (this.credentials.identity(held.identity.username)?.scrypt.hash === held.hash) continue;
       this.logger.warn(`disconnecting ${held.identity.username} (client ${client.id}): its credential was revoked or rotated`);
-      this.identities.delete(client);
-      client.close();
+      client.close(); // its last will (offline status, its own topic) still goes out
     }
   }
 

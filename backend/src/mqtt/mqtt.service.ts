@@ -46,6 +46,8 @@ export class MqttService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
+    // Nest runs one module's init hooks side by side: the login exists once the broker started.
+    await this.broker.started;
     const client = mqtt.connect(this.broker.url, {
       clientId: this.clientId,
       ...this.broker.login,

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { FSWatcher, watch } from 'node:fs';
+import { FSWatcher, mkdirSync, watch } from 'node:fs';
 import { AppConfig } from '../../config/app-config';
 import { CommandKeys } from '../command-keys';
 import { CREDENTIALS_FILE, CredentialsDocument, StoredIdentity } from './credentials-file';
@@ -39,6 +39,7 @@ export class CredentialsService implements CommandKeys, OnModuleDestroy {
   watch(): void {
     if (this.poll) return;
     try {
+      mkdirSync(this.registry.dataDir, { recursive: true, mode: 0o700 });
       this.watcher = watch(this.registry.dataDir, (_event, name) => {
         if (name === null || name === CREDENTIALS_FILE) this.reloadIfChanged();
       });
