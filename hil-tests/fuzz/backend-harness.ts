@@ -105,6 +105,7 @@ export async function startBackend(): Promise<BackendHarness> {
     // With a share group the ingest peers (dinmeter/backend/ingest/stored) subscribe too.
     MQTT_SHARE_GROUP: 'fuzz',
     INSTANCE_ID: 'fuzz',
+    LEASE_TTL_S: '3', // leadership settles in under a second
     LOG_LEVEL: 'error',
   });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config, [{ provide: TELEMETRY_STORE, useValue: store }])] }).compile();
@@ -125,8 +126,11 @@ export async function startBackend(): Promise<BackendHarness> {
   const devices = app.get(DevicesService);
   const commands = app.get(CommandsService);
   const lease = app.get(LeaderLeaseService);
+  // Leadership settles first (the lease is claimed on a timer): the state checks start from a steady backend.
+  for (let waited = 0; !lease.isLeader() && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
   bus.publish(topics.status(KNOWN_DEVICE), Buffer.from(encodeMessage('status', exampleMessage('status'))), true);
-  await new Promise((resolve) => setTimeout(resolve, 50)); // its Home Assistant discovery goes out first
+  // Its Home Assistant discovery, and the new leader's first automation pass, go out first.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
 
   const harness: BackendHarness = {
     app,
@@ -138,7 +142,7 @@ export async function startBackend(): Promise<BackendHarness> {
         devices: devices.list().map((d) => ({ ...d, lastSeen: undefined })),
         commands: commands.history(KNOWN_DEVICE).length,
         pending: commands.pendingCount(),
-        saves: [...saves.latest],
+        ...Object.fromEntries([...saves.latest].map(([name, data]) => [`saved ${name}`, data])),
         points: points + store.genericPoints, // generic points (relay history, prices) go to the store directly
         published: bus.distinctPublished(NOT_STATE),
         leaseHolder: lease.holder(),

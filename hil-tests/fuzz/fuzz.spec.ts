@@ -5,6 +5,9 @@
 import { BackendHarness, startBackend } from './backend-harness';
 import { heapUsedAfterGc } from './fuzz-run';
 import { backendTargets, fuzzBackendMqtt, uncovered } from './mqtt-backend.fuzz';
+import { startMeter } from './meter-harness';
+import { fuzzMeterMqtt, meterTargets } from './mqtt-meter.fuzz';
+import { fuzzRest, writeRoutes } from './rest.fuzz';
 
 const SEED = 20261207;
 
@@ -12,7 +15,7 @@ describe('fuzz', () => {
   let backend: BackendHarness;
   beforeAll(async () => {
     backend = await startBackend();
-  });
+  }, 30_000);
   afterAll(async () => {
     await backend.close();
   });
@@ -31,6 +34,38 @@ describe('fuzz', () => {
       expect(result.failure).toBeUndefined();
       expect(result).toEqual({ runs: 2000, failures: 0 });
       expect(heapUsedAfterGc() - heapBefore).toBeLessThan(64 * 1024 * 1024);
+    }, 120_000);
+  });
+
+  describe('rest', () => {
+    it('should find every writing route of the backend', () => {
+      const routes = writeRoutes(backend).map((r) => `${r.method} ${r.path}`);
+      expect(routes).toContain('post /api/devices/:id/circuits/:circuit/relay');
+      expect(routes).toContain('post /api/prices');
+      expect(routes.length).toBeGreaterThanOrEqual(9);
+    });
+
+    it('should answer hostile bodies, parameters and content types without a 5xx, and change nothing on a 4xx', async () => {
+      const result = await fuzzRest(backend, { seed: SEED, runs: 500 });
+      expect(result.failure).toBeUndefined();
+      expect(result).toEqual({ runs: 500, failures: 0 });
+    }, 120_000);
+  });
+
+  describe('mqtt meter', () => {
+    it('should fuzz every topic the meter subscribes to', () => {
+      const meter = startMeter();
+      expect(meterTargets(meter.subscriptions).map((t) => t.kind).sort()).toEqual(['cmd', 'cmd', 'heartbeat', 'plan', 'telemetry/ack']);
+    });
+
+    it('should keep relays, records and acks sound under mutated commands and plans, unsigned and signed', async () => {
+      const meter = startMeter();
+      const signedKinds: string[] = [];
+      const result = await fuzzMeterMqtt(meter, { seed: SEED, runs: 2000, sign: (kind, bytes) => (signedKinds.push(kind), bytes) });
+      expect(result.failure).toBeUndefined();
+      expect(result).toEqual({ runs: 2000, failures: 0 });
+      expect(new Set(signedKinds)).toEqual(new Set(['cmd', 'plan']));
+      expect(meter.core.log.nextSeq).toBeGreaterThan(10);
     }, 120_000);
   });
 });
