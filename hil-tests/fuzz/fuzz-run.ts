@@ -39,8 +39,10 @@ export async function runSurface<T>(arbitrary: fc.Arbitrary<T>, check: (input: T
     );
     return { runs, failures: 0 };
   } catch (error) {
+    // fast-check's report (seed, path, counterexample shortened: a payload may be megabytes), then what failed.
+    const report = (error as Error).message.split('\n').map((line) => (line.length > 600 ? `${line.slice(0, 600)}…` : line));
     const cause = (error as Error).cause;
-    return { runs, failures: 1, failure: `${(error as Error).message}${cause instanceof Error ? `\n${cause.message}` : ''}` };
+    return { runs, failures: 1, failure: `${report.join('\n')}${cause instanceof Error ? `\n${cause.message.slice(0, 4000)}` : ''}` };
   } finally {
     process.off('unhandledRejection', onRejection);
     process.off('uncaughtException', onException);

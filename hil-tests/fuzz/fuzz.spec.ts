@@ -2,10 +2,12 @@
  * The short seeded fuzz of the unit suite (`npm run fuzz` runs the full counts): the backend's MQTT
  * inputs, the meter's command and plan topics, and the REST routes, each a few thousand inputs.
  */
-import { BackendHarness, startBackend } from './backend-harness';
-import { heapUsedAfterGc } from './fuzz-run';
+import { encodeMessage, haRelaySetTopic, topics, utf8Encode } from '@dinmeter/shared';
+import { exampleMessage } from '../../shared/src/protocol/protocol.examples';
+import { BackendHarness, KNOWN_DEVICE, startBackend } from './backend-harness';
+import { describeChange, heapUsedAfterGc } from './fuzz-run';
 import { backendTargets, fuzzBackendMqtt, uncovered } from './mqtt-backend.fuzz';
-import { startMeter } from './meter-harness';
+import { METER_ID, startMeter } from './meter-harness';
 import { fuzzMeterMqtt, meterTargets } from './mqtt-meter.fuzz';
 import { fuzzRest, writeRoutes } from './rest.fuzz';
 
@@ -26,6 +28,13 @@ describe('fuzz', () => {
       expect(subscriptions.length).toBeGreaterThanOrEqual(7);
       expect(uncovered(subscriptions, backendTargets())).toEqual([]);
       expect(uncovered(['dinmeter/+/brand-new'], backendTargets())).toEqual(['dinmeter/+/brand-new']);
+    });
+
+    it('should see the state change a valid Home Assistant relay request causes (the check is not blind)', async () => {
+      const before = backend.state();
+      backend.bus.publish(haRelaySetTopic(KNOWN_DEVICE, 2), Buffer.from('OFF'), false);
+      await backend.settle(true);
+      expect(describeChange(before, backend.state())).toMatch(/^commands: 0 → 1$/m);
     });
 
     it('should survive mutated payloads on every inbound topic without a state change for refused ones', async () => {
@@ -56,6 +65,14 @@ describe('fuzz', () => {
     it('should fuzz every topic the meter subscribes to', () => {
       const meter = startMeter();
       expect(meterTargets(meter.subscriptions).map((t) => t.kind).sort()).toEqual(['cmd', 'cmd', 'heartbeat', 'plan', 'telemetry/ack']);
+    });
+
+    it('should see the relay a valid command switches (the check is not blind)', () => {
+      const meter = startMeter();
+      const before = meter.state();
+      meter.core.app.onMessage(topics.cmd(METER_ID), utf8Encode(encodeMessage('cmd', exampleMessage('cmd'))), false);
+      expect(describeChange(before, meter.state())).toMatch(/^outputs: /m);
+      expect(meter.badAcks()).toEqual([]);
     });
 
     it('should keep relays, records and acks sound under mutated commands and plans, unsigned and signed', async () => {

@@ -16,7 +16,6 @@ import {
   parseDeviceTopic,
   parseHaRelaySetTopic,
   topics,
-  utf8Decode,
 } from '@dinmeter/shared';
 import fc from 'fast-check';
 import { parseLease } from '../../backend/src/automation/leader/lease-election';
@@ -39,7 +38,8 @@ export interface BackendTarget {
 
 /** Device ids: known, new, prototype names, reserved and invalid ones (the last two never match a device topic). */
 const DEVICE_IDS = [KNOWN_DEVICE, 'fz-new', 'constructor', 'toString', 'hasOwnProperty', 'backend', '__proto__', 'a/b', '+', ''];
-const text = (payload: Uint8Array) => utf8Decode(payload) ?? '';
+/** As the backend's plain-text handlers read a payload (Buffer#toString: bad UTF-8 becomes U+FFFD). */
+const text = (payload: Uint8Array) => Buffer.from(payload).toString('utf8');
 
 /** A device topic for any id, valid or not (deviceTopic refuses the invalid ones, which is what we test). */
 function anyDeviceTopic(id: string, kind: DeviceTopicKind): string {
@@ -106,6 +106,7 @@ export async function fuzzBackendMqtt(backend: BackendHarness, options: FuzzOpti
       if (backend.errorsLogged.length > 0) return `logged an error on ${target.topic}: ${backend.errorsLogged.splice(0).join('\n')}`;
       const after = backend.state();
       if (!mayChange && after !== before) return `refused input changed state on ${target.topic}:\n${describeChange(before, after)}`;
+      if (mayChange && target.topic === topics.automationLease()) backend.reclaimLease();
       return undefined;
     },
     options,
