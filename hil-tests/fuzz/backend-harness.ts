@@ -5,8 +5,8 @@
  * InfluxDB writes, commands and plans published to meters, the automation lease.
  */
 import 'reflect-metadata';
-import { LoggerService } from '@nestjs/common';
 import { encodeMessage, HA_DISCOVERY_PREFIX, topics } from '@dinmeter/shared';
+import { LoggerService } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,10 +21,10 @@ import { loadConfig } from '../../backend/src/config/app-config';
 import { DeviceRegistryJournal } from '../../backend/src/devices/device-registry.repository';
 import { DevicesService } from '../../backend/src/devices/devices.service';
 import { configureHttp } from '../../backend/src/http.setup';
+import { CircuitPoint } from '../../backend/src/storage/storage.types';
+import { exampleMessage } from '../../shared/src/protocol/protocol.examples';
 import { InMemoryBus } from './in-memory-mqtt';
 import { MemoryTelemetryStore } from './memory-telemetry-store';
-import { exampleMessage } from '../../shared/src/protocol/protocol.examples';
-import { CircuitPoint } from '../../backend/src/storage/storage.types';
 
 /** The meter the fuzz registers first (a valid status), so inputs reach a known device too. */
 export const KNOWN_DEVICE = 'fz-1';
@@ -34,6 +34,7 @@ export interface BackendHarness {
   bus: InMemoryBus;
   /** Messages the backend logged at error level (a handler that threw, a failed write); the caller empties it. */
   errorsLogged: string[];
+  /** Is the meter in the registry (a relay request for it becomes a command)? */
   knows(deviceId: string): boolean;
   /**
    * Makes this instance the lease holder again at once (after an input that changed the lease), so the
