@@ -20,6 +20,8 @@ import { POINT_WRITER, TELEMETRY_STORE } from '../../backend/src/common/tokens';
 import { loadConfig } from '../../backend/src/config/app-config';
 import { DeviceRegistryJournal } from '../../backend/src/devices/device-registry.repository';
 import { DevicesService } from '../../backend/src/devices/devices.service';
+import { RELAY_MEASUREMENT } from '../../backend/src/devices/relay-history.service';
+import { PRICE_MEASUREMENT } from '../../backend/src/prices/prices.repository';
 import { configureHttp } from '../../backend/src/http.setup';
 import { CircuitPoint } from '../../backend/src/storage/storage.types';
 import { exampleMessage } from '../../shared/src/protocol/protocol.examples';
@@ -57,16 +59,24 @@ export interface BackendHarness {
  * resend timer re-saves statuses of commands that valid inputs created.
  */
 class SaveRecorder {
-  readonly latest = new Map<string, string>();
+  private readonly latest = new Map<string, string>();
+  /** How many saves changed what their repository holds, and the last one's name (cheap to compare per input). */
+  changes = 0;
+  lastChanged?: string;
   private readonly restore: (() => void)[] = [];
 
   install(): this {
     const wrap = <T extends object>(proto: T, method: keyof T, key: (self: T, data: unknown) => [string, string]) => {
       const original = proto[method] as (...args: unknown[]) => unknown;
       const latest = this.latest;
-      (proto as Record<keyof T, unknown>)[method] = function (this: T, ...args: unknown[]) {
-        const [name, value] = key(this, args[0]);
+      const record = (name: string, value: string) => {
+        if (latest.get(name) === value) return;
         latest.set(name, value);
+        this.changes++;
+        this.lastChanged = `${name}: ${value.slice(0, 300)}`;
+      };
+      (proto as Record<keyof T, unknown>)[method] = function (this: T, ...args: unknown[]) {
+        record(...key(this, args[0]));
         return original.apply(this, args);
       };
       this.restore.push(() => ((proto as Record<keyof T, unknown>)[method] = original));
@@ -103,7 +113,7 @@ const TIMER_TOPICS = new Set([topics.heartbeat(), topics.automationLease(), topi
 
 export async function startBackend(): Promise<BackendHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'dinmeter-fuzz-'));
-  const bus = new InMemoryBus().install();
+  const bus = new InMemoryBus(NOT_STATE).install();
   const saves = new SaveRecorder().install();
   const store = new MemoryTelemetryStore();
   const config = loadConfig({
@@ -152,12 +162,18 @@ export async function startBackend(): Promise<BackendHarness> {
     },
     state: () =>
       JSON.stringify({
-        devices: devices.list().map((d) => ({ ...d, lastSeen: undefined })),
+        // The registry's persisted part is in the saves; its size catches a device added in memory only.
+        devices: devices.list().length,
         // Counts, not statuses: pending commands expire on a timer (the saved commands.json is compared the same way).
         commands: commands.history(KNOWN_DEVICE).length,
-        ...Object.fromEntries([...saves.latest].map(([name, data]) => [`saved ${name}`, data])),
-        points: points + store.genericPoints, // generic points (relay history, prices) go to the store directly
-        published: bus.distinctPublished(NOT_STATE),
+        saves: saves.changes,
+        lastSave: saves.lastChanged,
+        points,
+        // Written by the handlers of an input directly; appliance points follow telemetry analysis on timers.
+        relayPoints: store.pointsByMeasurement.get(RELAY_MEASUREMENT),
+        pricePoints: store.pointsByMeasurement.get(PRICE_MEASUREMENT),
+        published: bus.published,
+        lastPublished: bus.lastPublished,
         // The lease as last received, not holder(now), which also moves with time and acks.
         leaseHolder: lease['election']['latest']?.holder,
       }),

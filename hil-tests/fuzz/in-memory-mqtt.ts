@@ -72,9 +72,13 @@ export class InMemoryClient extends EventEmitter {
 
 export class InMemoryBus {
   readonly clients = new Set<InMemoryClient>();
-  /** Distinct messages published by clients (the backend's output), by topic, as hashes: a resend adds nothing. */
-  private readonly published = new Map<string, Set<string>>();
+  /** Distinct messages clients published (the backend's output), outside `uncounted` topics: a resend adds nothing. */
+  published = 0;
+  lastPublished?: string;
+  private readonly seen = new Set<string>();
   private realConnect?: typeof mqtt.connect;
+
+  constructor(private readonly uncounted: (topic: string) => boolean = () => false) {}
 
   install(): this {
     if (this.realConnect) throw new Error('in-memory MQTT already installed');
@@ -100,10 +104,13 @@ export class InMemoryBus {
 
   /** Delivers to every matching subscriber at once (as the fuzz's inputs and as the backend's output). */
   publish(topic: string, payload: Buffer, retain: boolean, from = 'fuzz'): void {
-    if (from !== 'fuzz') {
-      const seen = this.published.get(topic) ?? new Set<string>();
-      seen.add(`${payload.length}:${fnv1a(payload)}`);
-      this.published.set(topic, seen);
+    if (from !== 'fuzz' && !this.uncounted(topic)) {
+      const key = `${topic} ${payload.length}:${fnv1a(payload)}`;
+      if (!this.seen.has(key)) {
+        this.seen.add(key);
+        this.published++;
+        this.lastPublished = `${topic} ${payload.toString('utf8', 0, 200)}`;
+      }
     }
     for (const client of this.clients) {
       if (!client.connected) continue;
@@ -111,10 +118,4 @@ export class InMemoryBus {
     }
   }
 
-  /** How many distinct messages clients published per topic, except on the topics `except` names. */
-  distinctPublished(except: (topic: string) => boolean): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const [topic, seen] of this.published) if (!except(topic)) out[topic] = seen.size;
-    return out;
-  }
 }

@@ -1,15 +1,15 @@
-/** The InfluxDB write sink of the in-process fuzz: counts every point written, answers queries empty. */
+/** The InfluxDB write sink of the in-process fuzz: counts the points written per measurement, answers queries empty. */
 import { CircuitPoint, GenericPoint, InfluxStatementResult, SeriesPoint, TelemetryStore } from '../../backend/src/storage/storage.types';
 
 export class MemoryTelemetryStore implements TelemetryStore {
   circuitPoints = 0;
-  genericPoints = 0;
+  readonly pointsByMeasurement = new Map<string, number>();
 
   async writeCircuitPoints(points: CircuitPoint[]): Promise<void> {
     this.circuitPoints += points.length;
   }
-  async writePoints(_measurement: string, points: GenericPoint[]): Promise<void> {
-    this.genericPoints += points.length;
+  async writePoints(measurement: string, points: GenericPoint[]): Promise<void> {
+    this.pointsByMeasurement.set(measurement, (this.pointsByMeasurement.get(measurement) ?? 0) + points.length);
   }
   async querySeries(): Promise<SeriesPoint[]> {
     return [];
