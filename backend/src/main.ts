@@ -11,6 +11,7 @@ import { runShutdown, SHUTDOWN_DEADLINE_MS } from './lifecycle/graceful-shutdown
 import { createAppLogger } from './common/app-logger';
 import { servePrometheus } from './metrics/metrics.route';
 import { PRICE_TEXT_MEDIA_TYPES } from './prices/prices.dto';
+import { API_PREFIX, serveOpenApi } from './openapi/openapi.route';
 
 function readConfig(): AppConfig {
   const fromFile = existsSync('.env') ? parseDotEnv(readFileSync('.env', 'utf8')) : {};
@@ -32,9 +33,10 @@ async function bootstrap(): Promise<void> {
   // Price documents may be posted as text (text/csv, XML) and may be large: both parsers take 6 MB.
   app.useBodyParser('json', { limit: '6mb' });
   app.useBodyParser('text', { type: Object.keys(PRICE_TEXT_MEDIA_TYPES), limit: '6mb' });
-  app.setGlobalPrefix('api');
+  app.setGlobalPrefix(API_PREFIX);
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   servePrometheus(app, config.METRICS_TOKEN);
+  serveOpenApi(app);
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   stopOnSignals(app);
   const address = app.getHttpServer().address();
