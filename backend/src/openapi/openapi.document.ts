@@ -61,13 +61,13 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       if (!handler) throw new Error(`OpenAPI: no handler found for ${method.toUpperCase()} ${path} (${operation.operationId})`);
       describeAccess(operation, handler, method);
       const validatedPath = describePathParameters(operation, handler);
-      const facts: RouteFacts = {
+      const route: RouteFacts = {
         role: operation['x-required-role'] ?? 'admin',
         hasInput: validatedPath || operation.requestBody !== undefined || (operation.parameters ?? []).some((p) => 'in' in p && p.in === 'query'),
         hasPathParameter: path.includes('{'),
       };
       for (const error of ERRORS) {
-        if (error.applies(facts) && !operation.responses[error.status]) operation.responses[error.status] = { description: error.description };
+        if (error.applies(route) && !operation.responses[error.status]) operation.responses[error.status] = { description: error.description };
       }
       textBodiesAreStrings(operation);
       for (const [status, response] of Object.entries(operation.responses) as [string, ResponseObject][]) {
