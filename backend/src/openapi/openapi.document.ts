@@ -45,7 +45,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion('1')
     .setDescription(
       'Meters, circuits, relays, automation, prices and appliances of the dinmeter backend. ' +
-        'Every route needs `Authorization: Bearer <token>`; the role it needs is in `x-required-role` ' +
+        'Routes need `Authorization: Bearer <token>` (those with `x-required-role: public` do not); the role a route needs is in `x-required-role` ' +
         '(read < control < admin, each includes the ones before). Timestamps: ISO 8601 or ms since the epoch as stated. ' +
         'The MQTT side is described by docs/asyncapi.json; integrations: docs/integrations.md.',
     )
