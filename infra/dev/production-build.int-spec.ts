@@ -85,6 +85,12 @@ describe('production build', () => {
       if ((health as { status: string }).status === 'ok') break;
     }
     expect(health).toMatchObject({ status: 'ok', mqtt: { connected: true, broker: 'embedded' }, influx: { ok: true } });
+    // The API description, without a token: the committed docs/openapi.json, and its UI.
+    const origin = new URL(api).origin;
+    const served = await fetch(`${origin}/api-json`);
+    expect(served.status).toBe(200);
+    expect(await served.json()).toEqual(JSON.parse(readFileSync(join(ROOT, 'docs', 'openapi.json'), 'utf8')));
+    expect((await fetch(`${origin}/api/docs`)).headers.get('content-type')).toMatch(/^text\/html/);
     // The ordered shutdown (backend/src/lifecycle) exits 0 once its steps ran.
     const exited = new Promise<string>((resolve) => backend!.once('exit', (code, signal) => resolve(signal ?? String(code))));
     backend.kill('SIGTERM');
