@@ -7,6 +7,7 @@ import { DevicesService } from '../devices/devices.service';
 import { RelayCommandDto, SeriesQueryDto } from './api.dto';
 import { CircuitParamPipe, DeviceIdPipe } from './params';
 import { SeriesService } from './series.service';
+import { RequireRole } from '../security/roles';
 
 @ApiTags('devices')
 @Controller('devices')
@@ -46,6 +47,7 @@ export class DevicesController {
   }
 
   @Post(':id/circuits/:circuit/relay')
+  @RequireRole('control')
   @HttpCode(202)
   @ApiAcceptedResponse({ schema: COMMAND_ACCEPTED, description: 'Sent; follow it on GET /api/commands/{commandId}.' })
   relay(

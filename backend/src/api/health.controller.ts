@@ -5,6 +5,7 @@ import { BrokerService } from '../broker/broker.service';
 import { Counters } from '../common/counters';
 import { TELEMETRY_STORE } from '../common/tokens';
 import { MqttService } from '../mqtt/mqtt.service';
+import { Public } from '../security/roles';
 
 /** The part of the HTTP response the health check sets (express). */
 interface StatusSettable {
@@ -27,6 +28,7 @@ export class HealthController {
 
   /** 200 when the broker and InfluxDB are reachable, 503 with the same body when not (load balancers, watchdogs). */
   @Get('health')
+  @Public()
   @ApiOkResponse({ schema: HEALTH, description: 'The broker and InfluxDB are reachable.' })
   @ApiServiceUnavailableResponse({ schema: HEALTH, description: 'The broker or InfluxDB is not reachable (same body).' })
   async health(@Res({ passthrough: true }) response: StatusSettable) {

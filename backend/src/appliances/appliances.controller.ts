@@ -5,6 +5,7 @@ import { CircuitParamPipe, DeviceIdPipe } from '../api/params';
 import { AnomalySettingsDto, NameApplianceDto } from './appliances.dto';
 import { AppliancesService } from './appliances.service';
 import { ApplianceIdPipe } from './appliances.params';
+import { RequireRole } from '../security/roles';
 
 @ApiTags('appliances')
 @Controller()
@@ -18,12 +19,14 @@ export class AppliancesController {
   }
 
   @Put('devices/:id/circuits/:circuit/appliances/:applianceId')
+  @RequireRole('control')
   @ApiOkResponse({ schema: APPLIANCE })
   name(@Param('id', DeviceIdPipe) id: string, @Param('circuit', CircuitParamPipe) circuit: number, @Param('applianceId', ApplianceIdPipe) applianceId: string, @Body() body: NameApplianceDto) {
     return this.appliances.name(id, circuit, applianceId, body.name.trim());
   }
 
   @Delete('devices/:id/circuits/:circuit/appliances/:applianceId')
+  @RequireRole('control')
   @ApiOkResponse({ schema: APPLIANCE, description: 'The name is removed; the appliance stays a candidate.' })
   unname(@Param('id', DeviceIdPipe) id: string, @Param('circuit', CircuitParamPipe) circuit: number, @Param('applianceId', ApplianceIdPipe) applianceId: string) {
     return this.appliances.name(id, circuit, applianceId, undefined);
@@ -36,6 +39,7 @@ export class AppliancesController {
   }
 
   @Put('devices/:id/circuits/:circuit/anomaly-settings')
+  @RequireRole('control')
   @ApiOkResponse({ schema: ANOMALY_SETTINGS })
   setSettings(@Param('id', DeviceIdPipe) id: string, @Param('circuit', CircuitParamPipe) circuit: number, @Body() body: AnomalySettingsDto) {
     return this.appliances.setSettings(id, circuit, body);

@@ -6,6 +6,7 @@ import { AutomationDto, CreditTopUpDto, SavingsQueryDto } from './automation.dto
 import { AutomationService } from './automation.service';
 import { LeaderLeaseService } from './leader/leader-lease.service';
 import { SavingsService } from './savings.service';
+import { RequireRole } from '../security/roles';
 
 @ApiTags('automation')
 @Controller()
@@ -30,6 +31,7 @@ export class AutomationController {
   }
 
   @Put('devices/:id/circuits/:circuit/automation')
+  @RequireRole('control')
   @ApiOkResponse({ schema: AUTOMATION })
   @ApiConflictResponse({ description: 'Another backend instance runs the automation (leader): send rule changes there.' })
   put(@Param('id', DeviceIdPipe) id: string, @Param('circuit', CircuitParamPipe) circuit: number, @Body() body: AutomationDto) {
@@ -37,6 +39,7 @@ export class AutomationController {
   }
 
   @Post('devices/:id/circuits/:circuit/credit')
+  @RequireRole('control')
   @HttpCode(200)
   @ApiOkResponse({ schema: CREDIT })
   @ApiConflictResponse({ description: 'Another backend instance runs the automation (leader): send it there.' })

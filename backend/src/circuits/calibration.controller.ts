@@ -5,6 +5,7 @@ import { COMMAND_ACCEPTED } from '../api/api.openapi';
 import { fromShared } from '../openapi/schema';
 import { CircuitParamPipe, DeviceIdPipe } from '../api/params';
 import { CalibrationService } from './calibration.service';
+import { RequireRole } from '../security/roles';
 
 @ApiTags('circuits')
 @Controller('devices/:id/circuits/:circuit')
@@ -13,6 +14,7 @@ export class CalibrationController {
 
   /** Body: any of plconst, lgain, ugain, igainL, …, pga, ctRatio, meterConstant (validated by the shared schema). 202 {commandId}. */
   @Post('calibrate')
+  @RequireRole('admin')
   @HttpCode(202)
   @ApiBody({ schema: fromShared(calibrationSchema) })
   @ApiAcceptedResponse({ schema: COMMAND_ACCEPTED })

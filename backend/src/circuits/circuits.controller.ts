@@ -6,6 +6,7 @@ import { CircuitParamPipe, DeviceIdPipe } from '../api/params';
 import { CircuitConfigDto } from './circuit-config.dto';
 import { CircuitConfigService } from './circuit-config.service';
 import { CircuitTripService } from './circuit-trip.service';
+import { RequireRole } from '../security/roles';
 
 @ApiTags('circuits')
 @Controller('devices/:id/circuits/:circuit')
@@ -22,6 +23,7 @@ export class CircuitsController {
   }
 
   @Put('config')
+  @RequireRole('admin')
   @ApiOkResponse({ schema: CIRCUIT_CONFIG_VIEW, description: 'Stored and sent to the meter as a config command (commandId).' })
   put(@Param('id', DeviceIdPipe) id: string, @Param('circuit', CircuitParamPipe) circuit: number, @Body() body: CircuitConfigDto) {
     return this.configs.update(id, circuit, body);
@@ -29,6 +31,7 @@ export class CircuitsController {
 
   /** Clears the overcurrent trip latch: 202 with the command to follow on GET /api/commands/:id. */
   @Post('reset')
+  @RequireRole('control')
   @HttpCode(202)
   @ApiAcceptedResponse({ schema: COMMAND_ACCEPTED })
   reset(@Param('id', DeviceIdPipe) id: string, @Param('circuit', CircuitParamPipe) circuit: number) {

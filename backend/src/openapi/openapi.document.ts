@@ -17,12 +17,30 @@ const ERROR_SCHEMA = object({
   'error?': str,
 });
 
-/** The errors every route may answer, by what the route has; routes declare the others (409, 415, 503) themselves. */
-const ERRORS: { status: number; description: string; applies: (route: RouteFacts) => boolean }[] = [
-  { status: 400, description: 'Invalid path parameter, query or body: `message` lists every problem; nothing changed.', applies: (r) => r.hasInput },
-  { status: 401, description: 'No bearer token, or one the backend does not know.', applies: (r) => r.role !== 'public' },
-  { status: 403, description: 'The token\'s role does not cover the role this route needs (x-required-role).', applies: (r) => r.role !== 'public' && r.role !== 'read' },
-  { status: 404, description: 'No such meter (or command, appliance, analysis) yet.', applies: (r) => r.hasPathParameter },
+const header = (description: string, type = 'string') => ({ description, schema: { type } });
+
+/**
+ * The errors every route may answer, by what the route has (the token guard is security/rest-auth);
+ * routes declare the others (409, 415, 503) themselves.
+ */
+const ERRORS: { status: number; response: ResponseObject; applies: (route: RouteFacts) => boolean }[] = [
+  { status: 400, response: { description: 'Invalid path parameter, query or body: `message` lists every problem; nothing changed.' }, applies: (r) => r.hasInput },
+  {
+    status: 401,
+    response: { description: 'No bearer token, or one the backend does not know.', headers: { 'WWW-Authenticate': header('Bearer realm="dinmeter" (error="invalid_token" for an unknown or revoked token)') } },
+    applies: (r) => r.role !== 'public',
+  },
+  {
+    status: 403,
+    response: { description: "The token's role does not cover the role this route needs (x-required-role).", headers: { 'WWW-Authenticate': header('Bearer error="insufficient_scope", scope=<the role needed>') } },
+    applies: (r) => r.role !== 'public' && r.role !== 'read',
+  },
+  { status: 404, response: { description: 'No such meter (or command, appliance, analysis) yet.' }, applies: (r) => r.hasPathParameter },
+  {
+    status: 429,
+    response: { description: 'This client failed to authenticate too often: wait Retry-After seconds.', headers: { 'Retry-After': header('seconds', 'integer') } },
+    applies: (r) => r.role !== 'public',
+  },
 ];
 
 interface RouteFacts {
@@ -49,7 +67,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         '(read < control < admin, each includes the ones before). Timestamps: ISO 8601 or ms since the epoch as stated. ' +
         'The MQTT side is described by docs/asyncapi.json; integrations: docs/integrations.md.',
     )
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A REST token (npm run dinmeter -- token …)' }, BEARER)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A REST token: npm run dinmeter -- token create --role read|control|admin (docs/security.md)' }, BEARER)
     .build();
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller}_${method}` });
   const handlers = routeHandlers(app);
@@ -67,7 +85,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         hasPathParameter: path.includes('{'),
       };
       for (const error of ERRORS) {
-        if (error.applies(route) && !operation.responses[error.status]) operation.responses[error.status] = { description: error.description };
+        if (error.applies(route) && !operation.responses[error.status]) operation.responses[error.status] = { ...error.response };
       }
       textBodiesAreStrings(operation);
       for (const [status, response] of Object.entries(operation.responses) as [string, ResponseObject][]) {

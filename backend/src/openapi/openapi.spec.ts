@@ -78,9 +78,9 @@ describe(buildOpenApiDocument.name, () => {
     const document = buildOpenApiDocument(app);
     const byRoute = Object.fromEntries(operations(document).map(([route, op]) => [route, { role: op['x-required-role'], errors: Object.keys(op.responses).filter((s) => s >= '400'), security: op.security }]));
     expect(byRoute).toEqual({
-      'GET /things': { role: 'read', errors: ['401'], security: [{ bearer: [] }] },
-      'POST /things': { role: 'control', errors: ['401', '403'], security: [{ bearer: [] }] },
-      'DELETE /things': { role: 'admin', errors: ['401', '403'], security: [{ bearer: [] }] },
+      'GET /things': { role: 'read', errors: ['401', '429'], security: [{ bearer: [] }] },
+      'POST /things': { role: 'control', errors: ['401', '403', '429'], security: [{ bearer: [] }] },
+      'DELETE /things': { role: 'admin', errors: ['401', '403', '429'], security: [{ bearer: [] }] },
       'GET /things/ping': { role: 'public', errors: [], security: [] },
     });
   });

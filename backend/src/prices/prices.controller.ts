@@ -5,6 +5,7 @@ import { parseInstant } from '../api/params';
 import { CLOCK, NowFn } from '../common/tokens';
 import { PRICE_TEXT_MEDIA_TYPES, PRICE_UPLOAD_EXPECTED, PriceDocumentDto, PricesQueryDto, PriceUpload, PriceUploadOptionsDto, PriceUploadPipe, PriceUploadRequest } from './prices.dto';
 import { PricesService } from './prices.service';
+import { RequireRole } from '../security/roles';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -42,6 +43,7 @@ export class PricesController {
 
   /** A price document as JSON or as text (text/csv, application/xml, text/plain); prices.dto.ts says exactly what. */
   @Post()
+  @RequireRole('control')
   @ApiExtraModels(PriceDocumentDto)
   @ApiConsumes('application/json', ...Object.keys(PRICE_TEXT_MEDIA_TYPES))
   @ApiBody({
