@@ -11,9 +11,15 @@ export interface HaLinkHandlers {
   onMessage(topic: string, payload: Buffer, retained: boolean): void;
 }
 
+/** A retained message the broker publishes when the link is lost (MQTT last will). */
+export interface HaLinkWill {
+  topic: string;
+  payload: string;
+}
+
 /** The broker connection of the Home Assistant bridge: subscribe to a few filters, publish. */
 export interface HaLink {
-  start(filters: string[], handlers: HaLinkHandlers): void;
+  start(filters: string[], handlers: HaLinkHandlers, will: HaLinkWill): void;
   publish(topic: string, payload: string, retain: boolean): Promise<void>;
   stop(): Promise<void>;
 }
@@ -34,7 +40,7 @@ export class MqttHaLink implements HaLink {
     private readonly broker: BrokerService,
   ) {}
 
-  start(filters: string[], handlers: HaLinkHandlers): void {
+  start(filters: string[], handlers: HaLinkHandlers, will: HaLinkWill): void {
     if (this.client) throw new Error('HaLink already started');
     const clientId = `${BACKEND_CLIENT_PREFIX}${this.config.INSTANCE_ID ?? randomBytes(4).toString('hex')}-ha`;
     const client = mqtt.connect(this.broker.url, {
@@ -45,6 +51,7 @@ export class MqttHaLink implements HaLink {
       keepalive: 30,
       reconnectPeriod: 1000,
       resubscribe: true,
+      will: { ...will, qos: 1, retain: true },
     });
     this.client = client;
     client.on('connect', () => {
