@@ -1,4 +1,4 @@
-import { haRelaySetTopic, topics } from '@dinmeter/shared';
+import { haRelaySetTopic, haTripResetTopic, topics } from '@dinmeter/shared';
 import { BACKEND_CLIENT_PREFIX, publishDenial } from './broker-acl';
 
 describe('publishDenial', () => {
@@ -63,6 +63,7 @@ describe('publishDenial for the Home Assistant relay topic', () => {
     (clientId) => {
       expect(publishDenial(clientId, haRelaySetTopic('meter-02', 3))).toBeUndefined();
       expect(publishDenial(clientId, haRelaySetTopic('meter.02', 10))).toBeUndefined();
+      expect(publishDenial(clientId, haTripResetTopic('meter-02', 3))).toBeUndefined();
     },
   );
 
