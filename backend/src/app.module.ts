@@ -32,6 +32,7 @@ import { storageProviders } from './storage/storage.providers';
 import { PRICES_CONTROLLERS, PRICES_PROVIDERS } from './prices/prices.module';
 import { AUTOMATION_CONTROLLERS, AUTOMATION_PROVIDERS } from './automation/automation.module';
 import { AppliancesModule } from './appliances/appliances.module';
+import { CREDENTIALS_CONTROLLERS, CREDENTIALS_PROVIDERS } from './security/credentials/credentials.module';
 
 @Module({})
 export class AppModule {
@@ -39,10 +40,11 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ConfigModule.forRoot(config), AppliancesModule],
-      controllers: [HealthController, DevicesController, DeviceRemovalController, CommandsController, CircuitsController, CalibrationController, ...PRICES_CONTROLLERS, ...AUTOMATION_CONTROLLERS],
+      controllers: [HealthController, DevicesController, DeviceRemovalController, CommandsController, CircuitsController, CalibrationController, ...PRICES_CONTROLLERS, ...AUTOMATION_CONTROLLERS, ...CREDENTIALS_CONTROLLERS],
       providers: [
         { provide: CLOCK, useValue: () => Date.now() },
         Counters,
+        ...CREDENTIALS_PROVIDERS,
         BrokerService,
         MqttService,
         ...storageProviders,

@@ -1,7 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startInflux, startMosquitto } from '../../infra/dev/servers';
+import { BACKEND_PASSWORD_FILE, CredentialsRegistry, IssuedMeter } from '../../backend/src/security/credentials/credentials.registry';
+import { BACKEND_USERNAME } from '../../backend/src/security/credentials/credentials-file';
 
 export { freePort };
 import type { SimMeterState } from '../../device/platform/host/sim-control';
@@ -11,6 +13,12 @@ import { influxRows, restCall } from './http';
 import { SimInstruments } from './sim-instruments';
 
 type Server = Awaited<ReturnType<typeof startInflux>>;
+
+/** Username and password for mqtt.connect. */
+export interface MqttLogin {
+  username: string;
+  password: string;
+}
 
 export interface SimulatedRigOptions {
   /** Use Debian's mosquitto as an external broker instead of the backend's embedded aedes. */
@@ -46,6 +54,7 @@ export class SimulatedRig implements Rig {
   private controlPort = 0;
   private lastMeterSetup?: MeterSetup;
   private simInstruments?: SimInstruments;
+  private haLogin?: MqttLogin;
 
   constructor(private readonly options: SimulatedRigOptions = {}) {
     const capabilities: RigCapability[] = [
@@ -93,6 +102,58 @@ export class SimulatedRig implements Rig {
   get influxUrl(): string {
     return `http://127.0.0.1:${this.influxPort}`;
   }
+  /** The backend's DATA_DIR: its credentials registry is the broker's (docs/security.md, "Broker identity"). */
+  get backendDataDir(): string {
+    return join(this.dir, 'backend-data');
+  }
+
+  /**
+   * A login for a test's own MQTT client: the backend's identity (may do anything: observers, forged
+   * commands; created by the backend's first start) or Home Assistant's (issued on first use).
+   */
+  async mqttLogin(identity: 'backend' | 'homeassistant'): Promise<MqttLogin> {
+    if (identity === 'backend') return this.backendLogin();
+    this.haLogin ??= await new CredentialsRegistry(this.backendDataDir).issueService('homeassistant');
+    return this.haLogin;
+  }
+
+  private backendLogin(): MqttLogin {
+    const password = readFileSync(join(this.backendDataDir, BACKEND_PASSWORD_FILE), 'utf8').trim();
+    return { username: BACKEND_USERNAME, password };
+  }
+
+  /** A meter's login (provisioned on first use, the same afterwards within this rig): a test playing a meter. */
+  async deviceLogin(id: string): Promise<IssuedMeter & MqttLogin> {
+    const saved = this.deviceLogins.get(id);
+    const [meter] = await new CredentialsRegistry(this.backendDataDir).ensureMeters([{ id, saved }]);
+    this.deviceLogins.set(id, meter);
+    return meter;
+  }
+  private readonly deviceLogins = new Map<string, IssuedMeter>();
+
+  /** deviceLogin for many meters in one registry write (load generators). */
+  async deviceLoginsFor(ids: readonly string[]): Promise<Map<string, IssuedMeter>> {
+    const issued = await new CredentialsRegistry(this.backendDataDir).ensureMeters(ids.map((id) => ({ id, saved: this.deviceLogins.get(id) })));
+    for (const meter of issued) this.deviceLogins.set(meter.id, meter);
+    return new Map(issued.map((m) => [m.id, m]));
+  }
+
+  /** The broker URL with a login in it (mqtt.js takes mqtt://user:password@host:port). */
+  urlWith(login: MqttLogin): string {
+    const url = new URL(this.mqttUrl);
+    url.username = login.username;
+    url.password = login.password;
+    return url.toString().replace(/\/$/, '');
+  }
+
+  /**
+   * The broker URL logged in as the backend, for observers and helpers that take a URL. The rig's
+   * Mosquitto takes anyone (an open broker: the compromised-broker case), so there it is the plain URL.
+   */
+  get backendUrl(): string {
+    return this.mosquitto ? this.mqttUrl : this.urlWith(this.backendLogin());
+  }
+
   /** The virtual meters' simulation control channel (device/platform/host/sim-control.ts). */
   get controlUrl(): string {
     return `http://127.0.0.1:${this.controlPort}`;
@@ -145,7 +206,7 @@ export class SimulatedRig implements Rig {
         ...(this.mosquitto ? { MQTT_URL: this.mosquitto.url } : {}),
         INFLUX_URL: this.influxUrl,
         INFLUX_DB: this.db,
-        DATA_DIR: join(this.dir, 'backend-data'),
+        DATA_DIR: this.backendDataDir,
         HEARTBEAT_INTERVAL_S: '1',
         COMMAND_RETRY_S: '2',
         LOG_LEVEL: 'log',
@@ -207,6 +268,8 @@ export class SimulatedRig implements Rig {
       join(this.dir, 'meters'),
       '--mqtt-url',
       this.mqttUrl,
+      '--backend-data-dir',
+      this.backendDataDir,
       ...(setup.speed ? ['--speed', String(setup.speed)] : []),
       ...(setup.startMs ? ['--start', new Date(setup.startMs).toISOString()] : []),
       ...(setup.ids ? ['--ids', setup.ids.join(',')] : []),

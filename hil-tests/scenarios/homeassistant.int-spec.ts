@@ -36,9 +36,12 @@ describeWith(selected, ['named-meters'])('Home Assistant discovery and relay swi
   const rig = simulated(selected);
   // Home Assistant's own client id is 22 random base62 characters: it looks like a device id to the ACL.
   const haClientId = '4fZq81LmXw0a9TbN2cVd7e';
+  /** The broker URL with Home Assistant's login (its own identity: docs/security.md). */
+  let haUrl = '';
 
   beforeAll(async () => {
     await rig.start();
+    haUrl = rig.urlWith(await rig.mqttLogin('homeassistant'));
     await rig.startMeters({ count: 1, intervalS: 1 });
     await eventually(async () => (await rig.rest('GET', '/devices/vm-1')).body?.online, 60_000, 'vm-1 online');
   });
@@ -48,7 +51,7 @@ describeWith(selected, ['named-meters'])('Home Assistant discovery and relay swi
   });
 
   it('should offer retained configs: 102 entities (82 enabled) and 21 device triggers, available with meter and backend', async () => {
-    const { client, seen } = await observe(rig.mqttUrl, 'ha-observer-1', 'homeassistant/#');
+    const { client, seen } = await observe(haUrl, 'ha-observer-1', 'homeassistant/#');
     const configs = await eventually(async () => {
       const found = configsOf(seen, 'vm-1');
       return found.length === ENTITIES + TRIGGERS ? found : undefined;
@@ -78,14 +81,14 @@ describeWith(selected, ['named-meters'])('Home Assistant discovery and relay swi
     expect(power.device).toMatchObject({ identifiers: ['dinmeter_vm-1'], manufacturer: 'dinmeter' });
     expect(typeof power.device.sw_version).toBe('string');
 
-    const backend = await observe(rig.mqttUrl, 'ha-observer-5', 'dinmeter/backend/status');
+    const backend = await observe(haUrl, 'ha-observer-5', 'dinmeter/backend/status');
     const status = await eventually(async () => backend.seen.get('dinmeter/backend/status'), 5000, 'retained backend status');
     await backend.client.endAsync();
     expect(status).toEqual({ payload: 'online', retain: true });
   });
 
   it('should switch a relay on and off from the switch command topic, with acked commands', async () => {
-    const { client: ha, seen } = await observe(rig.mqttUrl, haClientId, 'dinmeter/vm-1/relays');
+    const { client: ha, seen } = await observe(haUrl, haClientId, 'dinmeter/vm-1/relays');
     const relay3 = () => {
       const relays = seen.get('dinmeter/vm-1/relays');
       return relays ? (JSON.parse(relays.payload).circuits as { circuit: number; state: string }[]).find((c) => c.circuit === 3) : undefined;
@@ -108,9 +111,28 @@ describeWith(selected, ['named-meters'])('Home Assistant discovery and relay swi
     await ha.endAsync();
   });
 
+  it('should refuse anonymous clients and a client with a wrong password', async () => {
+    await expect(mqtt.connectAsync(rig.mqttUrl, { clientId: 'anonymous', reconnectPeriod: 0 })).rejects.toThrow(/Not authorized/i);
+    const wrong = rig.urlWith({ username: 'homeassistant', password: 'guessed' });
+    await expect(mqtt.connectAsync(wrong, { clientId: 'guesser', reconnectPeriod: 0 })).rejects.toThrow(/Bad username or password/i);
+  });
+
+  it('should drop Home Assistant replacing a retained discovery config, which stays', async () => {
+    const topic = 'homeassistant/switch/dinmeter_vm-1_c3_relay/config';
+    const ha = await mqtt.connectAsync(haUrl, { clientId: 'ha-rogue', reconnectPeriod: 0 });
+    const closed = new Promise<void>((resolve) => ha.once('close', () => resolve()));
+    ha.publish(topic, JSON.stringify({ command_topic: 'dinmeter/vm-1/cmd' }), { qos: 0, retain: true });
+    await closed;
+    ha.end(true);
+    const { client, seen } = await observe(haUrl, 'ha-observer-4', topic);
+    await eventually(async () => seen.get(topic), 5000, 'retained config');
+    await client.endAsync();
+    expect(JSON.parse(seen.get(topic)!.payload).command_topic).toBe('dinmeter/vm-1/ha/3/set');
+  });
+
   it('should ignore a payload other than ON/OFF, and drop a client that writes the meter cmd topic', async () => {
     const before = (await rig.rest<any[]>('GET', '/devices/vm-1/commands')).body.length;
-    const ha = await mqtt.connectAsync(rig.mqttUrl, { clientId: 'ha-other', reconnectPeriod: 0 });
+    const ha = await mqtt.connectAsync(haUrl, { clientId: 'ha-other', reconnectPeriod: 0 });
     await ha.publishAsync('dinmeter/vm-1/ha/5/set', 'TOGGLE', { qos: 1 });
     await eventually(async () => (await rig.rest('GET', '/metrics')).body.ha_commands_rejected >= 1, 10_000, 'TOGGLE rejected');
     const closed = new Promise<void>((resolve) => ha.once('close', () => resolve()));
@@ -122,10 +144,12 @@ describeWith(selected, ['named-meters'])('Home Assistant discovery and relay swi
 
   it('should publish the configs again when Home Assistant announces itself online', async () => {
     const topic = 'homeassistant/switch/dinmeter_vm-1_c7_relay/config';
-    const ha = await mqtt.connectAsync(rig.mqttUrl, { clientId: haClientId, reconnectPeriod: 0 });
-    // A broker that lost its retained messages: the config is gone.
-    await ha.publishAsync(topic, '', { qos: 1, retain: true });
-    const gone = await observe(rig.mqttUrl, 'ha-observer-2', topic);
+    // A broker that lost its retained messages: the config is gone (only the backend may clear it).
+    const wiper = await mqtt.connectAsync(rig.backendUrl, { clientId: 'retained-wipe', reconnectPeriod: 0 });
+    await wiper.publishAsync(topic, '', { qos: 1, retain: true });
+    await wiper.endAsync();
+    const ha = await mqtt.connectAsync(haUrl, { clientId: haClientId, reconnectPeriod: 0 });
+    const gone = await observe(haUrl, 'ha-observer-2', topic);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(gone.seen.has(topic)).toBe(false);
     await gone.client.endAsync();
@@ -133,7 +157,7 @@ describeWith(selected, ['named-meters'])('Home Assistant discovery and relay swi
     await ha.publishAsync('homeassistant/status', 'online', { qos: 1 });
     // A fresh subscriber gets it with the retain flag only if the broker kept it.
     const config = await eventually(async () => {
-      const back = await observe(rig.mqttUrl, 'ha-observer-3', topic);
+      const back = await observe(haUrl, 'ha-observer-3', topic);
       await new Promise((resolve) => setTimeout(resolve, 300));
       await back.client.endAsync();
       const message = back.seen.get(topic);
@@ -144,7 +168,7 @@ describeWith(selected, ['named-meters'])('Home Assistant discovery and relay swi
   });
   it('should turn a trip into the binary sensor, fire the step change and trip triggers, and reset it with the button', async () => {
     const configOf = async (topic: string) => {
-      const { client, seen } = await observe(rig.mqttUrl, `ha-observer-${topic.split('/')[1]}`, topic);
+      const { client, seen } = await observe(haUrl, `ha-observer-${topic.split('/')[1]}`, topic);
       const message = await eventually(async () => seen.get(topic), 5000, topic);
       await client.endAsync();
       return JSON.parse(message.payload);
@@ -161,7 +185,7 @@ describeWith(selected, ['named-meters'])('Home Assistant discovery and relay swi
     await eventually(async () => (await rig.rest('GET', '/devices/vm-1/circuits/7/config')).body.inSync, 20_000, 'circuit 7 config in sync');
 
     // Home Assistant's view: the binary sensor's state topic and the device triggers' topic.
-    const ha = await observe(rig.mqttUrl, haClientId, sensor.state_topic);
+    const ha = await observe(haUrl, haClientId, sensor.state_topic);
     const fired: Record<string, unknown>[] = [];
     ha.client.on('message', (topic, payload) => {
       if (topic === stepTrigger.topic) fired.push(JSON.parse(payload.toString()));
@@ -196,7 +220,7 @@ describeWith(selected, ['named-meters'])('Home Assistant discovery and relay swi
     expect((await rig.rest('DELETE', '/devices/vm-1')).status).toBe(204);
     expect((await rig.rest('GET', '/devices/vm-1')).status).toBe(404);
     expect((await rig.rest('DELETE', '/devices/vm-1')).status).toBe(404);
-    const { client, seen } = await observe(rig.mqttUrl, 'ha-observer-6', 'homeassistant/#');
+    const { client, seen } = await observe(haUrl, 'ha-observer-6', 'homeassistant/#');
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await client.endAsync();
     expect(configsOf(seen, 'vm-1')).toEqual([]);
