@@ -19,6 +19,7 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DevicesService } from './devices/devices.service';
 import { DeviceRemovalController } from './devices/device-removal.controller';
+import { RevokedMeterRemovalService } from './devices/revoked-meter-removal.service';
 import { DEVICE_REGISTRY_REPOSITORY } from './devices/devices.types';
 import { DeviceRegistryJournal } from './devices/device-registry.repository';
 import { RelayHistoryService } from './devices/relay-history.service';
@@ -65,6 +66,7 @@ export class AppModule {
         },
         RelayHistoryService,
         DevicesService,
+        RevokedMeterRemovalService,
         CircuitConfigService,
         CircuitTripService,
         CalibrationService,
