@@ -21,6 +21,7 @@ export interface HaLinkWill {
 export interface HaLink {
   start(filters: string[], handlers: HaLinkHandlers, will: HaLinkWill): void;
   publish(topic: string, payload: string, retain: boolean): Promise<void>;
+  unsubscribe(filter: string): Promise<void>;
   stop(): Promise<void>;
 }
 export const HA_LINK = Symbol('HA_LINK');
@@ -66,6 +67,11 @@ export class MqttHaLink implements HaLink {
   async publish(topic: string, payload: string, retain: boolean): Promise<void> {
     if (!this.client) throw new Error('HaLink not started');
     await this.client.publishAsync(topic, payload, { qos: 1, retain });
+  }
+
+  async unsubscribe(filter: string): Promise<void> {
+    if (!this.client) throw new Error('HaLink not started');
+    await this.client.unsubscribeAsync(filter);
   }
 
   async stop(): Promise<void> {

@@ -25,6 +25,10 @@ class FakeLink implements HaLink {
   async publish(topic: string, payload: string, retain: boolean): Promise<void> {
     this.published.push({ topic, payload, retain });
   }
+  unsubscribed: string[] = [];
+  async unsubscribe(filter: string): Promise<void> {
+    this.unsubscribed.push(filter);
+  }
   async stop(): Promise<void> {
     this.stopped = true;
   }
@@ -193,6 +197,7 @@ describe(HomeAssistantService.name, () => {
     it('should leave offline as its last will, and publish offline before it stops', async () => {
       expect(link.will).toEqual({ topic: 'dinmeter/backend/status', payload: 'offline' });
       await service.onModuleDestroy();
+      expect(link.unsubscribed).toEqual(['dinmeter/backend/status']);
       expect(link.published).toEqual([{ topic: 'dinmeter/backend/status', payload: 'offline', retain: true }]);
       expect(link.stopped).toBe(true);
     });

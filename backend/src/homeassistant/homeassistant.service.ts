@@ -106,6 +106,8 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
     if (!this.started) return;
     this.started = false;
     // Unavailable at once instead of when the broker notices the lost connection (the last will).
+    // Unsubscribed first: the broker would echo it, and its PUBACK would be written after the end.
+    await this.link.unsubscribe(topics.backendStatus()).catch(() => undefined);
     await this.link.publish(topics.backendStatus(), HA_BACKEND_OFFLINE, true).catch(() => undefined);
     await this.link.stop();
   }
