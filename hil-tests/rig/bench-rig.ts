@@ -21,6 +21,10 @@ export class BenchRig implements Rig {
   readonly capabilities: ReadonlySet<RigCapability> = new Set<RigCapability>(['power-cut', 'instruments']);
   readonly restUrl: string;
   readonly mqttUrl: string;
+  /** The bench config's backend.mqttUrl carries the backend's login (mqtt://dinmeter-backend:…@host). */
+  get backendUrl(): string {
+    return this.mqttUrl;
+  }
   readonly influxUrl: string;
   readonly db: string;
   readonly deviceIds: readonly string[];
@@ -132,5 +136,13 @@ export class BenchRig implements Rig {
       if (Date.now() > deadline) throw new Error(`meters did not go ${online ? 'online' : 'offline'} within ${timeoutMs} ms (${last})`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
+  }
+
+  /** Provisions (or rotates) meter `id` through the backend's REST API (docs/security.md). */
+  async deviceLogin(id: string): Promise<{ username: string; password: string }> {
+    let issued = await this.rest<{ username: string; password: string }>('POST', '/devices', { id });
+    if (issued.status === 409) issued = await this.rest('POST', `/devices/${encodeURIComponent(id)}/credentials/rotate`);
+    if (issued.status >= 300) throw new Error(`provisioning ${id}: HTTP ${issued.status}`);
+    return issued.body;
   }
 }

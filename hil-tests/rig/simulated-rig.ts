@@ -1,7 +1,9 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startInflux, startMosquitto } from '../../infra/dev/servers';
+import { BACKEND_PASSWORD_FILE, CredentialsRegistry, IssuedMeter } from '../../backend/src/security/credentials/credentials.registry';
+import { BACKEND_USERNAME } from '../../backend/src/security/credentials/credentials-file';
 
 export { freePort };
 import type { SimMeterState } from '../../device/platform/host/sim-control';
@@ -12,6 +14,12 @@ import { SimInstruments } from './sim-instruments';
 import { TOKENS_FILE, TokenStore } from '../../backend/src/security/tokens/token-store';
 
 type Server = Awaited<ReturnType<typeof startInflux>>;
+
+/** Username and password for mqtt.connect. */
+export interface MqttLogin {
+  username: string;
+  password: string;
+}
 
 export interface SimulatedRigOptions {
   /** Use Debian's mosquitto as an external broker instead of the backend's embedded aedes. */
@@ -47,6 +55,7 @@ export class SimulatedRig implements Rig {
   private controlPort = 0;
   private lastMeterSetup?: MeterSetup;
   private simInstruments?: SimInstruments;
+  private haLogin?: MqttLogin;
   /** An admin REST token the rig issued itself in the backend's DATA_DIR (docs/security.md); rest() sends it. */
   adminToken = '';
 
@@ -96,6 +105,61 @@ export class SimulatedRig implements Rig {
   get influxUrl(): string {
     return `http://127.0.0.1:${this.influxPort}`;
   }
+  /**
+   * The backend's DATA_DIR (credentials registry, tokens.json, the device registry, …): the `dinmeter`
+   * CLI's --data-dir (docs/security.md).
+   */
+  get backendDataDir(): string {
+    return join(this.dir, 'backend-data');
+  }
+
+  /**
+   * A login for a test's own MQTT client: the backend's identity (may do anything: observers, forged
+   * commands; created by the backend's first start) or Home Assistant's (issued on first use).
+   */
+  async mqttLogin(identity: 'backend' | 'homeassistant'): Promise<MqttLogin> {
+    if (identity === 'backend') return this.backendLogin();
+    this.haLogin ??= await new CredentialsRegistry(this.backendDataDir).issueService('homeassistant');
+    return this.haLogin;
+  }
+
+  private backendLogin(): MqttLogin {
+    const password = readFileSync(join(this.backendDataDir, BACKEND_PASSWORD_FILE), 'utf8').trim();
+    return { username: BACKEND_USERNAME, password };
+  }
+
+  /** A meter's login (provisioned on first use, the same afterwards within this rig): a test playing a meter. */
+  async deviceLogin(id: string): Promise<IssuedMeter & MqttLogin> {
+    const saved = this.deviceLogins.get(id);
+    const [meter] = await new CredentialsRegistry(this.backendDataDir).ensureMeters([{ id, saved }]);
+    this.deviceLogins.set(id, meter);
+    return meter;
+  }
+  private readonly deviceLogins = new Map<string, IssuedMeter>();
+
+  /** deviceLogin for many meters in one registry write (load generators). */
+  async deviceLoginsFor(ids: readonly string[]): Promise<Map<string, IssuedMeter>> {
+    const issued = await new CredentialsRegistry(this.backendDataDir).ensureMeters(ids.map((id) => ({ id, saved: this.deviceLogins.get(id) })));
+    for (const meter of issued) this.deviceLogins.set(meter.id, meter);
+    return new Map(issued.map((m) => [m.id, m]));
+  }
+
+  /** The broker URL with a login in it (mqtt.js takes mqtt://user:password@host:port). */
+  urlWith(login: MqttLogin): string {
+    const url = new URL(this.mqttUrl);
+    url.username = login.username;
+    url.password = login.password;
+    return url.toString().replace(/\/$/, '');
+  }
+
+  /**
+   * The broker URL logged in as the backend, for observers and helpers that take a URL. The rig's
+   * Mosquitto takes anyone (an open broker: the compromised-broker case), so there it is the plain URL.
+   */
+  get backendUrl(): string {
+    return this.mosquitto ? this.mqttUrl : this.urlWith(this.backendLogin());
+  }
+
   /** The virtual meters' simulation control channel (device/platform/host/sim-control.ts). */
   get controlUrl(): string {
     return `http://127.0.0.1:${this.controlPort}`;
@@ -135,11 +199,6 @@ export class SimulatedRig implements Rig {
   async startBroker(): Promise<void> {
     if (!this.mosquitto) throw new Error('startBroker needs externalBroker: true');
     await this.mosquitto.restart();
-  }
-
-  /** The backend's DATA_DIR (tokens.json, the device registry, …): the `dinmeter` CLI's --data-dir. */
-  get backendDataDir(): string {
-    return join(this.dir, 'backend-data');
   }
 
   /** Issues adminToken once, and lets it into another DATA_DIR a backend is started with (a fresh one, a second instance). */
@@ -225,6 +284,8 @@ export class SimulatedRig implements Rig {
       join(this.dir, 'meters'),
       '--mqtt-url',
       this.mqttUrl,
+      '--backend-data-dir',
+      this.backendDataDir,
       ...(setup.speed ? ['--speed', String(setup.speed)] : []),
       ...(setup.startMs ? ['--start', new Date(setup.startMs).toISOString()] : []),
       ...(setup.ids ? ['--ids', setup.ids.join(',')] : []),

@@ -161,7 +161,7 @@ async function main(meters: string, interval: string, dataDir: string): Promise<
     }
   }
 
-  const backendDataDir = env.DATA_DIR ?? join(dataDir, 'backend');
+  const backendDataDir = resolvePath(env.DATA_DIR ?? join(dataDir, 'backend'));
   const token = await localAdminToken(dataDir, backendDataDir);
   const backend = runTs('backend', 'backend/src/main.ts', [], {
     // Its stdout is our pipe, which would mean JSON lines: text reads better here.
@@ -181,6 +181,8 @@ async function main(meters: string, interval: string, dataDir: string): Promise<
     '--count', meters,
     '--interval', interval,
     '--data-dir', join(dataDir, 'meters'),
+    // Each meter's login comes from the backend's credentials registry (docs/security.md).
+    '--backend-data-dir', backendDataDir,
     '--mqtt-url', env.MQTT_URL ?? mqttUrl,
   ], env);
   await waitForLine(metersProcess, /meters running: /, 60000);
@@ -200,7 +202,8 @@ async function main(meters: string, interval: string, dataDir: string): Promise<
       `               curl -X POST -H "authorization: Bearer $DINMETER_TOKEN" ${restUrl}/devices/vm-1/circuits/3/relay -H 'content-type: application/json' -d '{"state":"off"}'`,
       '               more tokens: npm run --silent dinmeter -- token create --role read|control|admin',
       ` MQTT broker   ${env.MQTT_URL ?? mqttUrl}`,
-      `               mosquitto_sub -h 127.0.0.1 -p ${mqttPort} -t 'dinmeter/#' -v`,
+      `               mosquitto_sub -h 127.0.0.1 -p ${mqttPort} -u dinmeter-backend -P "$(cat ${join(backendDataDir, 'mqtt-backend.password')})" -t 'dinmeter/#' -v`,
+      '               every client logs in: npm run --silent dinmeter -- device add <id> (docs/security.md)',
       '               topics: dinmeter/<id>/status (retained) · telemetry · telemetry/ack · events ·',
       '                       cmd · cmd/ack · relays (retained) · plan (retained) · dinmeter/backend/heartbeat',
       ` InfluxDB      ${influxUrl}  database "${db}", measurement "circuit"`,
