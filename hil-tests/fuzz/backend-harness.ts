@@ -23,6 +23,8 @@ import { DevicesService } from '../../backend/src/devices/devices.service';
 import { RELAY_MEASUREMENT } from '../../backend/src/devices/relay-history.service';
 import { PRICE_MEASUREMENT } from '../../backend/src/prices/prices.repository';
 import { configureHttp } from '../../backend/src/http.setup';
+import { Role, ROLES } from '../../backend/src/security/roles';
+import { TokenStore } from '../../backend/src/security/tokens/token-store';
 import { CircuitPoint } from '../../backend/src/storage/storage.types';
 import { exampleMessage } from '../../shared/src/protocol/protocol.examples';
 import { InMemoryBus } from './in-memory-mqtt';
@@ -43,6 +45,8 @@ export interface BackendHarness {
    * holder never changes on the lease timer while a later input is checked.
    */
   reclaimLease(): void;
+  /** A bearer token of each role, issued in the harness's DATA_DIR (docs/security.md, "REST tokens"). */
+  tokens: Record<Role, string>;
   /** Everything a refused input must leave as it was. */
   state(): string;
   /**
@@ -142,6 +146,10 @@ export async function startBackend(): Promise<BackendHarness> {
   const write = writer.write.bind(writer);
   writer.write = (p) => ((points += p.length), write(p));
 
+  const tokenStore = app.get(TokenStore);
+  const tokens = {} as Record<Role, string>;
+  for (const role of ROLES) tokens[role] = (await tokenStore.create(role, 'fuzz')).token;
+
   const devices = app.get(DevicesService);
   const commands = app.get(CommandsService);
   const lease = app.get(LeaderLeaseService);
@@ -155,6 +163,7 @@ export async function startBackend(): Promise<BackendHarness> {
     app,
     bus,
     errorsLogged,
+    tokens,
     knows: (id) => devices.find(id) !== undefined,
     reclaimLease: () => {
       const claim = { v: 1, holder: lease.instanceId, ttl_ms: config.LEASE_TTL_S * 1000, ts: Date.now() };

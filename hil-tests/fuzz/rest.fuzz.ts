@@ -1,7 +1,7 @@
 /**
  * Every POST/PUT/PATCH/DELETE route of the backend, read from Nest's route metadata (a new route is
  * fuzzed without a change here), through supertest on the in-process app: random and hostile bodies,
- * path parameters and content types. No answer may be a 5xx; a 4xx must change nothing.
+ * path parameters, content types and credentials. No answer may be a 5xx; a 4xx must change nothing.
  */
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
@@ -46,12 +46,6 @@ export function writeRoutes(backend: BackendHarness, prefix = '/api'): Route[] {
   return routes;
 }
 
-/**
- * Headers every fuzz request carries. The one place to authenticate once the API requires a bearer
- * token (backend/src/security/roles.ts): put `authorization: Bearer <admin token>` here.
- */
-export const requestHeaders: Record<string, string> = {};
-
 const hostileString = fc.oneof(
   fc.constantFrom('', ' ', '__proto__', 'constructor', 'NaN', 'Infinity', '-1', '1e999', '../../etc/passwd', '%00', '\u202e', '💡', 'x'.repeat(10_000)),
   fc.string({ unit: 'grapheme', maxLength: 30 }),
@@ -88,6 +82,18 @@ const contentType = fc.constantFrom(
   undefined,
 );
 
+/**
+ * The Authorization header: mostly the admin token, so bodies reach the handlers; sometimes none, a
+ * token whose role is too low, a forged one or another scheme, which the guard must refuse (401, 403,
+ * 429 once the failures add up) without anything changing.
+ */
+const authorization = (tokens: BackendHarness['tokens']) =>
+  fc.oneof(
+    { arbitrary: fc.constant<string | undefined>(`Bearer ${tokens.admin}`), weight: 12 },
+    { arbitrary: fc.constantFrom(undefined, `Bearer ${tokens.read}`, `Bearer ${tokens.control}`, `Bearer ${tokens.admin}x`, `bearer  ${tokens.admin}`, `Basic ${tokens.admin}`, 'Bearer'), weight: 3 },
+    { arbitrary: fc.stringMatching(/^[!-~]{0,80}$/).map((s) => `Bearer ${s}`), weight: 1 },
+  );
+
 export async function fuzzRest(backend: BackendHarness, options: FuzzOptions): Promise<SurfaceResult> {
   const routes = writeRoutes(backend);
   if (routes.length === 0) return { runs: 0, failures: 1, failure: 'no writing routes found' };
@@ -95,15 +101,16 @@ export async function fuzzRest(backend: BackendHarness, options: FuzzOptions): P
   const input = fc.nat(routes.length - 1).chain((i) => {
     const route = routes[i];
     const names = [...route.path.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]);
-    return fc.tuple(fc.constant(route), fc.tuple(...names.map(paramValue)), body, contentType);
+    return fc.tuple(fc.constant(route), fc.tuple(...names.map(paramValue)), body, contentType, authorization(backend.tokens));
   });
   return runSurface(
     input,
-    async ([route, params, text, type]) => {
+    async ([route, params, text, type, auth]) => {
       let i = 0;
       const url = route.path.replace(/:[A-Za-z]+/g, () => encodeURIComponent(params[i++]));
       const before = backend.state();
-      let call = request(server)[route.method](url).set(requestHeaders);
+      let call = request(server)[route.method](url);
+      if (auth !== undefined) call = call.set('authorization', auth);
       if (type) call = call.set('content-type', type);
       const response = await call.send(text);
       await backend.settle(response.status < 400);
