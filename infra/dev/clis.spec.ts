@@ -57,6 +57,7 @@ const CLIS: Cli[] = [
   { file: 'schematics/cost.ts' },
   { file: 'schematics/generate.ts', bad: { args: () => ['--force'], message: /unknown option --force/ } },
   { file: 'hil-tests/bench/replay-bench.ts' },
+  { file: 'hil-tests/fuzz/fuzz.ts', bad: { args: () => ['--runs', 'many'], message: /--runs must be a whole number from 1 to 10000000, got "many"/ } },
   { file: 'hil-tests/bench/ingest-bench.ts', bad: { args: () => ['--meters', 'many'], message: /--meters must be a whole number from 1 to 100000, got "many"/ } },
   { file: 'backend/src/devices/registry.bench.ts', bad: { args: () => ['--meters', '0'], message: /--meters must be a whole number from 1 to 1000000, got "0"/ } },
   {
