@@ -13,6 +13,8 @@ export interface BoardProvisioning {
   deviceId: string;
   mqttUrl: string;
   intervalS: number;
+  /** The board's command key, 64 hex digits (docs/security.md "Signed commands"); none: it refuses every command and plan. */
+  commandKey?: string;
 }
 
 export interface BoardOptions {
@@ -88,7 +90,13 @@ export class VirtualBoardProcess {
     mkdirSync(this.dir, { recursive: true });
     const nvsPath = join(this.dir, 'nvs.json');
     const nvs = existsSync(nvsPath) ? (JSON.parse(readFileSync(nvsPath, 'utf8')) as Record<string, Record<string, unknown>>) : {};
-    nvs.prov = { id: provisioning.deviceId, ssid: 'virtual-board', mqtt: provisioning.mqttUrl, interval: provisioning.intervalS };
+    nvs.prov = {
+      id: provisioning.deviceId,
+      ssid: 'virtual-board',
+      mqtt: provisioning.mqttUrl,
+      interval: provisioning.intervalS,
+      ...(provisioning.commandKey !== undefined ? { ckey: provisioning.commandKey } : {}),
+    };
     writeFileSync(nvsPath, JSON.stringify(nvs));
     const board: Record<string, number> = { seed: options.seed ?? 1 };
     if (options.powerCutAtWrite !== undefined) board.powerCutAtWrite = options.powerCutAtWrite;
