@@ -31,6 +31,8 @@ import { storageProviders } from './storage/storage.providers';
 import { PRICES_CONTROLLERS, PRICES_PROVIDERS } from './prices/prices.module';
 import { AUTOMATION_CONTROLLERS, AUTOMATION_PROVIDERS } from './automation/automation.module';
 import { AppliancesModule } from './appliances/appliances.module';
+import { COMMAND_KEYS } from './security/command-keys';
+import { COMMAND_KEY_FILE, FileCommandKeys } from './security/command-keys.file';
 
 @Module({})
 export class AppModule {
@@ -58,6 +60,12 @@ export class AppModule {
         {
           provide: CIRCUIT_CONFIG_REPOSITORY,
           useFactory: (c: AppConfig) => new JsonFileRepository(join(c.DATA_DIR, 'circuits.json'), 200),
+          inject: [AppConfig],
+        },
+        // Temporary source of the meters' command keys (command-keys.file.ts); the seam is COMMAND_KEYS.
+        {
+          provide: COMMAND_KEYS,
+          useFactory: (c: AppConfig) => new FileCommandKeys(join(c.DATA_DIR, COMMAND_KEY_FILE)),
           inject: [AppConfig],
         },
         RelayHistoryService,

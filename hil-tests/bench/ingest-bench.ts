@@ -218,6 +218,8 @@ async function relayRoundTrips(rig: SimulatedRig, load: LoadMeters, count: numbe
   const deliveries: number[] = [];
   let failed = 0;
   const ids = load.ids;
+  // The backend signs each command with the meter's key (docs/security.md): give the commanded meters one.
+  for (let k = 0; k < count; k++) rig.commandKey(ids[(k * 7919) % ids.length]);
   await new Promise((resolve) => setTimeout(resolve, 2000)); // telemetry flowing first
   for (let k = 0; k < count && rig.backend.running; k++) {
     const id = ids[(k * 7919) % ids.length];

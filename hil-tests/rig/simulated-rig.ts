@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { freePort, startInflux, startMosquitto } from '../../infra/dev/servers';
 
 export { freePort };
+import { provisionCommandKeys, readCommandKey } from '../../device/platform/host/command-key-file';
 import type { SimMeterState } from '../../device/platform/host/sim-control';
 import { ManagedProcess } from './managed-process';
 import { MeterSetup, Rig, RigCapability } from './rig';
@@ -212,6 +213,8 @@ export class SimulatedRig implements Rig {
       ...(setup.ids ? ['--ids', setup.ids.join(',')] : []),
       '--control-port',
       String(this.controlPort),
+      '--command-keys',
+      this.commandKeyFile,
       ...(setup.extraArgs ?? []),
     ];
     await this.meters.start(args, {}, /meters running/);
@@ -228,6 +231,23 @@ export class SimulatedRig implements Rig {
 
   async stopMeters(): Promise<void> {
     await this.meters.stop();
+  }
+
+  /**
+   * The meters' command keys, in the backend's DATA_DIR where it reads them (docs/security.md
+   * "Signed commands"); startMeters creates the missing ones.
+   */
+  get commandKeyFile(): string {
+    return join(this.dir, 'backend-data', 'command-keys.json');
+  }
+
+  /**
+   * A meter's command key, for tests that publish signed commands themselves (as a backend would);
+   * created now when the meter has none yet (the meters started later take it from the file).
+   */
+  commandKey(id: string): Uint8Array {
+    provisionCommandKeys(this.commandKeyFile, [id]);
+    return readCommandKey(this.commandKeyFile, id) as Uint8Array;
   }
 
   /** What the simulated board and the relay manager of one virtual meter say now (control channel). */

@@ -16,6 +16,7 @@ import { ensureLinImage } from '../../device/tools/firmware/firmware-build';
 import { locateSdk, prepareSdk, Sdk } from '../../device/tools/firmware/moddable-sdk';
 import { VirtualBoardProcess } from '../../device/tools/firmware/virtual-board.process';
 import { eventually, SimulatedRig } from '../rig/simulated-rig';
+import { signed } from './support/signed';
 
 jest.setTimeout(240_000);
 
@@ -32,8 +33,12 @@ describeWithSdk('virtual board: the Moddable build of the firmware against Influ
   let sdk: Sdk;
   let board: VirtualBoardProcess;
 
+  // The board's command key goes where the backend reads it (the rig's command-keys.json) and into its NVS.
   const configureBoard = (powerCutAtWrite?: number): void =>
-    board.configure({ deviceId: DEVICE, mqttUrl: rig.mqttUrl, intervalS: 1 }, { seed: 7, powerCutAtWrite });
+    board.configure(
+      { deviceId: DEVICE, mqttUrl: rig.mqttUrl, intervalS: 1, commandKey: Buffer.from(rig.commandKey(DEVICE)).toString('hex') },
+      { seed: 7, powerCutAtWrite },
+    );
 
   /** Seq → number of points in InfluxDB for the board. */
   async function storedSeqs(): Promise<Map<number, number>> {
@@ -126,7 +131,7 @@ describeWithSdk('virtual board: the Moddable build of the firmware against Influ
       acks.set(ack.id, ack);
     });
     await backendClient.subscribeAsync(topics.cmdAck(DEVICE), { qos: 1 });
-    await backendClient.publishAsync(topics.cmd(DEVICE), JSON.stringify(stale), { qos: 1, retain: true });
+    await backendClient.publishAsync(topics.cmd(DEVICE), signed(rig.commandKey(DEVICE), 'cmd', JSON.stringify(stale)), { qos: 1, retain: true });
 
     const before = await lastTelemetrySeq();
     await board.kill('SIGKILL');

@@ -143,6 +143,7 @@ async function main(meters: string, interval: string, dataDir: string): Promise<
     }
   }
 
+  const backendDataDir = env.DATA_DIR ?? join(dataDir, 'backend');
   const backend = runTs('backend', 'backend/src/main.ts', [], {
     // Its stdout is our pipe, which would mean JSON lines: text reads better here.
     LOG_FORMAT: 'pretty',
@@ -150,7 +151,7 @@ async function main(meters: string, interval: string, dataDir: string): Promise<
     HTTP_PORT: httpPort,
     MQTT_PORT: mqttPort,
     INFLUX_URL: influxUrl,
-    DATA_DIR: env.DATA_DIR ?? join(dataDir, 'backend'),
+    DATA_DIR: backendDataDir,
   });
   const ready = await waitForLine(backend, /dinmeter backend ready: http=(\S+) mqtt=(\S+)/, 60000);
   const [, restUrl, mqttUrl] = ready;
@@ -160,6 +161,8 @@ async function main(meters: string, interval: string, dataDir: string): Promise<
     '--interval', interval,
     '--data-dir', join(dataDir, 'meters'),
     '--mqtt-url', env.MQTT_URL ?? mqttUrl,
+    // The meters' command keys, where the backend reads them (docs/security.md "Signed commands").
+    '--command-keys', join(backendDataDir, 'command-keys.json'),
   ], env);
   await waitForLine(metersProcess, /meters running: /, 60000);
   // The route table, the meters' boot lines and their first connection logs go first.

@@ -111,7 +111,12 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
     const state = parseHaRelayPayload(payload);
     if (!state) return reject('payload must be ON or OFF');
     if (!this.devices.find(target.deviceId)) return reject(`unknown device ${target.deviceId}`);
-    const record = this.commands.send(target.deviceId, { op: 'relay', circuit: target.circuit, state });
+    let record;
+    try {
+      record = this.commands.send(target.deviceId, { op: 'relay', circuit: target.circuit, state });
+    } catch (error) {
+      return reject((error as Error).message); // e.g. the meter has no command key
+    }
     this.counters.inc('ha_commands');
     this.logger.log(`Home Assistant: ${target.deviceId} circuit ${target.circuit} ${state} → command ${record.commandId}`);
   }

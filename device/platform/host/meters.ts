@@ -5,6 +5,9 @@
  * `--control-port` serves the simulation control channel on 127.0.0.1 (sim-control.ts; 0 = any free port).
  * `--front-end-tolerance F` gives each meter's chips a seeded gain scatter of ±F (uncalibrated parts,
  * for the HIL production test, which calibrates them against a reference meter).
+ * `--command-keys FILE` gives each meter its command key from FILE, creating the missing ones
+ * (command-key-file.ts; the backend reads DATA_DIR/command-keys.json): without it the meters
+ * refuse every command and plan (docs/security.md "Signed commands").
  */
 import { appendFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,6 +17,7 @@ import { loadFixtureTraces } from '../../sim/fixture-traces';
 import { ApplianceTraces } from '../../sim/power-trace';
 import { seededRandom } from '../../core/storage/power-cut';
 import { HostClock } from './host-clock';
+import { provisionCommandKeys } from './command-key-file';
 import { SimControlServer } from './sim-control';
 import { VirtualMeter } from './virtual-meter';
 
@@ -31,6 +35,8 @@ interface Args {
   /** Fault injection: every flash write/erase is cut at a random byte with this probability. */
   powerCut?: { seed: number; probability: number };
   frontEndTolerance: number;
+  /** Where each meter's command key is kept (and created when missing). */
+  commandKeys?: string;
 }
 
 const SPEC = {
@@ -43,7 +49,9 @@ const SPEC = {
   --control-port  serve the simulation control channel on 127.0.0.1 (0 = any free port)
   --journal FILE  append "<id> <seq> <ts>" per record created (test truth)
   --power-cut SEED:PROBABILITY  tests: random power cuts in flash writes
-  --front-end-tolerance F  each chip's gains off by up to ±F, seeded per meter: uncalibrated parts (default 0)`,
+  --front-end-tolerance F  each chip's gains off by up to ±F, seeded per meter: uncalibrated parts (default 0)
+  --command-keys FILE  each meter's command key, created there when missing (the backend reads DATA_DIR/command-keys.json);
+                  without it the meters refuse every command and plan`,
   options: {
     count: { type: 'string' },
     interval: { type: 'string' },
@@ -56,6 +64,7 @@ const SPEC = {
     journal: { type: 'string' },
     'power-cut': { type: 'string' },
     'front-end-tolerance': { type: 'string' },
+    'command-keys': { type: 'string' },
   },
 } as const;
 
@@ -80,6 +89,7 @@ function toArgs({ values }: CliArgs<typeof SPEC.options>): Args {
     journal: values.journal ? resolve(values.journal) : undefined,
     powerCut: cutMatch ? { seed: Number(cutMatch[1]), probability: Number(cutMatch[2]) } : undefined,
     frontEndTolerance: numberOption('front-end-tolerance', values['front-end-tolerance'], { min: 0, max: 0.2 }) ?? 0,
+    commandKeys: values['command-keys'] ? resolve(values['command-keys']) : undefined,
   };
 }
 
@@ -95,12 +105,14 @@ async function main(args: Args): Promise<void> {
   const clock = new HostClock(args.speed, args.startMs);
   const traces = loadTraces();
   const ids = args.ids ?? Array.from({ length: args.count }, (_, k) => `vm-${k + 1}`);
+  const commandKeys = args.commandKeys ? provisionCommandKeys(args.commandKeys, ids) : undefined;
   const meters = ids.map(
     (id, k) =>
       new VirtualMeter({
         deviceId: id,
         dataDir: join(args.dataDir, id),
         mqttUrl: args.mqttUrl,
+        commandKey: commandKeys?.get(id),
         intervalS: args.intervalS,
         clock,
         seed: k + 1,
@@ -129,7 +141,7 @@ async function main(args: Args): Promise<void> {
     );
   }
   process.stdout.write(
-    `meters running: ${ids.join(', ')} → ${args.mqttUrl}, record every ${args.intervalS} s, speed ×${args.speed}, appliance traces: ${traces ? 'tracebase (real)' : 'synthetic'}\n`,
+    `meters running: ${ids.join(', ')} → ${args.mqttUrl}, record every ${args.intervalS} s, speed ×${args.speed}, appliance traces: ${traces ? 'tracebase (real)' : 'synthetic'}, commands: ${commandKeys ? `signed (keys in ${args.commandKeys})` : 'refused (no --command-keys)'}\n`,
   );
   let stopping = false;
   const stop = async () => {
