@@ -31,8 +31,8 @@ import { storageProviders } from './storage/storage.providers';
 import { PRICES_CONTROLLERS, PRICES_PROVIDERS } from './prices/prices.module';
 import { AUTOMATION_CONTROLLERS, AUTOMATION_PROVIDERS } from './automation/automation.module';
 import { AppliancesModule } from './appliances/appliances.module';
-import { COMMAND_KEYS } from './security/command-keys';
-import { COMMAND_KEY_FILE, FileCommandKeys } from './security/command-keys.file';
+import { CREDENTIALS_CONTROLLERS, CREDENTIALS_PROVIDERS } from './security/credentials/credentials.module';
+import { REST_AUTH_PROVIDERS } from './security/rest-auth/rest-auth.providers';
 
 @Module({})
 export class AppModule {
@@ -40,10 +40,11 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ConfigModule.forRoot(config), AppliancesModule],
-      controllers: [HealthController, DevicesController, CommandsController, CircuitsController, CalibrationController, ...PRICES_CONTROLLERS, ...AUTOMATION_CONTROLLERS],
+      controllers: [HealthController, DevicesController, CommandsController, CircuitsController, CalibrationController, ...PRICES_CONTROLLERS, ...AUTOMATION_CONTROLLERS, ...CREDENTIALS_CONTROLLERS],
       providers: [
         { provide: CLOCK, useValue: () => Date.now() },
         Counters,
+        ...CREDENTIALS_PROVIDERS,
         BrokerService,
         MqttService,
         ...storageProviders,
@@ -62,12 +63,6 @@ export class AppModule {
           useFactory: (c: AppConfig) => new JsonFileRepository(join(c.DATA_DIR, 'circuits.json'), 200),
           inject: [AppConfig],
         },
-        // Temporary source of the meters' command keys (command-keys.file.ts); the seam is COMMAND_KEYS.
-        {
-          provide: COMMAND_KEYS,
-          useFactory: (c: AppConfig) => new FileCommandKeys(join(c.DATA_DIR, COMMAND_KEY_FILE)),
-          inject: [AppConfig],
-        },
         RelayHistoryService,
         DevicesService,
         CircuitConfigService,
@@ -82,6 +77,7 @@ export class AppModule {
         HomeAssistantService,
         ...PRICES_PROVIDERS,
         ...AUTOMATION_PROVIDERS,
+        ...REST_AUTH_PROVIDERS,
         ...overrides,
       ],
     };

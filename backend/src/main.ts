@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { existsSync, readFileSync } from 'node:fs';
 import { AppModule } from './app.module';
-import { AppConfig, ConfigError, loadConfig, parseDotEnv } from './config/app-config';
+import { AppConfig, ConfigError, corsOrigins, loadConfig, parseDotEnv } from './config/app-config';
 import { BrokerService } from './broker/broker.service';
 import { backendShutdownSteps } from './lifecycle/backend-shutdown';
 import { runShutdown, SHUTDOWN_DEADLINE_MS } from './lifecycle/graceful-shutdown';
@@ -33,6 +33,9 @@ async function bootstrap(): Promise<void> {
   app.useBodyParser('json', { limit: '6mb' });
   app.useBodyParser('text', { type: Object.keys(PRICE_TEXT_MEDIA_TYPES), limit: '6mb' });
   app.setGlobalPrefix('api');
+  // CORS only for the origins configured (docs/security.md); bearer tokens, so no cookies to share.
+  const origins = corsOrigins(config);
+  if (origins.length > 0) app.enableCors({ origin: origins, allowedHeaders: ['authorization', 'content-type'], maxAge: 600 });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   servePrometheus(app, config.METRICS_TOKEN);
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);

@@ -130,7 +130,8 @@ async function main(): Promise<void> {
     await rig.start();
     const pid = rig.backend.pid;
     const startTs = Date.now() - 86_400_000;
-    load = new LoadMeters({ url: rig.mqttUrl, meters, window, backlog, intervalS, storm, answerCommands: commands > 0, startTs: intervalS ? undefined : startTs });
+    const logins = await rig.deviceLoginsFor(LoadMeters.idsFor({ meters }));
+    load = new LoadMeters({ url: rig.mqttUrl, meters, window, backlog, intervalS, storm, answerCommands: commands > 0, startTs: intervalS ? undefined : startTs, logins });
     const connecting = performance.now();
     await load.connect();
     const connectS = (performance.now() - connecting) / 1000;
@@ -218,8 +219,6 @@ async function relayRoundTrips(rig: SimulatedRig, load: LoadMeters, count: numbe
   const deliveries: number[] = [];
   let failed = 0;
   const ids = load.ids;
-  // The backend signs each command with the meter's key (docs/security.md): give the commanded meters one.
-  for (let k = 0; k < count; k++) rig.commandKey(ids[(k * 7919) % ids.length]);
   await new Promise((resolve) => setTimeout(resolve, 2000)); // telemetry flowing first
   for (let k = 0; k < count && rig.backend.running; k++) {
     const id = ids[(k * 7919) % ids.length];

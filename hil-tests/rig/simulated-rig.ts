@@ -1,17 +1,28 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startInflux, startMosquitto } from '../../infra/dev/servers';
+import { BACKEND_PASSWORD_FILE, CredentialsRegistry, IssuedMeter } from '../../backend/src/security/credentials/credentials.registry';
+import { BACKEND_USERNAME } from '../../backend/src/security/credentials/credentials-file';
 
 export { freePort };
-import { provisionCommandKeys, readCommandKey } from '../../device/platform/host/command-key-file';
+import { parseCommandKeyHex } from '@dinmeter/shared';
+import { FileSettingsStore } from '../../device/platform/host/file-settings';
+import { CREDENTIAL_SETTINGS, provisionVirtualMeters, settingsPath } from '../../device/platform/host/meter-provisioning';
 import type { SimMeterState } from '../../device/platform/host/sim-control';
 import { ManagedProcess } from './managed-process';
 import { MeterSetup, Rig, RigCapability } from './rig';
 import { influxRows, restCall } from './http';
 import { SimInstruments } from './sim-instruments';
+import { TOKENS_FILE, TokenStore } from '../../backend/src/security/tokens/token-store';
 
 type Server = Awaited<ReturnType<typeof startInflux>>;
+
+/** Username and password for mqtt.connect. */
+export interface MqttLogin {
+  username: string;
+  password: string;
+}
 
 export interface SimulatedRigOptions {
   /** Use Debian's mosquitto as an external broker instead of the backend's embedded aedes. */
@@ -47,6 +58,9 @@ export class SimulatedRig implements Rig {
   private controlPort = 0;
   private lastMeterSetup?: MeterSetup;
   private simInstruments?: SimInstruments;
+  private haLogin?: MqttLogin;
+  /** An admin REST token the rig issued itself in the backend's DATA_DIR (docs/security.md); rest() sends it. */
+  adminToken = '';
 
   constructor(private readonly options: SimulatedRigOptions = {}) {
     const capabilities: RigCapability[] = [
@@ -94,6 +108,61 @@ export class SimulatedRig implements Rig {
   get influxUrl(): string {
     return `http://127.0.0.1:${this.influxPort}`;
   }
+  /**
+   * The backend's DATA_DIR (credentials registry, tokens.json, the device registry, …): the `dinmeter`
+   * CLI's --data-dir (docs/security.md).
+   */
+  get backendDataDir(): string {
+    return join(this.dir, 'backend-data');
+  }
+
+  /**
+   * A login for a test's own MQTT client: the backend's identity (may do anything: observers, forged
+   * commands; created by the backend's first start) or Home Assistant's (issued on first use).
+   */
+  async mqttLogin(identity: 'backend' | 'homeassistant'): Promise<MqttLogin> {
+    if (identity === 'backend') return this.backendLogin();
+    this.haLogin ??= await new CredentialsRegistry(this.backendDataDir).issueService('homeassistant');
+    return this.haLogin;
+  }
+
+  private backendLogin(): MqttLogin {
+    const password = readFileSync(join(this.backendDataDir, BACKEND_PASSWORD_FILE), 'utf8').trim();
+    return { username: BACKEND_USERNAME, password };
+  }
+
+  /** A meter's login (provisioned on first use, the same afterwards within this rig): a test playing a meter. */
+  async deviceLogin(id: string): Promise<IssuedMeter & MqttLogin> {
+    const saved = this.deviceLogins.get(id);
+    const [meter] = await new CredentialsRegistry(this.backendDataDir).ensureMeters([{ id, saved }]);
+    this.deviceLogins.set(id, meter);
+    return meter;
+  }
+  private readonly deviceLogins = new Map<string, IssuedMeter>();
+
+  /** deviceLogin for many meters in one registry write (load generators). */
+  async deviceLoginsFor(ids: readonly string[]): Promise<Map<string, IssuedMeter>> {
+    const issued = await new CredentialsRegistry(this.backendDataDir).ensureMeters(ids.map((id) => ({ id, saved: this.deviceLogins.get(id) })));
+    for (const meter of issued) this.deviceLogins.set(meter.id, meter);
+    return new Map(issued.map((m) => [m.id, m]));
+  }
+
+  /** The broker URL with a login in it (mqtt.js takes mqtt://user:password@host:port). */
+  urlWith(login: MqttLogin): string {
+    const url = new URL(this.mqttUrl);
+    url.username = login.username;
+    url.password = login.password;
+    return url.toString().replace(/\/$/, '');
+  }
+
+  /**
+   * The broker URL logged in as the backend, for observers and helpers that take a URL. The rig's
+   * Mosquitto takes anyone (an open broker: the compromised-broker case), so there it is the plain URL.
+   */
+  get backendUrl(): string {
+    return this.mosquitto ? this.mqttUrl : this.urlWith(this.backendLogin());
+  }
+
   /** The virtual meters' simulation control channel (device/platform/host/sim-control.ts). */
   get controlUrl(): string {
     return `http://127.0.0.1:${this.controlPort}`;
@@ -135,7 +204,16 @@ export class SimulatedRig implements Rig {
     await this.mosquitto.restart();
   }
 
+  /** Issues adminToken once, and lets it into another DATA_DIR a backend is started with (a fresh one, a second instance). */
+  private async admitRig(dataDir: string): Promise<void> {
+    if (!this.adminToken) this.adminToken = (await TokenStore.inDataDir(this.backendDataDir).create('admin', 'HIL rig')).token;
+    if (dataDir === this.backendDataDir || existsSync(join(dataDir, TOKENS_FILE))) return;
+    mkdirSync(dataDir, { recursive: true });
+    copyFileSync(join(this.backendDataDir, TOKENS_FILE), join(dataDir, TOKENS_FILE));
+  }
+
   async startBackend(env: Record<string, string> = {}): Promise<void> {
+    await this.admitRig(env.DATA_DIR ?? this.options.backendEnv?.DATA_DIR ?? this.backendDataDir);
     await this.backend.start(
       [],
       {
@@ -146,7 +224,7 @@ export class SimulatedRig implements Rig {
         ...(this.mosquitto ? { MQTT_URL: this.mosquitto.url } : {}),
         INFLUX_URL: this.influxUrl,
         INFLUX_DB: this.db,
-        DATA_DIR: join(this.dir, 'backend-data'),
+        DATA_DIR: this.backendDataDir,
         HEARTBEAT_INTERVAL_S: '1',
         COMMAND_RETRY_S: '2',
         LOG_LEVEL: 'log',
@@ -161,6 +239,7 @@ export class SimulatedRig implements Rig {
   async startSecondBackend(env: Record<string, string> = {}): Promise<void> {
     if (!this.mosquitto) throw new Error('startSecondBackend needs externalBroker: true');
     if (!this.httpPort2) this.httpPort2 = await freePort();
+    await this.admitRig(env.DATA_DIR ?? join(this.dir, 'backend-2-data'));
     await this.backend2.start(
       [],
       {
@@ -190,7 +269,7 @@ export class SimulatedRig implements Rig {
 
   /** REST call to the second backend instance. */
   async restSecond<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    return restCall<T>(fetch, this.secondRestUrl, method, path, body);
+    return restCall<T>(fetch, { url: this.secondRestUrl, token: this.adminToken }, method, path, body);
   }
 
   async killBackend(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
@@ -208,13 +287,13 @@ export class SimulatedRig implements Rig {
       join(this.dir, 'meters'),
       '--mqtt-url',
       this.mqttUrl,
+      '--backend-data-dir',
+      this.backendDataDir,
       ...(setup.speed ? ['--speed', String(setup.speed)] : []),
       ...(setup.startMs ? ['--start', new Date(setup.startMs).toISOString()] : []),
       ...(setup.ids ? ['--ids', setup.ids.join(',')] : []),
       '--control-port',
       String(this.controlPort),
-      '--command-keys',
-      this.commandKeyFile,
       ...(setup.extraArgs ?? []),
     ];
     await this.meters.start(args, {}, /meters running/);
@@ -234,20 +313,16 @@ export class SimulatedRig implements Rig {
   }
 
   /**
-   * The meters' command keys, in the backend's DATA_DIR where it reads them (docs/security.md
-   * "Signed commands"); startMeters creates the missing ones.
+   * A virtual meter's command key, for tests that publish signed commands themselves as a backend
+   * would (docs/security.md "Signed commands"): the one in the meter's settings, or provisioned now
+   * through the same code path as `npm run meters` (the meters started later boot with it).
    */
-  get commandKeyFile(): string {
-    return join(this.dir, 'backend-data', 'command-keys.json');
-  }
-
-  /**
-   * A meter's command key, for tests that publish signed commands themselves (as a backend would);
-   * created now when the meter has none yet (the meters started later take it from the file).
-   */
-  commandKey(id: string): Uint8Array {
-    provisionCommandKeys(this.commandKeyFile, [id]);
-    return readCommandKey(this.commandKeyFile, id) as Uint8Array;
+  async commandKey(id: string): Promise<Uint8Array> {
+    const dir = join(this.dir, 'meters', id);
+    const saved = new FileSettingsStore(settingsPath(dir)).get(CREDENTIAL_SETTINGS.commandKey);
+    if (saved !== undefined) return parseCommandKeyHex(saved);
+    const issued = await provisionVirtualMeters(this.backendDataDir, [{ id, dir }]);
+    return parseCommandKeyHex(issued.get(id)!.commandKey);
   }
 
   /** What the simulated board and the relay manager of one virtual meter say now (control channel). */
@@ -282,7 +357,7 @@ export class SimulatedRig implements Rig {
   }
 
   async rest<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    return restCall<T>(fetch, this.restUrl, method, path, body);
+    return restCall<T>(fetch, { url: this.restUrl, token: this.adminToken }, method, path, body);
   }
 
   async stop(): Promise<void> {

@@ -32,9 +32,12 @@ describeWith(selected, ['named-meters'])('Home Assistant discovery and relay swi
   const rig = simulated(selected);
   // Home Assistant's own client id is 22 random base62 characters: it looks like a device id to the ACL.
   const haClientId = '4fZq81LmXw0a9TbN2cVd7e';
+  /** The broker URL with Home Assistant's login (its own identity: docs/security.md). */
+  let haUrl = '';
 
   beforeAll(async () => {
     await rig.start();
+    haUrl = rig.urlWith(await rig.mqttLogin('homeassistant'));
     await rig.startMeters({ count: 1, intervalS: 1 });
     await eventually(async () => (await rig.rest('GET', '/devices/vm-1')).body?.online, 60_000, 'vm-1 online');
   });
@@ -44,7 +47,7 @@ describeWith(selected, ['named-meters'])('Home Assistant discovery and relay swi
   });
 
   it('should offer retained configs for every circuit of the meter: 9 sensors and a relay switch each', async () => {
-    const { client, seen } = await observe(rig.mqttUrl, 'ha-observer-1', 'homeassistant/#');
+    const { client, seen } = await observe(haUrl, 'ha-observer-1', 'homeassistant/#');
     const configs = await eventually(async () => {
       const found = configsOf(seen, 'vm-1');
       return found.length === CIRCUIT_COUNT * 10 ? found : undefined;
@@ -68,7 +71,7 @@ describeWith(selected, ['named-meters'])('Home Assistant discovery and relay swi
   });
 
   it('should switch a relay on and off from the switch command topic, with acked commands', async () => {
-    const { client: ha, seen } = await observe(rig.mqttUrl, haClientId, 'dinmeter/vm-1/relays');
+    const { client: ha, seen } = await observe(haUrl, haClientId, 'dinmeter/vm-1/relays');
     const relay3 = () => {
       const relays = seen.get('dinmeter/vm-1/relays');
       return relays ? (JSON.parse(relays.payload).circuits as { circuit: number; state: string }[]).find((c) => c.circuit === 3) : undefined;
@@ -91,9 +94,28 @@ describeWith(selected, ['named-meters'])('Home Assistant discovery and relay swi
     await ha.endAsync();
   });
 
+  it('should refuse anonymous clients and a client with a wrong password', async () => {
+    await expect(mqtt.connectAsync(rig.mqttUrl, { clientId: 'anonymous', reconnectPeriod: 0 })).rejects.toThrow(/Not authorized/i);
+    const wrong = rig.urlWith({ username: 'homeassistant', password: 'guessed' });
+    await expect(mqtt.connectAsync(wrong, { clientId: 'guesser', reconnectPeriod: 0 })).rejects.toThrow(/Bad username or password/i);
+  });
+
+  it('should drop Home Assistant replacing a retained discovery config, which stays', async () => {
+    const topic = 'homeassistant/switch/dinmeter_vm-1_c3_relay/config';
+    const ha = await mqtt.connectAsync(haUrl, { clientId: 'ha-rogue', reconnectPeriod: 0 });
+    const closed = new Promise<void>((resolve) => ha.once('close', () => resolve()));
+    ha.publish(topic, JSON.stringify({ command_topic: 'dinmeter/vm-1/cmd' }), { qos: 0, retain: true });
+    await closed;
+    ha.end(true);
+    const { client, seen } = await observe(haUrl, 'ha-observer-4', topic);
+    await eventually(async () => seen.get(topic), 5000, 'retained config');
+    await client.endAsync();
+    expect(JSON.parse(seen.get(topic)!.payload).command_topic).toBe('dinmeter/vm-1/ha/3/set');
+  });
+
   it('should ignore a payload other than ON/OFF, and drop a client that writes the meter cmd topic', async () => {
     const before = (await rig.rest<any[]>('GET', '/devices/vm-1/commands')).body.length;
-    const ha = await mqtt.connectAsync(rig.mqttUrl, { clientId: 'ha-other', reconnectPeriod: 0 });
+    const ha = await mqtt.connectAsync(haUrl, { clientId: 'ha-other', reconnectPeriod: 0 });
     await ha.publishAsync('dinmeter/vm-1/ha/5/set', 'TOGGLE', { qos: 1 });
     await eventually(async () => (await rig.rest('GET', '/metrics')).body.ha_commands_rejected >= 1, 10_000, 'TOGGLE rejected');
     const closed = new Promise<void>((resolve) => ha.once('close', () => resolve()));
@@ -105,10 +127,12 @@ describeWith(selected, ['named-meters'])('Home Assistant discovery and relay swi
 
   it('should publish the configs again when Home Assistant announces itself online', async () => {
     const topic = 'homeassistant/switch/dinmeter_vm-1_c7_relay/config';
-    const ha = await mqtt.connectAsync(rig.mqttUrl, { clientId: haClientId, reconnectPeriod: 0 });
-    // A broker that lost its retained messages: the config is gone.
-    await ha.publishAsync(topic, '', { qos: 1, retain: true });
-    const gone = await observe(rig.mqttUrl, 'ha-observer-2', topic);
+    // A broker that lost its retained messages: the config is gone (only the backend may clear it).
+    const wiper = await mqtt.connectAsync(rig.backendUrl, { clientId: 'retained-wipe', reconnectPeriod: 0 });
+    await wiper.publishAsync(topic, '', { qos: 1, retain: true });
+    await wiper.endAsync();
+    const ha = await mqtt.connectAsync(haUrl, { clientId: haClientId, reconnectPeriod: 0 });
+    const gone = await observe(haUrl, 'ha-observer-2', topic);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(gone.seen.has(topic)).toBe(false);
     await gone.client.endAsync();
@@ -116,7 +140,7 @@ describeWith(selected, ['named-meters'])('Home Assistant discovery and relay swi
     await ha.publishAsync('homeassistant/status', 'online', { qos: 1 });
     // A fresh subscriber gets it with the retain flag only if the broker kept it.
     const config = await eventually(async () => {
-      const back = await observe(rig.mqttUrl, 'ha-observer-3', topic);
+      const back = await observe(haUrl, 'ha-observer-3', topic);
       await new Promise((resolve) => setTimeout(resolve, 300));
       await back.client.endAsync();
       const message = back.seen.get(topic);

@@ -191,15 +191,15 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
 
   beforeAll(async () => {
     await rig.start();
-    observer = await Observer.connect(rig.mqttUrl);
-    backendClient = await mqtt.connectAsync(rig.mqttUrl, {
+    observer = await Observer.connect(rig.backendUrl);
+    backendClient = await mqtt.connectAsync(rig.backendUrl, {
       clientId: 'dinmeter-backend-relay-safety-test',
       reconnectPeriod: 500,
     });
     // An old command still retained on vm-1's command topic (a misconfigured integration, a replay):
     // otherwise valid (not expired, fresh seq), so only its retained flag may keep it from running.
     retainedCommand = retainedRelayOff();
-    await backendClient.publishAsync(topics.cmd('vm-1'), signed(rig.commandKey('vm-1'), 'cmd', JSON.stringify(retainedCommand)), {
+    await backendClient.publishAsync(topics.cmd('vm-1'), signed(await rig.commandKey('vm-1'), 'cmd', JSON.stringify(retainedCommand)), {
       qos: 1,
       retain: true,
     });
@@ -237,7 +237,7 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
     expect(contacts(state).every(Boolean)).toBe(true);
     expect(state.stats.commandsApplied).toBe(0);
     expect(observer.acks.has(retainedCommand.id)).toBe(false); // ignored without an ack: nobody waits for it
-    expect(states(await retainedRelays(rig.mqttUrl, 'vm-1'))[3]).toMatchObject({
+    expect(states(await retainedRelays(rig.backendUrl, 'vm-1'))[3]).toMatchObject({
       state: 'on',
       reason: 'restore',
     });
@@ -245,7 +245,7 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
     // Clear it (an empty retained payload; the meter counts the empty message as unauthenticated).
     await backendClient.publishAsync(topics.cmd('vm-1'), '', { qos: 1, retain: true });
     // The very same command sent live is applied: it was refused for being retained, nothing else.
-    await backendClient.publishAsync(topics.cmd('vm-1'), signed(rig.commandKey('vm-1'), 'cmd', JSON.stringify(retainedCommand)), { qos: 1 });
+    await backendClient.publishAsync(topics.cmd('vm-1'), signed(await rig.commandKey('vm-1'), 'cmd', JSON.stringify(retainedCommand)), { qos: 1 });
     const ack = await eventually(
       async () => observer.acks.get(retainedCommand.id),
       10_000,
@@ -264,7 +264,7 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
       configure('vm-1', 5, { failsafe: { mode: 'hold', afterSeconds: 5 } }),
     ]);
     const before = await Promise.all(METERS.map((id) => rig.meterState(id)));
-    const retainedBefore = await Promise.all(METERS.map((id) => retainedRelays(rig.mqttUrl, id)));
+    const retainedBefore = await Promise.all(METERS.map((id) => retainedRelays(rig.backendUrl, id)));
     expect(contacts(before[0])).toEqual([true, true, false, false, true, true, true, true, true, true]);
 
     const killedAt = Date.now();
@@ -281,7 +281,7 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
     await sleep(1500); // anything else that would (wrongly) switch has had its chance
 
     // Seen through the broker: the retained relays topic of the external Mosquitto.
-    const retained = await Promise.all(METERS.map((id) => retainedRelays(rig.mqttUrl, id)));
+    const retained = await Promise.all(METERS.map((id) => retainedRelays(rig.backendUrl, id)));
     const expected = states(retainedBefore[0]);
     expected[1] = { ...expected[1], state: 'off', reason: 'failsafe' };
     expected[2] = { ...expected[2], state: 'on', reason: 'failsafe' };
@@ -338,7 +338,7 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
     const back = await rig.meterState('vm-1');
     expect(since(back)).toHaveLength(2);
     expect(contacts(back)).toEqual(contacts(switched));
-    expect(states(await retainedRelays(rig.mqttUrl, 'vm-1'))).toEqual(expected);
+    expect(states(await retainedRelays(rig.backendUrl, 'vm-1'))).toEqual(expected);
   });
 
   it('should keep switching a plan on time while the broker is down', async () => {
@@ -354,7 +354,7 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
       issued: t0,
       circuits: [{ circuit: 6, on: [{ start: onAt, end: offAt }], valid_until: t0 + 600_000 }],
     };
-    await backendClient.publishAsync(topics.plan('vm-3'), signed(rig.commandKey('vm-3'), 'plan', JSON.stringify(plan)), { qos: 1, retain: true });
+    await backendClient.publishAsync(topics.plan('vm-3'), signed(await rig.commandKey('vm-3'), 'plan', JSON.stringify(plan)), { qos: 1, retain: true });
     const accepted = await eventually(
       async () => {
         const s = await rig.meterState('vm-3');
@@ -396,7 +396,7 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
     // The broker is back (empty: no persistence): the meter re-publishes its retained state.
     const retained = await eventually(
       async () => {
-        const m = await retainedRelays(rig.mqttUrl, 'vm-3');
+        const m = await retainedRelays(rig.backendUrl, 'vm-3');
         return m.circuits[5].state === 'on' ? m : undefined;
       },
       15_000,
@@ -482,7 +482,7 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
       'protection_trip event',
     );
     expect(event.value.data).toMatchObject({ limit_a: 10, delay_ms: 2000, relay_was_on: true });
-    expect((await retainedRelays(rig.mqttUrl, 'vm-2')).circuits[6]).toMatchObject({
+    expect((await retainedRelays(rig.backendUrl, 'vm-2')).circuits[6]).toMatchObject({
       state: 'off',
       reason: 'protection',
       tripped: true,
@@ -518,12 +518,12 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
 
   it('should refuse fuzzed and malformed commands with an error ack and change no relay', async () => {
     const before = await rig.meterState('vm-2');
-    const retainedBefore = await retainedRelays(rig.mqttUrl, 'vm-2');
+    const retainedBefore = await retainedRelays(rig.backendUrl, 'vm-2');
     const startedAt = before.wallMs;
     const send = (payload: string | Buffer) =>
       backendClient.publishAsync(topics.cmd('vm-2'), payload, { qos: 1 });
     // Signed with vm-2's key, so each reaches the meter's checks behind the MAC.
-    const key = rig.commandKey('vm-2');
+    const key = await rig.commandKey('vm-2');
     const sendSigned = (text: string) => send(signed(key, 'cmd', text));
     const now = Date.now();
     // A circuit that is on, switched off by every malformed command below if any got through.
@@ -645,7 +645,7 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
     expect(after.transitions.filter((t) => t.wallMs >= startedAt)).toEqual([]);
     expect(contacts(after)).toEqual(contacts(before));
     expect(after.circuits.map((c) => c.relay)).toEqual(before.circuits.map((c) => c.relay));
-    expect(states(await retainedRelays(rig.mqttUrl, 'vm-2'))).toEqual(states(retainedBefore));
+    expect(states(await retainedRelays(rig.backendUrl, 'vm-2'))).toEqual(states(retainedBefore));
 
     // And the meter still obeys a real command afterwards.
     expect(await command('POST', `/devices/vm-2/circuits/${circuit}/relay`, { state: 'off' })).toMatchObject({
@@ -668,10 +668,10 @@ describeWith(withAedes, ['sim-inspect', 'backend-restart'])('relay safety with t
 
   beforeAll(async () => {
     await rig.start();
-    backendClient = await mqtt.connectAsync(rig.mqttUrl, { clientId: 'dinmeter-backend-relay-safety-test', reconnectPeriod: 500 });
+    backendClient = await mqtt.connectAsync(rig.backendUrl, { clientId: 'dinmeter-backend-relay-safety-test', reconnectPeriod: 500 });
     retained = retainedRelayOff();
-    await backendClient.publishAsync(topics.cmd('vm-1'), signed(rig.commandKey('vm-1'), 'cmd', JSON.stringify(retained)), { qos: 1, retain: true });
-    observer = await Observer.connect(rig.mqttUrl);
+    await backendClient.publishAsync(topics.cmd('vm-1'), signed(await rig.commandKey('vm-1'), 'cmd', JSON.stringify(retained)), { qos: 1, retain: true });
+    observer = await Observer.connect(rig.backendUrl);
     await rig.startMeters({ count: 1, intervalS: 2 });
   });
 
@@ -693,7 +693,7 @@ describeWith(withAedes, ['sim-inspect', 'backend-restart'])('relay safety with t
     expect(relayOf(state, 4)).toMatchObject({ relayOn: true, relay: { state: 'on', reason: 'restore' } });
     expect(state.stats.commandsApplied).toBe(0);
     expect(observer.acks.has(retained.id)).toBe(false);
-    expect(states(await retainedRelays(rig.mqttUrl, 'vm-1'))[3]).toMatchObject({
+    expect(states(await retainedRelays(rig.backendUrl, 'vm-1'))[3]).toMatchObject({
       state: 'on',
       reason: 'restore',
     });
@@ -708,7 +708,7 @@ describeWith(withAedes, ['sim-inspect', 'backend-restart'])('relay safety with t
     // Straight to the meter, past the REST API (another integration on the broker): refused with its own code.
     const now = Date.now();
     const command: Command = { v: PROTOCOL_VERSION, id: 'too-short-failsafe', seq: now, expires: now + 60_000, op: 'config', circuit: 2, config: tooShort as CircuitConfig };
-    await backendClient.publishAsync(topics.cmd('vm-1'), signed(rig.commandKey('vm-1'), 'cmd', JSON.stringify(command)), { qos: 1 });
+    await backendClient.publishAsync(topics.cmd('vm-1'), signed(await rig.commandKey('vm-1'), 'cmd', JSON.stringify(command)), { qos: 1 });
     const ack = await eventually(async () => observer.acks.get(command.id), 10_000, 'ack of the too short failsafe');
     expect(ack).toMatchObject({ ok: false, code: 'failsafe_too_short', circuit: 2, state: 'on' });
     expect(ack.error).toMatch(new RegExp(`below ${MIN_FAILSAFE_AFTER_S} s`));

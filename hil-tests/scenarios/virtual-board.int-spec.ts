@@ -32,11 +32,12 @@ describeWithSdk('virtual board: the Moddable build of the firmware against Influ
   const rig = new SimulatedRig();
   let sdk: Sdk;
   let board: VirtualBoardProcess;
+  /** The board's login and command key, issued by the backend's registry. */
+  let mqttLogin: { username: string; password: string; commandKey: string };
 
-  // The board's command key goes where the backend reads it (the rig's command-keys.json) and into its NVS.
   const configureBoard = (powerCutAtWrite?: number): void =>
     board.configure(
-      { deviceId: DEVICE, mqttUrl: rig.mqttUrl, intervalS: 1, commandKey: Buffer.from(rig.commandKey(DEVICE)).toString('hex') },
+      { deviceId: DEVICE, mqttUrl: rig.mqttUrl, mqttLogin, commandKey: mqttLogin.commandKey, intervalS: 1 },
       { seed: 7, powerCutAtWrite },
     );
 
@@ -72,6 +73,7 @@ describeWithSdk('virtual board: the Moddable build of the firmware against Influ
     sdk = prepareSdk(location!, { mcsim: true, log: (line) => process.stdout.write(`${line}\n`) });
     const image = await ensureLinImage(sdk);
     await rig.start();
+    mqttLogin = await rig.deviceLogin(DEVICE);
     board = new VirtualBoardProcess(image, join(rig.dir, DEVICE), join(sdk.bin, 'mcsim'));
     configureBoard();
     await board.start();
@@ -123,7 +125,7 @@ describeWithSdk('virtual board: the Moddable build of the firmware against Influ
 
   it('should lose no record when killed mid-run, and ignore a stale command retained for it at restart', async () => {
     // The applied command's seq is in NVS: a retained command with an older seq must not switch the relay back on.
-    const backendClient = await mqtt.connectAsync(rig.mqttUrl, { clientId: 'dinmeter-backend-virtual-board-test' });
+    const backendClient = await mqtt.connectAsync(rig.backendUrl, { clientId: 'dinmeter-backend-virtual-board-test' });
     const stale = { v: PROTOCOL_VERSION, id: 'stale-retained', seq: 1, expires: Date.now() + 600_000, op: 'relay', circuit: CIRCUIT, state: 'on' };
     const acks = new Map<string, any>();
     backendClient.on('message', (_topic, payload) => {
@@ -131,7 +133,7 @@ describeWithSdk('virtual board: the Moddable build of the firmware against Influ
       acks.set(ack.id, ack);
     });
     await backendClient.subscribeAsync(topics.cmdAck(DEVICE), { qos: 1 });
-    await backendClient.publishAsync(topics.cmd(DEVICE), signed(rig.commandKey(DEVICE), 'cmd', JSON.stringify(stale)), { qos: 1, retain: true });
+    await backendClient.publishAsync(topics.cmd(DEVICE), signed(Buffer.from(mqttLogin.commandKey, 'hex'), 'cmd', JSON.stringify(stale)), { qos: 1, retain: true });
 
     const before = await lastTelemetrySeq();
     await board.kill('SIGKILL');

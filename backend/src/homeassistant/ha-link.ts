@@ -20,9 +20,8 @@ export interface HaLink {
 export const HA_LINK = Symbol('HA_LINK');
 
 /**
- * mqtt.js implementation. A client of its own (id `dinmeter-backend-…-ha`, so the broker ACL treats
- * it as the backend) because MqttService dispatches only dinmeter/<id>/<kind> device topics, and the
- * bridge listens to homeassistant/status and dinmeter/+/ha/+/set.
+ * mqtt.js implementation. A client of its own (id `dinmeter-backend-…-ha`, logged in as the backend)
+ * because MqttService dispatches only dinmeter/<id>/<kind> device topics, and the bridge listens to homeassistant/status and dinmeter/+/ha/+/set.
  */
 @Injectable()
 export class MqttHaLink implements HaLink {
@@ -39,8 +38,7 @@ export class MqttHaLink implements HaLink {
     const clientId = `${BACKEND_CLIENT_PREFIX}${this.config.INSTANCE_ID ?? randomBytes(4).toString('hex')}-ha`;
     const client = mqtt.connect(this.broker.url, {
       clientId,
-      username: this.config.MQTT_USERNAME,
-      password: this.config.MQTT_PASSWORD,
+      ...this.broker.login,
       clean: true,
       keepalive: 30,
       reconnectPeriod: 1000,

@@ -3,11 +3,10 @@
  * Runs N virtual meters (ids vm-1 … vm-N) in this process. Each keeps its flash image and settings
  * under DIR/<id>, so a restarted meter continues where it stopped (seq, energy counters, relays).
  * `--control-port` serves the simulation control channel on 127.0.0.1 (sim-control.ts; 0 = any free port).
+ * Each meter logs in with its own credential from the backend's registry (`--backend-data-dir`,
+ * meter-provisioning.ts): issued on first start, kept in DIR/<id>/settings.json and reused after.
  * `--front-end-tolerance F` gives each meter's chips a seeded gain scatter of ±F (uncalibrated parts,
  * for the HIL production test, which calibrates them against a reference meter).
- * `--command-keys FILE` gives each meter its command key from FILE, creating the missing ones
- * (command-key-file.ts; the backend reads DATA_DIR/command-keys.json): without it the meters
- * refuse every command and plan (docs/security.md "Signed commands").
  */
 import { appendFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,7 +16,7 @@ import { loadFixtureTraces } from '../../sim/fixture-traces';
 import { ApplianceTraces } from '../../sim/power-trace';
 import { seededRandom } from '../../core/storage/power-cut';
 import { HostClock } from './host-clock';
-import { provisionCommandKeys } from './command-key-file';
+import { backendDataDir, provisionVirtualMeters } from './meter-provisioning';
 import { SimControlServer } from './sim-control';
 import { VirtualMeter } from './virtual-meter';
 
@@ -25,6 +24,7 @@ interface Args {
   count: number;
   intervalS: number;
   dataDir: string;
+  backendDataDir: string;
   mqttUrl: string;
   ids?: string[];
   speed: number;
@@ -35,27 +35,26 @@ interface Args {
   /** Fault injection: every flash write/erase is cut at a random byte with this probability. */
   powerCut?: { seed: number; probability: number };
   frontEndTolerance: number;
-  /** Where each meter's command key is kept (and created when missing). */
-  commandKeys?: string;
 }
 
 const SPEC = {
   name: 'meters',
   usage: `usage: npm run meters -- --data-dir DIR [--count N] [--interval SECONDS] [--mqtt-url mqtt://127.0.0.1:1883] [--ids a,b,c] [--speed X] [--start ISO-8601] [--control-port N]
   --data-dir      where each meter keeps its flash image and settings (DIR/<id>)
+  --backend-data-dir  the backend's DATA_DIR, whose credentials registry issues each meter's login
+                  (default: DATA_DIR from the environment or .env, else .data/backend)
   --count         how many meters, vm-1 … vm-N (default 3; --ids names them instead)
   --interval      seconds between records (default 10)
   --speed         simulated time runs X times faster (default 1); --start sets the simulated wall clock
   --control-port  serve the simulation control channel on 127.0.0.1 (0 = any free port)
   --journal FILE  append "<id> <seq> <ts>" per record created (test truth)
   --power-cut SEED:PROBABILITY  tests: random power cuts in flash writes
-  --front-end-tolerance F  each chip's gains off by up to ±F, seeded per meter: uncalibrated parts (default 0)
-  --command-keys FILE  each meter's command key, created there when missing (the backend reads DATA_DIR/command-keys.json);
-                  without it the meters refuse every command and plan`,
+  --front-end-tolerance F  each chip's gains off by up to ±F, seeded per meter: uncalibrated parts (default 0)`,
   options: {
     count: { type: 'string' },
     interval: { type: 'string' },
     'data-dir': { type: 'string' },
+    'backend-data-dir': { type: 'string' },
     'mqtt-url': { type: 'string' },
     ids: { type: 'string' },
     speed: { type: 'string' },
@@ -64,7 +63,6 @@ const SPEC = {
     journal: { type: 'string' },
     'power-cut': { type: 'string' },
     'front-end-tolerance': { type: 'string' },
-    'command-keys': { type: 'string' },
   },
 } as const;
 
@@ -81,6 +79,7 @@ function toArgs({ values }: CliArgs<typeof SPEC.options>): Args {
     count,
     intervalS: numberOption('interval', values.interval, { min: 0.1, max: 3600 }) ?? 10,
     dataDir: resolve(required('data-dir', values['data-dir'] || undefined)),
+    backendDataDir: resolve(values['backend-data-dir'] || backendDataDir()),
     mqttUrl: values['mqtt-url'] ?? 'mqtt://127.0.0.1:1883',
     ids,
     speed: numberOption('speed', values.speed, { min: 0.01, max: 10000 }) ?? 1,
@@ -89,7 +88,6 @@ function toArgs({ values }: CliArgs<typeof SPEC.options>): Args {
     journal: values.journal ? resolve(values.journal) : undefined,
     powerCut: cutMatch ? { seed: Number(cutMatch[1]), probability: Number(cutMatch[2]) } : undefined,
     frontEndTolerance: numberOption('front-end-tolerance', values['front-end-tolerance'], { min: 0, max: 0.2 }) ?? 0,
-    commandKeys: values['command-keys'] ? resolve(values['command-keys']) : undefined,
   };
 }
 
@@ -105,14 +103,18 @@ async function main(args: Args): Promise<void> {
   const clock = new HostClock(args.speed, args.startMs);
   const traces = loadTraces();
   const ids = args.ids ?? Array.from({ length: args.count }, (_, k) => `vm-${k + 1}`);
-  const commandKeys = args.commandKeys ? provisionCommandKeys(args.commandKeys, ids) : undefined;
+  const credentials = await provisionVirtualMeters(
+    args.backendDataDir,
+    ids.map((id) => ({ id, dir: join(args.dataDir, id) })),
+  );
   const meters = ids.map(
     (id, k) =>
       new VirtualMeter({
         deviceId: id,
         dataDir: join(args.dataDir, id),
         mqttUrl: args.mqttUrl,
-        commandKey: commandKeys?.get(id),
+        mqttLogin: { username: credentials.get(id)!.username, password: credentials.get(id)!.password },
+        commandKey: credentials.get(id)!.commandKey,
         intervalS: args.intervalS,
         clock,
         seed: k + 1,
@@ -141,7 +143,7 @@ async function main(args: Args): Promise<void> {
     );
   }
   process.stdout.write(
-    `meters running: ${ids.join(', ')} → ${args.mqttUrl}, record every ${args.intervalS} s, speed ×${args.speed}, appliance traces: ${traces ? 'tracebase (real)' : 'synthetic'}, commands: ${commandKeys ? `signed (keys in ${args.commandKeys})` : 'refused (no --command-keys)'}\n`,
+    `meters running: ${ids.join(', ')} → ${args.mqttUrl}, record every ${args.intervalS} s, speed ×${args.speed}, appliance traces: ${traces ? 'tracebase (real)' : 'synthetic'}\n`,
   );
   let stopping = false;
   const stop = async () => {

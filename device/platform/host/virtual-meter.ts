@@ -27,10 +27,9 @@ export interface VirtualMeterOptions {
   /** This meter's persistent state: flash image and settings, so a restarted meter continues. */
   dataDir: string;
   mqttUrl: string;
-  /**
-   * This meter's command key, 64 hex digits (docs/security.md "Signed commands"): commands and
-   * plans must be signed with it. Without one the meter refuses every command and plan.
-   */
+  /** The meter's broker login (meter-provisioning.ts); none: anonymous, which a dinmeter broker refuses. */
+  mqttLogin?: { username: string; password: string };
+  /** The meter's 32-byte command key, hex: what the cmd and plan MACs are checked with (docs/security.md). */
   commandKey?: string;
   intervalS: number;
   clock: HostClock;
@@ -77,7 +76,7 @@ export class VirtualMeter {
     this.waveform = createBoardWaveformSampler({ bus: this.board.adcBus, selects: this.board.adcSelects, dataReady: this.board.adcDataReady });
     this.waveform.start();
     this.flash = new FileFlash({ path: join(o.dataDir, 'flash.bin'), byteLength: FLASH_BYTES });
-    this.mqtt = new HostMqttPort(o.mqttUrl, o.deviceId);
+    this.mqtt = new HostMqttPort(o.mqttUrl, o.deviceId, o.mqttLogin);
     this.core = new MeterCore(
       {
         bus: this.board.bus,
@@ -139,6 +138,10 @@ export class VirtualMeter {
 
   get deviceId(): string {
     return this.o.deviceId;
+  }
+
+  get commandKey(): string | undefined {
+    return this.o.commandKey;
   }
 
   start(): void {

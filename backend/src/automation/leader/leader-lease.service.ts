@@ -53,8 +53,7 @@ export class LeaderLeaseService implements OnApplicationBootstrap, OnApplication
     const topic = topics.automationLease();
     const client = mqtt.connect(this.broker.url, {
       clientId: `${this.election.self}-lease`,
-      username: this.config.MQTT_USERNAME,
-      password: this.config.MQTT_PASSWORD,
+      ...this.broker.login,
       clean: true,
       keepalive: Math.max(5, Math.floor(this.config.LEASE_TTL_S / 3)),
       reconnectPeriod: 1000,
