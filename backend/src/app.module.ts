@@ -32,6 +32,7 @@ import { PRICES_CONTROLLERS, PRICES_PROVIDERS } from './prices/prices.module';
 import { AUTOMATION_CONTROLLERS, AUTOMATION_PROVIDERS } from './automation/automation.module';
 import { AppliancesModule } from './appliances/appliances.module';
 import { CREDENTIALS_CONTROLLERS, CREDENTIALS_PROVIDERS } from './security/credentials/credentials.module';
+import { REST_AUTH_PROVIDERS } from './security/rest-auth/rest-auth.providers';
 
 @Module({})
 export class AppModule {
@@ -76,6 +77,7 @@ export class AppModule {
         HomeAssistantService,
         ...PRICES_PROVIDERS,
         ...AUTOMATION_PROVIDERS,
+        ...REST_AUTH_PROVIDERS,
         ...overrides,
       ],
     };

@@ -1,6 +1,6 @@
 import { ValidationPipe } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { AppConfig } from './config/app-config';
+import { AppConfig, corsOrigins } from './config/app-config';
 import { servePrometheus } from './metrics/metrics.route';
 import { PRICE_TEXT_MEDIA_TYPES } from './prices/prices.dto';
 
@@ -13,6 +13,9 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
   app.useBodyParser('json', { limit: '6mb' });
   app.useBodyParser('text', { type: Object.keys(PRICE_TEXT_MEDIA_TYPES), limit: '6mb' });
   app.setGlobalPrefix('api');
+  // CORS only for the origins configured (docs/security.md); bearer tokens, so no cookies to share.
+  const origins = corsOrigins(config);
+  if (origins.length > 0) app.enableCors({ origin: origins, allowedHeaders: ['authorization', 'content-type'], maxAge: 600 });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   servePrometheus(app, config.METRICS_TOKEN);
 }

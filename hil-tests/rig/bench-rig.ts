@@ -5,7 +5,7 @@
  * What a bench cannot do is not among its capabilities; a scenario step that needs it anyway
  * throws BenchUnsupportedError.
  */
-import { BenchConfig, loadBenchConfig } from './bench-config';
+import { BenchConfig, benchRestToken, loadBenchConfig } from './bench-config';
 import { BenchInstruments } from './bench-instruments';
 import { influxRows, restCall } from './http';
 import { MeterSetup, Rig, RigCapability } from './rig';
@@ -36,6 +36,8 @@ export class BenchRig implements Rig {
   constructor(
     readonly config: BenchConfig,
     private readonly fetchImpl: typeof fetch = fetch,
+    /** REST bearer token (benchRestToken). */
+    private readonly token?: string,
   ) {
     this.restUrl = config.backend.restUrl.replace(/\/$/, '');
     this.mqttUrl = config.backend.mqttUrl;
@@ -48,7 +50,8 @@ export class BenchRig implements Rig {
   }
 
   static fromFile(path: string): BenchRig {
-    return new BenchRig(loadBenchConfig(path));
+    const config = loadBenchConfig(path);
+    return new BenchRig(config, fetch, benchRestToken(config, path));
   }
 
   get meterIds(): readonly string[] {
@@ -114,7 +117,7 @@ export class BenchRig implements Rig {
   }
 
   async rest<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    return restCall<T>(this.fetchImpl, this.restUrl, method, path, body);
+    return restCall<T>(this.fetchImpl, { url: this.restUrl, token: this.token }, method, path, body);
   }
 
   private async waitOnline(ids: readonly string[], online: boolean, timeoutMs = this.onlineTimeoutMs): Promise<void> {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startInflux, startMosquitto } from '../../infra/dev/servers';
@@ -11,6 +11,7 @@ import { ManagedProcess } from './managed-process';
 import { MeterSetup, Rig, RigCapability } from './rig';
 import { influxRows, restCall } from './http';
 import { SimInstruments } from './sim-instruments';
+import { TOKENS_FILE, TokenStore } from '../../backend/src/security/tokens/token-store';
 
 type Server = Awaited<ReturnType<typeof startInflux>>;
 
@@ -55,6 +56,8 @@ export class SimulatedRig implements Rig {
   private lastMeterSetup?: MeterSetup;
   private simInstruments?: SimInstruments;
   private haLogin?: MqttLogin;
+  /** An admin REST token the rig issued itself in the backend's DATA_DIR (docs/security.md); rest() sends it. */
+  adminToken = '';
 
   constructor(private readonly options: SimulatedRigOptions = {}) {
     const capabilities: RigCapability[] = [
@@ -102,7 +105,10 @@ export class SimulatedRig implements Rig {
   get influxUrl(): string {
     return `http://127.0.0.1:${this.influxPort}`;
   }
-  /** The backend's DATA_DIR: its credentials registry is the broker's (docs/security.md, "Broker identity"). */
+  /**
+   * The backend's DATA_DIR (credentials registry, tokens.json, the device registry, …): the `dinmeter`
+   * CLI's --data-dir (docs/security.md).
+   */
   get backendDataDir(): string {
     return join(this.dir, 'backend-data');
   }
@@ -195,7 +201,16 @@ export class SimulatedRig implements Rig {
     await this.mosquitto.restart();
   }
 
+  /** Issues adminToken once, and lets it into another DATA_DIR a backend is started with (a fresh one, a second instance). */
+  private async admitRig(dataDir: string): Promise<void> {
+    if (!this.adminToken) this.adminToken = (await TokenStore.inDataDir(this.backendDataDir).create('admin', 'HIL rig')).token;
+    if (dataDir === this.backendDataDir || existsSync(join(dataDir, TOKENS_FILE))) return;
+    mkdirSync(dataDir, { recursive: true });
+    copyFileSync(join(this.backendDataDir, TOKENS_FILE), join(dataDir, TOKENS_FILE));
+  }
+
   async startBackend(env: Record<string, string> = {}): Promise<void> {
+    await this.admitRig(env.DATA_DIR ?? this.options.backendEnv?.DATA_DIR ?? this.backendDataDir);
     await this.backend.start(
       [],
       {
@@ -221,6 +236,7 @@ export class SimulatedRig implements Rig {
   async startSecondBackend(env: Record<string, string> = {}): Promise<void> {
     if (!this.mosquitto) throw new Error('startSecondBackend needs externalBroker: true');
     if (!this.httpPort2) this.httpPort2 = await freePort();
+    await this.admitRig(env.DATA_DIR ?? join(this.dir, 'backend-2-data'));
     await this.backend2.start(
       [],
       {
@@ -250,7 +266,7 @@ export class SimulatedRig implements Rig {
 
   /** REST call to the second backend instance. */
   async restSecond<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    return restCall<T>(fetch, this.secondRestUrl, method, path, body);
+    return restCall<T>(fetch, { url: this.secondRestUrl, token: this.adminToken }, method, path, body);
   }
 
   async killBackend(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
@@ -325,7 +341,7 @@ export class SimulatedRig implements Rig {
   }
 
   async rest<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    return restCall<T>(fetch, this.restUrl, method, path, body);
+    return restCall<T>(fetch, { url: this.restUrl, token: this.adminToken }, method, path, body);
   }
 
   async stop(): Promise<void> {

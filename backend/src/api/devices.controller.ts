@@ -4,6 +4,7 @@ import { DevicesService } from '../devices/devices.service';
 import { RelayCommandDto, SeriesQueryDto } from './api.dto';
 import { CircuitParamPipe, DeviceIdPipe } from './params';
 import { SeriesService } from './series.service';
+import { RequireRole } from '../security/roles';
 
 @Controller('devices')
 export class DevicesController {
@@ -38,6 +39,7 @@ export class DevicesController {
   }
 
   @Post(':id/circuits/:circuit/relay')
+  @RequireRole('control')
   @HttpCode(202)
   relay(
     @Param('id', DeviceIdPipe) id: string,

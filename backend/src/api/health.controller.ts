@@ -3,6 +3,7 @@ import { BrokerService } from '../broker/broker.service';
 import { Counters } from '../common/counters';
 import { TELEMETRY_STORE } from '../common/tokens';
 import { MqttService } from '../mqtt/mqtt.service';
+import { Public } from '../security/roles';
 
 /** The part of the HTTP response the health check sets (express). */
 interface StatusSettable {
@@ -24,6 +25,7 @@ export class HealthController {
 
   /** 200 when the broker and InfluxDB are reachable, 503 with the same body when not (load balancers, watchdogs). */
   @Get('health')
+  @Public()
   async health(@Res({ passthrough: true }) response: StatusSettable) {
     const influx = await this.store.ping().catch(() => ({ ok: false }));
     const ok = this.mqtt.connected && influx.ok;

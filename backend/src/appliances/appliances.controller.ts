@@ -3,6 +3,7 @@ import { CircuitParamPipe, DeviceIdPipe } from '../api/params';
 import { AnomalySettingsDto, NameApplianceDto } from './appliances.dto';
 import { AppliancesService } from './appliances.service';
 import { ApplianceIdPipe } from './appliances.params';
+import { RequireRole } from '../security/roles';
 
 @Controller()
 export class AppliancesController {
@@ -14,11 +15,13 @@ export class AppliancesController {
   }
 
   @Put('devices/:id/circuits/:circuit/appliances/:applianceId')
+  @RequireRole('control')
   name(@Param('id', DeviceIdPipe) id: string, @Param('circuit', CircuitParamPipe) circuit: number, @Param('applianceId', ApplianceIdPipe) applianceId: string, @Body() body: NameApplianceDto) {
     return this.appliances.name(id, circuit, applianceId, body.name.trim());
   }
 
   @Delete('devices/:id/circuits/:circuit/appliances/:applianceId')
+  @RequireRole('control')
   unname(@Param('id', DeviceIdPipe) id: string, @Param('circuit', CircuitParamPipe) circuit: number, @Param('applianceId', ApplianceIdPipe) applianceId: string) {
     return this.appliances.name(id, circuit, applianceId, undefined);
   }
@@ -29,6 +32,7 @@ export class AppliancesController {
   }
 
   @Put('devices/:id/circuits/:circuit/anomaly-settings')
+  @RequireRole('control')
   setSettings(@Param('id', DeviceIdPipe) id: string, @Param('circuit', CircuitParamPipe) circuit: number, @Body() body: AnomalySettingsDto) {
     return this.appliances.setSettings(id, circuit, body);
   }

@@ -4,6 +4,7 @@ import { AutomationDto, CreditTopUpDto, SavingsQueryDto } from './automation.dto
 import { AutomationService } from './automation.service';
 import { LeaderLeaseService } from './leader/leader-lease.service';
 import { SavingsService } from './savings.service';
+import { RequireRole } from '../security/roles';
 
 @Controller()
 export class AutomationController {
@@ -25,11 +26,13 @@ export class AutomationController {
   }
 
   @Put('devices/:id/circuits/:circuit/automation')
+  @RequireRole('control')
   put(@Param('id', DeviceIdPipe) id: string, @Param('circuit', CircuitParamPipe) circuit: number, @Body() body: AutomationDto) {
     return this.automation.put(id, circuit, body);
   }
 
   @Post('devices/:id/circuits/:circuit/credit')
+  @RequireRole('control')
   @HttpCode(200)
   topUp(@Param('id', DeviceIdPipe) id: string, @Param('circuit', CircuitParamPipe) circuit: number, @Body() body: CreditTopUpDto) {
     return this.automation.topUp(id, circuit, body.amount);

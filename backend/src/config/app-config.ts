@@ -19,8 +19,18 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0) @Max(65535)
   HTTP_PORT = 3000;
 
+  /** Loopback by default: set 0.0.0.0 (or an address) to serve the LAN, REST tokens guard it (docs/security.md). */
   @IsString()
-  HTTP_HOST = '0.0.0.0';
+  HTTP_HOST = '127.0.0.1';
+
+  /**
+   * Origins (scheme://host[:port], comma-separated) whose web pages may call the REST API from a
+   * browser (CORS). Unset: no CORS headers, browsers keep other sites' pages out.
+   */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^https?:\/\/[^\s,/]+(\s*,\s*https?:\/\/[^\s,/]+)*$/, {
+    message: 'CORS_ORIGINS must be origins like https://dash.example:8443, comma-separated, without paths',
+  })
+  CORS_ORIGINS?: string;
 
   /** Port of the embedded aedes broker; ignored when MQTT_URL is set. */
   @Transform(toInt) @IsInt() @Min(0) @Max(65535)
@@ -110,7 +120,7 @@ export class AppConfig {
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
-  /** When set, GET /metrics (Prometheus) needs `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open. */
+  /** A scrape token GET /metrics (Prometheus) accepts besides the REST tokens (docs/integrations.md). */
   @Transform(emptyToUndefined) @IsOptional() @IsString() @Matches(/^\S{16,}$/, { message: 'METRICS_TOKEN must be at least 16 characters without spaces' })
   METRICS_TOKEN?: string;
 
@@ -178,7 +188,12 @@ export class ConfigError extends Error {
 }
 
 /** Every variable the backend reads (.env.example lists them all: app-config.spec.ts checks it). */
-export const CONFIG_KEYS: ReadonlySet<string> = new Set(Object.keys(new AppConfig()).concat(['MQTT_URL', 'MQTTS_PORT', 'MQTT_TLS_CERT', 'MQTT_TLS_KEY', 'MQTT_TLS_CA', 'MQTT_USERNAME', 'MQTT_PASSWORD', 'MQTT_SHARE_GROUP', 'INFLUX_TOKEN', 'INFLUX_ORG', 'INFLUX_BUCKET', 'INSTANCE_ID', 'ENTSOE_TOKEN', 'ENTSOE_AREA', 'ESIOS_TOKEN', 'PRICE_API_URL', 'TARIFF_FILE', 'PRICE_AREA', 'LOG_FORMAT', 'METRICS_TOKEN']));
+export const CONFIG_KEYS: ReadonlySet<string> = new Set(Object.keys(new AppConfig()).concat(['MQTT_URL', 'MQTTS_PORT', 'MQTT_TLS_CERT', 'MQTT_TLS_KEY', 'MQTT_TLS_CA', 'MQTT_USERNAME', 'MQTT_PASSWORD', 'MQTT_SHARE_GROUP', 'INFLUX_TOKEN', 'INFLUX_ORG', 'INFLUX_BUCKET', 'INSTANCE_ID', 'ENTSOE_TOKEN', 'ENTSOE_AREA', 'ESIOS_TOKEN', 'PRICE_API_URL', 'TARIFF_FILE', 'PRICE_AREA', 'LOG_FORMAT', 'METRICS_TOKEN', 'CORS_ORIGINS']));
+
+/** The origins of CORS_ORIGINS, empty when unset. */
+export function corsOrigins(config: AppConfig): string[] {
+  return config.CORS_ORIGINS ? config.CORS_ORIGINS.split(',').map((origin) => origin.trim()) : [];
+}
 
 /** Validates the environment. Throws ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {

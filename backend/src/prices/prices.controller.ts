@@ -3,6 +3,7 @@ import { parseInstant } from '../api/params';
 import { CLOCK, NowFn } from '../common/tokens';
 import { PricesQueryDto, PriceUpload, PriceUploadPipe, PriceUploadRequest } from './prices.dto';
 import { PricesService } from './prices.service';
+import { RequireRole } from '../security/roles';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -38,6 +39,7 @@ export class PricesController {
 
   /** A price document as JSON or as text (text/csv, application/xml, text/plain); prices.dto.ts says exactly what. */
   @Post()
+  @RequireRole('control')
   async upload(@PriceUploadRequest(PriceUploadPipe) upload: PriceUpload) {
     const stored = await this.prices.store(upload.series, upload.area);
     return { ...stored, from: iso(stored.from), to: iso(stored.to) };
