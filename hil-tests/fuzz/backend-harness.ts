@@ -20,7 +20,6 @@ import { POINT_WRITER, TELEMETRY_STORE } from '../../backend/src/common/tokens';
 import { loadConfig } from '../../backend/src/config/app-config';
 import { DeviceRegistryJournal } from '../../backend/src/devices/device-registry.repository';
 import { DevicesService } from '../../backend/src/devices/devices.service';
-import { RELAY_MEASUREMENT } from '../../backend/src/devices/relay-history.service';
 import { PRICE_MEASUREMENT } from '../../backend/src/prices/prices.repository';
 import { configureHttp } from '../../backend/src/http.setup';
 import { Role } from '../../backend/src/security/roles';
@@ -177,8 +176,9 @@ export async function startBackend(): Promise<BackendHarness> {
         saves: saves.changes,
         lastSave: saves.lastChanged,
         points,
-        // Written by the handlers of an input directly; appliance points follow telemetry analysis on timers.
-        relayPoints: store.pointsByMeasurement.get(RELAY_MEASUREMENT),
+        // Prices are written before the upload answers. Not compared: relay history (written on a
+        // quarter-hour timer too; the relay states it records are in the registry saves) and appliance
+        // points (they follow telemetry analysis, counted as telemetry points above).
         pricePoints: store.pointsByMeasurement.get(PRICE_MEASUREMENT),
         published: bus.published,
         lastPublished: bus.lastPublished,
