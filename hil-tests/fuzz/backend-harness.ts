@@ -20,9 +20,10 @@ import { POINT_WRITER, TELEMETRY_STORE } from '../../backend/src/common/tokens';
 import { loadConfig } from '../../backend/src/config/app-config';
 import { DeviceRegistryJournal } from '../../backend/src/devices/device-registry.repository';
 import { DevicesService } from '../../backend/src/devices/devices.service';
-import { RELAY_MEASUREMENT } from '../../backend/src/devices/relay-history.service';
 import { PRICE_MEASUREMENT } from '../../backend/src/prices/prices.repository';
 import { configureHttp } from '../../backend/src/http.setup';
+import { Role } from '../../backend/src/security/roles';
+import { TokenStore } from '../../backend/src/security/tokens/token-store';
 import { CircuitPoint } from '../../backend/src/storage/storage.types';
 import { exampleMessage } from '../../shared/src/protocol/protocol.examples';
 import { InMemoryBus } from './in-memory-mqtt';
@@ -36,6 +37,8 @@ export interface BackendHarness {
   bus: InMemoryBus;
   /** Messages the backend logged at error level (a handler that threw, a failed write); the caller empties it. */
   errorsLogged: string[];
+  /** Bearer tokens issued for the fuzz, one per role. */
+  tokens: Record<Role, string>;
   /** Is the meter in the registry (a relay request for it becomes a command)? */
   knows(deviceId: string): boolean;
   /**
@@ -136,6 +139,9 @@ export async function startBackend(): Promise<BackendHarness> {
   await app.init();
   await new Promise((resolve) => setTimeout(resolve, 20)); // the in-memory clients connect on setImmediate
 
+  const issue = async (role: Role) => (await app.get(TokenStore).create(role, 'fuzz')).token;
+  const tokens = { read: await issue('read'), control: await issue('control'), admin: await issue('admin') };
+
   // Points accepted for InfluxDB, counted where a caller hands them over (the writer batches on a timer).
   let points = 0;
   const writer = app.get<{ write(points: CircuitPoint[]): Promise<void>; flush(): Promise<void> }>(POINT_WRITER);
@@ -155,6 +161,7 @@ export async function startBackend(): Promise<BackendHarness> {
     app,
     bus,
     errorsLogged,
+    tokens,
     knows: (id) => devices.find(id) !== undefined,
     reclaimLease: () => {
       const claim = { v: 1, holder: lease.instanceId, ttl_ms: config.LEASE_TTL_S * 1000, ts: Date.now() };
@@ -169,8 +176,9 @@ export async function startBackend(): Promise<BackendHarness> {
         saves: saves.changes,
         lastSave: saves.lastChanged,
         points,
-        // Written by the handlers of an input directly; appliance points follow telemetry analysis on timers.
-        relayPoints: store.pointsByMeasurement.get(RELAY_MEASUREMENT),
+        // Prices are written before the upload answers. Not compared: relay history (written on a
+        // quarter-hour timer too; the relay states it records are in the registry saves) and appliance
+        // points (they follow telemetry analysis, counted as telemetry points above).
         pricePoints: store.pointsByMeasurement.get(PRICE_MEASUREMENT),
         published: bus.published,
         lastPublished: bus.lastPublished,

@@ -47,10 +47,17 @@ export function writeRoutes(backend: BackendHarness, prefix = '/api'): Route[] {
 }
 
 /**
- * Headers every fuzz request carries. The one place to authenticate once the API requires a bearer
- * token (backend/src/security/roles.ts): put `authorization: Bearer <admin token>` here.
+ * Who sends a request: mostly an admin (so the body reaches validation and the handler), sometimes a
+ * lower role, no token or a bad one, which must be refused (401/403/429) and change nothing.
  */
-export const requestHeaders: Record<string, string> = {};
+function authorization(backend: BackendHarness): fc.Arbitrary<string | undefined> {
+  const bearer = (token: string) => `Bearer ${token}`;
+  return fc.oneof(
+    { arbitrary: fc.constant(bearer(backend.tokens.admin)), weight: 12 },
+    { arbitrary: fc.constantFrom(bearer(backend.tokens.read), bearer(backend.tokens.control)), weight: 2 },
+    { arbitrary: fc.constantFrom(undefined, '', 'Bearer', 'Bearer dmt_0000', `Basic ${backend.tokens.admin}`, `${bearer(backend.tokens.admin)}x`), weight: 1 },
+  );
+}
 
 const hostileString = fc.oneof(
   fc.constantFrom('', ' ', '__proto__', 'constructor', 'NaN', 'Infinity', '-1', '1e999', '../../etc/passwd', '%00', '\u202e', '💡', 'x'.repeat(10_000)),
@@ -95,19 +102,21 @@ export async function fuzzRest(backend: BackendHarness, options: FuzzOptions): P
   const input = fc.nat(routes.length - 1).chain((i) => {
     const route = routes[i];
     const names = [...route.path.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]);
-    return fc.tuple(fc.constant(route), fc.tuple(...names.map(paramValue)), body, contentType);
+    return fc.tuple(fc.constant(route), fc.tuple(...names.map(paramValue)), body, contentType, authorization(backend));
   });
   return runSurface(
     input,
-    async ([route, params, text, type]) => {
+    async ([route, params, text, type, auth]) => {
       let i = 0;
       const url = route.path.replace(/:[A-Za-z]+/g, () => encodeURIComponent(params[i++]));
       const before = backend.state();
-      let call = request(server)[route.method](url).set(requestHeaders);
+      let call = request(server)[route.method](url);
+      if (auth !== undefined) call = call.set('authorization', auth);
       if (type) call = call.set('content-type', type);
       const response = await call.send(text);
       await backend.settle(response.status < 400);
-      const where = `${route.method.toUpperCase()} ${url.slice(0, 200)} (${type ?? 'no content type'}, ${text.length} bytes)`;
+      const who = auth === `Bearer ${backend.tokens.admin}` ? 'admin' : JSON.stringify(auth?.slice(0, 20));
+      const where = `${route.method.toUpperCase()} ${url.slice(0, 200)} (${type ?? 'no content type'}, ${text.length} bytes, ${who})`;
       if (response.status >= 500) return `${where} answered ${response.status}: ${JSON.stringify(response.body).slice(0, 500)}`;
       // Nest logs a refused body (413 PayloadTooLargeError) at error level; the status is what counts here.
       backend.errorsLogged.splice(0);
