@@ -11,6 +11,7 @@ import { ManualClock, MemorySettingsStore } from '../../device/core/relays/testi
 import { MemoryFlash } from '../../device/core/storage/memory-flash';
 import { createSimulatedBoard } from '../../device/sim/simulated-board';
 import { EXAMPLE_TS } from '../../shared/src/protocol/protocol.examples';
+import { nodeCrypto } from '../../device/platform/host/node-crypto';
 
 /** Which envelope a payload is signed for (cmd and plan carry a MAC once the command-key envelope lands). */
 export type SignedKind = 'cmd' | 'plan';
@@ -58,7 +59,7 @@ export function startMeter(seed = 1): MeterHarness {
   const board = createSimulatedBoard({ startMs: clock.wall!, seed, stepMs: 1000 });
   const mqtt = new RecordingMqtt();
   const core = new MeterCore(
-    { bus: board.bus, selects: board.selects, relays: board.relays, flash: new MemoryFlash({ byteLength: 256 * 1024 }), settings: new MemorySettingsStore(), clock, mqtt },
+    { bus: board.bus, selects: board.selects, relays: board.relays, flash: new MemoryFlash({ byteLength: 256 * 1024 }), settings: new MemorySettingsStore(), clock, mqtt, crypto: nodeCrypto },
     { deviceId: METER_ID, firmware: 'fuzz', bootId: 'fuzz', intervalS: 10, calibration: BOARD_CALIBRATION },
   );
   core.start();
