@@ -35,6 +35,8 @@ export interface SelftestResult {
   replayMs: { portable: number; native: number };
   sameRecords: boolean;
   seconds: number;
+  /** Peak XS stack per phase in slots (vectors, taping with the simulation, replays), from the debug build's instruments. */
+  stackPeakSlots?: Record<string, number>;
 }
 
 /** The image's program: reports lines `SELFTEST <json>` and a last `SELFTEST-DONE`. */
@@ -42,39 +44,64 @@ function program(): string {
   const path = (file: string): string => JSON.stringify(join(REPO_ROOT, file));
   return `
 import nativeWaveformKernels from 'dsp/waveform.kernels.native';
+import Timer from 'timer';
 import { waveformVectors } from ${path('device/dsp/waveform.analyzer.xs-test.ts')};
 import { portableWaveformKernels } from ${path('device/dsp/waveform.kernels.ts')};
 import { compareKernels, phaseCosts, recordDutyCycle, replayDutyCycle } from ${path('device/bench/duty-cycle.ts')};
 declare const trace: (text: string) => void;
-const vectors = waveformVectors(nativeWaveformKernels).map((test) => {
-  try {
-    test.run();
-    return { name: test.name };
-  } catch (error) {
-    return { name: test.name, error: error instanceof Error ? error.message : String(error) };
+// Phases one timer turn apart, as the firmware's work runs (from timers): the runtime samples its
+// instruments once a second and resets the stack peak, so each phase gets its own peak.
+const PHASES: [string, () => void][] = [];
+const state: any = {};
+PHASES.push(['vectors', () => {
+  state.vectors = waveformVectors(nativeWaveformKernels).map((test) => {
+    try {
+      test.run();
+      return { name: test.name };
+    } catch (error) {
+      return { name: test.name, error: error instanceof Error ? error.message : String(error) };
+    }
+  });
+  trace('SELFTEST-VECTORS ' + state.vectors.filter((v: any) => v.error === undefined).length + '/' + state.vectors.length + '\\n');
+}]);
+PHASES.push(['taping', () => { state.tape = recordDutyCycle(${SECONDS}); }]);
+PHASES.push(['comparing', () => {
+  state.agreement = compareKernels(state.tape, nativeWaveformKernels);
+  state.portableCosts = phaseCosts(state.tape, ${JSON.stringify(REPEAT)}, portableWaveformKernels);
+  state.nativeCosts = phaseCosts(state.tape, ${JSON.stringify(REPEAT)}, nativeWaveformKernels);
+}]);
+PHASES.push(['replay-portable', () => {
+  const started = Date.now();
+  state.portableReplay = replayDutyCycle(state.tape, portableWaveformKernels);
+  state.portableMs = Date.now() - started;
+}]);
+PHASES.push(['replay-native', () => {
+  const started = Date.now();
+  state.nativeReplay = replayDutyCycle(state.tape, nativeWaveformKernels);
+  state.nativeMs = Date.now() - started;
+}]);
+PHASES.push(['report', () => {
+  trace('SELFTEST ' + JSON.stringify({
+    vectors: state.vectors,
+    agreement: state.agreement,
+    burstMs: { portable: state.portableCosts.burstMs, native: state.nativeCosts.burstMs },
+    replayMs: { portable: state.portableMs, native: state.nativeMs },
+    sameRecords: state.portableReplay.digest === state.tape.digest && state.nativeReplay.digest === state.tape.digest,
+    seconds: ${SECONDS},
+  }) + '\\n');
+}]);
+let phase = 0;
+function next(): void {
+  if (phase === PHASES.length) {
+    trace('SELFTEST-DONE\\n');
+    return;
   }
-});
-trace('SELFTEST-VECTORS ' + vectors.filter((v) => v.error === undefined).length + '/' + vectors.length + '\\n');
-const tape = recordDutyCycle(${SECONDS});
-trace('SELFTEST-TAPED\\n');
-const agreement = compareKernels(tape, nativeWaveformKernels);
-const portableCosts = phaseCosts(tape, ${JSON.stringify(REPEAT)}, portableWaveformKernels);
-const nativeCosts = phaseCosts(tape, ${JSON.stringify(REPEAT)}, nativeWaveformKernels);
-let started = Date.now();
-const portableReplay = replayDutyCycle(tape, portableWaveformKernels);
-const portableMs = Date.now() - started;
-started = Date.now();
-const nativeReplay = replayDutyCycle(tape, nativeWaveformKernels);
-const nativeMs = Date.now() - started;
-trace('SELFTEST ' + JSON.stringify({
-  vectors,
-  agreement,
-  burstMs: { portable: portableCosts.burstMs, native: nativeCosts.burstMs },
-  replayMs: { portable: portableMs, native: nativeMs },
-  sameRecords: portableReplay.digest === tape.digest && nativeReplay.digest === tape.digest,
-  seconds: ${SECONDS},
-}) + '\\n');
-trace('SELFTEST-DONE\\n');
+  const [name, run] = PHASES[phase++];
+  trace('SELFTEST-PHASE ' + name + '\\n');
+  run();
+  Timer.set(next, 1100);
+}
+Timer.set(next, 1100);
 `;
 }
 
@@ -90,7 +117,7 @@ async function writeApp(stackSlots: number): Promise<string> {
     platform: 'neutral',
     target: 'es2022',
     logLevel: 'silent',
-    external: ['dsp/waveform.kernels.native'],
+    external: ['dsp/waveform.kernels.native', 'timer'],
     alias: { '@dinmeter/shared': join(REPO_ROOT, 'shared/src/index.ts') },
   });
   writeFileSync(join(dir, 'main.js'), bundle.outputFiles[0].text);
@@ -151,10 +178,38 @@ export async function runSelftest(sdk: Sdk, stackSlots = SELFTEST_STACK_SLOTS, t
   mkdirSync(dir, { recursive: true });
   const board = new VirtualBoardProcess(selftestImage(stackSlots), dir, join(sdk.bin, 'mcsim'));
   try {
-    await board.start(timeoutMs, /SELFTEST-VECTORS /);
-    const match = await board.waitFor(/SELFTEST (\{.*\})\n/, timeoutMs);
-    return JSON.parse(match[1]) as SelftestResult;
+    await board.start(timeoutMs, /SELFTEST-PHASE |XS abort/);
+    const match = await board.waitFor(/SELFTEST (\{.*\})\n|XS abort: [^\n]*/, timeoutMs);
+    // An abort leaves mcsim running (the debug build waits for a debugger): report it with the stages reached.
+    if (!match[1]) throw new Error(`${match[0]} (${stackSlots}-slot stack); output:\n${board.text.slice(-2000)}`);
+    const result = JSON.parse(match[1]) as SelftestResult;
+    await board.waitFor(/SELFTEST-DONE/, timeoutMs);
+    result.stackPeakSlots = stackPeaks(board.text, stackSlots);
+    return result;
   } finally {
     await board.stop();
   }
+}
+
+/**
+ * Largest "Stack used" of the instruments lines after each `SELFTEST-PHASE` marker up to the next,
+ * in slots (bytes over the slot size the image reports).
+ */
+export function stackPeaks(output: string, stackSlots: number): Record<string, number> {
+  const key = /instruments key: (.*)/.exec(output)?.[1].split(',') ?? [];
+  const used = key.indexOf('Stack used');
+  const available = key.indexOf('Stack available');
+  const peaks: Record<string, number> = {};
+  if (used < 0 || available < 0) return peaks;
+  let phase: string | undefined;
+  for (const line of output.split('\n')) {
+    const marker = /^SELFTEST-PHASE (\S+)/.exec(line);
+    if (marker) phase = marker[1];
+    const sample = /^instruments: ([\d,]+)/.exec(line);
+    if (!sample || !phase) continue;
+    const values = sample[1].split(',').map(Number);
+    const slots = Math.round(values[used] / (values[available] / stackSlots));
+    peaks[phase] = Math.max(peaks[phase] ?? 0, slots);
+  }
+  return peaks;
 }
