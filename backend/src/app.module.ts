@@ -18,6 +18,8 @@ import { CLOCK } from './common/tokens';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DevicesService } from './devices/devices.service';
+import { DeviceRemovalController } from './devices/device-removal.controller';
+import { RevokedMeterRemovalService } from './devices/revoked-meter-removal.service';
 import { DEVICE_REGISTRY_REPOSITORY } from './devices/devices.types';
 import { DeviceRegistryJournal } from './devices/device-registry.repository';
 import { RelayHistoryService } from './devices/relay-history.service';
@@ -31,6 +33,8 @@ import { storageProviders } from './storage/storage.providers';
 import { PRICES_CONTROLLERS, PRICES_PROVIDERS } from './prices/prices.module';
 import { AUTOMATION_CONTROLLERS, AUTOMATION_PROVIDERS } from './automation/automation.module';
 import { AppliancesModule } from './appliances/appliances.module';
+import { CREDENTIALS_CONTROLLERS, CREDENTIALS_PROVIDERS } from './security/credentials/credentials.module';
+import { REST_AUTH_PROVIDERS } from './security/rest-auth/rest-auth.providers';
 
 @Module({})
 export class AppModule {
@@ -38,10 +42,11 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ConfigModule.forRoot(config), AppliancesModule],
-      controllers: [HealthController, DevicesController, CommandsController, CircuitsController, CalibrationController, ...PRICES_CONTROLLERS, ...AUTOMATION_CONTROLLERS],
+      controllers: [HealthController, DevicesController, DeviceRemovalController, CommandsController, CircuitsController, CalibrationController, ...PRICES_CONTROLLERS, ...AUTOMATION_CONTROLLERS, ...CREDENTIALS_CONTROLLERS],
       providers: [
         { provide: CLOCK, useValue: () => Date.now() },
         Counters,
+        ...CREDENTIALS_PROVIDERS,
         BrokerService,
         MqttService,
         ...storageProviders,
@@ -62,6 +67,7 @@ export class AppModule {
         },
         RelayHistoryService,
         DevicesService,
+        RevokedMeterRemovalService,
         CircuitConfigService,
         CircuitTripService,
         CalibrationService,
@@ -74,6 +80,7 @@ export class AppModule {
         HomeAssistantService,
         ...PRICES_PROVIDERS,
         ...AUTOMATION_PROVIDERS,
+        ...REST_AUTH_PROVIDERS,
         ...overrides,
       ],
     };

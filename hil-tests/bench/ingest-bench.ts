@@ -130,7 +130,8 @@ async function main(): Promise<void> {
     await rig.start();
     const pid = rig.backend.pid;
     const startTs = Date.now() - 86_400_000;
-    load = new LoadMeters({ url: rig.mqttUrl, meters, window, backlog, intervalS, storm, answerCommands: commands > 0, startTs: intervalS ? undefined : startTs });
+    const logins = await rig.deviceLoginsFor(LoadMeters.idsFor({ meters }));
+    load = new LoadMeters({ url: rig.mqttUrl, meters, window, backlog, intervalS, storm, answerCommands: commands > 0, startTs: intervalS ? undefined : startTs, logins });
     const connecting = performance.now();
     await load.connect();
     const connectS = (performance.now() - connecting) / 1000;

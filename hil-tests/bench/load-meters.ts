@@ -25,8 +25,8 @@ export interface LoadOptions {
   storm?: boolean;
   /** Subscribe to commands and acknowledge each (ok, the relay in the commanded state), like the firmware. */
   answerCommands?: boolean;
-  username?: string;
-  password?: string;
+  /** Each meter's broker login (rig.deviceLogins: provisioned in one registry write); none: anonymous. */
+  logins?: ReadonlyMap<string, { username: string; password: string }>;
 }
 
 interface Meter {
@@ -99,10 +99,15 @@ export class LoadMeters {
     return this.meters.map((m) => m.id);
   }
 
+  /** The meters' ids, before connect() too (to provision them). */
+  static idsFor(options: Pick<LoadOptions, 'meters' | 'idPrefix'>): string[] {
+    const prefix = options.idPrefix ?? 'load';
+    return Array.from({ length: options.meters }, (_, k) => `${prefix}-${k + 1}`);
+  }
+
   /** Connects every meter (each subscribes to its ack topic and publishes its retained status). */
   async connect(): Promise<void> {
-    const prefix = this.options.idPrefix ?? 'load';
-    const ids = Array.from({ length: this.options.meters }, (_, k) => `${prefix}-${k + 1}`);
+    const ids = LoadMeters.idsFor(this.options);
     const batch = this.options.storm ? ids.length : 50;
     for (let i = 0; i < ids.length; i += batch) await Promise.all(ids.slice(i, i + batch).map((id) => this.connectOne(id)));
   }
@@ -110,8 +115,7 @@ export class LoadMeters {
   private async connectOne(id: string): Promise<void> {
     const client = mqtt.connect(this.options.url, {
       clientId: id,
-      username: this.options.username ?? id,
-      password: this.options.password,
+      ...this.options.logins?.get(id),
       clean: false,
       keepalive: 60,
       reconnectPeriod: 2000,

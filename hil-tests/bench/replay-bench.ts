@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     line(`flash: ${backlog.bytesPerRecord.toFixed(1)} bytes per record of ${CIRCUIT_COUNT} circuits = ${(backlog.bytesPerRecord / CIRCUIT_COUNT).toFixed(2)} bytes per circuit record`);
 
     await rig.start();
-    watcher = await AckWatcher.connect(rig.mqttUrl, 'observer-replay-bench');
+    watcher = await AckWatcher.connect(rig.backendUrl, 'observer-replay-bench');
     const booting = performance.now();
     await rig.startMeters({ count: 1, ids: [DEVICE], intervalS: INTERVAL_S });
     const running = performance.now();

@@ -63,10 +63,11 @@ export class EmulatedBench {
     const ports = await this.instruments.start();
     const { privateKey } = generateKeyPairSync('ed25519');
     writeFileSync(join(this.rig.dir, 'station.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    writeFileSync(join(this.rig.dir, 'rest.token'), `${this.rig.adminToken}\n`, { mode: 0o600 });
     const local = '127.0.0.1';
     const json = {
       name: 'emulated bench (virtual meters, emulated instruments)',
-      backend: { restUrl: this.rig.restUrl, mqttUrl: this.rig.mqttUrl, influxUrl: this.rig.influxUrl, influxDb: this.rig.db },
+      backend: { restUrl: this.rig.restUrl, mqttUrl: this.rig.mqttUrl, influxUrl: this.rig.influxUrl, influxDb: this.rig.db, tokenFile: 'rest.token' },
       meters: this.meters,
       dut: this.instruments.dut,
       instruments: {

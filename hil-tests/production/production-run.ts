@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { loadBenchConfig } from '../rig/bench-config';
+import { benchRestToken, loadBenchConfig } from '../rig/bench-config';
 import { BenchRig } from '../rig/bench-rig';
 import { REPO_ROOT } from '../rig/managed-process';
 import { runProductionChecks } from './production-test';
@@ -31,7 +31,7 @@ export async function runProductionTest(run: ProductionRun): Promise<{ result: '
   const key = loadStationKey(resolve(base, production.stationKeyFile));
   const deviceId = run.device ?? config.dut ?? config.meters[0];
   if (!config.meters.includes(deviceId)) throw new Error(`device ${deviceId} is not on this bench (config "meters")`);
-  const rig = new BenchRig({ ...config, dut: deviceId });
+  const rig = new BenchRig({ ...config, dut: deviceId }, fetch, benchRestToken(config, run.configPath));
   const log = run.log ?? (() => undefined);
   log(`production test of ${run.serial} (${deviceId}) on ${config.name ?? run.configPath}`);
   await rig.start();

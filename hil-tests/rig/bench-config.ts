@@ -4,6 +4,7 @@
  * instrument answers. Validated once at load; a bad file is refused with every problem listed.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { arr, Infer, int, isValidDeviceId, literal, num, obj, optional, refine, str, validate } from '@dinmeter/shared';
 import { AC_LOAD_DIALECTS, AcLoadDialect } from '../instruments/ac-load';
 import { AC_SOURCE_DIALECTS, AcSourceDialect } from '../instruments/ac-source';
@@ -23,6 +24,8 @@ const benchConfigSchema = refine(
       mqttUrl: url(['mqtt', 'mqtts']),
       influxUrl: url(['http', 'https']),
       influxDb: optional(str({ minLength: 1, maxLength: 64 })),
+      /** File holding the REST bearer token (admin: calibration; relative to the config file). Default: $DINMETER_TOKEN. */
+      tokenFile: optional(str({ minLength: 1, maxLength: 512 })),
     }),
     /** Meters on the bench, all fed by the AC source. The first is the one in the fixture unless `dut` says otherwise. */
     meters: arr(deviceId, { minItems: 1, maxItems: 32 }),
@@ -78,6 +81,18 @@ export function parseBenchConfig(value: unknown, source = 'bench config'): Bench
   const result = validate(benchConfigSchema, value, '$');
   if (!result.ok) throw new Error(`${source} is invalid (docs/hil.md, "The config file"):\n  ${result.errors.join('\n  ')}`);
   return result.value;
+}
+
+/** The REST token the bench calls the backend with: backend.tokenFile, else $DINMETER_TOKEN (docs/hil.md). */
+export function benchRestToken(config: BenchConfig, configPath: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const file = config.backend.tokenFile;
+  if (file === undefined) return env.DINMETER_TOKEN?.trim() || undefined;
+  const path = resolve(dirname(resolve(configPath)), file);
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new Error(`cannot read backend.tokenFile ${path} of the bench config: ${(error as Error).message}`);
+  }
 }
 
 export function loadBenchConfig(path: string): BenchConfig {

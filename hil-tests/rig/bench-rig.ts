@@ -5,7 +5,7 @@
  * What a bench cannot do is not among its capabilities; a scenario step that needs it anyway
  * throws BenchUnsupportedError.
  */
-import { BenchConfig, loadBenchConfig } from './bench-config';
+import { BenchConfig, benchRestToken, loadBenchConfig } from './bench-config';
 import { BenchInstruments } from './bench-instruments';
 import { influxRows, restCall } from './http';
 import { MeterSetup, Rig, RigCapability } from './rig';
@@ -21,6 +21,10 @@ export class BenchRig implements Rig {
   readonly capabilities: ReadonlySet<RigCapability> = new Set<RigCapability>(['power-cut', 'instruments']);
   readonly restUrl: string;
   readonly mqttUrl: string;
+  /** The bench config's backend.mqttUrl carries the backend's login (mqtt://dinmeter-backend:…@host). */
+  get backendUrl(): string {
+    return this.mqttUrl;
+  }
   readonly influxUrl: string;
   readonly db: string;
   readonly deviceIds: readonly string[];
@@ -32,6 +36,8 @@ export class BenchRig implements Rig {
   constructor(
     readonly config: BenchConfig,
     private readonly fetchImpl: typeof fetch = fetch,
+    /** REST bearer token (benchRestToken). */
+    private readonly token?: string,
   ) {
     this.restUrl = config.backend.restUrl.replace(/\/$/, '');
     this.mqttUrl = config.backend.mqttUrl;
@@ -44,7 +50,8 @@ export class BenchRig implements Rig {
   }
 
   static fromFile(path: string): BenchRig {
-    return new BenchRig(loadBenchConfig(path));
+    const config = loadBenchConfig(path);
+    return new BenchRig(config, fetch, benchRestToken(config, path));
   }
 
   get meterIds(): readonly string[] {
@@ -110,7 +117,7 @@ export class BenchRig implements Rig {
   }
 
   async rest<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    return restCall<T>(this.fetchImpl, this.restUrl, method, path, body);
+    return restCall<T>(this.fetchImpl, { url: this.restUrl, token: this.token }, method, path, body);
   }
 
   private async waitOnline(ids: readonly string[], online: boolean, timeoutMs = this.onlineTimeoutMs): Promise<void> {
@@ -129,5 +136,13 @@ export class BenchRig implements Rig {
       if (Date.now() > deadline) throw new Error(`meters did not go ${online ? 'online' : 'offline'} within ${timeoutMs} ms (${last})`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
+  }
+
+  /** Provisions (or rotates) meter `id` through the backend's REST API (docs/security.md). */
+  async deviceLogin(id: string): Promise<{ username: string; password: string }> {
+    let issued = await this.rest<{ username: string; password: string }>('POST', '/devices', { id });
+    if (issued.status === 409) issued = await this.rest('POST', `/devices/${encodeURIComponent(id)}/credentials/rotate`);
+    if (issued.status >= 300) throw new Error(`provisioning ${id}: HTTP ${issued.status}`);
+    return issued.body;
   }
 }

@@ -1,4 +1,7 @@
-/** The two HTTP calls every rig makes: InfluxQL rows from InfluxDB 1.x, and a JSON REST call to the backend. */
+/**
+ * The two HTTP calls every rig makes: InfluxQL rows from InfluxDB 1.x, and a JSON REST call to the
+ * backend with the rig's bearer token (docs/security.md, "REST tokens").
+ */
 
 export async function influxRows(
   fetchFn: typeof fetch,
@@ -23,14 +26,17 @@ export async function influxRows(
 
 export async function restCall<T>(
   fetchFn: typeof fetch,
-  restUrl: string,
+  rest: { url: string; token?: string },
   method: string,
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: T }> {
-  const response = await fetchFn(`${restUrl}${path}`, {
+  const response = await fetchFn(`${rest.url}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: {
+      ...(rest.token === undefined ? {} : { authorization: `Bearer ${rest.token}` }),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();

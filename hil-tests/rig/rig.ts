@@ -68,6 +68,8 @@ export interface Rig {
   readonly capabilities: ReadonlySet<RigCapability>;
   readonly restUrl: string;
   readonly mqttUrl: string;
+  /** The broker URL with the backend's login in it (mqtt://user:password@host:port): observers, forged commands. */
+  readonly backendUrl: string;
   readonly influxUrl: string;
   readonly db: string;
   /** The meters of the last startMeters, in order. */
@@ -87,4 +89,6 @@ export interface Rig {
   /** Raw InfluxQL against the rig's database; returns the rows of every series as objects. */
   influxQuery(q: string): Promise<Record<string, unknown>[]>;
   rest<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** A login for a test playing meter `id` (provisioned through the backend's registry). */
+  deviceLogin(id: string): Promise<{ username: string; password: string }>;
 }

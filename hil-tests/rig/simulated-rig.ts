@@ -1,7 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startInflux, startMosquitto } from '../../infra/dev/servers';
+import { BACKEND_PASSWORD_FILE, CredentialsRegistry, IssuedMeter } from '../../backend/src/security/credentials/credentials.registry';
+import { BACKEND_USERNAME } from '../../backend/src/security/credentials/credentials-file';
 
 export { freePort };
 import type { SimMeterState } from '../../device/platform/host/sim-control';
@@ -9,8 +11,15 @@ import { ManagedProcess } from './managed-process';
 import { MeterSetup, Rig, RigCapability } from './rig';
 import { influxRows, restCall } from './http';
 import { SimInstruments } from './sim-instruments';
+import { TOKENS_FILE, TokenStore } from '../../backend/src/security/tokens/token-store';
 
 type Server = Awaited<ReturnType<typeof startInflux>>;
+
+/** Username and password for mqtt.connect. */
+export interface MqttLogin {
+  username: string;
+  password: string;
+}
 
 export interface SimulatedRigOptions {
   /** Use Debian's mosquitto as an external broker instead of the backend's embedded aedes. */
@@ -46,6 +55,10 @@ export class SimulatedRig implements Rig {
   private controlPort = 0;
   private lastMeterSetup?: MeterSetup;
   private simInstruments?: SimInstruments;
+  private haLogin?: MqttLogin;
+  /** An admin REST token the rig issued itself in the backend's DATA_DIR (docs/security.md); rest() sends it. */
+  adminToken = '';
+  private readonly deviceLogins = new Map<string, IssuedMeter>();
 
   constructor(private readonly options: SimulatedRigOptions = {}) {
     const capabilities: RigCapability[] = [
@@ -93,6 +106,57 @@ export class SimulatedRig implements Rig {
   get influxUrl(): string {
     return `http://127.0.0.1:${this.influxPort}`;
   }
+  /**
+   * The backend's DATA_DIR (credentials registry, tokens.json, the device registry, …): the `dinmeter`
+   * CLI's --data-dir (docs/security.md).
+   */
+  get backendDataDir(): string {
+    return join(this.dir, 'backend-data');
+  }
+
+  /**
+   * A login for a test's own MQTT client: the backend's identity (may do anything: observers, forged
+   * commands; created by the backend's first start) or Home Assistant's (issued on first use).
+   */
+  async mqttLogin(identity: 'backend' | 'homeassistant'): Promise<MqttLogin> {
+    if (identity === 'backend') return this.backendLogin();
+    this.haLogin ??= await new CredentialsRegistry(this.backendDataDir).issueService('homeassistant');
+    return this.haLogin;
+  }
+
+  private backendLogin(): MqttLogin {
+    const password = readFileSync(join(this.backendDataDir, BACKEND_PASSWORD_FILE), 'utf8').trim();
+    return { username: BACKEND_USERNAME, password };
+  }
+
+  /** A meter's login (provisioned on first use, the same afterwards within this rig): a test playing a meter. */
+  async deviceLogin(id: string): Promise<IssuedMeter & MqttLogin> {
+    return (await this.deviceLoginsFor([id])).get(id)!;
+  }
+
+  /** deviceLogin for many meters in one registry write (load generators). */
+  async deviceLoginsFor(ids: readonly string[]): Promise<Map<string, IssuedMeter>> {
+    const issued = await new CredentialsRegistry(this.backendDataDir).ensureMeters(ids.map((id) => ({ id, saved: this.deviceLogins.get(id) })));
+    for (const meter of issued) this.deviceLogins.set(meter.id, meter);
+    return new Map(issued.map((m) => [m.id, m]));
+  }
+
+  /** The broker URL with a login in it (mqtt.js takes mqtt://user:password@host:port). */
+  urlWith(login: MqttLogin): string {
+    const url = new URL(this.mqttUrl);
+    url.username = login.username;
+    url.password = login.password;
+    return url.toString().replace(/\/$/, '');
+  }
+
+  /**
+   * The broker URL logged in as the backend, for observers and helpers that take a URL. The rig's
+   * Mosquitto takes anyone (an open broker: the compromised-broker case), so there it is the plain URL.
+   */
+  get backendUrl(): string {
+    return this.mosquitto ? this.mqttUrl : this.urlWith(this.backendLogin());
+  }
+
   /** The virtual meters' simulation control channel (device/platform/host/sim-control.ts). */
   get controlUrl(): string {
     return `http://127.0.0.1:${this.controlPort}`;
@@ -134,7 +198,16 @@ export class SimulatedRig implements Rig {
     await this.mosquitto.restart();
   }
 
+  /** Issues adminToken once, and lets it into another DATA_DIR a backend is started with (a fresh one, a second instance). */
+  private async admitRig(dataDir: string): Promise<void> {
+    if (!this.adminToken) this.adminToken = (await TokenStore.inDataDir(this.backendDataDir).create('admin', 'HIL rig')).token;
+    if (dataDir === this.backendDataDir || existsSync(join(dataDir, TOKENS_FILE))) return;
+    mkdirSync(dataDir, { recursive: true });
+    copyFileSync(join(this.backendDataDir, TOKENS_FILE), join(dataDir, TOKENS_FILE));
+  }
+
   async startBackend(env: Record<string, string> = {}): Promise<void> {
+    await this.admitRig(env.DATA_DIR ?? this.options.backendEnv?.DATA_DIR ?? this.backendDataDir);
     await this.backend.start(
       [],
       {
@@ -145,7 +218,7 @@ export class SimulatedRig implements Rig {
         ...(this.mosquitto ? { MQTT_URL: this.mosquitto.url } : {}),
         INFLUX_URL: this.influxUrl,
         INFLUX_DB: this.db,
-        DATA_DIR: join(this.dir, 'backend-data'),
+        DATA_DIR: this.backendDataDir,
         HEARTBEAT_INTERVAL_S: '1',
         COMMAND_RETRY_S: '2',
         LOG_LEVEL: 'log',
@@ -160,6 +233,7 @@ export class SimulatedRig implements Rig {
   async startSecondBackend(env: Record<string, string> = {}): Promise<void> {
     if (!this.mosquitto) throw new Error('startSecondBackend needs externalBroker: true');
     if (!this.httpPort2) this.httpPort2 = await freePort();
+    await this.admitRig(env.DATA_DIR ?? join(this.dir, 'backend-2-data'));
     await this.backend2.start(
       [],
       {
@@ -189,7 +263,7 @@ export class SimulatedRig implements Rig {
 
   /** REST call to the second backend instance. */
   async restSecond<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    return restCall<T>(fetch, this.secondRestUrl, method, path, body);
+    return restCall<T>(fetch, { url: this.secondRestUrl, token: this.adminToken }, method, path, body);
   }
 
   async killBackend(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
@@ -207,6 +281,8 @@ export class SimulatedRig implements Rig {
       join(this.dir, 'meters'),
       '--mqtt-url',
       this.mqttUrl,
+      '--backend-data-dir',
+      this.backendDataDir,
       ...(setup.speed ? ['--speed', String(setup.speed)] : []),
       ...(setup.startMs ? ['--start', new Date(setup.startMs).toISOString()] : []),
       ...(setup.ids ? ['--ids', setup.ids.join(',')] : []),
@@ -262,7 +338,7 @@ export class SimulatedRig implements Rig {
   }
 
   async rest<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    return restCall<T>(fetch, this.restUrl, method, path, body);
+    return restCall<T>(fetch, { url: this.restUrl, token: this.adminToken }, method, path, body);
   }
 
   async stop(): Promise<void> {

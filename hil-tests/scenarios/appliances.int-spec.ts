@@ -37,14 +37,14 @@ describe('appliances and anomalies against the real backend', () => {
 
   beforeAll(async () => {
     await rig.start();
-    const observer = await mqtt.connectAsync(rig.mqttUrl, { clientId: 'observer-appliances', reconnectPeriod: 0 });
+    const observer = await mqtt.connectAsync(rig.backendUrl, { clientId: 'observer-appliances', reconnectPeriod: 0 });
     observer.on('message', (topic, payload) => {
       if (topic === topics.alerts(METER)) alerts.push(JSON.parse(payload.toString()));
       else retained.set(topic, payload.toString());
     });
     await observer.subscribeAsync({ [topics.alerts(METER)]: { qos: 1 }, 'homeassistant/#': { qos: 1 }, [`dinmeter/${METER}/appliances/#`]: { qos: 1 } });
 
-    const meter = await mqtt.connectAsync(rig.mqttUrl, { clientId: METER, reconnectPeriod: 0 });
+    const meter = await mqtt.connectAsync(rig.mqttUrl, { clientId: METER, ...(await rig.deviceLogin(METER)), reconnectPeriod: 0 });
     const end = Math.floor(Date.now() / STEP_MS) * STEP_MS;
     const from = end - 5 * DAY;
     let seq = 1;

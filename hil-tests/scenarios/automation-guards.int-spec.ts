@@ -99,7 +99,7 @@ describeWith(selected, ['backend-config', 'sim-inspect'])('automation guards: bu
     // Pin the loads: nothing flows on 1–3 until the test says so, 4 draws a steady ~230 W.
     for (const circuit of [BUDGET, STANDBY, CREDIT]) await rig.forceCurrent(DEVICE, circuit, 0);
     await rig.forceCurrent(DEVICE, THRESHOLD, 1);
-    observer = await Observer.connect(rig.mqttUrl);
+    observer = await Observer.connect(rig.backendUrl);
     await eventually(async () => (await rig.rest('GET', `/devices/${DEVICE}`)).body?.lastTelemetrySeq >= 2, 60_000, `${DEVICE} reporting`);
     await eventually(async () => (await rig.rest('GET', '/automation/leader')).body?.isLeader, 30_000, 'automation leader');
     // A fresh meter comes up with every relay on (PRODUCT_RELAY_DEFAULTS), the guards need that.
@@ -126,7 +126,7 @@ describeWith(selected, ['backend-config', 'sim-inspect'])('automation guards: bu
   async function expectRelayOff(circuit: number): Promise<void> {
     await eventually(async () => !(await rig.meterState(DEVICE)).circuits[circuit - 1].relayOn, 10_000, `circuit ${circuit} contact open`);
     const retained = await eventually(async () => {
-      const relays = await retainedRelays(rig.mqttUrl);
+      const relays = await retainedRelays(rig.backendUrl);
       return relays.circuits.find((c) => c.circuit === circuit)?.state === 'off' ? relays : undefined;
     }, 10_000, `retained relays: circuit ${circuit} off`);
     expect(retained.circuits.find((c) => c.circuit === circuit)?.state).toBe('off');

@@ -71,7 +71,7 @@ describeWith(selected, ['backend-restart', 'influx-restart'])('downsampling: pol
         messages.push({ v: PROTOCOL_VERSION, seq, ts: q0 + k * 10_000, interval_s: 10, acked_seq: 0, circuits: [circuit] });
       }
     }
-    const client = await mqtt.connectAsync(rig.mqttUrl, { clientId: DEVICE, clean: true });
+    const client = await mqtt.connectAsync(rig.mqttUrl, { clientId: DEVICE, ...(await rig.deviceLogin(DEVICE)), clean: true });
     let acked = 0;
     await client.subscribeAsync(topics.telemetryAck(DEVICE), { qos: 1 });
     client.on('message', (_topic, payload) => (acked = Math.max(acked, (JSON.parse(payload.toString()) as { upto_seq: number }).upto_seq)));

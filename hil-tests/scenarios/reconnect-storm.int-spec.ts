@@ -53,9 +53,11 @@ describe('reconnect storm (embedded broker)', () => {
   });
 
   it(`should store every record of ${METERS} meters replaying ${BACKLOG} records at once exactly once, through floods of unmatched publishes`, async () => {
-    load = new LoadMeters({ url: rig.mqttUrl, meters: METERS, window: 16, backlog: BACKLOG, storm: true, idPrefix: 'storm' });
-    // Anyone may publish outside dinmeter/ (broker-acl.ts); four clients, so their bursts queue together.
-    const strangers = await Promise.all(Array.from({ length: 4 }, (_, k) => mqtt.connectAsync(rig.mqttUrl, { clientId: `stranger-${k}` })));
+    const logins = await rig.deviceLoginsFor(LoadMeters.idsFor({ meters: METERS, idPrefix: 'storm' }));
+    load = new LoadMeters({ url: rig.mqttUrl, meters: METERS, window: 16, backlog: BACKLOG, storm: true, idPrefix: 'storm', logins });
+    // Publishes outside dinmeter/ that the broker lets through (the backend's identity may publish
+    // anywhere: broker-acl.ts); four clients, so their bursts queue together.
+    const strangers = await Promise.all(Array.from({ length: 4 }, (_, k) => mqtt.connectAsync(rig.backendUrl, { clientId: `stranger-${k}` })));
     const started = performance.now();
     await load.connect();
     const running = load.run();

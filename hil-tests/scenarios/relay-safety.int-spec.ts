@@ -23,6 +23,7 @@ import {
   topics,
 } from '@dinmeter/shared';
 import mqtt, { MqttClient } from 'mqtt';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SimMeterState } from '../../device/platform/host/sim-control';
 import { AppConfig } from '../../backend/src/config/app-config';
@@ -190,8 +191,8 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
 
   beforeAll(async () => {
     await rig.start();
-    observer = await Observer.connect(rig.mqttUrl);
-    backendClient = await mqtt.connectAsync(rig.mqttUrl, {
+    observer = await Observer.connect(rig.backendUrl);
+    backendClient = await mqtt.connectAsync(rig.backendUrl, {
       clientId: 'dinmeter-backend-relay-safety-test',
       reconnectPeriod: 500,
     });
@@ -236,7 +237,7 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
     expect(contacts(state).every(Boolean)).toBe(true);
     expect(state.stats.commandsApplied).toBe(0);
     expect(observer.acks.has(retainedCommand.id)).toBe(false); // ignored without an ack: nobody waits for it
-    expect(states(await retainedRelays(rig.mqttUrl, 'vm-1'))[3]).toMatchObject({
+    expect(states(await retainedRelays(rig.backendUrl, 'vm-1'))[3]).toMatchObject({
       state: 'on',
       reason: 'restore',
     });
@@ -263,7 +264,7 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
       configure('vm-1', 5, { failsafe: { mode: 'hold', afterSeconds: 5 } }),
     ]);
     const before = await Promise.all(METERS.map((id) => rig.meterState(id)));
-    const retainedBefore = await Promise.all(METERS.map((id) => retainedRelays(rig.mqttUrl, id)));
+    const retainedBefore = await Promise.all(METERS.map((id) => retainedRelays(rig.backendUrl, id)));
     expect(contacts(before[0])).toEqual([true, true, false, false, true, true, true, true, true, true]);
 
     const killedAt = Date.now();
@@ -280,7 +281,7 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
     await sleep(1500); // anything else that would (wrongly) switch has had its chance
 
     // Seen through the broker: the retained relays topic of the external Mosquitto.
-    const retained = await Promise.all(METERS.map((id) => retainedRelays(rig.mqttUrl, id)));
+    const retained = await Promise.all(METERS.map((id) => retainedRelays(rig.backendUrl, id)));
     const expected = states(retainedBefore[0]);
     expected[1] = { ...expected[1], state: 'off', reason: 'failsafe' };
     expected[2] = { ...expected[2], state: 'on', reason: 'failsafe' };
@@ -337,7 +338,7 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
     const back = await rig.meterState('vm-1');
     expect(since(back)).toHaveLength(2);
     expect(contacts(back)).toEqual(contacts(switched));
-    expect(states(await retainedRelays(rig.mqttUrl, 'vm-1'))).toEqual(expected);
+    expect(states(await retainedRelays(rig.backendUrl, 'vm-1'))).toEqual(expected);
   });
 
   it('should keep switching a plan on time while the broker is down', async () => {
@@ -395,7 +396,7 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
     // The broker is back (empty: no persistence): the meter re-publishes its retained state.
     const retained = await eventually(
       async () => {
-        const m = await retainedRelays(rig.mqttUrl, 'vm-3');
+        const m = await retainedRelays(rig.backendUrl, 'vm-3');
         return m.circuits[5].state === 'on' ? m : undefined;
       },
       15_000,
@@ -481,7 +482,7 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
       'protection_trip event',
     );
     expect(event.value.data).toMatchObject({ limit_a: 10, delay_ms: 2000, relay_was_on: true });
-    expect((await retainedRelays(rig.mqttUrl, 'vm-2')).circuits[6]).toMatchObject({
+    expect((await retainedRelays(rig.backendUrl, 'vm-2')).circuits[6]).toMatchObject({
       state: 'off',
       reason: 'protection',
       tripped: true,
@@ -517,7 +518,7 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
 
   it('should refuse fuzzed and malformed commands with an error ack and change no relay', async () => {
     const before = await rig.meterState('vm-2');
-    const retainedBefore = await retainedRelays(rig.mqttUrl, 'vm-2');
+    const retainedBefore = await retainedRelays(rig.backendUrl, 'vm-2');
     const startedAt = before.wallMs;
     const send = (payload: string | Buffer) =>
       backendClient.publishAsync(topics.cmd('vm-2'), payload, { qos: 1 });
@@ -634,7 +635,7 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
     expect(after.transitions.filter((t) => t.wallMs >= startedAt)).toEqual([]);
     expect(contacts(after)).toEqual(contacts(before));
     expect(after.circuits.map((c) => c.relay)).toEqual(before.circuits.map((c) => c.relay));
-    expect(states(await retainedRelays(rig.mqttUrl, 'vm-2'))).toEqual(states(retainedBefore));
+    expect(states(await retainedRelays(rig.backendUrl, 'vm-2'))).toEqual(states(retainedBefore));
 
     // And the meter still obeys a real command afterwards.
     expect(await command('POST', `/devices/vm-2/circuits/${circuit}/relay`, { state: 'off' })).toMatchObject({
@@ -657,10 +658,10 @@ describeWith(withAedes, ['sim-inspect', 'backend-restart'])('relay safety with t
 
   beforeAll(async () => {
     await rig.start();
-    backendClient = await mqtt.connectAsync(rig.mqttUrl, { clientId: 'dinmeter-backend-relay-safety-test', reconnectPeriod: 500 });
+    backendClient = await mqtt.connectAsync(rig.backendUrl, { clientId: 'dinmeter-backend-relay-safety-test', reconnectPeriod: 500 });
     retained = retainedRelayOff();
     await backendClient.publishAsync(topics.cmd('vm-1'), JSON.stringify(retained), { qos: 1, retain: true });
-    observer = await Observer.connect(rig.mqttUrl);
+    observer = await Observer.connect(rig.backendUrl);
     await rig.startMeters({ count: 1, intervalS: 2 });
   });
 
@@ -682,7 +683,7 @@ describeWith(withAedes, ['sim-inspect', 'backend-restart'])('relay safety with t
     expect(relayOf(state, 4)).toMatchObject({ relayOn: true, relay: { state: 'on', reason: 'restore' } });
     expect(state.stats.commandsApplied).toBe(0);
     expect(observer.acks.has(retained.id)).toBe(false);
-    expect(states(await retainedRelays(rig.mqttUrl, 'vm-1'))[3]).toMatchObject({
+    expect(states(await retainedRelays(rig.backendUrl, 'vm-1'))[3]).toMatchObject({
       state: 'on',
       reason: 'restore',
     });
@@ -746,14 +747,18 @@ describeWith(withAedes, ['sim-inspect', 'backend-restart'])('relay safety with t
     expect(relayOf(switched, 2).relay).toMatchObject({ state: 'off', reason: 'failsafe' });
 
     // A backend that never configured that failsafe (another instance, or its DATA_DIR lost) learns
-    // it from the meter's retained status and beats fast enough from its first heartbeats on.
-    await rig.startBackend({ DATA_DIR: join(rig.dir, 'backend-data-fresh') });
+    // it from the meter's retained status and beats fast enough from its first heartbeats on. It keeps
+    // the broker identities (credentials.json, its own password), or no one could log in.
+    const fresh = join(rig.dir, 'backend-data-fresh');
+    mkdirSync(fresh, { recursive: true });
+    for (const file of ['credentials.json', 'mqtt-backend.password']) copyFileSync(join(rig.backendDataDir, file), join(fresh, file));
+    await rig.startBackend({ DATA_DIR: fresh });
     const readyAt = Date.now();
     await sleep(5000);
-    const fresh = observer.heartbeatIntervals.filter((h) => h.at > readyAt);
-    process.stdout.write(`fresh backend: heartbeat interval_s ${fresh.map((h) => h.value).join(', ')}\n`);
-    expect(fresh.length).toBeGreaterThanOrEqual(3);
-    expect(fresh.at(-1)!.value).toBe(1.666);
+    const beatsOfFresh = observer.heartbeatIntervals.filter((h) => h.at > readyAt);
+    process.stdout.write(`fresh backend: heartbeat interval_s ${beatsOfFresh.map((h) => h.value).join(', ')}\n`);
+    expect(beatsOfFresh.length).toBeGreaterThanOrEqual(3);
+    expect(beatsOfFresh.at(-1)!.value).toBe(1.666);
     expect((await rig.rest('GET', '/devices/vm-1')).body.failsafeMinS).toBe(5);
   });
 });

@@ -85,7 +85,7 @@ function useRig(rig: SimulatedRig, onWatcher: (watcher: AckWatcher) => void): vo
   let watcher: AckWatcher | undefined;
   beforeAll(async () => {
     await rig.start();
-    watcher = await AckWatcher.connect(rig.mqttUrl, 'observer-store-and-forward');
+    watcher = await AckWatcher.connect(rig.backendUrl, 'observer-store-and-forward');
     onWatcher(watcher);
   });
   afterAll(async () => {
@@ -253,6 +253,8 @@ describeWith(withAedes, ['backend-restart', 'influx-restart', 'meter-journal', '
       String(INTERVAL_S),
       '--data-dir',
       join(rig.dir, 'meters'),
+      '--backend-data-dir',
+      rig.backendDataDir,
       '--journal',
       s.journal,
     ];

@@ -31,9 +31,10 @@ describeWithSdk('virtual board: the Moddable build of the firmware against Influ
   const rig = new SimulatedRig();
   let sdk: Sdk;
   let board: VirtualBoardProcess;
+  let mqttLogin: { username: string; password: string };
 
   const configureBoard = (powerCutAtWrite?: number): void =>
-    board.configure({ deviceId: DEVICE, mqttUrl: rig.mqttUrl, intervalS: 1 }, { seed: 7, powerCutAtWrite });
+    board.configure({ deviceId: DEVICE, mqttUrl: rig.mqttUrl, mqttLogin, intervalS: 1 }, { seed: 7, powerCutAtWrite });
 
   /** Seq → number of points in InfluxDB for the board. */
   async function storedSeqs(): Promise<Map<number, number>> {
@@ -67,6 +68,7 @@ describeWithSdk('virtual board: the Moddable build of the firmware against Influ
     sdk = prepareSdk(location!, { mcsim: true, log: (line) => process.stdout.write(`${line}\n`) });
     const image = await ensureLinImage(sdk);
     await rig.start();
+    mqttLogin = await rig.deviceLogin(DEVICE);
     board = new VirtualBoardProcess(image, join(rig.dir, DEVICE), join(sdk.bin, 'mcsim'));
     configureBoard();
     await board.start();
@@ -118,7 +120,7 @@ describeWithSdk('virtual board: the Moddable build of the firmware against Influ
 
   it('should lose no record when killed mid-run, and ignore a stale command retained for it at restart', async () => {
     // The applied command's seq is in NVS: a retained command with an older seq must not switch the relay back on.
-    const backendClient = await mqtt.connectAsync(rig.mqttUrl, { clientId: 'dinmeter-backend-virtual-board-test' });
+    const backendClient = await mqtt.connectAsync(rig.backendUrl, { clientId: 'dinmeter-backend-virtual-board-test' });
     const stale = { v: PROTOCOL_VERSION, id: 'stale-retained', seq: 1, expires: Date.now() + 600_000, op: 'relay', circuit: CIRCUIT, state: 'on' };
     const acks = new Map<string, any>();
     backendClient.on('message', (_topic, payload) => {

@@ -49,7 +49,7 @@ describe('walking skeleton: meters → MQTT → backend → InfluxDB, relay comm
 
   itWith(rig, ['power-cut'])('should show retained status with a last will, telemetry and relay state on dinmeter/#', async () => {
     const id = ids()[1];
-    const client = await mqtt.connectAsync(rig.mqttUrl, { clientId: 'observer-test' });
+    const client = await mqtt.connectAsync(rig.backendUrl, { clientId: 'observer-test' });
     const seen = new Map<string, { payload: string; retain: boolean }>();
     client.on('message', (topic, payload, packet) => seen.set(topic, { payload: payload.toString(), retain: packet.retain }));
     await client.subscribeAsync([topics.telemetry(id), topics.relays(id), topics.status(id)], { qos: 1 });
@@ -143,12 +143,12 @@ describe('walking skeleton: meters → MQTT → backend → InfluxDB, relay comm
   it('should count and drop malformed MQTT payloads and keep running', async () => {
     const before = (await rig.rest('GET', '/metrics')).body;
     // A device may only publish its own topics: the broker refuses this and drops the connection.
-    const impostor = await mqtt.connectAsync(rig.mqttUrl, { clientId: 'vm-8', reconnectPeriod: 0 });
+    const impostor = await mqtt.connectAsync(rig.mqttUrl, { clientId: 'vm-8', ...(await rig.deviceLogin('vm-8')), reconnectPeriod: 0 });
     const closed = new Promise<void>((resolve) => impostor.once('close', () => resolve()));
     impostor.publish(topics.telemetry(ids()[1]), '{}', { qos: 0 });
     await closed;
     impostor.end(true);
-    const fake = await mqtt.connectAsync(rig.mqttUrl, { clientId: 'vm-9' });
+    const fake = await mqtt.connectAsync(rig.mqttUrl, { clientId: 'vm-9', ...(await rig.deviceLogin('vm-9')) });
     await fake.publishAsync(topics.telemetry('vm-9'), 'not json', { qos: 1 });
     await fake.publishAsync(topics.telemetry('vm-9'), JSON.stringify({ v: 1, seq: 1, ts: Date.now(), interval_s: 1, circuits: [{ circuit: 11 }] }), { qos: 1 });
     await fake.publishAsync(topics.telemetry('vm-9'), 'x'.repeat(20000), { qos: 1 });

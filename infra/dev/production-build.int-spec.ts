@@ -1,12 +1,14 @@
 /**
  * The production path of the README: `npm run build`, then a copy with production dependencies only
  * (`npm ci --omit=dev`, no TypeScript, no swc) runs `node backend/dist/main.js` against a real influxd,
- * and with stdout on a pipe it logs JSON lines without colour codes.
+ * answers /api/health without a token and the rest with one, and with stdout on a pipe it logs JSON
+ * lines without colour codes.
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TokenStore } from '../../backend/src/security/tokens/token-store';
 import { freePort, InfluxServer, startInflux } from './servers';
 
 jest.setTimeout(180_000);
@@ -85,6 +87,16 @@ describe('production build', () => {
       if ((health as { status: string }).status === 'ok') break;
     }
     expect(health).toMatchObject({ status: 'ok', mqtt: { connected: true, broker: 'embedded' }, influx: { ok: true } });
+    // The rest of the API wants a token from DATA_DIR/tokens.json (docs/security.md).
+    expect((await fetch(`${api}/devices`)).status).toBe(401);
+    const { token } = await TokenStore.inDataDir(join(dir, 'data')).create('read');
+    expect((await fetch(`${api}/devices`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    // The API description, without a token: the committed docs/openapi.json, and its UI.
+    const origin = new URL(api).origin;
+    const served = await fetch(`${origin}/api-json`);
+    expect(served.status).toBe(200);
+    expect(await served.json()).toEqual(JSON.parse(readFileSync(join(ROOT, 'docs', 'openapi.json'), 'utf8')));
+    expect((await fetch(`${origin}/api/docs`)).headers.get('content-type')).toMatch(/^text\/html/);
     // The ordered shutdown (backend/src/lifecycle) exits 0 once its steps ran.
     const exited = new Promise<string>((resolve) => backend!.once('exit', (code, signal) => resolve(signal ?? String(code))));
     backend.kill('SIGTERM');

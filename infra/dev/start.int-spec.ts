@@ -5,9 +5,10 @@
  * InfluxDB is started here (INFLUX_URL points at it, so start.ts starts none).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TokenStore } from '../../backend/src/security/tokens/token-store';
 import { freePort, InfluxServer, startInflux } from './servers';
 
 const root = join(__dirname, '..', '..');
@@ -51,15 +52,24 @@ describe('npm start', () => {
     );
     const group = npm.pid!;
     try {
-      // Up and storing: the meter's telemetry reached the backend.
+      // Up and storing: the meter's telemetry reached the backend, read with the token of the banner.
       for (let waited = 0; ; waited += 250) {
-        const devices = await fetch(`http://127.0.0.1:${httpPort}/api/devices`)
-          .then((r) => r.json() as Promise<{ lastTelemetrySeq?: number }[]>)
-          .catch(() => []);
-        if (devices.some((d) => (d.lastTelemetrySeq ?? 0) >= 2)) break;
+        const token = /^ +export DINMETER_TOKEN=(\S+)$/m.exec(output)?.[1];
+        const devices = !token
+          ? []
+          : await fetch(`http://127.0.0.1:${httpPort}/api/devices`, { headers: { authorization: `Bearer ${token}` } })
+              .then((r) => r.json() as Promise<{ lastTelemetrySeq?: number }[]>)
+              .catch(() => []);
+        if (Array.isArray(devices) && devices.some((d) => (d.lastTelemetrySeq ?? 0) >= 2)) break;
         if (waited > 90_000) throw new Error(`npm start did not come up:\n${output.slice(-3000)}`);
         await sleep(250);
       }
+
+      // The banner's token is the local user's admin token, kept for the next start; without it: 401.
+      const token = /^ +export DINMETER_TOKEN=(\S+)$/m.exec(output)![1];
+      expect(readFileSync(join(dir, 'data', 'admin.token'), 'utf8').trim()).toBe(token);
+      expect(TokenStore.inDataDir(join(dir, 'data', 'backend')).verify(token)?.role).toBe('admin');
+      expect((await fetch(`http://127.0.0.1:${httpPort}/api/devices`)).status).toBe(401);
 
       const signalledAt = Date.now();
       process.kill(-group, 'SIGINT');

@@ -2,11 +2,14 @@
  * `npm start`: a local InfluxDB (Debian's influxdb, data under .data/influxdb), the backend with
  * its embedded broker, and 3 virtual meters in their own process. Ctrl-C stops everything.
  * Environment variables are the backend's (see README): with INFLUX_URL pointing elsewhere no local
- * InfluxDB is started; with MQTT_URL set the meters and backend use that broker.
+ * InfluxDB is started; with MQTT_URL set the meters and backend use that broker. The demo serves the
+ * LAN (HTTP_HOST 0.0.0.0 unless set) and prints an admin REST token for the local user.
  * Options: --meters N, --interval S, --data-dir DIR (default .data: influxdb/, backend/, meters/).
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
+import { TokenStore } from '../../backend/src/security/tokens/token-store';
 import { CliArgs, numberOption, runCli } from '../../shared/node/cli';
 import { ensureDebianPackages, startInflux } from './servers';
 
@@ -114,6 +117,21 @@ async function shutdown(code: number): Promise<void> {
   process.exit(clean ? code : 1);
 }
 
+/**
+ * The admin token of the person who ran `npm start`, kept in DIR/admin.token (0600) and issued again
+ * only when it no longer works (revoked, or a new DATA_DIR), so an exported DINMETER_TOKEN survives restarts.
+ */
+async function localAdminToken(dataDir: string, backendDataDir: string): Promise<string> {
+  const file = join(dataDir, 'admin.token');
+  const store = TokenStore.inDataDir(backendDataDir);
+  const kept = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+  if (kept && store.verify(kept)?.role === 'admin') return kept;
+  const { token } = await store.create('admin', 'npm start (local user)');
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
 const SPEC = {
   name: 'npm start',
   usage: `usage: npm start [-- --meters N --interval SECONDS --data-dir DIR]
@@ -143,14 +161,18 @@ async function main(meters: string, interval: string, dataDir: string): Promise<
     }
   }
 
+  const backendDataDir = resolvePath(env.DATA_DIR ?? join(dataDir, 'backend'));
+  const token = await localAdminToken(dataDir, backendDataDir);
   const backend = runTs('backend', 'backend/src/main.ts', [], {
     // Its stdout is our pipe, which would mean JSON lines: text reads better here.
     LOG_FORMAT: 'pretty',
+    // The demo is for the phone on the sofa too; every REST call needs a token (docs/security.md).
+    HTTP_HOST: '0.0.0.0',
     ...env,
     HTTP_PORT: httpPort,
     MQTT_PORT: mqttPort,
     INFLUX_URL: influxUrl,
-    DATA_DIR: env.DATA_DIR ?? join(dataDir, 'backend'),
+    DATA_DIR: backendDataDir,
   });
   const ready = await waitForLine(backend, /dinmeter backend ready: http=(\S+) mqtt=(\S+)/, 60000);
   const [, restUrl, mqttUrl] = ready;
@@ -159,6 +181,8 @@ async function main(meters: string, interval: string, dataDir: string): Promise<
     '--count', meters,
     '--interval', interval,
     '--data-dir', join(dataDir, 'meters'),
+    // Each meter's login comes from the backend's credentials registry (docs/security.md).
+    '--backend-data-dir', backendDataDir,
     '--mqtt-url', env.MQTT_URL ?? mqttUrl,
   ], env);
   await waitForLine(metersProcess, /meters running: /, 60000);
@@ -172,11 +196,14 @@ async function main(meters: string, interval: string, dataDir: string): Promise<
       '──────────────────────────────────────────────────────────────────────────',
       ` dinmeter is running with ${meters} virtual meters (vm-1 … vm-${meters}), telemetry every ${interval} s`,
       '',
-      ` REST API      ${restUrl}            e.g. curl ${restUrl}/devices`,
-      `               curl ${restUrl}/devices/vm-1/circuits`,
-      `               curl -X POST ${restUrl}/devices/vm-1/circuits/3/relay -H 'content-type: application/json' -d '{"state":"off"}'`,
+      ` REST API      ${restUrl}   with an admin token for you (kept in ${join(dataDir, 'admin.token')}):`,
+      `               export DINMETER_TOKEN=${token}`,
+      `               curl -H "authorization: Bearer $DINMETER_TOKEN" ${restUrl}/devices/vm-1/circuits`,
+      `               curl -X POST -H "authorization: Bearer $DINMETER_TOKEN" ${restUrl}/devices/vm-1/circuits/3/relay -H 'content-type: application/json' -d '{"state":"off"}'`,
+      '               more tokens: npm run --silent dinmeter -- token create --role read|control|admin',
       ` MQTT broker   ${env.MQTT_URL ?? mqttUrl}`,
-      `               mosquitto_sub -h 127.0.0.1 -p ${mqttPort} -t 'dinmeter/#' -v`,
+      `               mosquitto_sub -h 127.0.0.1 -p ${mqttPort} -u dinmeter-backend -P "$(cat ${join(backendDataDir, 'mqtt-backend.password')})" -t 'dinmeter/#' -v`,
+      '               every client logs in: npm run --silent dinmeter -- device add <id> (docs/security.md)',
       '               topics: dinmeter/<id>/status (retained) · telemetry · telemetry/ack · events ·',
       '                       cmd · cmd/ack · relays (retained) · plan (retained) · dinmeter/backend/heartbeat',
       ` InfluxDB      ${influxUrl}  database "${db}", measurement "circuit"`,

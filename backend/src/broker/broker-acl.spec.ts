@@ -1,76 +1,95 @@
-import { haRelaySetTopic, topics } from '@dinmeter/shared';
-import { BACKEND_CLIENT_PREFIX, publishDenial } from './broker-acl';
+import { haRelaySetTopic, haStatusTopic, haTripResetTopic, topics } from '@dinmeter/shared';
+import { BACKEND_CLIENT_PREFIX, BrokerIdentity, clientIdDenial, publishDenial, subscribeDenial } from './broker-acl';
+
+const meter: BrokerIdentity = { kind: 'meter', username: 'meter-01' };
+const backend: BrokerIdentity = { kind: 'backend', username: 'dinmeter-backend' };
+const ha: BrokerIdentity = { kind: 'homeassistant', username: 'homeassistant' };
+const PREFIX = 'homeassistant';
 
 describe('publishDenial', () => {
-  const backend = `${BACKEND_CLIENT_PREFIX}a1`;
+  it.each([topics.status, topics.telemetry, topics.events, topics.cmdAck, topics.relays])('should let a meter publish its own %p topic', (build) => {
+    expect(publishDenial(meter, build('meter-01'), PREFIX)).toBeUndefined();
+  });
 
-  it.each([topics.status, topics.telemetry, topics.events, topics.cmdAck, topics.relays])(
-    'should let a meter publish its own %p topic',
-    (build) => {
-      expect(publishDenial('meter-01', build('meter-01'))).toBeUndefined();
-    },
-  );
-
-  it.each([topics.cmd, topics.plan, topics.telemetryAck])('should refuse a meter publishing to its own %p topic', (build) => {
-    expect(publishDenial('meter-01', build('meter-01'))).toBe(`device meter-01 may not publish to ${build('meter-01')}`);
+  it.each([topics.cmd, topics.plan, topics.telemetryAck, topics.alerts])('should refuse a meter publishing to its own %p topic', (build) => {
+    expect(publishDenial(meter, build('meter-01'), PREFIX)).toBe(`meter meter-01 may not publish to ${build('meter-01')}`);
   });
 
   it('should refuse a meter publishing as another meter', () => {
-    expect(publishDenial('meter-01', topics.telemetry('meter-02'))).toBe(
-      'device meter-01 may not publish to dinmeter/meter-02/telemetry',
-    );
+    expect(publishDenial(meter, topics.telemetry('meter-02'), PREFIX)).toBe('meter meter-01 may not publish to dinmeter/meter-02/telemetry');
   });
 
-  it.each(['dinmeter/backend/heartbeat', 'dinmeter', 'dinmeter/meter-01/unknown', 'dinmeter/meter-01/status/x', 'dinmeter/+/cmd'])(
+  it.each(['dinmeter/backend/heartbeat', 'dinmeter', 'dinmeter/meter-01/unknown', 'dinmeter/meter-01/status/x', 'noise/x', 'homeassistant/switch/x/config', haRelaySetTopic('meter-01', 3)])(
     'should refuse a meter publishing to %p',
     (topic) => {
-      expect(publishDenial('meter-01', topic)).toMatch(/^device meter-01 may not publish/);
+      expect(publishDenial(meter, topic, PREFIX)).toMatch(/^meter meter-01 may not publish/);
     },
   );
 
-  it.each([topics.cmd('meter-01'), topics.plan('meter-01'), topics.heartbeat(), topics.telemetry('meter-01'), 'dinmeter/anything'])(
-    'should let a backend instance publish %p',
-    (topic) => {
-      expect(publishDenial(backend, topic)).toBeUndefined();
-    },
-  );
-
-  it.each(['mosquitto sub', 'has/slash', '', 'backend', 'a+b'])(
-    'should refuse the non-device client %p anything under dinmeter/',
-    (clientId) => {
-      expect(publishDenial(clientId, topics.cmd('meter-01'))).toBe(`client ${clientId} may not publish under dinmeter/`);
-      expect(publishDenial(clientId, 'dinmeter')).toBe(`client ${clientId} may not publish under dinmeter/`);
-    },
-  );
-
-  it('should treat a client whose id is a valid device id as that device, never as a backend', () => {
-    expect(publishDenial('mosquitto_sub_1', topics.cmd('meter-01'))).toBe('device mosquitto_sub_1 may not publish to dinmeter/meter-01/cmd');
-    expect(publishDenial('dinmeter-backend', topics.cmd('meter-01'))).toMatch(/^device dinmeter-backend may not publish/);
+  it.each([topics.cmd('meter-01'), topics.plan('meter-02'), 'homeassistant/switch/x/config', 'anything/else'])('should let the backend publish to %p', (topic) => {
+    expect(publishDenial(backend, topic, PREFIX)).toBeUndefined();
   });
 
-  it.each(['homeassistant/sensor/x/config', 'other/topic', 'dinmeterX/m1/status', 'Dinmeter/m1/cmd'])(
-    'should leave topics outside dinmeter/ alone (%p)',
+  it('should refuse $-topics to everyone', () => {
+    expect(publishDenial(backend, '$SYS/x', PREFIX)).toBe('$SYS/x: $-topics are reserved');
+  });
+
+  it('should let Home Assistant ask for relay changes and trip resets and announce itself', () => {
+    expect(publishDenial(ha, haRelaySetTopic('meter-01', 3), PREFIX)).toBeUndefined();
+    expect(publishDenial(ha, haTripResetTopic('meter-01', 3), PREFIX)).toBeUndefined();
+    expect(publishDenial(ha, haStatusTopic(PREFIX), PREFIX)).toBeUndefined();
+    expect(publishDenial(ha, 'ha/status', 'ha')).toBeUndefined();
+  });
+
+  it.each([topics.cmd('meter-01'), topics.plan('meter-01'), topics.relays('meter-01'), 'homeassistant/switch/dinmeter_meter-01_c3_relay/config', 'dinmeter/meter-01/ha/11/set', 'dinmeter/meter-01/ha/triggers', topics.backendStatus()])(
+    'should refuse Home Assistant publishing to %p',
     (topic) => {
-      expect(publishDenial('meter-01', topic)).toBeUndefined();
-      expect(publishDenial('some client', topic)).toBeUndefined();
+      expect(publishDenial(ha, topic, PREFIX)).toMatch(/^homeassistant may publish only/);
     },
   );
 });
 
-describe('publishDenial for the Home Assistant relay topic', () => {
-  it.each(['homeassistant', 'mqttjs_3f2a1b', '5gX1qJ0rT9wYzA2bC4dE6f', 'meter-01', 'integration client'])(
-    'should let the client %p ask for a relay change on dinmeter/<id>/ha/<circuit>/set',
-    (clientId) => {
-      expect(publishDenial(clientId, haRelaySetTopic('meter-02', 3))).toBeUndefined();
-      expect(publishDenial(clientId, haRelaySetTopic('meter.02', 10))).toBeUndefined();
+describe('subscribeDenial', () => {
+  it.each([topics.cmd('meter-01'), topics.plan('meter-01'), topics.telemetryAck('meter-01'), topics.heartbeat()])('should let a meter subscribe to %p', (filter) => {
+    expect(subscribeDenial(meter, filter, PREFIX)).toBeUndefined();
+  });
+
+  it.each([topics.cmd('meter-02'), topics.telemetry('meter-01'), 'dinmeter/meter-01/#', 'dinmeter/+/cmd', 'dinmeter/#', '#', 'homeassistant/#'])(
+    'should refuse a meter subscribing to %p',
+    (filter) => {
+      expect(subscribeDenial(meter, filter, PREFIX)).toBe(`meter meter-01 may not subscribe to ${filter}`);
     },
   );
 
-  it.each(['dinmeter/meter-02/ha/0/set', 'dinmeter/meter-02/ha/11/set', 'dinmeter/meter-02/ha/3', 'dinmeter/meter-02/ha/3/set/x', 'dinmeter/+/ha/3/set', 'dinmeter/backend/ha/3/set', 'dinmeter/meter-02/ha/03/set'])(
-    'should still refuse a non-backend client the look-alike %p',
-    (topic) => {
-      expect(publishDenial('integration client', topic)).toBe('client integration client may not publish under dinmeter/');
-      expect(publishDenial('meter-01', topic)).toMatch(/^device meter-01 may not publish/);
-    },
-  );
+  it.each(['dinmeter/#', 'dinmeter/meter-01/relays', 'homeassistant/#'])('should let Home Assistant subscribe to %p', (filter) => {
+    expect(subscribeDenial(ha, filter, PREFIX)).toBeUndefined();
+  });
+
+  it.each(['#', '+/+/cmd', '$SYS/#'])('should refuse Home Assistant subscribing to %p', (filter) => {
+    expect(subscribeDenial(ha, filter, PREFIX)).toMatch(/^homeassistant may subscribe only/);
+  });
+
+  it('should let the backend subscribe to anything', () => {
+    expect(subscribeDenial(backend, '#', PREFIX)).toBeUndefined();
+  });
+});
+
+describe('clientIdDenial', () => {
+  const isMeter = (id: string) => ['meter-01', 'meter-02'].includes(id);
+
+  it('should let a meter connect with its own id only', () => {
+    expect(clientIdDenial(meter, 'meter-01', isMeter)).toBeUndefined();
+    expect(clientIdDenial(meter, 'meter-02', isMeter)).toBe('meter meter-01 must connect with client id meter-01, not meter-02');
+  });
+
+  it("should refuse anyone else a meter's id", () => {
+    expect(clientIdDenial(ha, 'meter-02', isMeter)).toBe('homeassistant may not use the client id of meter meter-02');
+    expect(clientIdDenial(backend, 'meter-02', isMeter)).toBe('dinmeter-backend may not use the client id of meter meter-02');
+  });
+
+  it("should keep the backend's client ids for the backend", () => {
+    expect(clientIdDenial(ha, `${BACKEND_CLIENT_PREFIX}x`, isMeter)).toMatch(/may not use a backend client id/);
+    expect(clientIdDenial(backend, `${BACKEND_CLIENT_PREFIX}x`, isMeter)).toBeUndefined();
+    expect(clientIdDenial(ha, 'aBcDeFgHiJkLmNoPqRsTuV', isMeter)).toBeUndefined();
+  });
 });

@@ -1,31 +1,68 @@
-import { isValidDeviceId, parseDeviceTopic, parseHaRelaySetTopic, TOPIC_ROOT } from '@dinmeter/shared';
+import { haStatusTopic, isValidDeviceId, parseDeviceTopic, parseHaCircuitTopic, TOPIC_ROOT, topics } from '@dinmeter/shared';
+import type { IdentityKind } from '../security/credentials/credentials-file';
 
-/** Client ids starting with this are backend instances: they may publish anywhere. */
+/** Client ids of the backend's own connections start with this (logs, heartbeats, the lease). */
 export const BACKEND_CLIENT_PREFIX = 'dinmeter-backend-';
 
-const DEVICE_PUBLISHES = new Set(['status', 'telemetry', 'events', 'cmd/ack', 'relays']);
+/** Who a connection authenticated as (credentials registry, docs/security.md "Broker identity"). */
+export interface BrokerIdentity {
+  kind: IdentityKind;
+  username: string;
+}
+
+const METER_PUBLISHES = new Set(['status', 'telemetry', 'events', 'cmd/ack', 'relays']);
+const METER_SUBSCRIBES = new Set(['cmd', 'plan', 'telemetry/ack']);
 
 /**
- * Topic ACL of the embedded broker, by client id (meters connect with their device id):
- * - a meter publishes only its own status/telemetry/events/cmd-ack/relays, never commands or plans;
- * - a backend instance publishes anything;
- * - everyone else (mosquitto_sub, integrations) may read everything but publish nothing under dinmeter/,
- *   except ON/OFF on dinmeter/<id>/ha/<circuit>/set, which the backend turns into a proper command.
- *   That one is open to every client: Home Assistant's default client id (22 random base62
- *   characters) looks like a device id, so it cannot be told apart by id; the backend validates the
- *   payload and the meter applies its own relay rules (switch limits, protection) to the command.
- * Without MQTT credentials this keeps honest clients apart; it is not authentication (see README).
- * Returns undefined when allowed, else the reason.
+ * Topic ACL of the embedded broker, keyed on the authenticated identity (never the client id, which
+ * anyone chooses). Each function returns undefined when allowed, else the reason.
+ * - the backend may publish and subscribe anything;
+ * - a meter publishes only its own status/telemetry/events/cmd-ack/relays and subscribes only its own
+ *   cmd/plan/telemetry-ack and the backend heartbeat, without wildcards;
+ * - Home Assistant publishes only requests on dinmeter/<id>/ha/<circuit>/set (ON/OFF) and …/reset (PRESS),
+ *   which the backend turns into signed commands, and its birth message; it reads dinmeter/… and its discovery tree.
+ * infra/mosquitto/dinmeter.acl is the same rules for Mosquitto.
  */
-export function publishDenial(clientId: string, topic: string): string | undefined {
-  if (clientId.startsWith(BACKEND_CLIENT_PREFIX)) return undefined;
-  if (topic !== TOPIC_ROOT && !topic.startsWith(`${TOPIC_ROOT}/`)) return undefined;
-  if (parseHaRelaySetTopic(topic)) return undefined;
-  const parsed = parseDeviceTopic(topic);
-  if (isValidDeviceId(clientId) && parsed && parsed.deviceId === clientId && DEVICE_PUBLISHES.has(parsed.kind)) {
-    return undefined;
+export function publishDenial(who: BrokerIdentity, topic: string, haPrefix: string): string | undefined {
+  if (topic.startsWith('$')) return `${topic}: $-topics are reserved`;
+  switch (who.kind) {
+    case 'backend':
+      return undefined;
+    case 'meter': {
+      const parsed = parseDeviceTopic(topic);
+      if (parsed && parsed.deviceId === who.username && METER_PUBLISHES.has(parsed.kind)) return undefined;
+      return `meter ${who.username} may not publish to ${topic}`;
+    }
+    case 'homeassistant':
+      if (parseHaCircuitTopic(topic) || topic === haStatusTopic(haPrefix)) return undefined;
+      return `${who.username} may publish only ${TOPIC_ROOT}/<id>/ha/<circuit>/set|reset and ${haStatusTopic(haPrefix)}, not ${topic}`;
   }
-  return isValidDeviceId(clientId)
-    ? `device ${clientId} may not publish to ${topic}`
-    : `client ${clientId} may not publish under ${TOPIC_ROOT}/`;
+}
+
+export function subscribeDenial(who: BrokerIdentity, filter: string, haPrefix: string): string | undefined {
+  switch (who.kind) {
+    case 'backend':
+      return undefined;
+    case 'meter': {
+      if (filter === topics.heartbeat()) return undefined;
+      const parsed = parseDeviceTopic(filter);
+      if (parsed && parsed.deviceId === who.username && METER_SUBSCRIBES.has(parsed.kind)) return undefined;
+      return `meter ${who.username} may not subscribe to ${filter}`;
+    }
+    case 'homeassistant':
+      if (filter.startsWith(`${TOPIC_ROOT}/`) || filter.startsWith(`${haPrefix}/`)) return undefined;
+      return `${who.username} may subscribe only under ${TOPIC_ROOT}/ and ${haPrefix}/, not ${filter}`;
+  }
+}
+
+/**
+ * Client-id takeover: a broker drops the older of two connections with one client id, so a meter's id
+ * in anyone else's hands would cut that meter off. A meter connects with its own id; nobody else may use
+ * a provisioned meter's id, and only the backend the backend's prefix.
+ */
+export function clientIdDenial(who: BrokerIdentity, clientId: string, isMeter: (id: string) => boolean): string | undefined {
+  if (who.kind === 'meter') return clientId === who.username ? undefined : `meter ${who.username} must connect with client id ${who.username}, not ${clientId}`;
+  if (isValidDeviceId(clientId) && isMeter(clientId)) return `${who.username} may not use the client id of meter ${clientId}`;
+  if (who.kind !== 'backend' && clientId.startsWith(BACKEND_CLIENT_PREFIX)) return `${who.username} may not use a backend client id (${clientId})`;
+  return undefined;
 }

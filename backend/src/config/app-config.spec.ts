@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppConfig, CONFIG_KEYS, ConfigError, loadConfig, parseDotEnv } from './app-config';
+import { AppConfig, CONFIG_KEYS, ConfigError, corsOrigins, loadConfig, parseDotEnv } from './app-config';
 
 function problemsOf(env: Record<string, string | undefined>): string[] {
   try {
@@ -19,7 +19,8 @@ describe('loadConfig', () => {
     expect(config).toBeInstanceOf(AppConfig);
     expect({ ...config }).toMatchObject({
       HTTP_PORT: 3000,
-      HTTP_HOST: '0.0.0.0',
+      HTTP_HOST: '127.0.0.1',
+      CORS_ORIGINS: undefined,
       MQTT_PORT: 1883,
       MQTT_HOST: '0.0.0.0',
       MQTT_URL: undefined,
@@ -49,6 +50,14 @@ describe('loadConfig', () => {
     expect(config.COMMAND_RETRY_S).toBe(2);
     expect(config.MQTT_URL).toBe('mqtt://broker.local:1884');
     expect(config.INSTANCE_ID).toBe('a');
+  });
+
+  it('should take CORS_ORIGINS as a list of origins and refuse one with a path', () => {
+    expect(corsOrigins(loadConfig({ CORS_ORIGINS: 'https://dash.example:8443, http://10.0.0.5' }))).toEqual(['https://dash.example:8443', 'http://10.0.0.5']);
+    expect(corsOrigins(loadConfig({}))).toEqual([]);
+    expect(problemsOf({ CORS_ORIGINS: 'https://dash.example/app' })).toEqual([
+      'CORS_ORIGINS="https://dash.example/app": CORS_ORIGINS must be origins like https://dash.example:8443, comma-separated, without paths',
+    ]);
   });
 
   it('should ignore variables it does not know (PATH, HOME, …)', () => {

@@ -19,8 +19,18 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0) @Max(65535)
   HTTP_PORT = 3000;
 
+  /** Loopback by default: set 0.0.0.0 (or an address) to serve the LAN, REST tokens guard it (docs/security.md). */
   @IsString()
-  HTTP_HOST = '0.0.0.0';
+  HTTP_HOST = '127.0.0.1';
+
+  /**
+   * Origins (scheme://host[:port], comma-separated) whose web pages may call the REST API from a
+   * browser (CORS). Unset: no CORS headers, browsers keep other sites' pages out.
+   */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^https?:\/\/[^\s,/]+(\s*,\s*https?:\/\/[^\s,/]+)*$/, {
+    message: 'CORS_ORIGINS must be origins like https://dash.example:8443, comma-separated, without paths',
+  })
+  CORS_ORIGINS?: string;
 
   /** Port of the embedded aedes broker; ignored when MQTT_URL is set. */
   @Transform(toInt) @IsInt() @Min(0) @Max(65535)
@@ -29,10 +39,26 @@ export class AppConfig {
   @IsString()
   MQTT_HOST = '0.0.0.0';
 
+  /** When set, the embedded broker also listens for MQTT over TLS on this port (0 = any free one; 8883 is usual). */
+  @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(65535)
+  MQTTS_PORT?: number;
+
+  /** PEM certificate (chain) and key of the mqtts listener; unset: a CA and certificate generated into DATA_DIR/tls. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  MQTT_TLS_CERT?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  MQTT_TLS_KEY?: string;
+
+  /** The CA clients verify MQTT_TLS_CERT with (only named in the log, for meters' provisioning). */
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  MQTT_TLS_CA?: string;
+
   /** An external broker (mqtt://host:1883, mqtts://…). When set, no embedded broker starts. */
   @Transform(emptyToUndefined) @IsOptional() @IsUrl({ protocols: ['mqtt', 'mqtts', 'ws', 'wss', 'tcp'], require_tld: false, require_protocol: true })
   MQTT_URL?: string;
 
+  /** The backend's login on an external broker (MQTT_URL). The embedded broker uses the backend's own identity (DATA_DIR). */
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   MQTT_USERNAME?: string;
 
@@ -94,7 +120,7 @@ export class AppConfig {
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
-  /** When set, GET /metrics (Prometheus) needs `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open. */
+  /** A scrape token GET /metrics (Prometheus) accepts besides the REST tokens (docs/integrations.md). */
   @Transform(emptyToUndefined) @IsOptional() @IsString() @Matches(/^\S{16,}$/, { message: 'METRICS_TOKEN must be at least 16 characters without spaces' })
   METRICS_TOKEN?: string;
 
@@ -162,7 +188,12 @@ export class ConfigError extends Error {
 }
 
 /** Every variable the backend reads (.env.example lists them all: app-config.spec.ts checks it). */
-export const CONFIG_KEYS: ReadonlySet<string> = new Set(Object.keys(new AppConfig()).concat(['MQTT_URL', 'MQTT_USERNAME', 'MQTT_PASSWORD', 'MQTT_SHARE_GROUP', 'INFLUX_TOKEN', 'INFLUX_ORG', 'INFLUX_BUCKET', 'INSTANCE_ID', 'ENTSOE_TOKEN', 'ENTSOE_AREA', 'ESIOS_TOKEN', 'PRICE_API_URL', 'TARIFF_FILE', 'PRICE_AREA', 'LOG_FORMAT', 'METRICS_TOKEN']));
+export const CONFIG_KEYS: ReadonlySet<string> = new Set(Object.keys(new AppConfig()).concat(['MQTT_URL', 'MQTTS_PORT', 'MQTT_TLS_CERT', 'MQTT_TLS_KEY', 'MQTT_TLS_CA', 'MQTT_USERNAME', 'MQTT_PASSWORD', 'MQTT_SHARE_GROUP', 'INFLUX_TOKEN', 'INFLUX_ORG', 'INFLUX_BUCKET', 'INSTANCE_ID', 'ENTSOE_TOKEN', 'ENTSOE_AREA', 'ESIOS_TOKEN', 'PRICE_API_URL', 'TARIFF_FILE', 'PRICE_AREA', 'LOG_FORMAT', 'METRICS_TOKEN', 'CORS_ORIGINS']));
+
+/** The origins of CORS_ORIGINS, empty when unset. */
+export function corsOrigins(config: AppConfig): string[] {
+  return config.CORS_ORIGINS ? config.CORS_ORIGINS.split(',').map((origin) => origin.trim()) : [];
+}
 
 /** Validates the environment. Throws ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
@@ -186,6 +217,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     problems.push('PRICE_SOURCE=entsoe needs ENTSOE_TOKEN and ENTSOE_AREA');
   }
   if (config.PRICE_SOURCE === 'esios' && !config.ESIOS_TOKEN) problems.push('PRICE_SOURCE=esios needs ESIOS_TOKEN');
+  if ((config.MQTT_TLS_CERT === undefined) !== (config.MQTT_TLS_KEY === undefined)) problems.push('MQTT_TLS_CERT and MQTT_TLS_KEY go together');
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -68,7 +68,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       this.peers = new IngestPeers(
         this.mqtt.clientId,
         this.broker.url,
-        { username: this.config.MQTT_USERNAME, password: this.config.MQTT_PASSWORD },
+        this.broker.login,
         (device, fromSeq, seq) => this.peerStored(device, fromSeq, seq),
       );
       this.peers.start();

@@ -4,6 +4,7 @@
  */
 import parsePrometheusTextFormat, { PromFamily } from 'parse-prometheus-text-format';
 import { SimulatedRig } from '../../../hil-tests/rig/simulated-rig';
+import { TokenStore } from '../security/tokens/token-store';
 
 jest.setTimeout(150_000);
 
@@ -30,9 +31,11 @@ describe('GET /metrics (Prometheus, real backend)', () => {
     await rig.stop();
   });
 
-  it('should refuse a scrape without METRICS_TOKEN or with a wrong one', async () => {
+  it('should refuse a scrape without a token or with a wrong one, and take a REST token of any role', async () => {
     expect((await fetch(metricsUrl)).status).toBe(401);
     expect((await fetch(metricsUrl, { headers: { authorization: `Bearer ${TOKEN}x` } })).status).toBe(401);
+    const read = (await TokenStore.inDataDir(rig.backendDataDir).create('read', 'prometheus')).token;
+    expect((await fetch(metricsUrl, { headers: { authorization: `Bearer ${read}` } })).status).toBe(200);
   });
 
   it('should expose process metrics, queue depths and an empty ingest histogram before any traffic', async () => {
@@ -74,7 +77,7 @@ describe('GET /metrics (Prometheus, real backend)', () => {
     const later = await scrape();
     expect(value(later, 'dinmeter_telemetry_stored_total')).toBeGreaterThan(stored);
     expect(Number(later.get('dinmeter_ingest_latency_seconds')!.metrics[0].count)).toBeGreaterThan(Number(latency.count));
-    const json = (await (await fetch(`${rig.restUrl}/metrics`)).json()) as Record<string, number>;
+    const json = (await rig.rest<Record<string, number>>('GET', '/metrics')).body;
     expect(json.telemetry_stored).toBeGreaterThanOrEqual(value(later, 'dinmeter_telemetry_stored_total'));
   });
 

@@ -46,10 +46,11 @@ export class MqttService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
+    // Nest runs one module's init hooks side by side: the login exists once the broker started.
+    await this.broker.started;
     const client = mqtt.connect(this.broker.url, {
       clientId: this.clientId,
-      username: this.config.MQTT_USERNAME,
-      password: this.config.MQTT_PASSWORD,
+      ...this.broker.login,
       clean: true,
       keepalive: 30,
       reconnectPeriod: 1000,

@@ -2,10 +2,11 @@
  * POST /api/prices against the real backend process and a real influxd: the document as text/csv
  * (European ";" and decimal comma, tab-separated, plain comma CSV) or as JSON, read back through
  * GET /api/prices; bad input is a 400/415 with a message saying what is expected, and nothing that was
- * stored changes.
+ * stored changes. An upload needs a control token (docs/security.md).
  */
 import request from 'supertest';
 import { SimulatedRig } from '../../../hil-tests/rig/simulated-rig';
+import { TokenStore } from '../security/tokens/token-store';
 
 jest.setTimeout(120_000);
 
@@ -24,14 +25,17 @@ const EUROPEAN_SLOTS = [
 
 describe('POST /api/prices (real backend and influxd)', () => {
   const rig = new SimulatedRig();
-  let api: ReturnType<typeof request>;
+  let api: ReturnType<typeof request.agent>;
+  let tokens: Record<'read' | 'control', string>;
 
   beforeAll(async () => {
     await rig.start();
     // Until the backend has set up its retention policies, prices go to the default policy but are read
     // from rp_history afterwards (RetentionService.historyRp): wait, so each test reads what it wrote.
     await rig.backend.waitFor(/retention policies and continuous queries ready/, 60_000);
-    api = request(rig.restUrl.replace(/\/api$/, ''));
+    api = request.agent(rig.restUrl.replace(/\/api$/, '')).set('authorization', `Bearer ${rig.adminToken}`);
+    const store = TokenStore.inDataDir(rig.backendDataDir);
+    tokens = { read: (await store.create('read')).token, control: (await store.create('control')).token };
   });
 
   afterAll(async () => {
@@ -49,6 +53,14 @@ describe('POST /api/prices (real backend and influxd)', () => {
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ area: 'eu-csv', stored: 3, from: EUROPEAN_SLOTS[0].start, to: EUROPEAN_SLOTS[2].end });
     expect(await stored('eu-csv')).toEqual(EUROPEAN_SLOTS);
+  });
+
+  it('should take an upload from a control token and refuse it from a read token', async () => {
+    const post = (token: string) => request(rig.restUrl.replace(/\/api$/, '')).post('/api/prices?area=roles').set('authorization', `Bearer ${token}`).set('content-type', 'text/csv').send(EUROPEAN_CSV);
+    expect((await post(tokens.read)).status).toBe(403);
+    expect(await stored('roles')).toEqual([]);
+    expect((await post(tokens.control)).status).toBe(201);
+    expect(await stored('roles')).toEqual(EUROPEAN_SLOTS);
   });
 
   it('should store tab-separated, comma-separated and JSON variants of the same prices', async () => {

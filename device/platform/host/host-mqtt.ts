@@ -4,7 +4,7 @@ import { MqttEvents, MqttPort, PublishOptions } from '../../core/ports';
 
 /**
  * MqttPort on mqtt.js for the virtual meter. Like the ESP32 client it connects with the device id
- * as client id and a retained last will `{"online": false}` on the status topic. mqtt.js would
+ * as client id, its provisioned login, and a retained last will `{"online": false}` on the status topic. mqtt.js would
  * queue and resend on its own; we refuse publishes while offline so the core's store-and-forward
  * is what is exercised, as on the device.
  */
@@ -14,6 +14,7 @@ export class HostMqttPort implements MqttPort {
   constructor(
     private readonly url: string,
     private readonly deviceId: string,
+    private readonly login: { username?: string; password?: string } = {},
   ) {}
 
   get connected(): boolean {
@@ -24,6 +25,7 @@ export class HostMqttPort implements MqttPort {
     const will = encodeMessage('status', { v: PROTOCOL_VERSION, online: false });
     const client = mqtt.connect(this.url, {
       clientId: this.deviceId,
+      ...this.login,
       clean: true,
       keepalive: 15,
       reconnectPeriod: 1000,

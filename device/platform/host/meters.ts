@@ -3,6 +3,8 @@
  * Runs N virtual meters (ids vm-1 … vm-N) in this process. Each keeps its flash image and settings
  * under DIR/<id>, so a restarted meter continues where it stopped (seq, energy counters, relays).
  * `--control-port` serves the simulation control channel on 127.0.0.1 (sim-control.ts; 0 = any free port).
+ * Each meter logs in with its own credential from the backend's registry (`--backend-data-dir`,
+ * meter-provisioning.ts): issued on first start, kept in DIR/<id>/settings.json and reused after.
  * `--front-end-tolerance F` gives each meter's chips a seeded gain scatter of ±F (uncalibrated parts,
  * for the HIL production test, which calibrates them against a reference meter).
  */
@@ -14,6 +16,7 @@ import { loadFixtureTraces } from '../../sim/fixture-traces';
 import { ApplianceTraces } from '../../sim/power-trace';
 import { seededRandom } from '../../core/storage/power-cut';
 import { HostClock } from './host-clock';
+import { backendDataDir, provisionVirtualMeters } from './meter-provisioning';
 import { SimControlServer } from './sim-control';
 import { VirtualMeter } from './virtual-meter';
 
@@ -21,6 +24,7 @@ interface Args {
   count: number;
   intervalS: number;
   dataDir: string;
+  backendDataDir: string;
   mqttUrl: string;
   ids?: string[];
   speed: number;
@@ -37,6 +41,8 @@ const SPEC = {
   name: 'meters',
   usage: `usage: npm run meters -- --data-dir DIR [--count N] [--interval SECONDS] [--mqtt-url mqtt://127.0.0.1:1883] [--ids a,b,c] [--speed X] [--start ISO-8601] [--control-port N]
   --data-dir      where each meter keeps its flash image and settings (DIR/<id>)
+  --backend-data-dir  the backend's DATA_DIR, whose credentials registry issues each meter's login
+                  (default: DATA_DIR from the environment or .env, else .data/backend)
   --count         how many meters, vm-1 … vm-N (default 3; --ids names them instead)
   --interval      seconds between records (default 10)
   --speed         simulated time runs X times faster (default 1); --start sets the simulated wall clock
@@ -48,6 +54,7 @@ const SPEC = {
     count: { type: 'string' },
     interval: { type: 'string' },
     'data-dir': { type: 'string' },
+    'backend-data-dir': { type: 'string' },
     'mqtt-url': { type: 'string' },
     ids: { type: 'string' },
     speed: { type: 'string' },
@@ -72,6 +79,7 @@ function toArgs({ values }: CliArgs<typeof SPEC.options>): Args {
     count,
     intervalS: numberOption('interval', values.interval, { min: 0.1, max: 3600 }) ?? 10,
     dataDir: resolve(required('data-dir', values['data-dir'] || undefined)),
+    backendDataDir: resolve(values['backend-data-dir'] || backendDataDir()),
     mqttUrl: values['mqtt-url'] ?? 'mqtt://127.0.0.1:1883',
     ids,
     speed: numberOption('speed', values.speed, { min: 0.01, max: 10000 }) ?? 1,
@@ -95,12 +103,18 @@ async function main(args: Args): Promise<void> {
   const clock = new HostClock(args.speed, args.startMs);
   const traces = loadTraces();
   const ids = args.ids ?? Array.from({ length: args.count }, (_, k) => `vm-${k + 1}`);
+  const credentials = await provisionVirtualMeters(
+    args.backendDataDir,
+    ids.map((id) => ({ id, dir: join(args.dataDir, id) })),
+  );
   const meters = ids.map(
     (id, k) =>
       new VirtualMeter({
         deviceId: id,
         dataDir: join(args.dataDir, id),
         mqttUrl: args.mqttUrl,
+        mqttLogin: { username: credentials.get(id)!.username, password: credentials.get(id)!.password },
+        commandKey: credentials.get(id)!.commandKey,
         intervalS: args.intervalS,
         clock,
         seed: k + 1,

@@ -25,6 +25,10 @@ export interface VirtualMeterOptions {
   /** This meter's persistent state: flash image and settings, so a restarted meter continues. */
   dataDir: string;
   mqttUrl: string;
+  /** The meter's broker login (meter-provisioning.ts); none: anonymous, which a dinmeter broker refuses. */
+  mqttLogin?: { username: string; password: string };
+  /** The meter's 32-byte command key, hex: what the cmd and plan MACs are checked with (docs/security.md). */
+  commandKey?: string;
   intervalS: number;
   clock: HostClock;
   seed: number;
@@ -70,7 +74,7 @@ export class VirtualMeter {
     this.waveform = createBoardWaveformSampler({ bus: this.board.adcBus, selects: this.board.adcSelects, dataReady: this.board.adcDataReady });
     this.waveform.start();
     this.flash = new FileFlash({ path: join(o.dataDir, 'flash.bin'), byteLength: FLASH_BYTES });
-    this.mqtt = new HostMqttPort(o.mqttUrl, o.deviceId);
+    this.mqtt = new HostMqttPort(o.mqttUrl, o.deviceId, o.mqttLogin);
     this.core = new MeterCore(
       {
         bus: this.board.bus,
@@ -130,6 +134,10 @@ export class VirtualMeter {
 
   get deviceId(): string {
     return this.o.deviceId;
+  }
+
+  get commandKey(): string | undefined {
+    return this.o.commandKey;
   }
 
   start(): void {

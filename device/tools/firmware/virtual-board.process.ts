@@ -12,6 +12,8 @@ import { findExecutable } from '../../../infra/dev/servers';
 export interface BoardProvisioning {
   deviceId: string;
   mqttUrl: string;
+  /** The board's broker login (`dinmeter device add`): NVS `prov` keys `user` and `pw`, as on the ESP32. */
+  mqttLogin?: { username: string; password: string };
   intervalS: number;
 }
 
@@ -88,7 +90,14 @@ export class VirtualBoardProcess {
     mkdirSync(this.dir, { recursive: true });
     const nvsPath = join(this.dir, 'nvs.json');
     const nvs = existsSync(nvsPath) ? (JSON.parse(readFileSync(nvsPath, 'utf8')) as Record<string, Record<string, unknown>>) : {};
-    nvs.prov = { id: provisioning.deviceId, ssid: 'virtual-board', mqtt: provisioning.mqttUrl, interval: provisioning.intervalS };
+    const login = provisioning.mqttLogin;
+    nvs.prov = {
+      id: provisioning.deviceId,
+      ssid: 'virtual-board',
+      mqtt: provisioning.mqttUrl,
+      interval: provisioning.intervalS,
+      ...(login ? { user: login.username, pw: login.password } : {}),
+    };
     writeFileSync(nvsPath, JSON.stringify(nvs));
     const board: Record<string, number> = { seed: options.seed ?? 1 };
     if (options.powerCutAtWrite !== undefined) board.powerCutAtWrite = options.powerCutAtWrite;
