@@ -125,7 +125,7 @@ async function runNative(): Promise<NativeRun | string> {
   } catch (error) {
     const text = String(error instanceof Error ? error.message : error);
     const phases = [...text.matchAll(/SELFTEST-PHASE (\S+)/g)];
-    const stage = phases.length > 0 ? `in phase ${phases[phases.length - 1][1]}` : 'before the first phase';
+    const stage = phases.length > 0 ? `in phase ${phases[phases.length - 1][1]}` : 'while loading the one-module bundle, before the first phase (the firmware loads ~70 modules, each its own frame)';
     esp32Stack = /stack overflow/i.test(text) ? `stack overflow ${stage}` : `failed ${stage}: ${text.split('\n')[0]}`;
   }
   return { result, esp32Stack };
@@ -223,7 +223,7 @@ async function main(skipNative: boolean): Promise<void> {
     const dspShare = (xst.dutyMs.dsp * factor) / 10;
     console.log(
       `waveform DSP on the ESP32: ${(xst.dutyMs.dsp * factor).toFixed(0)} ms per second (${dspShare.toFixed(0)} % of one core) at 2 bursts/s` +
-        (dspShare > 25 ? ': over a quarter of the core, so its inner loops belong in a native module (C host functions).' : ': within budget.'),
+        (dspShare > 25 ? ': over a quarter of the core in XS; the firmware runs the native kernels (the estimate above).' : ': within budget.'),
     );
   }
   console.log(
