@@ -8,6 +8,7 @@ import { Atm90e26Calibration } from '../../drivers/atm90e26/atm90e26.calibration
 import { EnergyTotals as MeteringTotals, Metering } from '../metering/metering';
 import { ChipSelect, Clock, CryptoPort, FlashPartition, MqttPort, RelayDriver, SettingsStore, SpiBus, WaveformSampler } from '../ports';
 import { WaveformPath } from '../metering/waveform-path';
+import type { WaveformKernels } from '../../dsp/waveform.kernels';
 import { RelayManager } from '../relays/relay-manager';
 import { RelayManagerOptions } from '../relays/relay-manager.types';
 import { SignedMessageVerifier } from '../security/signed-messages';
@@ -29,6 +30,8 @@ export interface MeterCorePorts {
   delayMs?: (ms: number) => void;
   /** The waveform sampler (16 kSPS ADS131M08 on the board); without it no step-change events are produced. */
   waveform?: WaveformSampler;
+  /** The DSP's per-sample loops (default: the portable TypeScript; the firmware passes the native C ones). */
+  dspKernels?: WaveformKernels;
 }
 
 export interface MeterCoreConfig {
@@ -119,6 +122,7 @@ export class MeterCore {
       this.waveform = new WaveformPath({
         sampler: ports.waveform,
         circuits: CIRCUIT_COUNT,
+        kernels: ports.dspKernels,
         emit: (event) => this.app.relayEmitter.event(event),
       });
     }
