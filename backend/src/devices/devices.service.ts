@@ -75,13 +75,12 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
    * readings stay in InfluxDB. A meter that is still connected is registered again by its next
    * message, so revoke its MQTT credentials first or unplug it.
    */
-  remove(id: string): DeviceRecord {
-    const device = this.get(id);
+  remove(id: string): void {
+    this.get(id);
     this.devices.delete(id);
     this.repository.remove(id);
     this.logger.log(`device ${id} removed`);
     for (const listener of this.removedListeners) listener(id);
-    return device;
   }
 
   circuit(id: string, circuit: number): CircuitView {

@@ -6,6 +6,7 @@
  * Not exported from index.ts: the firmware has no use for it.
  */
 import { MessageKind } from './codec';
+import { eventSchema } from './messages';
 import { JsonSchema } from './schema';
 import { DEVICE_ID_PATTERN, TOPIC_ROOT } from './topics';
 
@@ -144,7 +145,7 @@ export const CHANNELS = {
     qos: 1,
     retain: false,
     payload: { contentType: 'text/plain', schema: { type: 'string', enum: ['PRESS'] } },
-    description: 'The trip reset button: the backend sends reset_trip (the relay stays off until switched on). Retained requests and other payloads are ignored and counted (docs/homeassistant.md).',
+    description: "Asks to clear a circuit's protection trip (Home Assistant's reset button); the backend sends reset_trip. Retained requests and other payloads are ignored.",
   },
   haTriggers: {
     address: `${TOPIC_ROOT}/{deviceId}/ha/triggers`,
@@ -154,30 +155,22 @@ export const CHANNELS = {
     retain: false,
     payload: {
       contentType: 'application/json',
-      schema: {
-        type: 'object',
-        properties: {
-          trigger: { type: 'string', description: 'c<circuit>_step_change, c<circuit>_protection_trip or fault: what a device trigger matches' },
-          v: { type: 'integer', enum: [1] },
-          ts: { type: 'integer' },
-          type: { type: 'string', enum: ['step_change', 'protection_trip', 'fault'] },
-          circuit: { type: 'integer', minimum: 1, maximum: 10 },
-          message: { type: 'string' },
-          data: { type: 'object' },
-        },
-        required: ['trigger', 'v', 'ts', 'type'],
-      },
+      schema: (() => {
+        const event = eventSchema.jsonSchema() as { properties: JsonSchema; required: string[] };
+        const trigger = { type: 'string', description: 'the device trigger it fires, e.g. c3_protection_trip' };
+        return { ...event, properties: { trigger, ...event.properties }, required: ['trigger', ...event.required] };
+      })(),
     },
-    description: 'A meter event fired as a Home Assistant device trigger (not for events older than 10 minutes; docs/homeassistant.md).',
+    description: "A meter's event (step change, trip, fault) as a Home Assistant device trigger: the event plus the trigger's key.",
   },
   backendStatus: {
     address: `${TOPIC_ROOT}/backend/status`,
     publishers: ['backend'],
-    subscribers: ['home-assistant', 'backend'],
+    subscribers: ['home-assistant', 'integration'],
     qos: 1,
     retain: true,
     payload: { contentType: 'text/plain', schema: { type: 'string', enum: ['online', 'offline'] } },
-    description: "The backend's Home Assistant bridge: online when connected, offline as its last will and when it stops; part of every entity's availability.",
+    description: "The backend's Home Assistant bridge: online, or offline (also its last will). Entities are available only while it and the meter are online.",
   },
   heartbeat: {
     address: `${TOPIC_ROOT}/backend/heartbeat`,
