@@ -1,16 +1,15 @@
 import 'reflect-metadata';
-import { Logger, ValidationPipe } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { existsSync, readFileSync } from 'node:fs';
 import { AppModule } from './app.module';
-import { AppConfig, ConfigError, corsOrigins, loadConfig, parseDotEnv } from './config/app-config';
+import { AppConfig, ConfigError, loadConfig, parseDotEnv } from './config/app-config';
 import { BrokerService } from './broker/broker.service';
 import { backendShutdownSteps } from './lifecycle/backend-shutdown';
 import { runShutdown, SHUTDOWN_DEADLINE_MS } from './lifecycle/graceful-shutdown';
 import { createAppLogger } from './common/app-logger';
-import { servePrometheus } from './metrics/metrics.route';
-import { PRICE_TEXT_MEDIA_TYPES } from './prices/prices.dto';
+import { configureHttp } from './http.setup';
 
 function readConfig(): AppConfig {
   const fromFile = existsSync('.env') ? parseDotEnv(readFileSync('.env', 'utf8')) : {};
@@ -29,15 +28,7 @@ async function bootstrap(): Promise<void> {
   const config = readConfig();
   const logger = createAppLogger(config.LOG_LEVEL, config.LOG_FORMAT, process.stdout.isTTY === true);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger });
-  // Price documents may be posted as text (text/csv, XML) and may be large: both parsers take 6 MB.
-  app.useBodyParser('json', { limit: '6mb' });
-  app.useBodyParser('text', { type: Object.keys(PRICE_TEXT_MEDIA_TYPES), limit: '6mb' });
-  app.setGlobalPrefix('api');
-  // CORS only for the origins configured (docs/security.md); bearer tokens, so no cookies to share.
-  const origins = corsOrigins(config);
-  if (origins.length > 0) app.enableCors({ origin: origins, allowedHeaders: ['authorization', 'content-type'], maxAge: 600 });
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-  servePrometheus(app, config.METRICS_TOKEN);
+  configureHttp(app, config);
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   stopOnSignals(app);
   const address = app.getHttpServer().address();

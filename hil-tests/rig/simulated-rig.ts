@@ -61,6 +61,7 @@ export class SimulatedRig implements Rig {
   private haLogin?: MqttLogin;
   /** An admin REST token the rig issued itself in the backend's DATA_DIR (docs/security.md); rest() sends it. */
   adminToken = '';
+  private readonly deviceLogins = new Map<string, IssuedMeter>();
 
   constructor(private readonly options: SimulatedRigOptions = {}) {
     const capabilities: RigCapability[] = [
@@ -133,12 +134,8 @@ export class SimulatedRig implements Rig {
 
   /** A meter's login (provisioned on first use, the same afterwards within this rig): a test playing a meter. */
   async deviceLogin(id: string): Promise<IssuedMeter & MqttLogin> {
-    const saved = this.deviceLogins.get(id);
-    const [meter] = await new CredentialsRegistry(this.backendDataDir).ensureMeters([{ id, saved }]);
-    this.deviceLogins.set(id, meter);
-    return meter;
+    return (await this.deviceLoginsFor([id])).get(id)!;
   }
-  private readonly deviceLogins = new Map<string, IssuedMeter>();
 
   /** deviceLogin for many meters in one registry write (load generators). */
   async deviceLoginsFor(ids: readonly string[]): Promise<Map<string, IssuedMeter>> {

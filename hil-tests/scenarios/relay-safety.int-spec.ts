@@ -23,6 +23,7 @@ import {
   topics,
 } from '@dinmeter/shared';
 import mqtt, { MqttClient } from 'mqtt';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SimMeterState } from '../../device/platform/host/sim-control';
 import { AppConfig } from '../../backend/src/config/app-config';
@@ -757,14 +758,18 @@ describeWith(withAedes, ['sim-inspect', 'backend-restart'])('relay safety with t
     expect(relayOf(switched, 2).relay).toMatchObject({ state: 'off', reason: 'failsafe' });
 
     // A backend that never configured that failsafe (another instance, or its DATA_DIR lost) learns
-    // it from the meter's retained status and beats fast enough from its first heartbeats on.
-    await rig.startBackend({ DATA_DIR: join(rig.dir, 'backend-data-fresh') });
+    // it from the meter's retained status and beats fast enough from its first heartbeats on. It keeps
+    // the broker identities (credentials.json, its own password), or no one could log in.
+    const fresh = join(rig.dir, 'backend-data-fresh');
+    mkdirSync(fresh, { recursive: true });
+    for (const file of ['credentials.json', 'mqtt-backend.password']) copyFileSync(join(rig.backendDataDir, file), join(fresh, file));
+    await rig.startBackend({ DATA_DIR: fresh });
     const readyAt = Date.now();
     await sleep(5000);
-    const fresh = observer.heartbeatIntervals.filter((h) => h.at > readyAt);
-    process.stdout.write(`fresh backend: heartbeat interval_s ${fresh.map((h) => h.value).join(', ')}\n`);
-    expect(fresh.length).toBeGreaterThanOrEqual(3);
-    expect(fresh.at(-1)!.value).toBe(1.666);
+    const beatsOfFresh = observer.heartbeatIntervals.filter((h) => h.at > readyAt);
+    process.stdout.write(`fresh backend: heartbeat interval_s ${beatsOfFresh.map((h) => h.value).join(', ')}\n`);
+    expect(beatsOfFresh.length).toBeGreaterThanOrEqual(3);
+    expect(beatsOfFresh.at(-1)!.value).toBe(1.666);
     expect((await rig.rest('GET', '/devices/vm-1')).body.failsafeMinS).toBe(5);
   });
 });

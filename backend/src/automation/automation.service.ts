@@ -14,6 +14,7 @@ import { GuardsService } from './guards.service';
 import { LeaderLeaseService } from './leader/leader-lease.service';
 import { buildCircuitPlan, planFingerprint } from './plan-builder';
 import { cronError, expandSchedule } from './schedule-expander';
+import { ownValue } from '../common/own-value';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -123,7 +124,7 @@ export class AutomationService implements OnModuleInit, OnApplicationBootstrap, 
   plan(deviceId: string, circuit: number) {
     const view = this.devices.circuit(deviceId, circuit);
     const key = circuitKey(deviceId, circuit);
-    const plan = this.file.plans[deviceId];
+    const plan = ownValue(this.file.plans, deviceId);
     const entry = plan?.circuits.find((c) => c.circuit === circuit);
     const meterVersion = view.relay?.plan_version ?? null;
     return {
@@ -197,12 +198,12 @@ export class AutomationService implements OnModuleInit, OnApplicationBootstrap, 
   }
 
   private async push(deviceId: string, circuits: CircuitPlan[], now: number): Promise<void> {
-    const previous = this.file.plans[deviceId];
+    const previous = ownValue(this.file.plans, deviceId);
     if (previous && planFingerprint(previous.circuits, now) === planFingerprint(circuits, now)) return;
     if (!previous && circuits.length === 0) return;
     // Versions at least the current time in ms (like command seqs): they keep increasing across a
     // leader change even when the new leader has its own DATA_DIR.
-    const version = Math.max((this.file.lastVersion[deviceId] ?? 0) + 1, now);
+    const version = Math.max((ownValue(this.file.lastVersion, deviceId) ?? 0) + 1, now);
     const plan: PlanMessage = { v: PROTOCOL_VERSION, version, issued: now, circuits: [...circuits].sort((a, b) => a.circuit - b.circuit) };
     if (!this.keys.keyFor(deviceId)) {
       // The meter refuses unsigned plans: nothing is published, and the next tick tries again.

@@ -76,6 +76,18 @@ describe(CommandsService.name, () => {
   });
 
   describe('send', () => {
+    it('should send to a meter whose id is an Object.prototype name such as constructor (found by the fuzz)', () => {
+      const { service, sent } = setup();
+
+      for (const id of ['constructor', 'toString', 'hasOwnProperty']) service.send(id, RELAY_OFF);
+
+      expect(sent.map((s) => [s.topic, s.command.seq])).toEqual([
+        [topics.cmd('constructor'), START],
+        [topics.cmd('toString'), START],
+        [topics.cmd('hasOwnProperty'), START],
+      ]);
+    });
+
     it('should refuse a device without a command key with a 409, publishing and keeping nothing', () => {
       const { service, sent, repository } = setup();
 

@@ -8,6 +8,7 @@ import { Counters } from '../common/counters';
 import { CLOCK, NowFn } from '../common/tokens';
 import { MqttService } from '../mqtt/mqtt.service';
 import { CommandBody, CommandRecord, COMMANDS_REPOSITORY, CommandsFile, CommandsRepository } from './commands.types';
+import { ownValue } from '../common/own-value';
 
 const HISTORY_PER_DEVICE = 500;
 
@@ -149,7 +150,7 @@ export class CommandsService implements OnModuleInit, OnModuleDestroy {
   }
 
   private nextSeq(deviceId: string, now: number): number {
-    return Math.max((this.file.lastSeq[deviceId] ?? 0) + 1, now);
+    return Math.max((ownValue(this.file.lastSeq, deviceId) ?? 0) + 1, now);
   }
 
   private onAck(deviceId: string, payload: Buffer): void {

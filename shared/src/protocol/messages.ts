@@ -185,6 +185,11 @@ const eventData: Schema<Record<string, string | number | boolean>> = {
     }
     return input as Record<string, string | number | boolean>;
   },
+  jsonSchema: () => ({
+    type: 'object',
+    maxProperties: 32,
+    additionalProperties: { oneOf: [{ type: 'string', maxLength: 200 }, { type: 'number' }, { type: 'boolean' }] },
+  }),
 };
 export const eventSchema: Schema<EventMessage> = obj({
   v: version,

@@ -6,7 +6,7 @@ import { CLOCK, NowFn } from '../../common/tokens';
 import { Counters } from '../../common/counters';
 import { AppConfig } from '../../config/app-config';
 import { MqttService } from '../../mqtt/mqtt.service';
-import { LeaseElection, parseLease } from './lease-election';
+import { LeaseElection } from './lease-election';
 
 /**
  * Runs the LeaseElection on the retained topic dinmeter/backend/automation/lease with its own MQTT
@@ -61,7 +61,10 @@ export class LeaderLeaseService implements OnApplicationBootstrap, OnApplication
     });
     this.client = client;
     client.on('message', (_topic, payload) => {
-      this.election.observe(parseLease(payload.toString('utf8')), this.now());
+      if (!this.election.observePayload(payload.toString('utf8'), this.now())) {
+        this.counters.inc('automation_lease_invalid');
+        return;
+      }
       this.evaluate();
     });
     client.on('error', (error) => this.logger.warn(`lease connection: ${error.message}`));

@@ -156,6 +156,20 @@ describe(LeaseElection.name, () => {
     });
   });
 
+  describe('observePayload', () => {
+    it('should keep the holder when the lease topic carries garbage, and drop it when the payload is empty', () => {
+      const node = new LeaseElection('a', 10_000);
+      const lease = JSON.stringify({ v: 1, holder: 'b', ttl_ms: 10_000, ts: 0 });
+      expect(node.observePayload(lease, 0)).toBe(true);
+      for (const garbage of ['{}', 'null', '\ufffd{"v":1}', '{"v":1,"holder":"","ttl_ms":5}']) {
+        expect(node.observePayload(garbage, 100)).toBe(false);
+        expect(node.holder(100)).toBe('b');
+      }
+      expect(node.observePayload('', 200)).toBe(true);
+      expect(node.holder(200)).toBeUndefined();
+    });
+  });
+
   describe(parseLease.name, () => {
     it('should read a lease and refuse garbage', () => {
       expect(parseLease('{"v":1,"holder":"x","ttl_ms":1000,"ts":5}')).toEqual({ v: 1, holder: 'x', ttl_ms: 1000, ts: 5 });

@@ -51,7 +51,19 @@ export class LeaseElection {
     if (!(ttlMs > 0) || !(settleMs >= 0) || settleMs >= ttlMs / 2) throw new Error(`lease: bad timing ttl ${ttlMs} ms, settle ${settleMs} ms`);
   }
 
-  /** A message arrived on the lease topic (undefined: empty or unreadable payload). */
+  /**
+   * The payload of a message on the lease topic. Empty is the broker's "no lease" (a cleared retained
+   * message); anything else that is not a lease is ignored and returns false, so garbage on the topic
+   * cannot end the current holder's lease (found by the fuzz, hil-tests/fuzz).
+   */
+  observePayload(payload: string, nowMs: number): boolean {
+    const lease = parseLease(payload);
+    if (lease === undefined && payload !== '') return false;
+    this.observe(lease, nowMs);
+    return true;
+  }
+
+  /** A message arrived on the lease topic (undefined: no lease). */
   observe(message: LeaseMessage | undefined, nowMs: number): void {
     if (!message) {
       this.latest = undefined;
