@@ -4,6 +4,7 @@
  * topics. Forged commands (wrong key, no MAC, a MAC over other bytes, a command's MAC presented
  * as a plan) move no relay and are acked `unauthenticated`; the backend's signed command
  * switches; a signed command captured on the broker and replayed later is refused by its seq.
+ * The test holds the meter's key only to sign what a backend would (the pings).
  */
 import { Command, decodeMessage, encodeMessage, PROTOCOL_VERSION, topics } from '@dinmeter/shared';
 import mqtt, { MqttClient } from 'mqtt';
@@ -18,7 +19,7 @@ const CIRCUIT = 4;
 
 const selected = createRig({ externalBroker: true });
 
-describeWith(selected, ['sim-inspect', 'clean-stop'])('signed commands: a compromised broker cannot switch a relay', () => {
+describeWith(selected, ['sim-inspect'])('signed commands: a compromised broker cannot switch a relay', () => {
   const rig = simulated(selected);
   /** Any client at all: the broker checks nothing. */
   let attacker: MqttClient;
@@ -98,9 +99,15 @@ describeWith(selected, ['sim-inspect', 'clean-stop'])('signed commands: a compro
     const on = await rig.rest('POST', `/devices/${DEVICE}/circuits/${CIRCUIT}/relay`, { state: 'on' });
     expect(await ackOf(on.body.commandId)).toMatchObject({ ok: true, state: 'on' });
 
-    // After a restart the meter has no memory of recent acks: only the seq gate stands in the way.
-    await rig.stopMeters();
-    await rig.restartMeters();
+    // Later, after more commands (17 signed pings push it out of the meter's cache of recent acks,
+    // as a reboot would): only the seq gate stands between the captured bytes and the relay.
+    const key = await rig.commandKey(DEVICE);
+    for (let k = 0; k < 17; k++) {
+      const now = Date.now() + k;
+      const ping = JSON.stringify({ v: PROTOCOL_VERSION, id: `ping-${k}`, seq: now, expires: now + 60_000, op: 'ping' });
+      await attacker.publishAsync(topics.cmd(DEVICE), signed(key, 'cmd', ping), { qos: 1 });
+    }
+    await ackOf('ping-16');
     acks.delete(offId);
     await attacker.publishAsync(topics.cmd(DEVICE), captured!, { qos: 1 });
     expect(await ackOf(offId)).toMatchObject({ ok: false, code: 'stale_seq' });
