@@ -19,8 +19,10 @@ import type { ChipSelect, Clock, MqttEvents, MqttPort, PublishOptions, SpiBus, W
 import { Metering } from '../core/metering/metering';
 import { MemorySettingsStore } from '../core/relays/testing';
 import { MemoryFlash } from '../core/storage/memory-flash';
+import { portableCrypto } from '../core/security/sha256';
 import { WaveformAnalyzer } from '../dsp/waveform.analyzer';
-import { createWaveformMetrics } from '../dsp/waveform.types';
+import { portableWaveformKernels, WaveformKernels } from '../dsp/waveform.kernels';
+import { createWaveformMetrics, WaveformMetrics } from '../dsp/waveform.types';
 import { createSimulatedBoard } from '../sim/simulated-board';
 
 export const TICK_MS = 50;
@@ -79,11 +81,18 @@ function utf8(text: string): Uint8Array {
   return out;
 }
 
-function runCore(bus: SpiBus, selects: readonly ChipSelect[], sampler: WaveformSampler, seconds: number, beforeTick?: (nowMs: number) => void): AckingMqtt {
+function runCore(
+  bus: SpiBus,
+  selects: readonly ChipSelect[],
+  sampler: WaveformSampler,
+  seconds: number,
+  kernels: WaveformKernels,
+  beforeTick?: (nowMs: number) => void,
+): AckingMqtt {
   const clock = new SettableClock();
   const mqtt = new AckingMqtt();
   const core = new MeterCore(
-    { bus, selects, relays: { set: () => undefined }, flash: new MemoryFlash({ byteLength: RECORDS_FLASH_BYTES }), settings: new MemorySettingsStore(), clock, mqtt, waveform: sampler },
+    { bus, selects, relays: { set: () => undefined }, flash: new MemoryFlash({ byteLength: RECORDS_FLASH_BYTES }), settings: new MemorySettingsStore(), clock, mqtt, waveform: sampler, crypto: portableCrypto, dspKernels: kernels },
     { deviceId: DEVICE, firmware: 'bench', bootId: 'bench', intervalS: INTERVAL_S, calibration: BOARD_CALIBRATION },
   );
   mqtt.events = core.app;
@@ -126,7 +135,7 @@ export function recordDutyCycle(seconds: number, seed = 1): Tape {
       return true;
     },
   };
-  const mqtt = runCore(bus, board.selects, sampler, seconds, (now) => {
+  const mqtt = runCore(bus, board.selects, sampler, seconds, portableWaveformKernels, (now) => {
     nowMs = now;
     board.advanceTo(now);
   });
@@ -146,8 +155,11 @@ class ReplayBus implements SpiBus {
 
 const noSelect: ChipSelect = { write: () => undefined };
 
-/** Runs a fresh core on the tape; returns its digest and the records it published. */
-export function replayDutyCycle(tape: Tape): { digest: number; records: number; bursts: number; spiBytes: number } {
+/** Runs a fresh core on the tape (DSP on `kernels`); returns its digest and the records it published. */
+export function replayDutyCycle(
+  tape: Tape,
+  kernels: WaveformKernels = portableWaveformKernels,
+): { digest: number; records: number; bursts: number; spiBytes: number } {
   const bus = new ReplayBus(tape);
   let burst = 0;
   const sampler: WaveformSampler = {
@@ -158,12 +170,16 @@ export function replayDutyCycle(tape: Tape): { digest: number; records: number; 
       return true;
     },
   };
-  const mqtt = runCore(bus, Array.from({ length: 10 }, () => noSelect), sampler, tape.seconds);
+  const mqtt = runCore(bus, Array.from({ length: 10 }, () => noSelect), sampler, tape.seconds, kernels);
   return { digest: mqtt.digest, records: mqtt.records, bursts: burst / 2, spiBytes: bus.offset };
 }
 
 /** Costs of the device's phases in isolation (ms per call), the same code the core runs. */
-export function phaseCosts(tape: Tape, repeat: { polls: number; bursts: number; records: number }): { pollMs: number; burstMs: number; encodeMs: number } {
+export function phaseCosts(
+  tape: Tape,
+  repeat: { polls: number; bursts: number; records: number },
+  kernels: WaveformKernels = portableWaveformKernels,
+): { pollMs: number; burstMs: number; encodeMs: number } {
   // Poll: the Metering of a fresh core on a replay of the tape (start-up frames first).
   const bus = new ReplayBus(tape);
   const metering = new Metering({ bus, selects: Array.from({ length: 10 }, () => noSelect), calibration: BOARD_CALIBRATION });
@@ -178,7 +194,7 @@ export function phaseCosts(tape: Tape, repeat: { polls: number; bursts: number; 
   }
   const pollMs = (Date.now() - started) / repeat.polls;
 
-  const analyzer = new WaveformAnalyzer({ maxSamples: BURST_SAMPLES });
+  const analyzer = new WaveformAnalyzer({ maxSamples: BURST_SAMPLES, kernels });
   const metrics = createWaveformMetrics();
   started = Date.now();
   for (let k = 0; k < repeat.bursts; k++) {
@@ -196,4 +212,42 @@ export function phaseCosts(tape: Tape, repeat: { polls: number; bursts: number; 
   const encodeMs = (Date.now() - started) / repeat.records;
   if (bytes === 0) throw new Error('nothing encoded');
   return { pollMs, burstMs, encodeMs };
+}
+
+/** Figures of WaveformMetrics compared between kernel sets. */
+const COMPARED: (keyof WaveformMetrics)[] = [
+  'voltageRmsV',
+  'currentRmsA',
+  'activePowerW',
+  'reactivePowerVar',
+  'frequencyHz',
+  'thdVoltage',
+  'thdCurrent',
+  'windowStartSample',
+  'windowEndSample',
+];
+
+/**
+ * Every taped burst through the portable kernels and through `candidate` (with 40 harmonics, so
+ * every kernel runs): the largest difference of any figure, relative to its portable value (absolute
+ * below 1), and how many bursts gave a different status.
+ */
+export function compareKernels(tape: Tape, candidate: WaveformKernels): { bursts: number; maxDifference: number; statusMismatches: number } {
+  const reference = new WaveformAnalyzer({ maxSamples: BURST_SAMPLES, thdMaxHarmonic: 40 });
+  const other = new WaveformAnalyzer({ maxSamples: BURST_SAMPLES, thdMaxHarmonic: 40, kernels: candidate });
+  const expected = createWaveformMetrics();
+  const actual = createWaveformMetrics();
+  let maxDifference = 0;
+  let statusMismatches = 0;
+  for (let k = 0; k < tape.bursts.length; k += 2) {
+    reference.analyze(tape.bursts[k], tape.bursts[k + 1], BURST_SAMPLES, BURST_RATE_HZ, expected);
+    other.analyze(tape.bursts[k], tape.bursts[k + 1], BURST_SAMPLES, BURST_RATE_HZ, actual);
+    if (expected.status !== actual.status) statusMismatches++;
+    for (const key of COMPARED) {
+      const a = expected[key] as number;
+      const difference = Math.abs((actual[key] as number) - a) / Math.max(1, Math.abs(a));
+      if (!(difference <= maxDifference)) maxDifference = difference;
+    }
+  }
+  return { bursts: tape.bursts.length / 2, maxDifference, statusMismatches };
 }

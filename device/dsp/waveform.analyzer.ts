@@ -1,6 +1,5 @@
-import { goertzelMagnitudes } from './harmonic.goertzel';
+import { KERNEL_OUT_LENGTH, portableWaveformKernels, WaveformKernels } from './waveform.kernels';
 import { clearWaveformMetrics, SampleBuffer, WaveformMetrics } from './waveform.types';
-import { createCycleWindow, findCycleWindow } from './zero-crossing.tracker';
 
 export interface WaveformAnalyzerOptions {
   /** Largest burst `analyze` accepts; scratch buffers are sized once from it. */
@@ -16,6 +15,11 @@ export interface WaveformAnalyzerOptions {
   maxFrequencyHz?: number;
   /** Fewest whole cycles a window may have (default 2). */
   minCycles?: number;
+  /**
+   * The per-sample loops (default: the portable TypeScript reference). The firmware passes the
+   * native ones (`dsp/waveform.kernels.native`, C host functions).
+   */
+  kernels?: WaveformKernels;
 }
 
 /** Hysteresis of the crossing detector, as a fraction of the voltage half range (peak). */
@@ -45,10 +49,11 @@ export class WaveformAnalyzer {
   private readonly minFrequencyHz: number;
   private readonly maxFrequencyHz: number;
   private readonly minCycles: number;
-  private readonly window = createCycleWindow();
+  private readonly kernels: WaveformKernels;
+  /** Results of the kernels. */
+  private readonly scratch = new Float64Array(KERNEL_OUT_LENGTH);
   private readonly weightedV: Float64Array;
   private readonly weightedI: Float64Array;
-  private readonly pair = new Float64Array(2);
 
   // Weighted sums of the current window (samples with the first-pass DC removed).
   private sumW = 0;
@@ -65,7 +70,7 @@ export class WaveformAnalyzer {
   private sumISin = 0;
 
   constructor(options: WaveformAnalyzerOptions) {
-    const { maxSamples, thdMaxHarmonic = 0, minFrequencyHz = 40, maxFrequencyHz = 70, minCycles = 2 } = options;
+    const { maxSamples, thdMaxHarmonic = 0, minFrequencyHz = 40, maxFrequencyHz = 70, minCycles = 2, kernels = portableWaveformKernels } = options;
     if (!Number.isInteger(maxSamples) || maxSamples < 16) throw new RangeError(`maxSamples must be an integer ≥ 16, got ${maxSamples}`);
     if (!Number.isInteger(thdMaxHarmonic) || thdMaxHarmonic < 0 || thdMaxHarmonic === 1 || thdMaxHarmonic > 50) {
       throw new RangeError(`thdMaxHarmonic must be 0 or an integer 2…50, got ${thdMaxHarmonic}`);
@@ -79,6 +84,7 @@ export class WaveformAnalyzer {
     this.minFrequencyHz = minFrequencyHz;
     this.maxFrequencyHz = maxFrequencyHz;
     this.minCycles = minCycles;
+    this.kernels = kernels;
     const scratch = thdMaxHarmonic > 0 ? maxSamples + 2 : 0;
     this.weightedV = new Float64Array(scratch);
     this.weightedI = new Float64Array(scratch);
@@ -101,43 +107,35 @@ export class WaveformAnalyzer {
 
     // Pass 1: DC level and range of the voltage, DC of the current (a first estimate over the
     // whole burst; the exact whole-cycle DC is removed later).
-    let sumV = 0;
-    let sumI = 0;
-    let minV = voltageV[0];
-    let maxV = minV;
-    for (let k = 0; k < n; k++) {
-      const v = voltageV[k];
-      sumV += v;
-      sumI += currentA[k];
-      if (v < minV) minV = v;
-      else if (v > maxV) maxV = v;
-    }
-    const dcV = sumV / n;
-    const dcI = sumI / n;
-    const halfRangeV = (maxV - minV) / 2;
+    const scratch = this.scratch;
+    this.kernels.levels(voltageV, currentA, n, scratch);
+    const dcV = scratch[0] / n;
+    const dcI = scratch[1] / n;
+    const halfRangeV = (scratch[3] - scratch[2]) / 2;
     if (!(halfRangeV > 0)) return clearWaveformMetrics(out, 'no-signal');
 
     // Pass 2: whole cycles from the rising crossings of the voltage.
     // Crossing fit over ±1/24 cycle at the highest plausible frequency (±15°, at least 2 samples).
     const fitHalfWidth = Math.max(1, Math.floor(rateHz / this.maxFrequencyHz / 24));
-    const window = findCycleWindow(voltageV, n, dcV, HYSTERESIS_FRACTION * halfRangeV, fitHalfWidth, this.window);
-    if (window.cycles < this.minCycles) return clearWaveformMetrics(out, 'too-few-cycles');
-    const frequencyHz = rateHz / window.periodSamples;
+    this.kernels.cycleWindow(voltageV, n, dcV, HYSTERESIS_FRACTION * halfRangeV, fitHalfWidth, scratch);
+    const cycles = scratch[0];
+    if (cycles < this.minCycles) return clearWaveformMetrics(out, 'too-few-cycles');
+    const frequencyHz = rateHz / scratch[3];
     if (!(frequencyHz >= this.minFrequencyHz && frequencyHz <= this.maxFrequencyHz)) {
       return clearWaveformMetrics(out, 'frequency-out-of-range');
     }
 
     // Pass 3: weighted sums over [t0, t1]. Trapezoid with linearly interpolated ends:
     // k0 − 1 gets α²/2, k0 gets (1 + 2α − α²)/2, interior samples 1, and mirrored at the end.
-    const t0 = window.startSample;
-    const t1 = window.endSample;
+    const t0 = scratch[1];
+    const t1 = scratch[2];
     const lengthSamples = t1 - t0;
     const k0 = Math.ceil(t0);
     const k1 = Math.floor(t1);
     const alpha = k0 - t0;
     const beta = t1 - k1;
     // DFT frequency: exactly `cycles` periods per window, so DC and harmonics are orthogonal to it.
-    const omega = (2 * Math.PI * window.cycles) / lengthSamples;
+    const omega = (2 * Math.PI * cycles) / lengthSamples;
     this.accumulateInterior(voltageV, currentA, k0, k1, dcV, dcI, omega, t0);
     this.accumulateEdge(voltageV, currentA, k0 - 1, (alpha * alpha) / 2, dcV, dcI, omega, t0);
     this.accumulateEdge(voltageV, currentA, k0, -((1 - alpha) * (1 - alpha)) / 2, dcV, dcI, omega, t0);
@@ -192,7 +190,7 @@ export class WaveformAnalyzer {
     out.fundamentalVoltageRmsV = fundamentalV;
     out.fundamentalCurrentRmsA = fundamentalI;
     out.fundamentalActivePowerW = fundamentalActive;
-    out.cycles = window.cycles;
+    out.cycles = cycles;
     out.windowStartSample = t0;
     out.windowEndSample = t1;
     out.dcVoltageV = dcV + meanV;
@@ -201,8 +199,8 @@ export class WaveformAnalyzer {
   }
 
   /**
-   * Unit-weight samples k0…k1, the hot loop: plain sums plus one Goertzel recurrence per channel
-   * for the fundamental (one multiply, two adds; no sine or cosine per sample).
+   * Unit-weight samples k0…k1, the hot loop (the kernels): plain sums plus one Goertzel recurrence
+   * per channel for the fundamental (one multiply, two adds; no sine or cosine per sample).
    */
   private accumulateInterior(
     voltageV: SampleBuffer,
@@ -214,37 +212,18 @@ export class WaveformAnalyzer {
     omega: number,
     t0: number,
   ): void {
-    const coefficient = 2 * Math.cos(omega);
-    let sumV = 0;
-    let sumI = 0;
-    let sumVV = 0;
-    let sumII = 0;
-    let sumVI = 0;
-    let v1 = 0;
-    let v2 = 0;
-    let i1 = 0;
-    let i2 = 0;
-    for (let k = k0; k <= k1; k++) {
-      const v = voltageV[k] - dcV;
-      const i = currentA[k] - dcI;
-      sumV += v;
-      sumI += i;
-      sumVV += v * v;
-      sumII += i * i;
-      sumVI += v * i;
-      const v0 = v + coefficient * v1 - v2;
-      v2 = v1;
-      v1 = v0;
-      const i0 = i + coefficient * i1 - i2;
-      i2 = i1;
-      i1 = i0;
-    }
+    const sums = this.scratch;
+    this.kernels.accumulate(voltageV, currentA, k0, k1, dcV, dcI, 2 * Math.cos(omega), sums);
+    const v1 = sums[5];
+    const v2 = sums[6];
+    const i1 = sums[7];
+    const i2 = sums[8];
     this.sumW = k1 - k0 + 1;
-    this.sumV = sumV;
-    this.sumI = sumI;
-    this.sumVV = sumVV;
-    this.sumII = sumII;
-    this.sumVI = sumVI;
+    this.sumV = sums[0];
+    this.sumI = sums[1];
+    this.sumVV = sums[2];
+    this.sumII = sums[3];
+    this.sumVI = sums[4];
     // Goertzel: Σ x_k·e^(−jω(k − t0)) = e^(−jω(k1 − t0))·(s1 − e^(−jω)·s2).
     const cosW = Math.cos(omega);
     const sinW = Math.sin(omega);
@@ -331,9 +310,9 @@ export class WaveformAnalyzer {
     const orders = Math.min(this.thdMaxHarmonic, Math.ceil(Math.PI / omega) - 1);
     const toRms = SQRT2 / length;
     for (let h = 2; h <= orders; h++) {
-      goertzelMagnitudes(wv, wi, count, h * omega, this.pair);
-      this.harmonicVoltageRmsV[h] = toRms * this.pair[0];
-      this.harmonicCurrentRmsA[h] = toRms * this.pair[1];
+      this.kernels.goertzelMagnitudes(wv, wi, count, h * omega, this.scratch);
+      this.harmonicVoltageRmsV[h] = toRms * this.scratch[0];
+      this.harmonicCurrentRmsA[h] = toRms * this.scratch[1];
     }
   }
 }

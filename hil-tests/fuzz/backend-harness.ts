@@ -20,10 +20,9 @@ import { POINT_WRITER, TELEMETRY_STORE } from '../../backend/src/common/tokens';
 import { loadConfig } from '../../backend/src/config/app-config';
 import { DeviceRegistryJournal } from '../../backend/src/devices/device-registry.repository';
 import { DevicesService } from '../../backend/src/devices/devices.service';
-import { RELAY_MEASUREMENT } from '../../backend/src/devices/relay-history.service';
 import { PRICE_MEASUREMENT } from '../../backend/src/prices/prices.repository';
 import { configureHttp } from '../../backend/src/http.setup';
-import { Role, ROLES } from '../../backend/src/security/roles';
+import { Role } from '../../backend/src/security/roles';
 import { TokenStore } from '../../backend/src/security/tokens/token-store';
 import { CircuitPoint } from '../../backend/src/storage/storage.types';
 import { exampleMessage } from '../../shared/src/protocol/protocol.examples';
@@ -38,6 +37,8 @@ export interface BackendHarness {
   bus: InMemoryBus;
   /** Messages the backend logged at error level (a handler that threw, a failed write); the caller empties it. */
   errorsLogged: string[];
+  /** Bearer tokens issued for the fuzz, one per role. */
+  tokens: Record<Role, string>;
   /** Is the meter in the registry (a relay request for it becomes a command)? */
   knows(deviceId: string): boolean;
   /**
@@ -45,8 +46,6 @@ export interface BackendHarness {
    * holder never changes on the lease timer while a later input is checked.
    */
   reclaimLease(): void;
-  /** A bearer token of each role, issued in the harness's DATA_DIR (docs/security.md, "REST tokens"). */
-  tokens: Record<Role, string>;
   /** Everything a refused input must leave as it was. */
   state(): string;
   /**
@@ -140,15 +139,14 @@ export async function startBackend(): Promise<BackendHarness> {
   await app.init();
   await new Promise((resolve) => setTimeout(resolve, 20)); // the in-memory clients connect on setImmediate
 
+  const issue = async (role: Role) => (await app.get(TokenStore).create(role, 'fuzz')).token;
+  const tokens = { read: await issue('read'), control: await issue('control'), admin: await issue('admin') };
+
   // Points accepted for InfluxDB, counted where a caller hands them over (the writer batches on a timer).
   let points = 0;
   const writer = app.get<{ write(points: CircuitPoint[]): Promise<void>; flush(): Promise<void> }>(POINT_WRITER);
   const write = writer.write.bind(writer);
   writer.write = (p) => ((points += p.length), write(p));
-
-  const tokenStore = app.get(TokenStore);
-  const tokens = {} as Record<Role, string>;
-  for (const role of ROLES) tokens[role] = (await tokenStore.create(role, 'fuzz')).token;
 
   const devices = app.get(DevicesService);
   const commands = app.get(CommandsService);
@@ -178,8 +176,9 @@ export async function startBackend(): Promise<BackendHarness> {
         saves: saves.changes,
         lastSave: saves.lastChanged,
         points,
-        // Written by the handlers of an input directly; appliance points follow telemetry analysis on timers.
-        relayPoints: store.pointsByMeasurement.get(RELAY_MEASUREMENT),
+        // Prices are written before the upload answers. Not compared: relay history (written on a
+        // quarter-hour timer too; the relay states it records are in the registry saves) and appliance
+        // points (they follow telemetry analysis, counted as telemetry points above).
         pricePoints: store.pointsByMeasurement.get(PRICE_MEASUREMENT),
         published: bus.published,
         lastPublished: bus.lastPublished,

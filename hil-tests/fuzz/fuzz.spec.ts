@@ -7,7 +7,7 @@ import { exampleMessage } from '../../shared/src/protocol/protocol.examples';
 import { BackendHarness, KNOWN_DEVICE, startBackend } from './backend-harness';
 import { describeChange, heapUsedAfterGc } from './fuzz-run';
 import { backendTargets, fuzzBackendMqtt, uncovered } from './mqtt-backend.fuzz';
-import { METER_ID, startMeter } from './meter-harness';
+import { METER_ID, meterSigner, startMeter } from './meter-harness';
 import { fuzzMeterMqtt, meterTargets } from './mqtt-meter.fuzz';
 import { fuzzRest, writeRoutes } from './rest.fuzz';
 
@@ -78,7 +78,7 @@ describe('fuzz', () => {
     it('should keep relays, records and acks sound under mutated commands and plans, unsigned and signed', async () => {
       const meter = startMeter();
       const signedKinds: string[] = [];
-      const result = await fuzzMeterMqtt(meter, { seed: SEED, runs: 2000, sign: (kind, bytes) => (signedKinds.push(kind), bytes) });
+      const result = await fuzzMeterMqtt(meter, { seed: SEED, runs: 2000, sign: (kind, bytes) => (signedKinds.push(kind), meterSigner(kind, bytes)) });
       expect(result.failure).toBeUndefined();
       expect(result).toEqual({ runs: 2000, failures: 0 });
       expect(new Set(signedKinds)).toEqual(new Set(['cmd', 'plan']));

@@ -3,12 +3,13 @@
  * simulated board, an in-memory flash and settings, a hand-moved clock and a recording MQTT port:
  * the same composition the ESP32 and the virtual meters run, fed one input at a time.
  */
-import { COMMAND_ACK_CODES, decodeMessage, parseDeviceTopic } from '@dinmeter/shared';
+import { COMMAND_ACK_CODES, decodeMessage, macInput, parseDeviceTopic, toHex, utf8Encode } from '@dinmeter/shared';
 import { BOARD_CALIBRATION } from '../../device/board/front-end';
 import { MeterCore } from '../../device/core/app/meter-core';
 import { MqttPort, PublishOptions } from '../../device/core/ports';
 import { ManualClock, MemorySettingsStore } from '../../device/core/relays/testing';
 import { MemoryFlash } from '../../device/core/storage/memory-flash';
+import { hmacSha256, portableCrypto } from '../../device/core/security/sha256';
 import { createSimulatedBoard } from '../../device/sim/simulated-board';
 import { EXAMPLE_TS } from '../../shared/src/protocol/protocol.examples';
 
@@ -20,6 +21,18 @@ export type SignedKind = 'cmd' | 'plan';
  */
 export type Signer = (kind: SignedKind, bytes: Uint8Array) => Uint8Array;
 export const unsigned: Signer = (_kind, bytes) => bytes;
+
+/** The harness meter's command key (docs/security.md "Signed commands"). */
+const COMMAND_KEY = new Uint8Array(32).fill(0x5a);
+/** Signs any bytes, mutated ones too, in the envelope of shared/src/protocol/signed.ts with the meter's key. */
+export const meterSigner: Signer = (kind, bytes) => {
+  const head = utf8Encode(`{"mac":"${toHex(hmacSha256(COMMAND_KEY, macInput(kind, bytes)))}","msg":`);
+  const out = new Uint8Array(head.length + bytes.length + 1);
+  out.set(head);
+  out.set(bytes, head.length);
+  out[out.length - 1] = 0x7d;
+  return out;
+};
 
 export const METER_ID = 'fz-meter';
 const KNOWN_ACK_CODES: ReadonlySet<string> = new Set(COMMAND_ACK_CODES);
@@ -58,8 +71,8 @@ export function startMeter(seed = 1): MeterHarness {
   const board = createSimulatedBoard({ startMs: clock.wall!, seed, stepMs: 1000 });
   const mqtt = new RecordingMqtt();
   const core = new MeterCore(
-    { bus: board.bus, selects: board.selects, relays: board.relays, flash: new MemoryFlash({ byteLength: 256 * 1024 }), settings: new MemorySettingsStore(), clock, mqtt },
-    { deviceId: METER_ID, firmware: 'fuzz', bootId: 'fuzz', intervalS: 10, calibration: BOARD_CALIBRATION },
+    { bus: board.bus, selects: board.selects, relays: board.relays, flash: new MemoryFlash({ byteLength: 256 * 1024 }), settings: new MemorySettingsStore(), clock, mqtt, crypto: portableCrypto },
+    { deviceId: METER_ID, firmware: 'fuzz', bootId: 'fuzz', intervalS: 10, calibration: BOARD_CALIBRATION, commandKey: COMMAND_KEY },
   );
   core.start();
   core.app.onConnect();

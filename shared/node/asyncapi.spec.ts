@@ -1,10 +1,10 @@
 import { CHANNELS } from '../src/protocol/channels';
 import { MESSAGE_SCHEMAS } from '../src/protocol/codec';
-import { DEVICE_TOPIC_KINDS, deviceTopic, haRelaySetTopic, topics } from '../src/protocol/topics';
+import { DEVICE_TOPIC_KINDS, deviceTopic, haRelaySetTopic, haTripResetTopic, topics } from '../src/protocol/topics';
 import { buildAsyncApiDocument } from './asyncapi';
 
-/** A channel address as a regular expression: each {parameter} is one topic level. */
-const addressPattern = (address: string) => new RegExp(`^${address.replace(/\{\w+\}/g, '[^/+#]+')}$`);
+/** A channel address as a regular expression: each {parameter} is one topic level; a device id is never "backend". */
+const addressPattern = (address: string) => new RegExp(`^${address.replace('{deviceId}', '(?!backend/)[^/+#]+').replace(/\{\w+\}/g, '[^/+#]+')}$`);
 const channelOf = (topic: string) => Object.entries(CHANNELS).filter(([, c]) => addressPattern(c.address).test(topic)).map(([name]) => name);
 
 describe(buildAsyncApiDocument.name, () => {
@@ -21,10 +21,13 @@ describe(buildAsyncApiDocument.name, () => {
       topics.heartbeat(),
       topics.ingestStored(),
       topics.automationLease(),
+      topics.backendStatus(),
+      topics.haTriggers('meter-01'),
       haRelaySetTopic('meter-01', 10),
+      haTripResetTopic('meter-01', 2),
     ];
     const builders = Object.keys(topics).filter((name) => !['allDevices', 'everything', 'sharedSubscription'].includes(name));
-    expect(builders.length).toBe(DEVICE_TOPIC_KINDS.length + 4); // a new topic builder needs a channel here and in CHANNELS
+    expect(builders.length).toBe(DEVICE_TOPIC_KINDS.length + 6); // a new topic builder needs a channel here and in CHANNELS
     expect(built.map((topic) => [topic, channelOf(topic).length])).toEqual(built.map((topic) => [topic, 1]));
     expect(Object.keys(CHANNELS).length).toBe(built.length);
   });

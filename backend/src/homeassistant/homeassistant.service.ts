@@ -198,13 +198,17 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
     if (!this.devices.find(target.deviceId)) return reject(`unknown device ${target.deviceId}`);
     const { deviceId, circuit } = target;
     let commandId: string;
-    if (target.request === 'set') {
-      const state = parseHaRelayPayload(payload);
-      if (!state) return reject('payload must be ON or OFF');
-      commandId = this.commands.send(deviceId, { op: 'relay', circuit, state }).commandId;
-    } else {
-      if (payload.trim() !== HA_PAYLOAD_PRESS) return reject(`payload must be ${HA_PAYLOAD_PRESS}`);
-      commandId = this.trips.reset(deviceId, circuit).commandId;
+    try {
+      if (target.request === 'set') {
+        const state = parseHaRelayPayload(payload);
+        if (!state) return reject('payload must be ON or OFF');
+        commandId = this.commands.send(deviceId, { op: 'relay', circuit, state }).commandId;
+      } else {
+        if (payload.trim() !== HA_PAYLOAD_PRESS) return reject(`payload must be ${HA_PAYLOAD_PRESS}`);
+        commandId = this.trips.reset(deviceId, circuit).commandId;
+      }
+    } catch (error) {
+      return reject((error as Error).message); // e.g. the meter has no command key
     }
     this.counters.inc('ha_commands');
     this.logger.log(`Home Assistant: ${deviceId} circuit ${circuit} ${target.request} ${payload.trim()} → command ${commandId}`);

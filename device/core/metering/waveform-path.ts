@@ -9,6 +9,7 @@ import { createStepChange, StepChangeDetector } from '../../dsp/step-change.dete
 import { WaveformAnalyzer } from '../../dsp/waveform.analyzer';
 import { createWaveformMetrics } from '../../dsp/waveform.types';
 import type { WaveformMetrics } from '../../dsp/waveform.types';
+import type { WaveformKernels } from '../../dsp/waveform.kernels';
 import { WaveformSampler } from '../ports';
 
 /** How fast the settled reactive level follows small changes per window (the P detector's default). */
@@ -21,6 +22,8 @@ export interface WaveformPathOptions {
   burstMs?: number;
   /** Active-power change that counts as an appliance switching (default 50 W). */
   stepThresholdW?: number;
+  /** The DSP's per-sample loops (default: the portable TypeScript reference). */
+  kernels?: WaveformKernels;
   emit(event: EventMessage): void;
 }
 
@@ -42,7 +45,7 @@ export class WaveformPath {
     if (!(this.rateHz >= 1000 && this.rateHz <= 100_000)) throw new RangeError(`sampler rate must be 1 kHz … 100 kHz: ${this.rateHz}`);
     const samples = Math.round((this.rateHz * (o.burstMs ?? 200)) / 1000);
     if (!(samples >= 64 && samples <= 100_000)) throw new RangeError(`burst of ${samples} samples is out of range`);
-    this.analyzer = new WaveformAnalyzer({ maxSamples: samples });
+    this.analyzer = new WaveformAnalyzer({ maxSamples: samples, kernels: o.kernels });
     this.voltage = new Float32Array(samples);
     this.current = new Float32Array(samples);
     this.metrics = Array.from({ length: o.circuits }, () => createWaveformMetrics());

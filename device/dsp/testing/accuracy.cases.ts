@@ -3,6 +3,7 @@
  * One table drives the XS/Node vectors (assertions) and the accuracy report (figures).
  */
 import { WaveformAnalyzer } from '../waveform.analyzer';
+import { portableWaveformKernels, WaveformKernels } from '../waveform.kernels';
 import { createWaveformMetrics, WaveformMetrics } from '../waveform.types';
 import { ChannelSpec, Harmonic, phaseCutDimmerHarmonics, SignalSpec, synthesise, SignalTruth, truthOf } from './signal.synth';
 
@@ -136,15 +137,15 @@ export interface CaseErrors {
   residualThdCurrent: number;
 }
 
-/** Runs one case through a harmonic-bin analyzer and an IEEE-1459-residual analyzer. */
-export function measureCase(accuracyCase: AccuracyCase): CaseErrors {
+/** Runs one case through a harmonic-bin analyzer and an IEEE-1459-residual analyzer (on the given DSP kernels). */
+export function measureCase(accuracyCase: AccuracyCase, kernels: WaveformKernels = portableWaveformKernels): CaseErrors {
   const { spec } = accuracyCase;
   const v = new Float64Array(spec.samples);
   const i = new Float64Array(spec.samples);
   synthesise(spec, v, i);
   const truth = truthOf(spec);
-  const measured = new WaveformAnalyzer({ maxSamples: spec.samples, thdMaxHarmonic: 40 }).analyze(v, i, spec.samples, spec.rateHz, createWaveformMetrics());
-  const residual = new WaveformAnalyzer({ maxSamples: spec.samples }).analyze(v, i, spec.samples, spec.rateHz, createWaveformMetrics());
+  const measured = new WaveformAnalyzer({ maxSamples: spec.samples, thdMaxHarmonic: 40, kernels }).analyze(v, i, spec.samples, spec.rateHz, createWaveformMetrics());
+  const residual = new WaveformAnalyzer({ maxSamples: spec.samples, kernels }).analyze(v, i, spec.samples, spec.rateHz, createWaveformMetrics());
   const relative = (actual: number, expected: number): number => Math.abs(actual - expected) / Math.abs(expected);
   return {
     truth,

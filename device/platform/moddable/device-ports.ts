@@ -10,7 +10,9 @@ import type { ChipSelect, FlashPartition, RelayDriver, SettingsStore, SpiBus, Wa
 import { SPI_SETTINGS as ADC_SPI } from '../../drivers/ads131m08/ads131m08.registers';
 import { SPI_SETTINGS as METER_SPI } from '../../drivers/atm90e26/atm90e26.registers';
 import { createBoardWaveformSampler } from '../../board/waveform-sampler';
+import nativeWaveformKernels from '../../dsp/waveform.kernels.native';
 import { SntpClock } from './clock.adapter';
+import { ModdableCrypto } from './crypto.adapter';
 import { ModdableFlashPartition } from './flash.adapter';
 import { Mcp23017Outputs } from './mcp23017.expander';
 import { FirmwareUpdate, ModdableOta } from './ota.adapter';
@@ -59,8 +61,11 @@ export function createDevicePorts(): DevicePorts {
     flash: new ModdableFlashPartition('records'),
     settings: createSettingsStore(),
     clock,
+    crypto: new ModdableCrypto(),
     ota: new ModdableOta(),
     waveform,
+    // The DSP's loops in C (dsp/waveform.kernels.native.c): in XS they do not fit the ESP32's budget (docs/firmware-build.md).
+    dspKernels: nativeWaveformKernels,
     delayMs: (ms: number): void => {
       if (!(ms >= 0 && ms <= MAX_DELAY_MS)) throw new RangeError(`delayMs must be 0..${MAX_DELAY_MS} ms (task watchdog), got ${ms}`);
       Timer.delay(ms);

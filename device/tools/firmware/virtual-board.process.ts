@@ -15,6 +15,8 @@ export interface BoardProvisioning {
   /** The board's broker login (`dinmeter device add`): NVS `prov` keys `user` and `pw`, as on the ESP32. */
   mqttLogin?: { username: string; password: string };
   intervalS: number;
+  /** The board's command key, 64 hex digits (docs/security.md "Signed commands"); none: it refuses every command and plan. */
+  commandKey?: string;
 }
 
 export interface BoardOptions {
@@ -97,6 +99,7 @@ export class VirtualBoardProcess {
       mqtt: provisioning.mqttUrl,
       interval: provisioning.intervalS,
       ...(login ? { user: login.username, pw: login.password } : {}),
+      ...(provisioning.commandKey !== undefined ? { ckey: provisioning.commandKey } : {}),
     };
     writeFileSync(nvsPath, JSON.stringify(nvs));
     const board: Record<string, number> = { seed: options.seed ?? 1 };
@@ -104,8 +107,8 @@ export class VirtualBoardProcess {
     writeFileSync(join(this.dir, 'board.json'), JSON.stringify(board));
   }
 
-  /** Boots the image; resolves once the firmware printed its boot report. */
-  async start(timeoutMs = 60_000): Promise<void> {
+  /** Boots the image; resolves once it printed `ready` (default: the firmware's boot report). */
+  async start(timeoutMs = 60_000, ready: RegExp = /dinmeter \S+ \([a-z]+\): \{/): Promise<void> {
     if (this.running) throw new Error(`board in ${this.dir} is already running`);
     if (!existsSync(this.mcsim)) throw new Error(`${this.mcsim} not found: build the SDK tools (npm run firmware -- lin)`);
     this.display ??= await acquireDisplay();
@@ -128,7 +131,7 @@ export class VirtualBoardProcess {
     };
     child.stdout!.on('data', take);
     child.stderr!.on('data', take);
-    await this.waitFor(/dinmeter \S+ \([a-z]+\): \{/, timeoutMs);
+    await this.waitFor(ready, timeoutMs);
   }
 
   /** Resolves with the first match of `pattern` in the console output since start. */

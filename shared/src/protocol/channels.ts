@@ -6,6 +6,7 @@
  * Not exported from index.ts: the firmware has no use for it.
  */
 import { MessageKind } from './codec';
+import { eventSchema } from './messages';
 import { JsonSchema } from './schema';
 import { DEVICE_ID_PATTERN, TOPIC_ROOT } from './topics';
 
@@ -136,6 +137,40 @@ export const CHANNELS = {
     retain: false,
     payload: { contentType: 'text/plain', schema: { type: 'string', enum: ['ON', 'OFF'] } },
     description: 'Asks for a relay change; the backend sends the command, re-sends it until the meter acks, and the result appears on relays. Retained requests and other payloads are ignored and counted.',
+  },
+  haTripReset: {
+    address: `${TOPIC_ROOT}/{deviceId}/ha/{circuit}/reset`,
+    publishers: ['integration', 'home-assistant'],
+    subscribers: ['backend'],
+    qos: 1,
+    retain: false,
+    payload: { contentType: 'text/plain', schema: { type: 'string', enum: ['PRESS'] } },
+    description: "Asks to clear a circuit's protection trip (Home Assistant's reset button); the backend sends reset_trip. Retained requests and other payloads are ignored.",
+  },
+  haTriggers: {
+    address: `${TOPIC_ROOT}/{deviceId}/ha/triggers`,
+    publishers: ['backend'],
+    subscribers: ['home-assistant'],
+    qos: 1,
+    retain: false,
+    payload: {
+      contentType: 'application/json',
+      schema: (() => {
+        const event = eventSchema.jsonSchema() as { properties: JsonSchema; required: string[] };
+        const trigger = { type: 'string', description: 'the device trigger it fires, e.g. c3_protection_trip' };
+        return { ...event, properties: { trigger, ...event.properties }, required: ['trigger', ...event.required] };
+      })(),
+    },
+    description: "A meter's event (step change, trip, fault) as a Home Assistant device trigger: the event plus the trigger's key.",
+  },
+  backendStatus: {
+    address: `${TOPIC_ROOT}/backend/status`,
+    publishers: ['backend'],
+    subscribers: ['home-assistant', 'integration'],
+    qos: 1,
+    retain: true,
+    payload: { contentType: 'text/plain', schema: { type: 'string', enum: ['online', 'offline'] } },
+    description: "The backend's Home Assistant bridge: online, or offline (also its last will). Entities are available only while it and the meter are online.",
   },
   heartbeat: {
     address: `${TOPIC_ROOT}/backend/heartbeat`,
