@@ -18,6 +18,8 @@ import { CLOCK } from './common/tokens';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DevicesService } from './devices/devices.service';
+import { DeviceRemovalController } from './devices/device-removal.controller';
+import { RevokedMeterRemovalService } from './devices/revoked-meter-removal.service';
 import { DEVICE_REGISTRY_REPOSITORY } from './devices/devices.types';
 import { DeviceRegistryJournal } from './devices/device-registry.repository';
 import { RelayHistoryService } from './devices/relay-history.service';
@@ -40,7 +42,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ConfigModule.forRoot(config), AppliancesModule],
-      controllers: [HealthController, DevicesController, CommandsController, CircuitsController, CalibrationController, ...PRICES_CONTROLLERS, ...AUTOMATION_CONTROLLERS, ...CREDENTIALS_CONTROLLERS],
+      controllers: [HealthController, DevicesController, DeviceRemovalController, CommandsController, CircuitsController, CalibrationController, ...PRICES_CONTROLLERS, ...AUTOMATION_CONTROLLERS, ...CREDENTIALS_CONTROLLERS],
       providers: [
         { provide: CLOCK, useValue: () => Date.now() },
         Counters,
@@ -65,6 +67,7 @@ export class AppModule {
         },
         RelayHistoryService,
         DevicesService,
+        RevokedMeterRemovalService,
         CircuitConfigService,
         CircuitTripService,
         CalibrationService,

@@ -19,6 +19,7 @@ import type { ChipSelect, Clock, MqttEvents, MqttPort, PublishOptions, SpiBus, W
 import { Metering } from '../core/metering/metering';
 import { MemorySettingsStore } from '../core/relays/testing';
 import { MemoryFlash } from '../core/storage/memory-flash';
+import { portableCrypto } from '../core/security/sha256';
 import { WaveformAnalyzer } from '../dsp/waveform.analyzer';
 import { createWaveformMetrics } from '../dsp/waveform.types';
 import { createSimulatedBoard } from '../sim/simulated-board';
@@ -83,7 +84,7 @@ function runCore(bus: SpiBus, selects: readonly ChipSelect[], sampler: WaveformS
   const clock = new SettableClock();
   const mqtt = new AckingMqtt();
   const core = new MeterCore(
-    { bus, selects, relays: { set: () => undefined }, flash: new MemoryFlash({ byteLength: RECORDS_FLASH_BYTES }), settings: new MemorySettingsStore(), clock, mqtt, waveform: sampler },
+    { bus, selects, relays: { set: () => undefined }, flash: new MemoryFlash({ byteLength: RECORDS_FLASH_BYTES }), settings: new MemorySettingsStore(), clock, mqtt, waveform: sampler, crypto: portableCrypto },
     { deviceId: DEVICE, firmware: 'bench', bootId: 'bench', intervalS: INTERVAL_S, calibration: BOARD_CALIBRATION },
   );
   mqtt.events = core.app;

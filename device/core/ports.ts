@@ -84,3 +84,12 @@ export interface MqttEvents {
   onDisconnect(): void;
   onMessage(topic: string, payload: Uint8Array, retained: boolean): void;
 }
+
+/**
+ * The platform's message authentication (docs/security.md "Signed commands"): Node's crypto on
+ * the host, the Moddable SDK's `crypt` digest on the ESP32 and the virtual board. Synchronous.
+ */
+export interface CryptoPort {
+  /** HMAC-SHA256 (RFC 2104) of `message` with `key`: 32 bytes. */
+  hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array;
+}

@@ -6,7 +6,7 @@
  * already recorded, sent as fast as the window allows) or one every `intervalS` (live).
  * No assertions here: the bench and the storm scenario read `stats()`.
  */
-import { CIRCUIT_COUNT, CIRCUIT_METRIC_FIELDS, decodeMessage, encodeMessage, PROTOCOL_VERSION, topics } from '@dinmeter/shared';
+import { CIRCUIT_COUNT, CIRCUIT_METRIC_FIELDS, decodeMessage, encodeMessage, openSigned, PROTOCOL_VERSION, topics } from '@dinmeter/shared';
 import mqtt, { MqttClient } from 'mqtt';
 
 export interface LoadOptions {
@@ -215,8 +215,11 @@ export class LoadMeters {
     }
   }
 
+  /** The command inside its signed envelope; the MAC is not checked (a load meter has no firmware to protect). */
   private onCommand(meter: Meter, payload: Buffer): void {
-    const result = decodeMessage('cmd', payload);
+    const opened = openSigned('cmd', payload);
+    if (!opened.ok) return;
+    const result = decodeMessage('cmd', opened.body);
     if (!result.ok || result.value.op !== 'relay') return;
     const command = result.value;
     this.commandsSeen.set(command.id, performance.now());

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadBenchConfig, parseBenchConfig } from './bench-config';
+import { benchRestToken, loadBenchConfig, parseBenchConfig } from './bench-config';
 import { BenchRig } from './bench-rig';
 import { createRig, rigKind } from './index';
 import { itWith, skipReason } from './capabilities';
@@ -50,6 +50,18 @@ describe('bench config', () => {
     writeFileSync(join(dir, 'broken.json'), '{ "name": ');
     expect(() => loadBenchConfig(join(dir, 'broken.json'))).toThrow(/bench config .*broken\.json is not JSON/);
     expect(() => loadBenchConfig(join(dir, 'missing.json'))).toThrow(/cannot read the bench config .*missing\.json/);
+  });
+
+  it('should read the REST token from backend.tokenFile beside the config, else from DINMETER_TOKEN', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-config-'));
+    writeFileSync(join(dir, 'rest.token'), 'dmt_from-file\n');
+    const withFile = parseBenchConfig({ ...example(), backend: { ...example().backend, tokenFile: 'rest.token' } });
+
+    expect(benchRestToken(withFile, join(dir, 'bench.json'), {})).toBe('dmt_from-file');
+    expect(benchRestToken(loadBenchConfig(EXAMPLE), EXAMPLE, { DINMETER_TOKEN: 'dmt_from-env' })).toBe('dmt_from-env');
+    expect(benchRestToken(loadBenchConfig(EXAMPLE), EXAMPLE, {})).toBeUndefined();
+    expect(() => benchRestToken(withFile, join(dir, 'elsewhere', 'bench.json'), {})).toThrow(/cannot read backend\.tokenFile .*elsewhere\/rest\.token/);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

@@ -6,6 +6,9 @@ import { BACKEND_PASSWORD_FILE, CredentialsRegistry, IssuedMeter } from '../../b
 import { BACKEND_USERNAME } from '../../backend/src/security/credentials/credentials-file';
 
 export { freePort };
+import { parseCommandKeyHex } from '@dinmeter/shared';
+import { FileSettingsStore } from '../../device/platform/host/file-settings';
+import { CREDENTIAL_SETTINGS, provisionVirtualMeters, settingsPath } from '../../device/platform/host/meter-provisioning';
 import type { SimMeterState } from '../../device/platform/host/sim-control';
 import { ManagedProcess } from './managed-process';
 import { MeterSetup, Rig, RigCapability } from './rig';
@@ -58,6 +61,7 @@ export class SimulatedRig implements Rig {
   private haLogin?: MqttLogin;
   /** An admin REST token the rig issued itself in the backend's DATA_DIR (docs/security.md); rest() sends it. */
   adminToken = '';
+  private readonly deviceLogins = new Map<string, IssuedMeter>();
 
   constructor(private readonly options: SimulatedRigOptions = {}) {
     const capabilities: RigCapability[] = [
@@ -130,12 +134,8 @@ export class SimulatedRig implements Rig {
 
   /** A meter's login (provisioned on first use, the same afterwards within this rig): a test playing a meter. */
   async deviceLogin(id: string): Promise<IssuedMeter & MqttLogin> {
-    const saved = this.deviceLogins.get(id);
-    const [meter] = await new CredentialsRegistry(this.backendDataDir).ensureMeters([{ id, saved }]);
-    this.deviceLogins.set(id, meter);
-    return meter;
+    return (await this.deviceLoginsFor([id])).get(id)!;
   }
-  private readonly deviceLogins = new Map<string, IssuedMeter>();
 
   /** deviceLogin for many meters in one registry write (load generators). */
   async deviceLoginsFor(ids: readonly string[]): Promise<Map<string, IssuedMeter>> {
@@ -307,6 +307,19 @@ export class SimulatedRig implements Rig {
 
   async stopMeters(): Promise<void> {
     await this.meters.stop();
+  }
+
+  /**
+   * A virtual meter's command key, for tests that publish signed commands themselves as a backend
+   * would (docs/security.md "Signed commands"): the one in the meter's settings, or provisioned now
+   * through the same code path as `npm run meters` (the meters started later boot with it).
+   */
+  async commandKey(id: string): Promise<Uint8Array> {
+    const dir = join(this.dir, 'meters', id);
+    const saved = new FileSettingsStore(settingsPath(dir)).get(CREDENTIAL_SETTINGS.commandKey);
+    if (saved !== undefined) return parseCommandKeyHex(saved);
+    const issued = await provisionVirtualMeters(this.backendDataDir, [{ id, dir }]);
+    return parseCommandKeyHex(issued.get(id)!.commandKey);
   }
 
   /** What the simulated board and the relay manager of one virtual meter say now (control channel). */

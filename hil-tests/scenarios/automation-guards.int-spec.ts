@@ -14,7 +14,7 @@
  * takes about 1.5 minutes. What a relay really does is read from the simulated board; the cut
  * commands and their acks, and the retained `relays` message, are read from MQTT.
  */
-import { Command, CommandAckMessage, decodeMessage, RelaysMessage, topics } from '@dinmeter/shared';
+import { Command, CommandAckMessage, decodeMessage, openSigned, RelaysMessage, topics } from '@dinmeter/shared';
 import mqtt, { MqttClient } from 'mqtt';
 import { createRig, describeWith, eventually, simulated } from '../rig';
 
@@ -42,8 +42,10 @@ class Observer {
   constructor(readonly client: MqttClient) {
     client.on('message', (topic, payload) => {
       if (topic === topics.cmd(DEVICE)) {
-        const command = decodeMessage('cmd', payload);
-        if (command.ok) this.commands.push(command.value);
+        // Signed by the backend (docs/security.md): the command is the envelope's exact `msg` bytes.
+        const opened = openSigned('cmd', payload);
+        const command = opened.ok ? decodeMessage('cmd', opened.body) : undefined;
+        if (command?.ok) this.commands.push(command.value);
       } else if (topic === topics.cmdAck(DEVICE)) {
         const ack = decodeMessage('cmd/ack', payload);
         if (ack.ok) this.acks.push(ack.value);

@@ -23,8 +23,12 @@ async function observe(url: string, clientId: string, filter: string): Promise<{
   return { client, seen };
 }
 
+/** The meter's discovery configs of this module (the anomaly event entity is the appliances module's). */
 const configsOf = (seen: Map<string, Seen>, meter: string) =>
-  [...seen.entries()].filter(([topic, m]) => topic.includes(`/dinmeter_${meter}_`) && m.payload !== '');
+  [...seen.entries()].filter(([topic, m]) => topic.includes(`/dinmeter_${meter}_`) && !topic.includes('/event/') && m.payload !== '');
+/** Per meter: 2 supply sensors, per circuit 7 sensors, a switch, a binary sensor and a button; 21 device triggers. */
+const ENTITIES = 2 + CIRCUIT_COUNT * 10;
+const TRIGGERS = 2 * CIRCUIT_COUNT + 1;
 
 const selected = createRig();
 
@@ -46,28 +50,41 @@ describeWith(selected, ['named-meters'])('Home Assistant discovery and relay swi
     await rig.stop();
   });
 
-  it('should offer retained configs for every circuit of the meter: 9 sensors and a relay switch each', async () => {
+  it('should offer retained configs: 102 entities (82 enabled) and 21 device triggers, available with meter and backend', async () => {
     const { client, seen } = await observe(haUrl, 'ha-observer-1', 'homeassistant/#');
     const configs = await eventually(async () => {
       const found = configsOf(seen, 'vm-1');
-      return found.length === CIRCUIT_COUNT * 10 ? found : undefined;
-    }, 30_000, '100 discovery configs for vm-1');
+      return found.length === ENTITIES + TRIGGERS ? found : undefined;
+    }, 30_000, `${ENTITIES + TRIGGERS} discovery configs for vm-1`);
     await client.endAsync();
 
     expect(configs.every(([, m]) => m.retain)).toBe(true);
+    const entities = configs.filter(([topic]) => !topic.includes('/device_automation/')).map(([, m]) => JSON.parse(m.payload));
+    expect(entities).toHaveLength(ENTITIES);
+    expect(entities.filter((c) => c.enabled_by_default !== false)).toHaveLength(2 + CIRCUIT_COUNT * 8);
+    process.stdout.write(`Home Assistant: ${entities.length} entities per meter (${entities.filter((c) => c.enabled_by_default !== false).length} enabled), ${TRIGGERS} device triggers\n`);
     for (let circuit = 1; circuit <= CIRCUIT_COUNT; circuit++) {
       const sw = seen.get(`homeassistant/switch/dinmeter_vm-1_c${circuit}_relay/config`);
       expect(JSON.parse(sw!.payload)).toMatchObject({
         command_topic: `dinmeter/vm-1/ha/${circuit}/set`,
         state_topic: 'dinmeter/vm-1/relays',
-        availability_topic: 'dinmeter/vm-1/status',
+        availability_mode: 'all',
+        availability: [{ topic: 'dinmeter/vm-1/status' }, { topic: 'dinmeter/backend/status', payload_available: 'online' }],
       });
       const energy = JSON.parse(seen.get(`homeassistant/sensor/dinmeter_vm-1_c${circuit}_energy_import_wh/config`)!.payload);
-      expect(energy).toMatchObject({ device_class: 'energy', state_class: 'total_increasing', unit_of_measurement: 'Wh' });
+      expect(energy).toMatchObject({ device_class: 'energy', state_class: 'total_increasing', unit_of_measurement: 'kWh' });
+      // The ten copies of the supply voltage and frequency of earlier versions are gone.
+      expect(seen.get(`homeassistant/sensor/dinmeter_vm-1_c${circuit}_voltage_v/config`)).toBeUndefined();
     }
+    expect(JSON.parse(seen.get('homeassistant/sensor/dinmeter_vm-1_voltage_v/config')!.payload)).toMatchObject({ device_class: 'voltage', unit_of_measurement: 'V' });
     const power = JSON.parse(seen.get('homeassistant/sensor/dinmeter_vm-1_c1_power_w/config')!.payload);
     expect(power.device).toMatchObject({ identifiers: ['dinmeter_vm-1'], manufacturer: 'dinmeter' });
     expect(typeof power.device.sw_version).toBe('string');
+
+    const backend = await observe(haUrl, 'ha-observer-5', 'dinmeter/backend/status');
+    const status = await eventually(async () => backend.seen.get('dinmeter/backend/status'), 5000, 'retained backend status');
+    await backend.client.endAsync();
+    expect(status).toEqual({ payload: 'online', retain: true });
   });
 
   it('should switch a relay on and off from the switch command topic, with acked commands', async () => {
@@ -148,5 +165,64 @@ describeWith(selected, ['named-meters'])('Home Assistant discovery and relay swi
     }, 10_000, 'config re-published, retained');
     expect(JSON.parse(config.payload).unique_id).toBe('dinmeter_vm-1_c7_relay');
     await ha.endAsync();
+  });
+  it('should turn a trip into the binary sensor, fire the step change and trip triggers, and reset it with the button', async () => {
+    const configOf = async (topic: string) => {
+      const { client, seen } = await observe(haUrl, `ha-observer-${topic.split('/')[1]}`, topic);
+      const message = await eventually(async () => seen.get(topic), 5000, topic);
+      await client.endAsync();
+      return JSON.parse(message.payload);
+    };
+    const sensor = await configOf('homeassistant/binary_sensor/dinmeter_vm-1_c7_tripped/config');
+    const button = await configOf('homeassistant/button/dinmeter_vm-1_c7_reset_trip/config');
+    const stepTrigger = await configOf('homeassistant/device_automation/dinmeter_vm-1_trigger_c7_step_change/config');
+    const tripTrigger = await configOf('homeassistant/device_automation/dinmeter_vm-1_trigger_c7_protection_trip/config');
+    expect(sensor).toMatchObject({ device_class: 'problem', state_topic: 'dinmeter/vm-1/relays' });
+    expect(sensor.value_template).toContain('c.tripped');
+
+    const put = await rig.rest('PUT', '/devices/vm-1/circuits/7/config', { overcurrentA: 10, overcurrentDelayMs: 1000 });
+    expect(put.status).toBe(200);
+    await eventually(async () => (await rig.rest('GET', '/devices/vm-1/circuits/7/config')).body.inSync, 20_000, 'circuit 7 config in sync');
+
+    // Home Assistant's view: the binary sensor's state topic and the device triggers' topic.
+    const ha = await observe(haUrl, haClientId, sensor.state_topic);
+    const fired: Record<string, unknown>[] = [];
+    ha.client.on('message', (topic, payload) => {
+      if (topic === stepTrigger.topic) fired.push(JSON.parse(payload.toString()));
+    });
+    await ha.client.subscribeAsync(stepTrigger.topic, { qos: 1 });
+    const circuit7 = () => (JSON.parse(ha.seen.get(sensor.state_topic)!.payload).circuits as { circuit: number; tripped?: boolean }[]).find((c) => c.circuit === 7);
+    await eventually(async () => ha.seen.has(sensor.state_topic), 10_000, 'retained relays');
+    expect(circuit7()?.tripped ?? false).toBe(false);
+
+    await rig.forceCurrent('vm-1', 7, 15);
+    await eventually(async () => circuit7()?.tripped === true, 20_000, 'circuit 7 tripped on the relays topic');
+    // What the device triggers match: value_template {{ value_json.trigger }} against payload.
+    const step = await eventually(async () => fired.find((m) => m.trigger === stepTrigger.payload), 20_000, 'step change trigger');
+    expect(step).toMatchObject({ type: 'step_change', circuit: 7 });
+    expect(await eventually(async () => fired.find((m) => m.trigger === tripTrigger.payload), 10_000, 'trip trigger')).toMatchObject({ type: 'protection_trip', circuit: 7 });
+    await rig.forceCurrent('vm-1', 7, null);
+
+    await ha.client.publishAsync(button.command_topic, button.payload_press, { qos: 1 });
+    const reset = await eventually(async () => {
+      const { body } = await rig.rest<any[]>('GET', '/devices/vm-1/commands');
+      return body.find((c) => c.body.op === 'reset_trip' && c.body.circuit === 7 && c.status === 'acked');
+    }, 30_000, 'acked reset_trip command for circuit 7');
+    expect(reset).toBeDefined();
+    await eventually(async () => circuit7()?.tripped === false, 20_000, 'circuit 7 no longer tripped');
+    expect(ha.client.connected).toBe(true); // the broker let Home Assistant press the button
+    await ha.client.endAsync();
+  });
+
+  it('should clear every config of a removed meter', async () => {
+    await rig.stopMeters();
+    await eventually(async () => (await rig.rest('GET', '/devices/vm-1')).body?.online === false, 30_000, 'vm-1 offline');
+    expect((await rig.rest('DELETE', '/devices/vm-1')).status).toBe(204);
+    expect((await rig.rest('GET', '/devices/vm-1')).status).toBe(404);
+    expect((await rig.rest('DELETE', '/devices/vm-1')).status).toBe(404);
+    const { client, seen } = await observe(haUrl, 'ha-observer-6', 'homeassistant/#');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await client.endAsync();
+    expect(configsOf(seen, 'vm-1')).toEqual([]);
   });
 });

@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import type { SimMeterState } from '../../device/platform/host/sim-control';
 import { AppConfig } from '../../backend/src/config/app-config';
 import { createRig, describeWith, eventually, simulated } from '../rig';
+import { signed } from './support/signed';
 import { seededRandom as prng } from '../../device/core/util/seeded-random';
 
 jest.setTimeout(120_000);
@@ -199,7 +200,7 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
     // An old command still retained on vm-1's command topic (a misconfigured integration, a replay):
     // otherwise valid (not expired, fresh seq), so only its retained flag may keep it from running.
     retainedCommand = retainedRelayOff();
-    await backendClient.publishAsync(topics.cmd('vm-1'), JSON.stringify(retainedCommand), {
+    await backendClient.publishAsync(topics.cmd('vm-1'), signed(await rig.commandKey('vm-1'), 'cmd', JSON.stringify(retainedCommand)), {
       qos: 1,
       retain: true,
     });
@@ -242,10 +243,10 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
       reason: 'restore',
     });
 
-    // Clear it (an empty retained payload; the meter counts the empty message as unreadable).
+    // Clear it (an empty retained payload; the meter counts the empty message as unauthenticated).
     await backendClient.publishAsync(topics.cmd('vm-1'), '', { qos: 1, retain: true });
     // The very same command sent live is applied: it was refused for being retained, nothing else.
-    await backendClient.publishAsync(topics.cmd('vm-1'), JSON.stringify(retainedCommand), { qos: 1 });
+    await backendClient.publishAsync(topics.cmd('vm-1'), signed(await rig.commandKey('vm-1'), 'cmd', JSON.stringify(retainedCommand)), { qos: 1 });
     const ack = await eventually(
       async () => observer.acks.get(retainedCommand.id),
       10_000,
@@ -354,7 +355,7 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
       issued: t0,
       circuits: [{ circuit: 6, on: [{ start: onAt, end: offAt }], valid_until: t0 + 600_000 }],
     };
-    await backendClient.publishAsync(topics.plan('vm-3'), JSON.stringify(plan), { qos: 1, retain: true });
+    await backendClient.publishAsync(topics.plan('vm-3'), signed(await rig.commandKey('vm-3'), 'plan', JSON.stringify(plan)), { qos: 1, retain: true });
     const accepted = await eventually(
       async () => {
         const s = await rig.meterState('vm-3');
@@ -522,6 +523,9 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
     const startedAt = before.wallMs;
     const send = (payload: string | Buffer) =>
       backendClient.publishAsync(topics.cmd('vm-2'), payload, { qos: 1 });
+    // Signed with vm-2's key, so each reaches the meter's checks behind the MAC.
+    const key = await rig.commandKey('vm-2');
+    const sendSigned = (text: string) => send(signed(key, 'cmd', text));
     const now = Date.now();
     // A circuit that is on, switched off by every malformed command below if any got through.
     const circuit = 8;
@@ -538,13 +542,13 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
 
     // A baseline that passes every gate (on → on: no switching) and sets the last applied seq.
     const baseSeq = now;
-    await send(JSON.stringify({ ...valid('fz-base', baseSeq), state: 'on' }));
+    await sendSigned(JSON.stringify({ ...valid('fz-base', baseSeq), state: 'on' }));
     expect(await eventually(async () => observer.acks.get('fz-base'), 10_000, 'baseline ack')).toMatchObject({
       ok: true,
       state: 'on',
     });
     // The same id and seq again (how the backend re-sends), body altered: answered with the first ack, not executed.
-    await send(JSON.stringify({ ...valid('fz-base', baseSeq), state: 'off' }));
+    await sendSigned(JSON.stringify({ ...valid('fz-base', baseSeq), state: 'off' }));
     const baseAcks = await eventually(
       async () => {
         const payloads = observer.ackPayloads.get('fz-base') ?? [];
@@ -561,7 +565,7 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
       const m = valid(id, ++seq);
       change(m);
       expectAck.push([id, code]);
-      return send(JSON.stringify(m));
+      return sendSigned(JSON.stringify(m));
     };
     await withId('fz-op', 'invalid', (m) => (m.op = 'toggle'));
     await withId('fz-state-bool', 'invalid', (m) => (m.state = true));
@@ -595,12 +599,17 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
       await withId(`fz-mut-${k}`, 'invalid', (m) => (random() < 0.2 ? delete m[field] : (m[field] = value)));
     }
 
-    // No readable id: no ack is possible; counted as unreadable.
-    const unreadable: (string | Buffer)[] = [
-      JSON.stringify({ ...valid('fz-huge', ++seq), pad: 'x'.repeat(5000) }), // over the 4 KiB command limit
-      'x'.repeat(100_000),
+    // Signed, but no readable id: no ack is possible; counted as unreadable.
+    const unreadable = [
       JSON.stringify({ ...valid('i'.repeat(65), ++seq) }), // id over 64 characters
       JSON.stringify({ ...valid('fz-no-id', ++seq), id: undefined }),
+      JSON.stringify({ v: 1 }),
+    ];
+    for (const text of unreadable) await sendSigned(text);
+    // Not signed and no readable id: refused before anything is parsed, no ack; counted as unauthenticated.
+    const garbage: (string | Buffer)[] = [
+      JSON.stringify({ ...valid('fz-huge', ++seq), pad: 'x'.repeat(5000) }), // over the 4 KiB command limit
+      'x'.repeat(100_000),
       '[1,2,3]',
       'null',
       Buffer.from([0xff, 0xfe, 0x7b, 0x22]), // not UTF-8
@@ -608,14 +617,15 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
     for (let k = 0; k < 30; k++) {
       const bytes = Buffer.alloc(1 + Math.floor(random() * 600));
       for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(random() * 256);
-      unreadable.push(bytes);
+      garbage.push(bytes);
     }
-    for (const payload of unreadable) await send(payload);
+    for (const payload of garbage) await send(payload);
 
     const after = await eventually(
       async () => {
         const s = await rig.meterState('vm-2');
         return s.stats.unreadable - before.stats.unreadable >= unreadable.length &&
+          s.stats.commandsUnauthenticated - before.stats.commandsUnauthenticated >= garbage.length &&
           expectAck.every(([id]) => observer.acks.has(id))
           ? s
           : undefined;
@@ -625,6 +635,7 @@ describeWith(withMosquitto, ['backend-restart', 'broker-restart', 'sim-inspect']
     );
     await sleep(500);
     expect(after.stats.unreadable - before.stats.unreadable).toBe(unreadable.length);
+    expect(after.stats.commandsUnauthenticated - before.stats.commandsUnauthenticated).toBe(garbage.length);
     expect(after.stats.commandsRefused - before.stats.commandsRefused).toBe(expectAck.length);
     expect(after.stats.commandsApplied - before.stats.commandsApplied).toBe(1); // the baseline
     for (const [id, code] of expectAck) {
@@ -660,7 +671,7 @@ describeWith(withAedes, ['sim-inspect', 'backend-restart'])('relay safety with t
     await rig.start();
     backendClient = await mqtt.connectAsync(rig.backendUrl, { clientId: 'dinmeter-backend-relay-safety-test', reconnectPeriod: 500 });
     retained = retainedRelayOff();
-    await backendClient.publishAsync(topics.cmd('vm-1'), JSON.stringify(retained), { qos: 1, retain: true });
+    await backendClient.publishAsync(topics.cmd('vm-1'), signed(await rig.commandKey('vm-1'), 'cmd', JSON.stringify(retained)), { qos: 1, retain: true });
     observer = await Observer.connect(rig.backendUrl);
     await rig.startMeters({ count: 1, intervalS: 2 });
   });
@@ -698,7 +709,7 @@ describeWith(withAedes, ['sim-inspect', 'backend-restart'])('relay safety with t
     // Straight to the meter, past the REST API (another integration on the broker): refused with its own code.
     const now = Date.now();
     const command: Command = { v: PROTOCOL_VERSION, id: 'too-short-failsafe', seq: now, expires: now + 60_000, op: 'config', circuit: 2, config: tooShort as CircuitConfig };
-    await backendClient.publishAsync(topics.cmd('vm-1'), JSON.stringify(command), { qos: 1 });
+    await backendClient.publishAsync(topics.cmd('vm-1'), signed(await rig.commandKey('vm-1'), 'cmd', JSON.stringify(command)), { qos: 1 });
     const ack = await eventually(async () => observer.acks.get(command.id), 10_000, 'ack of the too short failsafe');
     expect(ack).toMatchObject({ ok: false, code: 'failsafe_too_short', circuit: 2, state: 'on' });
     expect(ack.error).toMatch(new RegExp(`below ${MIN_FAILSAFE_AFTER_S} s`));

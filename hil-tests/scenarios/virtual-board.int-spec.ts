@@ -16,6 +16,7 @@ import { ensureLinImage } from '../../device/tools/firmware/firmware-build';
 import { locateSdk, prepareSdk, Sdk } from '../../device/tools/firmware/moddable-sdk';
 import { VirtualBoardProcess } from '../../device/tools/firmware/virtual-board.process';
 import { eventually, SimulatedRig } from '../rig/simulated-rig';
+import { signed } from './support/signed';
 
 jest.setTimeout(240_000);
 
@@ -31,10 +32,14 @@ describeWithSdk('virtual board: the Moddable build of the firmware against Influ
   const rig = new SimulatedRig();
   let sdk: Sdk;
   let board: VirtualBoardProcess;
-  let mqttLogin: { username: string; password: string };
+  /** The board's login and command key, issued by the backend's registry. */
+  let mqttLogin: { username: string; password: string; commandKey: string };
 
   const configureBoard = (powerCutAtWrite?: number): void =>
-    board.configure({ deviceId: DEVICE, mqttUrl: rig.mqttUrl, mqttLogin, intervalS: 1 }, { seed: 7, powerCutAtWrite });
+    board.configure(
+      { deviceId: DEVICE, mqttUrl: rig.mqttUrl, mqttLogin, commandKey: mqttLogin.commandKey, intervalS: 1 },
+      { seed: 7, powerCutAtWrite },
+    );
 
   /** Seq → number of points in InfluxDB for the board. */
   async function storedSeqs(): Promise<Map<number, number>> {
@@ -128,7 +133,7 @@ describeWithSdk('virtual board: the Moddable build of the firmware against Influ
       acks.set(ack.id, ack);
     });
     await backendClient.subscribeAsync(topics.cmdAck(DEVICE), { qos: 1 });
-    await backendClient.publishAsync(topics.cmd(DEVICE), JSON.stringify(stale), { qos: 1, retain: true });
+    await backendClient.publishAsync(topics.cmd(DEVICE), signed(Buffer.from(mqttLogin.commandKey, 'hex'), 'cmd', JSON.stringify(stale)), { qos: 1, retain: true });
 
     const before = await lastTelemetrySeq();
     await board.kill('SIGKILL');

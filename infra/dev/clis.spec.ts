@@ -33,6 +33,7 @@ const CLIS: Cli[] = [
     args: (t) => ['--url', t.url],
     bad: { args: (t) => ['--url', t.url, '--raw-keep', '30 days'], message: /retention "30 days" is not a duration/ },
   },
+  { file: 'backend/src/openapi/openapi.cli.ts', bad: { args: () => ['--chek'], message: /unknown option --chek \(did you mean --check\?\)/ } },
   { file: 'backend/src/storage/storage.bench.ts', args: (t) => ['--url', t.url], bad: { args: (t) => ['--url', t.url, '--records', 'many'], message: /--records must be a whole number/ } },
   { file: 'backend/src/prices/prices.cli.ts', args: (t) => ['parse', join(t.dir, 'prices.xml')], bad: { args: () => ['parse', '-', '--format', 'xls'], message: /--format must be one of entsoe, esios/ } },
   { file: 'backend/src/appliances/anomalies.cli.ts', args: (t) => [join(t.dir, 'trace.csv')], bad: { args: (t) => [join(t.dir, 'trace.csv'), '--train-days', '0'], message: /--train-days must be a positive integer, got "0"/ } },

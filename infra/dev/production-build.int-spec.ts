@@ -91,6 +91,12 @@ describe('production build', () => {
     expect((await fetch(`${api}/devices`)).status).toBe(401);
     const { token } = await TokenStore.inDataDir(join(dir, 'data')).create('read');
     expect((await fetch(`${api}/devices`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    // The API description, without a token: the committed docs/openapi.json, and its UI.
+    const origin = new URL(api).origin;
+    const served = await fetch(`${origin}/api-json`);
+    expect(served.status).toBe(200);
+    expect(await served.json()).toEqual(JSON.parse(readFileSync(join(ROOT, 'docs', 'openapi.json'), 'utf8')));
+    expect((await fetch(`${origin}/api/docs`)).headers.get('content-type')).toMatch(/^text\/html/);
     // The ordered shutdown (backend/src/lifecycle) exits 0 once its steps ran.
     const exited = new Promise<string>((resolve) => backend!.once('exit', (code, signal) => resolve(signal ?? String(code))));
     backend.kill('SIGTERM');

@@ -5,7 +5,7 @@
  * backend's own code: telemetry through telemetryToPoints + Influx1Store, the tiers by the
  * retention plan's SELECT … INTO, relay changes and quarter-hour snapshots by RelayHistoryService,
  * prices by PricesRepository. Relay states and prices start before the range. A new panel is
- * covered by construction: the test walks the dashboard JSON.
+ * covered by construction: the test walks both dashboards' JSON (dinmeter circuits, dinmeter site).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,8 +55,12 @@ interface Series {
   values: (number | string | null)[][];
 }
 
-const dashboardText = readFileSync(join(__dirname, 'dashboards', 'dinmeter-circuits.json'), 'utf8');
-const dashboard = JSON.parse(dashboardText) as Dashboard;
+const DASHBOARD_FILES = ['dinmeter-circuits.json', 'dinmeter-site.json'];
+const dashboardText = (file: string) => readFileSync(join(__dirname, 'dashboards', file), 'utf8');
+const dashboard = JSON.parse(dashboardText('dinmeter-circuits.json')) as Dashboard;
+const site = JSON.parse(dashboardText('dinmeter-site.json')) as Dashboard;
+/** Panels that query (rows only group). */
+const queryPanels = (board: Dashboard) => board.panels.filter((p) => p.type !== 'row');
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -76,8 +80,8 @@ type Values = { device: string; circuit: string[]; rp: string; tz: string };
 const DEFAULTS: Values = { device: 'vm-1', circuit: ['1', '2', '3'], rp: 'autogen', tz: 'UTC' };
 
 /** Grafana's InfluxQL interpolation: multi/all variables become an escaped regex group, others the raw value. */
-function interpolate(query: string, values: Values, from = FROM, to = END, intervalS = 300): string {
-  const byName = new Map(dashboard.templating.list.map((v) => [v.name, v]));
+function interpolate(query: string, values: Values, from = FROM, to = END, intervalS = 300, board = dashboard): string {
+  const byName = new Map(board.templating.list.map((v) => [v.name, v]));
   const escape = (s: string) => s.replace(/[\\^$*+?.()|[\]{}/-]/g, '\\$&');
   return query
     .replace(/\$timeFilter/g, `time >= ${from}ms and time <= ${to}ms`)
@@ -104,11 +108,12 @@ describe('Grafana dashboard queries against a real influxd, on data the backend 
     return body.results[0].series ?? [];
   }
 
-  const run = (panelTitle: string, refId = 'A', values: Partial<Values> = {}, db?: string) => {
-    const panel = dashboard.panels.find((p) => p.title === panelTitle);
+  const run = (panelTitle: string, refId = 'A', values: Partial<Values> = {}, db?: string, board = dashboard) => {
+    const panel = board.panels.find((p) => p.title === panelTitle);
     if (!panel) throw new Error(`no panel ${panelTitle}`);
-    return influxql(interpolate(panel.targets.find((t) => t.refId === refId)!.query, { ...DEFAULTS, ...values }), db);
+    return influxql(interpolate(panel.targets.find((t) => t.refId === refId)!.query, { ...DEFAULTS, ...values }, FROM, END, 300, board), db);
   };
+  const runSite = (panelTitle: string, refId = 'A', values: Partial<Values> = {}) => run(panelTitle, refId, values, undefined, site);
   /** The value of a series at (the bucket starting at) `ts`. */
   const at = (series: Series | undefined, ts: number) => series?.values.find((row) => row[0] === ts)?.[1];
 
@@ -169,6 +174,9 @@ describe('Grafana dashboard queries against a real influxd, on data the backend 
       states = [circuit1, { circuit: 2, state: 'off', reason: 'command' }];
       if (t >= START - HOUR) await relays.snapshot(t); // the backend ran from an hour before START
     }
+    // The automation's plan switched circuit 1 of vm-2 on for two hours after START.
+    await relays.write([relayPoint('vm-2', { circuit: 1, state: 'on', reason: 'plan' }, START + 2 * HOUR)]);
+    await relays.write([relayPoint('vm-2', { circuit: 1, state: 'off', reason: 'plan' }, START + 4 * HOUR)]);
 
     // Day-ahead prices per kWh, hourly, uploaded as the REST API stores them.
     const prices = new PricesRepository(store, retention);
@@ -201,26 +209,29 @@ describe('Grafana dashboard queries against a real influxd, on data the backend 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('should import without editing: one datasource input, used by every panel and variable, resolved by a datasource variable when provisioned', () => {
-    expect(dashboard.__inputs).toEqual([expect.objectContaining({ name: 'DS_INFLUXDB', type: 'datasource', pluginId: 'influxdb' })]);
+  it.each(DASHBOARD_FILES)('should import %s without editing: one datasource input, used by every panel and variable, resolved by a datasource variable when provisioned', (file) => {
+    const text = dashboardText(file);
+    const board = JSON.parse(text) as Dashboard;
+    expect(board.__inputs).toEqual([expect.objectContaining({ name: 'DS_INFLUXDB', type: 'datasource', pluginId: 'influxdb' })]);
     const ds = { type: 'influxdb', uid: '${DS_INFLUXDB}' };
-    expect(dashboard.templating.list.find((v) => v.name === 'DS_INFLUXDB')).toMatchObject({ type: 'datasource', query: 'influxdb' });
-    expect(dashboard.panels.length).toBeGreaterThanOrEqual(7);
-    expect(new Set(dashboard.panels.map((p) => p.id)).size).toBe(dashboard.panels.length);
-    for (const panel of dashboard.panels) {
+    expect(board.templating.list.find((v) => v.name === 'DS_INFLUXDB')).toMatchObject({ type: 'datasource', query: 'influxdb' });
+    expect(queryPanels(board).length).toBeGreaterThanOrEqual(7);
+    expect(new Set(board.panels.map((p) => p.id)).size).toBe(board.panels.length);
+    for (const panel of queryPanels(board)) {
       expect(panel.datasource).toEqual(ds);
       for (const target of panel.targets) expect(target).toMatchObject({ rawQuery: true, datasource: ds });
     }
-    for (const variable of dashboard.templating.list.filter((v) => v.type === 'query')) expect(variable.datasource).toEqual(ds);
+    for (const variable of board.templating.list.filter((v) => v.type === 'query')) expect(variable.datasource).toEqual(ds);
     // Grafana's import replaces ${DS_INFLUXDB} with the chosen datasource's uid; nothing else names one.
-    const imported = JSON.parse(dashboardText.replaceAll('${DS_INFLUXDB}', 'picked-uid')) as Dashboard;
+    const imported = JSON.parse(text.replaceAll('${DS_INFLUXDB}', 'picked-uid')) as Dashboard;
     expect(JSON.stringify(imported)).not.toMatch(/dinmeter-influxdb|\$\{DS_/);
   });
 
-  it.each(RESOLUTIONS)('should get data back from every panel query at resolution %s', async (rp) => {
-    for (const panel of dashboard.panels) {
+  it.each(DASHBOARD_FILES.flatMap((file) => RESOLUTIONS.map((rp) => [file, rp])))('should get data back from every panel query of %s at resolution %s', async (file, rp) => {
+    const board = file === 'dinmeter-site.json' ? site : dashboard;
+    for (const panel of queryPanels(board)) {
       for (const target of panel.targets) {
-        const series = await influxql(interpolate(target.query, { ...DEFAULTS, rp }));
+        const series = await influxql(interpolate(target.query, { ...DEFAULTS, rp }, FROM, END, 300, board));
         const values = series.flatMap((s) => s.values.flatMap((row) => row.slice(1))).filter((v) => v !== null);
         expect({ panel: panel.title, ref: target.refId, hasData: values.length > 0 }).toEqual({ panel: panel.title, ref: target.refId, hasData: true });
       }
@@ -317,5 +328,62 @@ describe('Grafana dashboard queries against a real influxd, on data the backend 
     expect(prices[0].values.at(-1)![1]).toBe(priceAt(END - HOUR));
     await influxql('CREATE RETENTION POLICY "rp_history" ON "empty" DURATION INF REPLICATION 1');
     expect(await run('Price', 'A', {}, 'empty')).toEqual([]);
+  });
+
+  describe('site dashboard', () => {
+    const byDevice = (series: Series[]) => Object.fromEntries(series.map((s) => [s.tags!.device, s]));
+
+    it.each(RESOLUTIONS)('should sum each meter\'s circuits into its power, at resolution %s', async (rp) => {
+      const meters = byDevice(await runSite('Site power per meter', 'A', { rp }));
+      expect(Object.keys(meters)).toEqual(['vm-1', 'vm-2']);
+      for (const [device, total] of [['vm-1', 100 + 200 + 300 - EXPORT_W], ['vm-2', 50 + 100 + 150 - EXPORT_W]] as const) {
+        const filled = meters[device].values.filter((row) => row[1] !== null);
+        expect(filled.length).toBe((END - FROM) / (rp === 'rp_15m' ? 900_000 : 300_000));
+        expect(filled.every((row) => row[1] === total)).toBe(true);
+      }
+    });
+
+    it('should count the meters reporting at the end of the range and those seen in it', async () => {
+      const [reporting] = await runSite('Meters reporting', 'A');
+      const [seen] = await runSite('Meters reporting', 'B');
+      expect([reporting.values[0][1], seen.values[0][1]]).toEqual([2, 2]);
+      const late = await influxql(interpolate(site.panels.find((p) => p.title === 'Meters reporting')!.targets[0].query, DEFAULTS, FROM, END + HOUR, 300, site));
+      expect(late).toEqual([]); // an hour after the last record nobody reports
+    });
+
+    it('should give each meter\'s last record time', async () => {
+      const last = byDevice(await runSite('Last record per meter'));
+      expect([last['vm-1'].values[0][0], last['vm-2'].values[0][0]]).toEqual([END - RECORD_MS, END - RECORD_MS]);
+    });
+
+    it.each(RESOLUTIONS)('should give the energy of today per meter, at resolution %s', async (rp) => {
+      const today = byDevice(await runSite('Energy today per meter', 'A', { rp }));
+      // END is 01:00 UTC today: an hour of every circuit's import since midnight.
+      expect(today['vm-1'].values.at(-1)).toEqual([START + 2 * DAY, expect.closeTo((100 + 200 + 300) / 1000, 6)]);
+      expect(today['vm-2'].values.at(-1)).toEqual([START + 2 * DAY, expect.closeTo((50 + 100 + 150) / 1000, 6)]);
+    });
+
+    it('should rank the circuits of all meters by mean power', async () => {
+      const circuits = await runSite('Top circuits');
+      const ranked = circuits.map((s) => [s.tags!.device, s.tags!.circuit, s.values[0][1]]).sort((a, b) => (b[2] as number) - (a[2] as number));
+      expect(ranked).toEqual([
+        ['vm-1', '3', 300 - EXPORT_W],
+        ['vm-1', '2', 200],
+        ['vm-2', '3', 150 - EXPORT_W],
+        ['vm-1', '1', 100],
+        ['vm-2', '2', 100],
+        ['vm-2', '1', 50],
+      ]);
+    });
+
+    it('should show the plan\'s relay changes against the price', async () => {
+      const [relays, prices] = [await runSite('Relay state vs price', 'A'), await runSite('Relay state vs price', 'B')];
+      const planned = relays.find((s) => s.tags!.device === 'vm-2' && s.tags!.circuit === '1');
+      expect([at(planned, START + HOUR), at(planned, START + 2 * HOUR), at(planned, START + 3 * HOUR), at(planned, START + 4 * HOUR)]).toEqual([null, 1, 1, 0]);
+      expect(at(prices[0], START + 2 * HOUR)).toBe(priceAt(START + 2 * HOUR));
+      const now = await runSite('Relays now');
+      const rows = Object.fromEntries(now.map((s) => [`${s.tags!.device}/${s.tags!.circuit}`, s.values[0].slice(1)]));
+      expect(rows).toEqual({ 'vm-1/1': [0, 'command'], 'vm-1/2': [0, 'command'], 'vm-2/1': [0, 'plan'] });
+    });
   });
 });

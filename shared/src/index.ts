@@ -3,4 +3,5 @@ export * from './protocol/topics';
 export * from './protocol/metrics';
 export * from './protocol/messages';
 export * from './protocol/codec';
+export * from './protocol/signed';
 export * from './utf8';

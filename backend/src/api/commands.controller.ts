@@ -1,11 +1,15 @@
 import { Controller, Get, Param } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { COMMAND } from './api.openapi';
 import { CommandsService } from '../commands/commands.service';
 
+@ApiTags('commands')
 @Controller('commands')
 export class CommandsController {
   constructor(private readonly commands: CommandsService) {}
 
   @Get(':commandId')
+  @ApiOkResponse({ schema: COMMAND })
   get(@Param('commandId') commandId: string) {
     return this.commands.get(commandId);
   }

@@ -1,4 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { array } from '../openapi/schema';
+import { CIRCUITS, COMMAND, COMMAND_ACCEPTED, DEVICE, DEVICE_SUMMARIES, SERIES } from './api.openapi';
 import { CommandsService } from '../commands/commands.service';
 import { DevicesService } from '../devices/devices.service';
 import { RelayCommandDto, SeriesQueryDto } from './api.dto';
@@ -6,6 +9,7 @@ import { CircuitParamPipe, DeviceIdPipe } from './params';
 import { SeriesService } from './series.service';
 import { RequireRole } from '../security/roles';
 
+@ApiTags('devices')
 @Controller('devices')
 export class DevicesController {
   constructor(
@@ -15,21 +19,25 @@ export class DevicesController {
   ) {}
 
   @Get()
+  @ApiOkResponse({ schema: DEVICE_SUMMARIES })
   list() {
     return this.devices.list().map(({ circuits: _circuits, ...device }) => device);
   }
 
   @Get(':id')
+  @ApiOkResponse({ schema: DEVICE })
   get(@Param('id', DeviceIdPipe) id: string) {
     return this.devices.get(id);
   }
 
   @Get(':id/circuits')
+  @ApiOkResponse({ schema: CIRCUITS })
   circuits(@Param('id', DeviceIdPipe) id: string) {
     return this.devices.get(id).circuits;
   }
 
   @Get(':id/circuits/:circuit/series')
+  @ApiOkResponse({ schema: SERIES, description: 'One aggregated value per `every` window of [from, to); default the last hour.' })
   circuitSeries(
     @Param('id', DeviceIdPipe) id: string,
     @Param('circuit', CircuitParamPipe) circuit: number,
@@ -41,6 +49,7 @@ export class DevicesController {
   @Post(':id/circuits/:circuit/relay')
   @RequireRole('control')
   @HttpCode(202)
+  @ApiAcceptedResponse({ schema: COMMAND_ACCEPTED, description: 'Sent; follow it on GET /api/commands/{commandId}.' })
   relay(
     @Param('id', DeviceIdPipe) id: string,
     @Param('circuit', CircuitParamPipe) circuit: number,
@@ -52,6 +61,7 @@ export class DevicesController {
   }
 
   @Get(':id/commands')
+  @ApiOkResponse({ schema: array(COMMAND, 'newest first, at most 100') })
   history(@Param('id', DeviceIdPipe) id: string) {
     this.devices.get(id);
     return this.commands.history(id);

@@ -1,4 +1,6 @@
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { COUNTERS, HEALTH } from './api.openapi';
 import { BrokerService } from '../broker/broker.service';
 import { Counters } from '../common/counters';
 import { TELEMETRY_STORE } from '../common/tokens';
@@ -14,6 +16,7 @@ interface Pingable {
   ping(): Promise<{ ok: boolean; version?: string }>;
 }
 
+@ApiTags('health')
 @Controller()
 export class HealthController {
   constructor(
@@ -26,6 +29,8 @@ export class HealthController {
   /** 200 when the broker and InfluxDB are reachable, 503 with the same body when not (load balancers, watchdogs). */
   @Get('health')
   @Public()
+  @ApiOkResponse({ schema: HEALTH, description: 'The broker and InfluxDB are reachable.' })
+  @ApiServiceUnavailableResponse({ schema: HEALTH, description: 'The broker or InfluxDB is not reachable (same body).' })
   async health(@Res({ passthrough: true }) response: StatusSettable) {
     const influx = await this.store.ping().catch(() => ({ ok: false }));
     const ok = this.mqtt.connected && influx.ok;
@@ -38,6 +43,7 @@ export class HealthController {
   }
 
   @Get('metrics')
+  @ApiOkResponse({ schema: COUNTERS, description: 'The counters as JSON; Prometheus scrapes GET /metrics (docs/integrations.md).' })
   metrics() {
     return { ...this.counters.snapshot(), broker_denied_publishes: this.broker.deniedPublishes };
   }

@@ -1,8 +1,11 @@
 import { BadRequestException, PipeTransform } from '@nestjs/common';
-import { CIRCUIT_COUNT, isValidDeviceId } from '@dinmeter/shared';
+import { CIRCUIT_COUNT, DEVICE_ID_PATTERN, isValidDeviceId } from '@dinmeter/shared';
 
 /** `:circuit` must be an integer 1..10. */
 export class CircuitParamPipe implements PipeTransform<string, number> {
+  /** The OpenAPI schema of the parameter (backend/src/openapi). */
+  static readonly openApiSchema = { type: 'integer', minimum: 1, maximum: CIRCUIT_COUNT };
+
   transform(value: string): number {
     const circuit = Number(value);
     if (!/^\d+$/.test(value) || circuit < 1 || circuit > CIRCUIT_COUNT) {
@@ -14,6 +17,8 @@ export class CircuitParamPipe implements PipeTransform<string, number> {
 
 /** `:id` must look like a device id (the registry then answers 404 for unknown ones). */
 export class DeviceIdPipe implements PipeTransform<string, string> {
+  static readonly openApiSchema = { type: 'string', pattern: DEVICE_ID_PATTERN.source };
+
   transform(value: string): string {
     if (!isValidDeviceId(value)) throw new BadRequestException(`invalid device id ${JSON.stringify(value)}`);
     return value;

@@ -1,5 +1,6 @@
 import { BadRequestException, ConflictException } from '@nestjs/common';
-import { decodeMessage, topics } from '@dinmeter/shared';
+import { decodeMessage, macInput, openSigned, topics } from '@dinmeter/shared';
+import { createHmac } from 'node:crypto';
 import { Counters } from '../common/counters';
 import { AppConfig } from '../config/app-config';
 import { DevicesService } from '../devices/devices.service';
@@ -12,6 +13,15 @@ import { GuardsService } from './guards.service';
 import { LeaderLeaseService } from './leader/leader-lease.service';
 
 const H = 3_600_000;
+const KEY = Buffer.alloc(32, 5);
+
+/** The plan inside a published payload, after checking its MAC as the meter does. */
+function verifiedPlan(payload: string): string {
+  const opened = openSigned('plan', Buffer.from(payload));
+  if (!opened.ok) throw new Error(`published an unsigned plan: ${opened.error}`);
+  if (!createHmac('sha256', KEY).update(macInput('plan', opened.body)).digest().equals(Buffer.from(opened.mac))) throw new Error('wrong MAC');
+  return Buffer.from(opened.body).toString('utf8');
+}
 const T0 = Date.parse('2025-11-26T00:00:00Z');
 const PRICES: PriceSlot[] = Array.from({ length: 24 }, (_, k) => ({ start: T0 + k * H, end: T0 + (k + 1) * H, price: k === 4 ? 0.01 : 0.2 }));
 
@@ -26,11 +36,11 @@ class MemoryRepository implements AutomationRepository {
   flush(): void {}
 }
 
-function setup(options: { leader?: boolean; holder?: string } = {}) {
+function setup(options: { leader?: boolean; holder?: string; keyless?: boolean } = {}) {
   let now = T0 + 1 * H;
   const repository = new MemoryRepository();
   const published: { topic: string; payload: string; retain?: boolean }[] = [];
-  const mqtt = { publish: jest.fn(async (topic: string, payload: string, o: { retain?: boolean }) => void published.push({ topic, payload, retain: o.retain })) };
+  const mqtt = { publish: jest.fn(async (topic: string, payload: string, o: { retain?: boolean }) => void published.push({ topic, payload: verifiedPlan(payload), retain: o.retain })) };
   const devices = {
     get: jest.fn((id: string) => {
       if (id !== 'm1') throw new Error('unknown');
@@ -47,6 +57,7 @@ function setup(options: { leader?: boolean; holder?: string } = {}) {
   };
   const guards = { evaluate: jest.fn(async () => false) };
   const config = Object.assign(new AppConfig(), { PRICE_TIMEZONE: 'UTC' });
+  const keys = { missing: options.keyless === true };
   const service = new AutomationService(
     repository,
     () => now,
@@ -57,9 +68,10 @@ function setup(options: { leader?: boolean; holder?: string } = {}) {
     leader as unknown as LeaderLeaseService,
     guards as unknown as GuardsService,
     new Counters(),
+    { keyFor: () => (keys.missing ? undefined : new Uint8Array(KEY)) },
   );
   service.onModuleInit();
-  return { service, published, repository, setNow: (t: number) => (now = t), devices, guards };
+  return { service, published, repository, setNow: (t: number) => (now = t), devices, guards, keys };
 }
 
 const cheapest = { mode: 'cheapest' as const, cheapest: { durationMinutes: 60, from: '02:00', to: '08:00', timezone: 'UTC' } };
@@ -78,6 +90,15 @@ describe(AutomationService.name, () => {
       expect(plan.value.circuits).toEqual([{ circuit: 3, on: [{ start: T0 + 4 * H, end: T0 + 5 * H }], valid_until: T0 + 26 * H }]); // off until tomorrow's window
       expect(plan.value.version).toBeGreaterThanOrEqual(T0 + H);
       expect(repository.data?.rules['m1/3'].mode).toBe('cheapest');
+    });
+
+    it('should push no plan to a device without a command key, and push it once the key exists', async () => {
+      const { service, published, keys } = setup({ keyless: true });
+      await service.put('m1', 3, cheapest);
+      expect(published).toHaveLength(0);
+      keys.missing = false;
+      await service.tick();
+      expect(published).toHaveLength(1);
     });
 
     it('should refuse a mode without its settings and a bad cron expression', async () => {

@@ -6,6 +6,8 @@ import { AppConfig } from '../config/app-config';
 import { DevicesService } from '../devices/devices.service';
 import { MqttService } from '../mqtt/mqtt.service';
 import { PricesService } from '../prices/prices.service';
+import { COMMAND_KEYS, CommandKeys } from '../security/command-keys';
+import { signForDevice } from '../security/signing';
 import { AutomationDto } from './automation.dto';
 import { AUTOMATION_REPOSITORY, AutomationFile, AutomationRepository, CircuitAutomation, CircuitRuntime, circuitKey, parseCircuitKey } from './automation.types';
 import { GuardsService } from './guards.service';
@@ -40,6 +42,7 @@ export class AutomationService implements OnModuleInit, OnApplicationBootstrap, 
     private readonly leader: LeaderLeaseService,
     private readonly guards: GuardsService,
     private readonly counters: Counters,
+    @Inject(COMMAND_KEYS) private readonly keys: CommandKeys,
   ) {}
 
   onModuleInit(): void {
@@ -202,7 +205,13 @@ export class AutomationService implements OnModuleInit, OnApplicationBootstrap, 
     // leader change even when the new leader has its own DATA_DIR.
     const version = Math.max((ownValue(this.file.lastVersion, deviceId) ?? 0) + 1, now);
     const plan: PlanMessage = { v: PROTOCOL_VERSION, version, issued: now, circuits: [...circuits].sort((a, b) => a.circuit - b.circuit) };
-    await this.mqtt.publish(topics.plan(deviceId), encodeMessage('plan', plan), { qos: 1, retain: true });
+    if (!this.keys.keyFor(deviceId)) {
+      // The meter refuses unsigned plans: nothing is published, and the next tick tries again.
+      this.counters.inc('automation_plans_unsigned');
+      this.logger.warn(`plan for ${deviceId} not pushed: the device has no command key (docs/security.md)`);
+      return;
+    }
+    await this.mqtt.publish(topics.plan(deviceId), signForDevice(this.keys, deviceId, 'plan', encodeMessage('plan', plan)), { qos: 1, retain: true });
     this.file.lastVersion[deviceId] = version;
     this.file.plans[deviceId] = plan;
     this.counters.inc('automation_plans_pushed');

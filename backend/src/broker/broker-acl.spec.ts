@@ -1,4 +1,4 @@
-import { haRelaySetTopic, haStatusTopic, topics } from '@dinmeter/shared';
+import { haRelaySetTopic, haStatusTopic, haTripResetTopic, topics } from '@dinmeter/shared';
 import { BACKEND_CLIENT_PREFIX, BrokerIdentity, clientIdDenial, publishDenial, subscribeDenial } from './broker-acl';
 
 const meter: BrokerIdentity = { kind: 'meter', username: 'meter-01' };
@@ -34,13 +34,14 @@ describe('publishDenial', () => {
     expect(publishDenial(backend, '$SYS/x', PREFIX)).toBe('$SYS/x: $-topics are reserved');
   });
 
-  it('should let Home Assistant ask for relay changes and announce itself', () => {
+  it('should let Home Assistant ask for relay changes and trip resets and announce itself', () => {
     expect(publishDenial(ha, haRelaySetTopic('meter-01', 3), PREFIX)).toBeUndefined();
+    expect(publishDenial(ha, haTripResetTopic('meter-01', 3), PREFIX)).toBeUndefined();
     expect(publishDenial(ha, haStatusTopic(PREFIX), PREFIX)).toBeUndefined();
     expect(publishDenial(ha, 'ha/status', 'ha')).toBeUndefined();
   });
 
-  it.each([topics.cmd('meter-01'), topics.plan('meter-01'), topics.relays('meter-01'), 'homeassistant/switch/dinmeter_meter-01_c3_relay/config', 'dinmeter/meter-01/ha/11/set'])(
+  it.each([topics.cmd('meter-01'), topics.plan('meter-01'), topics.relays('meter-01'), 'homeassistant/switch/dinmeter_meter-01_c3_relay/config', 'dinmeter/meter-01/ha/11/set', 'dinmeter/meter-01/ha/triggers', topics.backendStatus()])(
     'should refuse Home Assistant publishing to %p',
     (topic) => {
       expect(publishDenial(ha, topic, PREFIX)).toMatch(/^homeassistant may publish only/);

@@ -1,5 +1,6 @@
-import { Logger, NotFoundException } from '@nestjs/common';
-import { Command, CommandAckMessage, decodeMessage, topics } from '@dinmeter/shared';
+import { ConflictException, Logger, NotFoundException } from '@nestjs/common';
+import { Command, CommandAckMessage, decodeMessage, macInput, openSigned, topics } from '@dinmeter/shared';
+import { createHmac } from 'node:crypto';
 import { Counters } from '../common/counters';
 import { loadConfig } from '../config/app-config';
 import { DeviceMessageHandler, MqttService } from '../mqtt/mqtt.service';
@@ -8,6 +9,19 @@ import { CommandBody, CommandRecord, CommandsFile, CommandsRepository } from './
 
 const START = Date.UTC(2024, 5, 1, 12, 0, 0);
 const RELAY_OFF: CommandBody = { op: 'relay', circuit: 3, state: 'off' };
+/** Every device has this key but `no-key`. */
+const KEY = Buffer.alloc(32, 9);
+
+/** The command inside a published payload, after checking its MAC as the meter does. */
+function verifiedCommand(payload: string): Command {
+  const opened = openSigned('cmd', Buffer.from(payload));
+  if (!opened.ok) throw new Error(`published an unsigned command: ${opened.error}`);
+  const expected = createHmac('sha256', KEY).update(macInput('cmd', opened.body)).digest();
+  if (!expected.equals(Buffer.from(opened.mac))) throw new Error('published a command with a wrong MAC');
+  const decoded = decodeMessage('cmd', opened.body);
+  if (!decoded.ok) throw new Error(`published an invalid command: ${decoded.errors.join('; ')}`);
+  return decoded.value;
+}
 
 class MemoryCommandsRepository implements CommandsRepository {
   saved?: CommandsFile;
@@ -33,19 +47,19 @@ function setup(options: { file?: CommandsFile; env?: Record<string, string> } = 
     connected: true,
     on: (kind: string, handler: DeviceMessageHandler) => handlers.set(kind, handler),
     publishQuietly(topic: string, payload: string, publishOptions: unknown) {
-      const decoded = decodeMessage('cmd', payload);
-      if (!decoded.ok) throw new Error(`published an invalid command: ${decoded.errors.join('; ')}`);
-      sent.push({ topic, command: decoded.value, options: publishOptions });
+      sent.push({ topic, command: verifiedCommand(payload), options: publishOptions });
     },
   };
   const repository = new MemoryCommandsRepository(options.file);
   const counters = new Counters();
   const config = loadConfig({ COMMAND_TTL_S: '60', COMMAND_RETRY_S: '5', ...options.env });
-  const service = new CommandsService(config, repository, () => Date.now(), mqtt as unknown as MqttService, counters);
+  const keyless = new Set(['no-key']);
+  const keys = { keyFor: (id: string) => (keyless.has(id) ? undefined : new Uint8Array(KEY)) };
+  const service = new CommandsService(config, repository, () => Date.now(), mqtt as unknown as MqttService, counters, keys);
   service.onModuleInit();
   const ack = (device: string, message: Partial<CommandAckMessage> & { id: string }) =>
     handlers.get('cmd/ack')!(device, Buffer.from(JSON.stringify({ v: 1, ok: true, ...message })), false);
-  return { service, mqtt, sent, repository, counters, ack, handlers };
+  return { service, mqtt, sent, repository, counters, ack, handlers, keyless };
 }
 
 /** Moves the fake clock (Date.now) and runs the 1 s resend timer in between. */
@@ -72,6 +86,27 @@ describe(CommandsService.name, () => {
         [topics.cmd('toString'), START],
         [topics.cmd('hasOwnProperty'), START],
       ]);
+    });
+
+    it('should refuse a device without a command key with a 409, publishing and keeping nothing', () => {
+      const { service, sent, repository } = setup();
+
+      expect(() => service.send('no-key', RELAY_OFF)).toThrow(ConflictException);
+      expect(() => service.send('no-key', RELAY_OFF)).toThrow('device no-key has no command key');
+      expect(sent).toEqual([]);
+      expect(repository.saves).toBe(0);
+      expect(service.history('no-key')).toEqual([]);
+    });
+
+    it('should fail a pending command whose device lost its key instead of re-sending it unsigned', () => {
+      const { service, sent, keyless } = setup();
+      const record = service.send('m1', RELAY_OFF);
+      keyless.add('m1');
+
+      advance(5000);
+
+      expect(sent).toHaveLength(1);
+      expect(service.get(record.commandId)).toMatchObject({ status: 'failed', code: 'no_command_key' });
     });
 
     it('should publish the command once, QoS 1 and never retained, with id, seq and expiry', () => {

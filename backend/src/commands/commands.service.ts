@@ -1,6 +1,8 @@
-import { Inject, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { decodeMessage, encodeMessage, PROTOCOL_VERSION, topics, Command } from '@dinmeter/shared';
 import { randomUUID } from 'node:crypto';
+import { COMMAND_KEYS, CommandKeys } from '../security/command-keys';
+import { signForDevice } from '../security/signing';
 import { AppConfig } from '../config/app-config';
 import { Counters } from '../common/counters';
 import { CLOCK, NowFn } from '../common/tokens';
@@ -14,7 +16,8 @@ const HISTORY_PER_DEVICE = 500;
  * Commands to meters (docs/invariants.md invariant 2): each has an id, a per-device increasing seq and an
  * expiry; it is published (QoS 1, never retained) and re-sent until the device acknowledges it or
  * it expires. Seqs are at least the current time in ms, so they keep increasing even if this
- * backend's data folder is lost.
+ * backend's data folder is lost. Every copy is signed with the meter's command key
+ * (docs/security.md "Signed commands"); a meter without one cannot be commanded.
  */
 @Injectable()
 export class CommandsService implements OnModuleInit, OnModuleDestroy {
@@ -30,6 +33,7 @@ export class CommandsService implements OnModuleInit, OnModuleDestroy {
     @Inject(CLOCK) private readonly now: NowFn,
     private readonly mqtt: MqttService,
     private readonly counters: Counters,
+    @Inject(COMMAND_KEYS) private readonly keys: CommandKeys,
   ) {}
 
   onModuleInit(): void {
@@ -63,8 +67,11 @@ export class CommandsService implements OnModuleInit, OnModuleDestroy {
       expiresAt: now + ttlSeconds * 1000,
       attempts: 0,
     };
-    // Throws on an invalid body before anything is kept: a stored invalid command would throw
-    // again from the resend timer on every retry.
+    // Throws on an invalid body, or a device without a command key, before anything is kept: a
+    // stored invalid command would throw again from the resend timer on every retry.
+    if (!this.keys.keyFor(deviceId)) {
+      throw new ConflictException(`device ${deviceId} has no command key: commands to it cannot be signed, and the meter refuses unsigned ones (docs/security.md)`);
+    }
     this.encode(record);
     this.file.lastSeq[deviceId] = seq;
     this.byId.set(record.commandId, record);
@@ -86,6 +93,7 @@ export class CommandsService implements OnModuleInit, OnModuleDestroy {
     return this.file.commands.filter((c) => c.deviceId === deviceId).slice(-limit).reverse();
   }
 
+  /** The signed envelope; throws when the device has no command key (any more). */
   private encode(record: CommandRecord): string {
     const command = {
       v: PROTOCOL_VERSION,
@@ -94,11 +102,23 @@ export class CommandsService implements OnModuleInit, OnModuleDestroy {
       expires: record.expiresAt,
       ...record.body,
     } as Command;
-    return encodeMessage('cmd', command);
+    return signForDevice(this.keys, record.deviceId, 'cmd', encodeMessage('cmd', command));
   }
 
   private publish(record: CommandRecord): void {
-    const payload = this.encode(record);
+    let payload: string;
+    try {
+      payload = this.encode(record);
+    } catch (error) {
+      // The key went away (meter revoked) while the command was pending: it can never be delivered.
+      record.status = 'failed';
+      record.code = 'no_command_key';
+      record.error = (error as Error).message;
+      this.counters.inc('commands_failed');
+      this.logger.warn(`command ${record.commandId} to ${record.deviceId} failed: ${record.error}`);
+      this.settled(record);
+      return;
+    }
     record.attempts++;
     record.lastSentAt = this.now();
     this.mqtt.publishQuietly(topics.cmd(record.deviceId), payload, { qos: 1, retain: false });

@@ -29,6 +29,37 @@ describe(JsonLinesJournal.name, () => {
     });
   });
 
+  describe('remove', () => {
+    it('should append a tombstone for a written record, none for an unwritten one, and forget both on load', () => {
+      const journal = new JsonLinesJournal<{ id: string; n: number }>(path, 60_000);
+      journal.save({ id: 'a', n: 1 });
+      journal.save({ id: 'b', n: 1 });
+      journal.flush();
+      journal.remove('a');
+      journal.save({ id: 'c', n: 1 });
+      journal.remove('c');
+      journal.flush();
+      expect(lines()).toEqual(['{"id":"a","n":1}', '{"id":"b","n":1}', '{"id":"a","removed":true}']);
+      expect(new JsonLinesJournal(path).load()).toEqual([{ id: 'b', n: 1 }]);
+    });
+
+    it('should let a removed id come back, and drop tombstones when compacting', () => {
+      const journal = new JsonLinesJournal<{ id: string; n: number }>(path);
+      journal.save({ id: 'a', n: 1 });
+      journal.flush();
+      journal.remove('a');
+      journal.flush();
+      journal.save({ id: 'a', n: 2 });
+      journal.flush();
+      expect(new JsonLinesJournal(path).load()).toEqual([{ id: 'a', n: 2 }]);
+      journal.save({ id: 'b', n: 1 });
+      journal.flush();
+      expect(lines()).toHaveLength(4);
+      journal.compact();
+      expect(lines()).toEqual(['{"id":"a","n":2}', '{"id":"b","n":1}']);
+    });
+  });
+
   describe('load', () => {
     it('should return the last state of every id, and nothing for a missing file', () => {
       const journal = new JsonLinesJournal<{ id: string; n: number }>(path);

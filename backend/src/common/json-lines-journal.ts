@@ -4,14 +4,16 @@ import { dirname } from 'node:path';
 /**
  * Records keyed by id in an append-only JSON-lines file: a change appends one line (the record's
  * whole new state), the last line of an id wins on load, and the file is compacted (rewritten with one
- * line per id, atomically) once it holds more than twice as many lines as ids. `save()` only marks the
- * record dirty; the lines are appended and fsynced together at most every `delayMs`, so the cost of a
+ * line per id, atomically) once it holds more than twice as many lines as ids. `remove()` appends a
+ * tombstone line `{"id", "removed": true}`: the id is gone on load, and compaction drops the line.
+ * `save()` only marks the record dirty; the lines are appended and fsynced together at most every `delayMs`, so the cost of a
  * write is proportional to what changed, never to how many records there are.
  */
 export class JsonLinesJournal<T extends { id: string }> {
   /** The last line written per id: what compaction writes, and how an unchanged record is skipped. */
   private readonly lines = new Map<string, string>();
-  private readonly dirty = new Map<string, T>();
+  /** undefined: removed (a tombstone line). */
+  private readonly dirty = new Map<string, T | undefined>();
   private fileLines = 0;
   private timer?: NodeJS.Timeout;
   /** Lines appended since start; the registry bench and tests read it. */
@@ -47,16 +49,30 @@ export class JsonLinesJournal<T extends { id: string }> {
         if (torn) return;
         throw new Error(`${this.path} line ${i + 1} is damaged: ${(error as Error).message}`);
       }
+      this.fileLines++;
+      if ((record as { removed?: unknown }).removed === true) {
+        records.delete(record.id);
+        this.lines.delete(record.id);
+        return;
+      }
       records.set(record.id, record);
       this.lines.set(record.id, line);
-      this.fileLines++;
     });
     return [...records.values()];
   }
 
   /** Marks the record for the next append (no disk I/O here). */
   save(record: T): void {
-    this.dirty.set(record.id, record);
+    this.mark(record.id, record);
+  }
+
+  /** Forgets the record: a tombstone line at the next flush (no disk I/O here). */
+  remove(id: string): void {
+    this.mark(id, undefined);
+  }
+
+  private mark(id: string, record: T | undefined): void {
+    this.dirty.set(id, record);
     if (this.timer) return;
     this.timer = setTimeout(() => this.flush(), this.delayMs);
     this.timer.unref?.();
@@ -70,6 +86,13 @@ export class JsonLinesJournal<T extends { id: string }> {
     let chunk = '';
     let count = 0;
     for (const [id, record] of this.dirty) {
+      if (record === undefined) {
+        // A record never written needs no tombstone.
+        if (!this.lines.delete(id)) continue;
+        chunk += `${JSON.stringify({ id, removed: true })}\n`;
+        count++;
+        continue;
+      }
       const line = JSON.stringify(record);
       if (this.lines.get(id) === line) continue;
       this.lines.set(id, line);

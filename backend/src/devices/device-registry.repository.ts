@@ -27,6 +27,10 @@ export class DeviceRegistryJournal implements DeviceRegistryRepository {
     this.journal.save(device);
   }
 
+  remove(id: string): void {
+    this.journal.remove(id);
+  }
+
   flush(): void {
     this.journal.flush();
   }

@@ -63,6 +63,31 @@ describe(DevicesService.name, () => {
     });
   });
 
+  describe('remove', () => {
+    it('should forget the meter across a restart, tell the listeners, and 404 an unknown one', () => {
+      const first = boot();
+      first.send('status', 'm1', { v: PROTOCOL_VERSION, online: true, firmware: '1.2.0' });
+      first.send('status', 'm2', { v: PROTOCOL_VERSION, online: true });
+      const removed = jest.fn();
+      first.service.onRemoved(removed);
+      first.service.remove('m1');
+      expect(removed).toHaveBeenCalledWith('m1');
+      expect(first.service.find('m1')).toBeUndefined();
+      expect(() => first.service.remove('m1')).toThrow('unknown device "m1"');
+      expect(removed).toHaveBeenCalledTimes(1);
+      first.service.onModuleDestroy();
+      expect(boot().service.list().map((d) => d.id)).toEqual(['m2']);
+    });
+
+    it('should register a removed meter again when it publishes again', () => {
+      const { service, send } = boot();
+      send('status', 'm1', { v: PROTOCOL_VERSION, online: true });
+      service.remove('m1');
+      send('status', 'm1', { v: PROTOCOL_VERSION, online: true });
+      expect(service.get('m1').online).toBe(true);
+    });
+  });
+
   describe('restart', () => {
     it('should restore identity, firmware, health, relays and labels, but not readings', () => {
       const first = boot();

@@ -18,6 +18,7 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(DevicesService.name);
   private readonly devices = new Map<string, DeviceRecord>();
   private readonly failsafeListeners: (() => void)[] = [];
+  private readonly removedListeners: ((id: string) => void)[] = [];
 
   constructor(
     @Inject(DEVICE_REGISTRY_REPOSITORY) private readonly repository: DeviceRegistryRepository,
@@ -62,6 +63,24 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
 
   onFailsafeChange(listener: () => void): void {
     this.failsafeListeners.push(listener);
+  }
+
+  /** Called with the id of every removed device (Home Assistant clears its entities). */
+  onRemoved(listener: (id: string) => void): void {
+    this.removedListeners.push(listener);
+  }
+
+  /**
+   * Forgets a meter: registry entry and persisted state; listeners clear what depends on it. Its
+   * readings stay in InfluxDB. A meter that is still connected is registered again by its next
+   * message, so revoke its MQTT credentials first or unplug it.
+   */
+  remove(id: string): void {
+    this.get(id);
+    this.devices.delete(id);
+    this.repository.remove(id);
+    this.logger.log(`device ${id} removed`);
+    for (const listener of this.removedListeners) listener(id);
   }
 
   circuit(id: string, circuit: number): CircuitView {

@@ -36,6 +36,8 @@ export type StoredDevice = Omit<DeviceRecord, 'circuits' | 'lastTelemetrySeq' | 
 export interface DeviceRegistryRepository {
   load(): StoredDevice[];
   save(device: StoredDevice): void;
+  /** Forgets one device (queued like save). */
+  remove(id: string): void;
   flush(): void;
 }
 export const DEVICE_REGISTRY_REPOSITORY = Symbol('DEVICE_REGISTRY_REPOSITORY');

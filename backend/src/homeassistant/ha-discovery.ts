@@ -3,9 +3,11 @@ import {
   CIRCUIT_METRICS,
   CircuitMetricField,
   HA_DISCOVERY_PREFIX,
+  HaComponent,
   haDiscoveryTopic,
   haObjectId,
   haRelaySetTopic,
+  haTripResetTopic,
   topics,
 } from '@dinmeter/shared';
 
@@ -36,43 +38,72 @@ export interface HaDiscoveryOptions {
 /** Relay command payloads on haRelaySetTopic (the switch's payload_on / payload_off). */
 export const HA_PAYLOAD_ON = 'ON';
 export const HA_PAYLOAD_OFF = 'OFF';
+/** The trip reset button's payload on haTripResetTopic (Home Assistant's default payload_press). */
+export const HA_PAYLOAD_PRESS = 'PRESS';
+/** Payloads of topics.backendStatus(). */
+export const HA_BACKEND_ONLINE = 'online';
+export const HA_BACKEND_OFFLINE = 'offline';
 
 export const HA_MANUFACTURER = 'dinmeter';
 export const HA_MODEL = 'DIN-rail 10-circuit meter (ATM90E26)';
-const DEFAULT_MAX_RECORD_AGE_S = 600;
+export const DEFAULT_MAX_RECORD_AGE_S = 600;
 
-/** Entity names per metric field; typed over the whole table so a new metric cannot be forgotten. */
-const METRIC_NAMES: Record<CircuitMetricField, string> = {
-  voltage_v: 'voltage',
-  current_a: 'current',
-  power_w: 'power',
-  reactive_var: 'reactive power',
-  apparent_va: 'apparent power',
-  pf: 'power factor',
-  freq_hz: 'frequency',
-  energy_import_wh: 'energy import',
-  energy_export_wh: 'energy export',
-  reactive_import_varh: 'reactive energy import',
-  reactive_export_varh: 'reactive energy export',
+/**
+ * What Home Assistant gets of each metric; typed over the whole table so a new metric cannot be
+ * forgotten. `meter`: one sensor per meter (every circuit of a meter sits on the same supply, so ten
+ * voltage or frequency sensors would be ten copies); `circuit`: one per circuit, enabled;
+ * `circuit-diagnostic`: one per circuit, disabled by default (no history rows until a user enables
+ * it); `none`: no entity. Energy is shown in kWh, the Energy dashboard's usual unit.
+ */
+type HaRole = 'meter' | 'circuit' | 'circuit-diagnostic' | 'none';
+const HA_METRICS: Record<CircuitMetricField, { role: HaRole; name: string; unit?: string; scale?: number; precision?: number }> = {
+  voltage_v: { role: 'meter', name: 'voltage', precision: 1 },
+  freq_hz: { role: 'meter', name: 'frequency', precision: 2 },
+  power_w: { role: 'circuit', name: 'power', precision: 0 },
+  energy_import_wh: { role: 'circuit', name: 'energy import', unit: 'kWh', scale: 1 / 1000, precision: 2 },
+  energy_export_wh: { role: 'circuit', name: 'energy export', unit: 'kWh', scale: 1 / 1000, precision: 2 },
+  current_a: { role: 'circuit', name: 'current', precision: 2 },
+  pf: { role: 'circuit', name: 'power factor', precision: 2 },
+  reactive_var: { role: 'circuit-diagnostic', name: 'reactive power', precision: 0 },
+  apparent_va: { role: 'circuit-diagnostic', name: 'apparent power', precision: 0 },
+  reactive_import_varh: { role: 'none', name: 'reactive energy import' },
+  reactive_export_varh: { role: 'none', name: 'reactive energy export' },
 };
 
-/** Metrics Home Assistant gets a sensor for: those the table gives a device class. */
-const HA_METRICS = CIRCUIT_METRICS.filter((m): m is Extract<(typeof CIRCUIT_METRICS)[number], { haDeviceClass: string }> => 'haDeviceClass' in m);
+/** Meter events Home Assistant gets as device triggers: per circuit, or once per meter (`meter`). */
+export const HA_TRIGGERS = [
+  { type: 'step_change', scope: 'circuit' },
+  { type: 'protection_trip', scope: 'circuit' },
+  { type: 'fault', scope: 'meter' },
+] as const;
+export type HaTriggerType = (typeof HA_TRIGGERS)[number]['type'];
+
+/** The `trigger` key of a message on topics.haTriggers: what a device trigger's `payload` matches. */
+export function haTriggerKey(type: HaTriggerType, circuit?: number): string {
+  const trigger = HA_TRIGGERS.find((t) => t.type === type)!;
+  return trigger.scope === 'circuit' ? `c${circuit}_${type}` : type;
+}
 
 /** Jinja that picks circuit n out of a telemetry or relays payload (`circuits: [{circuit, …}]`). */
 function selectCircuit(circuit: number): string {
   return `{% set c = value_json.circuits | selectattr('circuit', 'eq', ${circuit}) | first %}`;
 }
 
+/** Jinja that picks the first circuit of a telemetry record that carries `field` (meter-wide sensors). */
+function selectAnyCircuit(field: string): string {
+  return `{% set c = value_json.circuits | selectattr('${field}', 'defined') | first %}`;
+}
+
 /**
  * An empty result makes Home Assistant keep the previous value of a numeric sensor ("Ignore empty
  * state"): used for a record without this circuit or field, or a replayed old record.
  */
-function sensorTemplate(circuit: number, field: string, maxAgeMs: number): string {
+function sensorTemplate(select: string, field: string, maxAgeMs: number, scale?: number): string {
+  const value = scale === undefined ? `c.${field}` : `(c.${field} * ${scale}) | round(6)`;
   return (
-    selectCircuit(circuit) +
+    select +
     `{% if c is defined and c.${field} is defined and (as_timestamp(now()) * 1000 - value_json.ts) < ${maxAgeMs} %}` +
-    `{{ c.${field} }}{% endif %}`
+    `{{ ${value} }}{% endif %}`
   );
 }
 
@@ -92,67 +123,139 @@ function circuitName(meter: HaMeter, circuit: number): string {
 }
 
 /**
- * Every discovery config of one meter: per circuit a sensor per metric of CIRCUIT_METRICS that has
- * a Home Assistant device class, and a relay switch. Publish them retained (QoS 1).
- * The sensors read the meter's own telemetry topic; the switch reads the retained relays topic and
- * commands through the backend's haRelaySetTopic, never the meter's cmd topic.
+ * Availability of every entity: the meter's retained status ({online}, its last will on loss) AND
+ * the backend's (its bridge's last will): a switch or button pressed while either is down is shown
+ * unavailable instead of publishing a request nobody turns into a command.
+ */
+function availability(meterId: string) {
+  return {
+    availability: [
+      { topic: topics.status(meterId), value_template: "{{ 'online' if value_json.online else 'offline' }}" },
+      { topic: topics.backendStatus(), payload_available: HA_BACKEND_ONLINE, payload_not_available: HA_BACKEND_OFFLINE },
+    ],
+    availability_mode: 'all',
+  };
+}
+
+/**
+ * Every discovery config of one meter (publish them retained, QoS 1): per meter a voltage and a
+ * frequency sensor; per circuit the sensors of HA_METRICS, a relay switch, a protection-trip binary
+ * sensor and its reset button; device triggers for HA_TRIGGERS. Sensors read the meter's own
+ * telemetry topic; switch and binary sensor read the retained relays topic; switch and button
+ * command through the backend's dinmeter/<id>/ha/<circuit>/… topics, never the meter's cmd topic.
  */
 export function buildHaDiscovery(meter: HaMeter, options: HaDiscoveryOptions = {}): HaDiscoveryMessage[] {
   const prefix = options.prefix ?? HA_DISCOVERY_PREFIX;
-  const maxAgeS = options.maxRecordAgeS ?? DEFAULT_MAX_RECORD_AGE_S;
-  if (!(maxAgeS > 0)) throw new Error(`maxRecordAgeS must be positive, got ${maxAgeS}`);
+  const maxAgeMs = (options.maxRecordAgeS ?? DEFAULT_MAX_RECORD_AGE_S) * 1000;
+  if (!(maxAgeMs > 0)) throw new Error(`maxRecordAgeS must be positive, got ${options.maxRecordAgeS}`);
   const device = deviceBlock(meter);
-  const origin = { name: 'dinmeter backend' };
-  // The meter's retained status ({online: true|false}, last will on loss) drives availability.
-  const availability = {
-    availability_topic: topics.status(meter.id),
-    availability_template: "{{ 'online' if value_json.online else 'offline' }}",
-  };
+  const common = { ...availability(meter.id), qos: 1, device, origin: { name: 'dinmeter backend' } };
   const messages: HaDiscoveryMessage[] = [];
+  const add = (component: HaComponent, entity: string, config: Record<string, unknown>) => {
+    const objectId = haObjectId(meter.id, entity);
+    const body = component === 'device_automation' ? { ...config, device } : { ...config, unique_id: objectId, ...common };
+    messages.push({ topic: haDiscoveryTopic(component, objectId, prefix), payload: JSON.stringify(body) });
+  };
+  const sensor = (entity: string, name: string, field: CircuitMetricField, select: string, diagnostic: boolean) => {
+    const metric = CIRCUIT_METRICS.find((m) => m.field === field)!;
+    const ha = HA_METRICS[field];
+    const unit = ha.unit ?? metric.unit;
+    add('sensor', entity, {
+      name,
+      state_topic: topics.telemetry(meter.id),
+      value_template: sensorTemplate(select, field, maxAgeMs, ha.scale),
+      ...('haDeviceClass' in metric ? { device_class: metric.haDeviceClass, state_class: metric.haStateClass } : {}),
+      // Home Assistant's power_factor class takes no unit when the value is a ratio (-1..1).
+      ...(unit ? { unit_of_measurement: unit } : {}),
+      ...(ha.precision !== undefined ? { suggested_display_precision: ha.precision } : {}),
+      ...(diagnostic ? { entity_category: 'diagnostic', enabled_by_default: false } : {}),
+    });
+  };
+
+  for (const metric of CIRCUIT_METRICS) {
+    if (HA_METRICS[metric.field].role === 'meter') sensor(metric.field, `Supply ${HA_METRICS[metric.field].name}`, metric.field, selectAnyCircuit(metric.field), false);
+  }
   for (let circuit = 1; circuit <= CIRCUIT_COUNT; circuit++) {
     const name = circuitName(meter, circuit);
-    for (const metric of HA_METRICS) {
-      const objectId = haObjectId(meter.id, `c${circuit}_${metric.field}`);
-      const config = {
-        name: `${name} ${METRIC_NAMES[metric.field]}`,
-        unique_id: objectId,
-        state_topic: topics.telemetry(meter.id),
-        value_template: sensorTemplate(circuit, metric.field, maxAgeS * 1000),
-        device_class: metric.haDeviceClass,
-        state_class: metric.haStateClass,
-        // Home Assistant's power_factor class takes no unit when the value is a ratio (-1..1).
-        ...(metric.unit ? { unit_of_measurement: metric.unit } : {}),
-        ...availability,
-        qos: 1,
-        device,
-        origin,
-      };
-      messages.push({ topic: haDiscoveryTopic('sensor', objectId, prefix), payload: JSON.stringify(config) });
+    const pick = selectCircuit(circuit);
+    for (const metric of CIRCUIT_METRICS) {
+      const { role, name: metricName } = HA_METRICS[metric.field];
+      if (role === 'circuit' || role === 'circuit-diagnostic') sensor(`c${circuit}_${metric.field}`, `${name} ${metricName}`, metric.field, pick, role === 'circuit-diagnostic');
     }
-    const objectId = haObjectId(meter.id, `c${circuit}_relay`);
-    const relay = {
+    add('switch', `c${circuit}_relay`, {
       name: `${name} relay`,
-      unique_id: objectId,
       device_class: 'switch',
       command_topic: haRelaySetTopic(meter.id, circuit),
       payload_on: HA_PAYLOAD_ON,
       payload_off: HA_PAYLOAD_OFF,
       retain: false,
       state_topic: topics.relays(meter.id),
-      value_template: `${selectCircuit(circuit)}{{ c.state if c is defined else '' }}`,
+      value_template: `${pick}{{ c.state if c is defined else '' }}`,
       state_on: 'on',
       state_off: 'off',
       // reason (command, plan, failsafe, protection…), tripped, plan_version as attributes.
       json_attributes_topic: topics.relays(meter.id),
-      json_attributes_template: `${selectCircuit(circuit)}{{ (c if c is defined else {}) | tojson }}`,
-      ...availability,
-      qos: 1,
-      device,
-      origin,
-    };
-    messages.push({ topic: haDiscoveryTopic('switch', objectId, prefix), payload: JSON.stringify(relay) });
+      json_attributes_template: `${pick}{{ (c if c is defined else {}) | tojson }}`,
+    });
+    // The meter's overcurrent latch (docs/relay-safety.md): on until a reset_trip command clears it.
+    add('binary_sensor', `c${circuit}_tripped`, {
+      name: `${name} protection trip`,
+      device_class: 'problem',
+      state_topic: topics.relays(meter.id),
+      value_template: `${pick}{% if c is defined %}{{ 'ON' if c.tripped else 'OFF' }}{% endif %}`,
+      payload_on: 'ON',
+      payload_off: 'OFF',
+    });
+    add('button', `c${circuit}_reset_trip`, {
+      name: `${name} reset trip`,
+      command_topic: haTripResetTopic(meter.id, circuit),
+      payload_press: HA_PAYLOAD_PRESS,
+      retain: false,
+    });
+  }
+  for (const trigger of HA_TRIGGERS) {
+    const circuits = trigger.scope === 'circuit' ? Array.from({ length: CIRCUIT_COUNT }, (_, k) => k + 1) : [undefined];
+    for (const circuit of circuits) {
+      const key = haTriggerKey(trigger.type, circuit);
+      add('device_automation', `trigger_${key}`, {
+        automation_type: 'trigger',
+        topic: topics.haTriggers(meter.id),
+        type: trigger.type,
+        // Stable (an automation keeps type and subtype), so not the label.
+        subtype: circuit === undefined ? 'meter' : `circuit_${circuit}`,
+        value_template: '{{ value_json.trigger }}',
+        payload: key,
+        qos: 1,
+      });
+    }
   }
   return messages;
+}
+
+/**
+ * Discovery topics of entities earlier versions created and this one does not: a voltage and a
+ * frequency sensor per circuit (now one each per meter). Cleared (empty retained) so existing
+ * installations lose them.
+ */
+export function staleHaDiscoveryTopics(meterId: string, prefix = HA_DISCOVERY_PREFIX): string[] {
+  const out: string[] = [];
+  for (let circuit = 1; circuit <= CIRCUIT_COUNT; circuit++) {
+    for (const field of ['voltage_v', 'freq_hz']) out.push(haDiscoveryTopic('sensor', haObjectId(meterId, `c${circuit}_${field}`), prefix));
+  }
+  return out;
+}
+
+/**
+ * Empty retained configs for every entity and trigger of a meter (removing a meter): this module's,
+ * the stale ones, and the anomaly event entity (backend/src/appliances/appliance-ha.ts).
+ */
+export function haDiscoveryRemoval(meterId: string, prefix = HA_DISCOVERY_PREFIX): HaDiscoveryMessage[] {
+  const topicsToClear = [
+    ...buildHaDiscovery({ id: meterId, circuits: [] }, { prefix }).map((m) => m.topic),
+    ...staleHaDiscoveryTopics(meterId, prefix),
+    haDiscoveryTopic('event', haObjectId(meterId, 'alerts'), prefix),
+  ];
+  return topicsToClear.map((topic) => ({ topic, payload: '' }));
 }
 
 /** The relay state asked for by a payload on haRelaySetTopic, or undefined when it is neither ON nor OFF. */

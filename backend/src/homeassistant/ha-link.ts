@@ -11,10 +11,17 @@ export interface HaLinkHandlers {
   onMessage(topic: string, payload: Buffer, retained: boolean): void;
 }
 
+/** A retained message the broker publishes when the link is lost (MQTT last will). */
+export interface HaLinkWill {
+  topic: string;
+  payload: string;
+}
+
 /** The broker connection of the Home Assistant bridge: subscribe to a few filters, publish. */
 export interface HaLink {
-  start(filters: string[], handlers: HaLinkHandlers): void;
+  start(filters: string[], handlers: HaLinkHandlers, will: HaLinkWill): void;
   publish(topic: string, payload: string, retain: boolean): Promise<void>;
+  unsubscribe(filter: string): Promise<void>;
   stop(): Promise<void>;
 }
 export const HA_LINK = Symbol('HA_LINK');
@@ -33,7 +40,7 @@ export class MqttHaLink implements HaLink {
     private readonly broker: BrokerService,
   ) {}
 
-  start(filters: string[], handlers: HaLinkHandlers): void {
+  start(filters: string[], handlers: HaLinkHandlers, will: HaLinkWill): void {
     if (this.client) throw new Error('HaLink already started');
     const clientId = `${BACKEND_CLIENT_PREFIX}${this.config.INSTANCE_ID ?? randomBytes(4).toString('hex')}-ha`;
     const client = mqtt.connect(this.broker.url, {
@@ -43,6 +50,7 @@ export class MqttHaLink implements HaLink {
       keepalive: 30,
       reconnectPeriod: 1000,
       resubscribe: true,
+      will: { ...will, qos: 1, retain: true },
     });
     this.client = client;
     client.on('connect', () => {
@@ -59,6 +67,11 @@ export class MqttHaLink implements HaLink {
   async publish(topic: string, payload: string, retain: boolean): Promise<void> {
     if (!this.client) throw new Error('HaLink not started');
     await this.client.publishAsync(topic, payload, { qos: 1, retain });
+  }
+
+  async unsubscribe(filter: string): Promise<void> {
+    if (!this.client) throw new Error('HaLink not started');
+    await this.client.unsubscribeAsync(filter);
   }
 
   async stop(): Promise<void> {

@@ -6,22 +6,32 @@ import { AppConfig, loadConfig } from '../config/app-config';
 import { DevicesService } from '../devices/devices.service';
 import { DeviceRecord } from '../devices/devices.types';
 import { DeviceMessageHandler, MqttService } from '../mqtt/mqtt.service';
-import { HaLink, HaLinkHandlers } from './ha-link';
+import { CircuitTripService } from '../circuits/circuit-trip.service';
+import { HaLink, HaLinkHandlers, HaLinkWill } from './ha-link';
 import { HomeAssistantService } from './homeassistant.service';
 
 /** In-memory link: records publishes, lets the test deliver messages. */
 class FakeLink implements HaLink {
   filters: string[] = [];
   handlers?: HaLinkHandlers;
+  will?: HaLinkWill;
+  stopped = false;
   published: { topic: string; payload: string; retain: boolean }[] = [];
-  start(filters: string[], handlers: HaLinkHandlers): void {
+  start(filters: string[], handlers: HaLinkHandlers, will: HaLinkWill): void {
     this.filters = filters;
     this.handlers = handlers;
+    this.will = will;
   }
   async publish(topic: string, payload: string, retain: boolean): Promise<void> {
     this.published.push({ topic, payload, retain });
   }
-  async stop(): Promise<void> {}
+  unsubscribed: string[] = [];
+  async unsubscribe(filter: string): Promise<void> {
+    this.unsubscribed.push(filter);
+  }
+  async stop(): Promise<void> {
+    this.stopped = true;
+  }
   deliver(topic: string, payload: string, retained = false): void {
     this.handlers!.onMessage(topic, Buffer.from(payload), retained);
   }
@@ -36,7 +46,11 @@ const device = (id: string, extra: Partial<DeviceRecord> = {}): DeviceRecord => 
 });
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
-const ENTITIES_PER_METER = CIRCUIT_COUNT * 10;
+/** 102 entities and 21 device triggers (ha-discovery.spec.ts). */
+const CONFIGS_PER_METER = 2 + CIRCUIT_COUNT * 10 + 2 * CIRCUIT_COUNT + 1;
+/** The per-circuit voltage and frequency sensors of earlier versions, cleared once per meter. */
+const STALE_PER_METER = 2 * CIRCUIT_COUNT;
+const NOW = Date.parse('2026-03-01T12:00:00Z');
 
 describe(HomeAssistantService.name, () => {
   beforeAll(() => Logger.overrideLogger(false));
@@ -44,6 +58,8 @@ describe(HomeAssistantService.name, () => {
   let registry: Map<string, DeviceRecord>;
   let handlers: Map<DeviceTopicKind, DeviceMessageHandler[]>;
   let send: jest.Mock;
+  let reset: jest.Mock;
+  let removed: ((id: string) => void)[];
   let counters: Counters;
   let service: HomeAssistantService;
 
@@ -51,12 +67,19 @@ describe(HomeAssistantService.name, () => {
     link = new FakeLink();
     handlers = new Map();
     send = jest.fn((deviceId: string) => ({ commandId: 'c-1', deviceId }));
+    reset = jest.fn((deviceId: string) => ({ commandId: 'c-2', deviceId }));
+    removed = [];
     counters = new Counters();
-    const devices = { find: (id: string) => registry.get(id), list: () => [...registry.values()] } as unknown as DevicesService;
+    const devices = {
+      find: (id: string) => registry.get(id),
+      list: () => [...registry.values()],
+      onRemoved: (listener: (id: string) => void) => removed.push(listener),
+    } as unknown as DevicesService;
     const mqtt = {
       on: (kind: DeviceTopicKind, handler: DeviceMessageHandler) => handlers.set(kind, [...(handlers.get(kind) ?? []), handler]),
     } as unknown as MqttService;
-    service = new HomeAssistantService(config, link, devices, { send } as unknown as CommandsService, mqtt, counters);
+    const trips = { reset } as unknown as CircuitTripService;
+    service = new HomeAssistantService(config, link, devices, { send } as unknown as CommandsService, trips, mqtt, counters, () => NOW);
     service.onModuleInit();
     service.onApplicationBootstrap();
     return service;
@@ -70,17 +93,43 @@ describe(HomeAssistantService.name, () => {
   });
 
   describe('discovery', () => {
-    it('should subscribe to homeassistant/status and every relay set topic', () => {
-      expect(link.filters).toEqual(['homeassistant/status', 'dinmeter/+/ha/+/set']);
+    it('should subscribe to Home Assistant status, backend status, relay and reset requests and meter events', () => {
+      expect(link.filters).toEqual(['homeassistant/status', 'dinmeter/backend/status', 'dinmeter/+/ha/+/set', 'dinmeter/+/ha/+/reset', 'dinmeter/+/events']);
     });
 
-    it('should publish every known meter retained when the link connects', async () => {
+    it('should share the request and event subscriptions with the other instances under MQTT_SHARE_GROUP', () => {
+      create(loadConfig({ MQTT_SHARE_GROUP: 'ingest' }));
+      expect(link.filters).toEqual([
+        'homeassistant/status',
+        'dinmeter/backend/status',
+        '$share/ingest-ha/dinmeter/+/ha/+/set',
+        '$share/ingest-ha/dinmeter/+/ha/+/reset',
+        '$share/ingest-ha/dinmeter/+/events',
+      ]);
+    });
+
+    it('should say the backend is online when the link connects, then publish every known meter retained', async () => {
       registry.set('vm-2', device('vm-2'));
       link.handlers!.onConnect();
       await tick();
-      expect(link.published).toHaveLength(2 * ENTITIES_PER_METER);
+      await tick();
+      expect(link.published[0]).toEqual({ topic: 'dinmeter/backend/status', payload: 'online', retain: true });
+      const configs = link.published.slice(1).filter((p) => p.payload !== '');
+      expect(configs).toHaveLength(2 * CONFIGS_PER_METER);
       expect(link.published.every((p) => p.retain)).toBe(true);
-      expect(counters.get('ha_discovery_published')).toBe(2 * ENTITIES_PER_METER);
+      expect(counters.get('ha_discovery_published')).toBe(2 * CONFIGS_PER_METER);
+    });
+
+    it('should clear the stale configs of earlier versions once per meter', async () => {
+      link.handlers!.onConnect();
+      await tick();
+      await tick();
+      link.deliver('homeassistant/status', 'online');
+      await tick();
+      const cleared = link.published.filter((p) => p.payload === '').map((p) => p.topic);
+      expect(cleared).toHaveLength(STALE_PER_METER);
+      expect(cleared).toContain('homeassistant/sensor/dinmeter_vm-1_c4_voltage_v/config');
+      expect(cleared).toContain('homeassistant/sensor/dinmeter_vm-1_c4_freq_hz/config');
     });
 
     it('should publish again when Home Assistant says online, not on other status payloads', async () => {
@@ -89,7 +138,7 @@ describe(HomeAssistantService.name, () => {
       expect(link.published).toHaveLength(0);
       link.deliver('homeassistant/status', 'online');
       await tick();
-      expect(link.published).toHaveLength(ENTITIES_PER_METER);
+      expect(link.published).toHaveLength(STALE_PER_METER + CONFIGS_PER_METER);
     });
 
     it('should publish a meter when it is first seen, and not again for the same meter', async () => {
@@ -97,11 +146,11 @@ describe(HomeAssistantService.name, () => {
       fromDevice('status', 'vm-3');
       fromDevice('telemetry', 'vm-3');
       await tick();
-      expect(link.published).toHaveLength(ENTITIES_PER_METER);
+      expect(link.published).toHaveLength(STALE_PER_METER + CONFIGS_PER_METER);
       expect(link.published[0].topic).toContain('dinmeter_vm-3_');
       fromDevice('relays', 'vm-3');
       await tick();
-      expect(link.published).toHaveLength(ENTITIES_PER_METER);
+      expect(link.published).toHaveLength(STALE_PER_METER + CONFIGS_PER_METER);
     });
 
     it('should publish again when a label or the firmware changed', async () => {
@@ -110,8 +159,8 @@ describe(HomeAssistantService.name, () => {
       registry.get('vm-1')!.circuits[4].label = 'Heat pump';
       fromDevice('telemetry', 'vm-1');
       await tick();
-      expect(link.published).toHaveLength(2 * ENTITIES_PER_METER);
-      expect(link.published.some((p) => JSON.parse(p.payload).name === 'Heat pump relay')).toBe(true);
+      expect(link.published).toHaveLength(STALE_PER_METER + 2 * CONFIGS_PER_METER);
+      expect(link.published.some((p) => p.payload !== '' && JSON.parse(p.payload).name === 'Heat pump relay')).toBe(true);
       registry.get('vm-1')!.firmware = '1.1.0';
       fromDevice('status', 'vm-1');
       await tick();
@@ -123,13 +172,99 @@ describe(HomeAssistantService.name, () => {
       expect(link.filters[0]).toBe('hass/status');
       link.deliver('hass/status', 'online');
       await tick();
-      expect(link.published[0].topic).toMatch(/^hass\/sensor\//);
+      expect(link.published.every((p) => p.topic.startsWith('hass/'))).toBe(true);
     });
 
     it('should do nothing at all with HA_DISCOVERY=false', async () => {
       create(loadConfig({ HA_DISCOVERY: 'false' }));
       expect(link.handlers).toBeUndefined();
       expect(handlers.size).toBe(0);
+    });
+  });
+
+  describe('removeMeter', () => {
+    it('should clear every config of a meter the registry removed', async () => {
+      removed.forEach((listener) => listener('vm-1'));
+      await tick();
+      expect(link.published.length).toBeGreaterThan(CONFIGS_PER_METER);
+      expect(link.published.every((p) => p.payload === '' && p.retain && p.topic.includes('/dinmeter_vm-1_'))).toBe(true);
+      expect(link.published.map((p) => p.topic)).toContain('homeassistant/switch/dinmeter_vm-1_c3_relay/config');
+      expect(counters.get('ha_discovery_removed')).toBe(link.published.length);
+    });
+  });
+
+  describe('backend availability', () => {
+    it('should leave offline as its last will, and publish offline before it stops', async () => {
+      expect(link.will).toEqual({ topic: 'dinmeter/backend/status', payload: 'offline' });
+      await service.onModuleDestroy();
+      expect(link.unsubscribed).toEqual(['dinmeter/backend/status']);
+      expect(link.published).toEqual([{ topic: 'dinmeter/backend/status', payload: 'offline', retain: true }]);
+      expect(link.stopped).toBe(true);
+    });
+
+    it('should say online again when another instance left offline behind', async () => {
+      link.deliver('dinmeter/backend/status', 'offline', true);
+      await tick();
+      expect(link.published).toEqual([{ topic: 'dinmeter/backend/status', payload: 'online', retain: true }]);
+      link.deliver('dinmeter/backend/status', 'online', true);
+      await tick();
+      expect(link.published).toHaveLength(1);
+    });
+  });
+
+  describe('device triggers', () => {
+    const event = (fields: Record<string, unknown>) => JSON.stringify({ v: 1, ts: NOW - 1000, ...fields });
+
+    it.each([
+      ['step_change', 4, 'c4_step_change'],
+      ['protection_trip', 7, 'c7_protection_trip'],
+      ['fault', 2, 'fault'],
+      ['fault', undefined, 'fault'],
+    ])('should fire a %s event of circuit %p as the trigger %s', async (type, circuit, trigger) => {
+      link.deliver('dinmeter/vm-1/events', event({ type, ...(circuit ? { circuit } : {}), data: { delta_w: 2000 } }));
+      await tick();
+      expect(link.published).toHaveLength(1);
+      const [fired] = link.published;
+      expect(fired).toMatchObject({ topic: 'dinmeter/vm-1/ha/triggers', retain: false });
+      expect(JSON.parse(fired.payload)).toMatchObject({ trigger, type, ...(circuit ? { circuit } : {}), data: { delta_w: 2000 } });
+      expect(counters.get('ha_triggers')).toBe(1);
+    });
+
+    it.each([
+      ['another event type', event({ type: 'relay', circuit: 1 }), false],
+      ['a step change without a circuit', event({ type: 'step_change' }), false],
+      ['an invalid event', '{"type":"fault"}', false],
+      ['a retained event', event({ type: 'fault' }), true],
+      ['an event older than ten minutes (a replayed backlog)', JSON.stringify({ v: 1, ts: NOW - 601_000, type: 'fault' }), false],
+    ])('should fire nothing for %s', async (_what, payload, retained) => {
+      link.deliver('dinmeter/vm-1/events', payload, retained);
+      await tick();
+      expect(link.published).toEqual([]);
+    });
+
+    it('should fire an event stamped before SNTP (year 2000): its age is unknown', async () => {
+      link.deliver('dinmeter/vm-1/events', JSON.stringify({ v: 1, ts: 946684805000, type: 'fault' }));
+      await tick();
+      expect(link.published).toHaveLength(1);
+    });
+  });
+
+  describe('trip reset buttons', () => {
+    it('should turn PRESS on dinmeter/vm-1/ha/6/reset into a trip reset', () => {
+      link.deliver('dinmeter/vm-1/ha/6/reset', 'PRESS');
+      expect(reset).toHaveBeenCalledWith('vm-1', 6);
+      expect(send).not.toHaveBeenCalled();
+      expect(counters.get('ha_commands')).toBe(1);
+    });
+
+    it.each([
+      ['a retained press', 'dinmeter/vm-1/ha/6/reset', 'PRESS', true],
+      ['another payload', 'dinmeter/vm-1/ha/6/reset', 'ON', false],
+      ['an unknown meter', 'dinmeter/vm-9/ha/6/reset', 'PRESS', false],
+    ])('should ignore %s', (_what, topic, payload, retained) => {
+      link.deliver(topic, payload, retained);
+      expect(reset).not.toHaveBeenCalled();
+      expect(counters.get('ha_commands_rejected')).toBe(1);
     });
   });
 

@@ -1,26 +1,56 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { haRelaySetFilter, haStatusTopic, parseHaRelaySetTopic } from '@dinmeter/shared';
+import {
+  decodeMessage,
+  haRelaySetFilter,
+  haStatusTopic,
+  haTripResetFilter,
+  parseDeviceTopic,
+  parseHaCircuitTopic,
+  topics,
+} from '@dinmeter/shared';
+import { CircuitTripService } from '../circuits/circuit-trip.service';
 import { CommandsService } from '../commands/commands.service';
+import { CLOCK, NowFn } from '../common/tokens';
 import { Counters } from '../common/counters';
 import { AppConfig } from '../config/app-config';
 import { DevicesService } from '../devices/devices.service';
 import { DeviceRecord } from '../devices/devices.types';
 import { MqttService } from '../mqtt/mqtt.service';
-import { buildHaDiscovery, HaMeter, parseHaRelayPayload } from './ha-discovery';
+import {
+  buildHaDiscovery,
+  DEFAULT_MAX_RECORD_AGE_S,
+  HA_BACKEND_OFFLINE,
+  HA_BACKEND_ONLINE,
+  HA_PAYLOAD_PRESS,
+  HA_TRIGGERS,
+  haDiscoveryRemoval,
+  HaMeter,
+  haTriggerKey,
+  parseHaRelayPayload,
+  staleHaDiscoveryTopics,
+} from './ha-discovery';
 import { HA_LINK, HaLink } from './ha-link';
 
+/** Before SNTP a meter stamps 2000-01-01 (messages.ts): such events cannot be judged by age. */
+const SNTP_EPOCH_MS = 978307200000;
+
 /**
- * Home Assistant MQTT discovery for every circuit of every known meter, and the bridge from its relay
- * switches to real commands. Configs are published retained when the link (re)connects, when Home
- * Assistant announces itself on <prefix>/status, and when a meter is first seen or its firmware or
- * circuit labels change. ON/OFF on dinmeter/<id>/ha/<circuit>/set becomes CommandsService.send, so the
- * command gets an id, a seq and an expiry like every other (docs/invariants.md invariant 2).
+ * Home Assistant MQTT discovery for every known meter, and the bridge back: switch and button
+ * requests become real commands, meter events become device triggers. Configs are published retained
+ * when the link (re)connects, when Home Assistant announces itself on <prefix>/status, and when a
+ * meter is first seen or its firmware or circuit labels change; a removed meter's are cleared.
+ * ON/OFF on dinmeter/<id>/ha/<circuit>/set becomes CommandsService.send and PRESS on …/reset
+ * CircuitTripService.reset, so each command gets an id, a seq and an expiry like every other
+ * (docs/invariants.md invariant 2). The bridge's retained dinmeter/backend/status (online, and
+ * offline by its last will or at shutdown) is part of every entity's availability.
  */
 @Injectable()
 export class HomeAssistantService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(HomeAssistantService.name);
   /** Per meter, what its published configs were built from: a change means publish again. */
   private readonly published = new Map<string, string>();
+  /** Meters whose stale configs of earlier versions this process cleared. */
+  private readonly staleCleared = new Set<string>();
   private readonly checkScheduled = new Set<string>();
   private started = false;
 
@@ -29,12 +59,18 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
     @Inject(HA_LINK) private readonly link: HaLink,
     private readonly devices: DevicesService,
     private readonly commands: CommandsService,
+    private readonly trips: CircuitTripService,
     private readonly mqtt: MqttService,
     private readonly counters: Counters,
+    @Inject(CLOCK) private readonly now: NowFn,
   ) {}
 
   private get enabled(): boolean {
     return this.config.HA_DISCOVERY;
+  }
+
+  private get prefix(): string {
+    return this.config.HA_DISCOVERY_PREFIX;
   }
 
   onModuleInit(): void {
@@ -42,6 +78,7 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
     // Any message of a meter may be its first, or follow a label/firmware change. The check runs
     // after this dispatch, once the registry has taken the message in.
     for (const kind of ['status', 'relays', 'telemetry'] as const) this.mqtt.on(kind, (id) => this.scheduleCheck(id));
+    this.devices.onRemoved((id) => void this.removeMeter(id));
   }
 
   /** After every module's init, so the embedded broker is listening. */
@@ -51,14 +88,27 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
       return;
     }
     this.started = true;
-    this.link.start([haStatusTopic(this.config.HA_DISCOVERY_PREFIX), haRelaySetFilter()], {
-      onConnect: () => void this.publishAll(),
-      onMessage: (topic, payload, retained) => this.onMessage(topic, payload.toString('utf8'), retained),
-    });
+    // With several instances (MQTT_SHARE_GROUP) the broker hands each request and event to one of
+    // them, so a press is one command and an event one trigger.
+    const share = this.config.MQTT_SHARE_GROUP;
+    const once = (filter: string) => (share ? topics.sharedSubscription(`${share}-ha`, filter) : filter);
+    this.link.start(
+      [haStatusTopic(this.prefix), topics.backendStatus(), once(haRelaySetFilter()), once(haTripResetFilter()), once(topics.allDevices('events'))],
+      {
+        onConnect: () => void this.onConnect(),
+        onMessage: (topic, payload, retained) => this.onMessage(topic, payload.toString('utf8'), retained),
+      },
+      { topic: topics.backendStatus(), payload: HA_BACKEND_OFFLINE },
+    );
   }
 
   async onModuleDestroy(): Promise<void> {
+    if (!this.started) return;
     this.started = false;
+    // Unavailable at once instead of when the broker notices the lost connection (the last will).
+    // Unsubscribed first: the broker would echo it, and its PUBACK would be written after the end.
+    await this.link.unsubscribe(topics.backendStatus()).catch(() => undefined);
+    await this.link.publish(topics.backendStatus(), HA_BACKEND_OFFLINE, true).catch(() => undefined);
     await this.link.stop();
   }
 
@@ -66,6 +116,30 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
   async publishAll(): Promise<void> {
     this.published.clear();
     for (const device of this.devices.list()) await this.publishMeter(toMeter(device));
+  }
+
+  /**
+   * Clears every Home Assistant entity and trigger of a meter (empty retained configs): Home
+   * Assistant then deletes them, and the device once it has none left. DevicesService.remove calls it
+   * through onRemoved; a credentials revoke may call it directly. A meter that publishes again is
+   * discovered again.
+   */
+  async removeMeter(deviceId: string): Promise<void> {
+    if (!this.started) return;
+    this.published.delete(deviceId);
+    const messages = haDiscoveryRemoval(deviceId, this.prefix);
+    try {
+      await Promise.all(messages.map((m) => this.link.publish(m.topic, m.payload, true)));
+      this.counters.inc('ha_discovery_removed', messages.length);
+      this.logger.log(`Home Assistant entities of ${deviceId} removed`);
+    } catch (error) {
+      this.logger.warn(`entities of ${deviceId} not removed: ${(error as Error).message}`);
+    }
+  }
+
+  private async onConnect(): Promise<void> {
+    await this.link.publish(topics.backendStatus(), HA_BACKEND_ONLINE, true).catch((error: Error) => this.logger.warn(`backend status not published: ${error.message}`));
+    await this.publishAll();
   }
 
   private scheduleCheck(deviceId: string): void {
@@ -82,9 +156,12 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
     const signature = JSON.stringify(meter);
     if (onlyIfChanged && this.published.get(meter.id) === signature) return;
     this.published.set(meter.id, signature);
-    const messages = buildHaDiscovery(meter, { prefix: this.config.HA_DISCOVERY_PREFIX });
+    const messages = buildHaDiscovery(meter, { prefix: this.prefix });
+    // Once per meter and process: installations of earlier versions keep no stale entities.
+    const stale = this.staleCleared.has(meter.id) ? [] : staleHaDiscoveryTopics(meter.id, this.prefix).map((topic) => ({ topic, payload: '' }));
     try {
-      await Promise.all(messages.map((m) => this.link.publish(m.topic, m.payload, true)));
+      await Promise.all([...stale, ...messages].map((m) => this.link.publish(m.topic, m.payload, true)));
+      this.staleCleared.add(meter.id);
       this.counters.inc('ha_discovery_published', messages.length);
     } catch (error) {
       this.published.delete(meter.id); // the next message of this meter tries again
@@ -93,27 +170,70 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
   }
 
   private onMessage(topic: string, payload: string, retained: boolean): void {
-    if (topic === haStatusTopic(this.config.HA_DISCOVERY_PREFIX)) {
+    if (topic === haStatusTopic(this.prefix)) {
       if (payload.trim() === 'online') {
         this.logger.log('Home Assistant is online: publishing discovery again');
         void this.publishAll();
       }
       return;
     }
-    const target = parseHaRelaySetTopic(topic);
-    if (!target) return;
+    if (topic === topics.backendStatus()) {
+      // Another instance stopped (its last will or clean stop): this one still bridges.
+      if (payload !== HA_BACKEND_ONLINE && this.started) void this.link.publish(topic, HA_BACKEND_ONLINE, true).catch(() => undefined);
+      return;
+    }
+    const device = parseDeviceTopic(topic);
+    if (device?.kind === 'events') return this.onEvent(device.deviceId, payload, retained);
+    const target = parseHaCircuitTopic(topic);
+    if (target) this.onRequest(topic, target, payload, retained);
+  }
+
+  private onRequest(topic: string, target: { deviceId: string; circuit: number; request: 'set' | 'reset' }, payload: string, retained: boolean): void {
     const reject = (why: string) => {
       this.counters.inc('ha_commands_rejected');
       this.logger.warn(`ignored ${topic} ${JSON.stringify(payload.slice(0, 40))}: ${why}`);
     };
-    // A retained set message would switch the relay again on every reconnect.
-    if (retained) return reject('retained relay requests are never applied');
-    const state = parseHaRelayPayload(payload);
-    if (!state) return reject('payload must be ON or OFF');
+    // A retained request would be applied again on every reconnect.
+    if (retained) return reject('retained requests are never applied');
     if (!this.devices.find(target.deviceId)) return reject(`unknown device ${target.deviceId}`);
-    const record = this.commands.send(target.deviceId, { op: 'relay', circuit: target.circuit, state });
+    const { deviceId, circuit } = target;
+    let commandId: string;
+    try {
+      if (target.request === 'set') {
+        const state = parseHaRelayPayload(payload);
+        if (!state) return reject('payload must be ON or OFF');
+        commandId = this.commands.send(deviceId, { op: 'relay', circuit, state }).commandId;
+      } else {
+        if (payload.trim() !== HA_PAYLOAD_PRESS) return reject(`payload must be ${HA_PAYLOAD_PRESS}`);
+        commandId = this.trips.reset(deviceId, circuit).commandId;
+      }
+    } catch (error) {
+      return reject((error as Error).message); // e.g. the meter has no command key
+    }
     this.counters.inc('ha_commands');
-    this.logger.log(`Home Assistant: ${target.deviceId} circuit ${target.circuit} ${state} → command ${record.commandId}`);
+    this.logger.log(`Home Assistant: ${deviceId} circuit ${circuit} ${target.request} ${payload.trim()} → command ${commandId}`);
+  }
+
+  /**
+   * Fires the device trigger of a step change, trip or fault. Not for events older than the sensors'
+   * record age limit: a replayed backlog must not run automations for what happened long ago.
+   */
+  private onEvent(deviceId: string, payload: string, retained: boolean): void {
+    if (retained) return;
+    const result = decodeMessage('events', payload);
+    if (!result.ok) return; // DevicesService counts and logs it
+    const event = result.value;
+    const trigger = HA_TRIGGERS.find((t) => t.type === event.type);
+    if (!trigger || (trigger.scope === 'circuit' && !event.circuit)) return;
+    if (event.ts > SNTP_EPOCH_MS && this.now() - event.ts > DEFAULT_MAX_RECORD_AGE_S * 1000) {
+      this.counters.inc('ha_triggers_too_old');
+      return;
+    }
+    const message = { trigger: haTriggerKey(trigger.type, event.circuit), ...event };
+    this.link.publish(topics.haTriggers(deviceId), JSON.stringify(message), false).then(
+      () => this.counters.inc('ha_triggers'),
+      (error: Error) => this.logger.warn(`trigger ${message.trigger} of ${deviceId} not fired: ${error.message}`),
+    );
   }
 }
 

@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SimulatedRig } from '../../../hil-tests/rig/simulated-rig';
+import { eventually, SimulatedRig } from '../../../hil-tests/rig/simulated-rig';
 import { TokenStore } from './tokens/token-store';
 
 jest.setTimeout(150_000);
@@ -37,6 +37,8 @@ describe('REST authentication (real backend)', () => {
     await rig.startMeters({ count: 1, intervalS: 1 });
     const store = TokenStore.inDataDir(rig.backendDataDir);
     tokens = { read: (await store.create('read', 'int-spec')).token, control: (await store.create('control', 'int-spec')).token };
+    // The relay routes answer 404 until the meter's first message registered it.
+    await eventually(async () => (await call('GET', '/devices/vm-1', tokens.read)).status === 200, 30_000, 'vm-1 registered');
   });
 
   afterAll(async () => {

@@ -67,6 +67,11 @@ export class InfluxHttp {
     } catch {
       throw new InfluxQueryError(`InfluxDB /query answered ${response.status}: ${text.slice(0, 300)}`, response.status);
     }
+    // 2.x/3.x answer API errors (401, no DBRP mapping, …) as {code, message}, without `results`.
+    if (!response.ok && typeof json === 'object' && json !== null && !('error' in json) && !('results' in json)) {
+      const message = (json as { message?: unknown }).message;
+      throw new InfluxQueryError(`InfluxDB /query answered ${response.status}: ${typeof message === 'string' ? message : text.slice(0, 300)}`, response.status);
+    }
     try {
       return parseQueryResponse(json);
     } catch (error) {

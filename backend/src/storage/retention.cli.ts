@@ -3,7 +3,10 @@
  * --print only prints the statements; --backfill-from recomputes the downsampled tiers from that instant
  * to now (continuous queries only look back a few minutes: records replayed after a long outage need it).
  */
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { runCli, UsageError } from '../../../shared/node/cli';
+import { influx2Files } from './influx2-setup';
 import { Influx1Store } from './influx1.store';
 import { DEFAULT_HISTORY, DEFAULT_TIERS, downsampleSelect, ensureRetention, RetentionPlan, retentionStatements } from './retention';
 
@@ -15,17 +18,20 @@ const SPEC = {
   --db             database (default: INFLUX_DB, else dinmeter)
   --raw-keep       how long raw records stay in autogen (InfluxDB duration: 30d, 12w, INF)
   --backfill-from  recompute the downsampled tiers from this instant to now
-  --print          print the statements and touch nothing`,
+  --print          print the statements and touch nothing
+  --influx2 DIR    write the InfluxDB 2.x setup (setup.sh, tasks/*.flux) into DIR (infra/influxdb2) and touch nothing else`,
   options: {
     url: { type: 'string' },
     db: { type: 'string' },
     'raw-keep': { type: 'string' },
     'backfill-from': { type: 'string' },
     print: { type: 'boolean' },
+    influx2: { type: 'string' },
   },
 } as const;
 
 void runCli(SPEC, async ({ values }) => {
+  if (values.influx2 !== undefined) return writeInflux2Setup(values.influx2);
   const url = values.url ?? process.env.INFLUX_URL ?? 'http://127.0.0.1:8086';
   const from = values['backfill-from'];
   const fromMs = from === undefined ? undefined : Date.parse(from);
@@ -58,3 +64,14 @@ void runCli(SPEC, async ({ values }) => {
     }
   }
 });
+
+function writeInflux2Setup(dir: string): void {
+  if (!existsSync(dir)) throw new UsageError(`--influx2 ${JSON.stringify(dir)}: no such directory`);
+  for (const [file, text] of Object.entries(influx2Files())) {
+    const path = join(dir, file);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+    if (file.endsWith('.sh')) chmodSync(path, 0o755);
+    process.stdout.write(`wrote ${path}\n`);
+  }
+}

@@ -63,16 +63,32 @@ function keepLiteral(keep: string, what = 'retention'): string {
   return keep === 'INF' ? 'INF' : duration(keep, what);
 }
 
-/** `field → aggregate` for a tier; `fromRaw` is true for the first tier (raw points in, e.g. power_w → max → power_w_max). */
-function selectList(fromRaw: boolean): string {
-  const parts = CIRCUIT_METRICS.map((m) => {
+/** One aggregated field of a tier: `fn(source) AS field`. */
+export interface TierAggregate {
+  field: string;
+  source: string;
+  fn: 'last' | 'mean' | 'max';
+}
+
+/**
+ * What each tier keeps (also the InfluxDB 2.x tasks, influx2-setup.ts): counters their last value,
+ * everything else its mean, and the peak power as `power_w_max`. `fromRaw` is true for the first
+ * tier (raw points in: power_w → max → power_w_max).
+ */
+export function tierAggregates(fromRaw: boolean): TierAggregate[] {
+  const parts: TierAggregate[] = CIRCUIT_METRICS.map((m) => {
     // Energy counters (Wh, varh) only grow: the interval's last value is the reading at its end.
     const counter = ('haStateClass' in m && m.haStateClass === 'total_increasing') || m.unit.endsWith('h');
-    const fn = counter ? 'last' : 'mean';
-    return `${fn}(${quoteIdent(m.field)}) AS ${quoteIdent(m.field)}`;
+    return { field: m.field, source: m.field, fn: counter ? 'last' : 'mean' };
   });
-  parts.push(`max(${quoteIdent(fromRaw ? 'power_w' : 'power_w_max')}) AS ${quoteIdent('power_w_max')}`);
-  return parts.join(', ');
+  parts.push({ field: 'power_w_max', source: fromRaw ? 'power_w' : 'power_w_max', fn: 'max' });
+  return parts;
+}
+
+function selectList(fromRaw: boolean): string {
+  return tierAggregates(fromRaw)
+    .map((a) => `${a.fn}(${quoteIdent(a.source)}) AS ${quoteIdent(a.field)}`)
+    .join(', ');
 }
 
 /** `"db"."rp"."circuit"` (InfluxDB shows a CQ's source with the default policy's name filled in, so we write it too). */

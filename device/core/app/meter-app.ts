@@ -14,10 +14,12 @@ import {
   CircuitReading,
   CIRCUIT_COUNT,
   TelemetryMessage,
+  unverifiedCommandId,
 } from '@dinmeter/shared';
 import { Delivery } from '../delivery/delivery';
 import { TelemetryLog } from '../delivery/delivery.types';
 import { Clock, MqttEvents, MqttPort } from '../ports';
+import { SignedMessageVerifier } from '../security/signed-messages';
 import { MeteringSource, RelayControl } from './meter-app.types';
 
 export interface MeterAppOptions {
@@ -27,6 +29,8 @@ export interface MeterAppOptions {
   mqtt: MqttPort;
   metering: MeteringSource;
   relays: RelayControl;
+  /** Checks the MAC of every command and plan with this meter's command key, before anything else. */
+  verifier: SignedMessageVerifier;
   log: TelemetryLog;
   /** Telemetry record period. */
   intervalS: number;
@@ -95,6 +99,8 @@ export class MeterApp implements MqttEvents {
     relays: (message: RelaysMessage) => this.send('relays', topics.relays(this.o.deviceId), message, true),
     ack: (message: CommandAckMessage) => {
       const payload = encodeMessage('cmd/ack', message);
+      // Not remembered: a flood of forged commands must not push real acks out of the cache.
+      if (message.code === 'unauthenticated') return this.sendRaw(topics.cmdAck(this.o.deviceId), payload, false);
       const key = this.handling && this.handling.id === message.id ? this.handling.key : message.id;
       this.recentAcks.set(key, payload);
       if (this.recentAcks.size > RECENT_ACKS) this.recentAcks.delete(this.recentAcks.keys().next().value as string);
@@ -162,9 +168,17 @@ export class MeterApp implements MqttEvents {
     if (!parsed || parsed.deviceId !== this.o.deviceId) return;
     switch (parsed.kind) {
       case 'cmd':
-        return this.onCommand(payload, retained, now);
-      case 'plan':
-        return this.o.relays.handlePlan(payload, retained, now);
+      case 'plan': {
+        // Before anything else (docs/security.md "Signed commands"): only the verified bytes go on.
+        const verified = this.o.verifier.verify(parsed.kind, payload);
+        if (!verified.ok) {
+          // A retained command is never acked (nobody waits for it); a plan has no id to ack.
+          const id = parsed.kind === 'cmd' && !retained ? unverifiedCommandId(payload) : undefined;
+          return this.o.relays.rejectUnauthenticated(parsed.kind, id, verified.error, now);
+        }
+        if (parsed.kind === 'plan') return this.o.relays.handlePlan(verified.body, retained, now);
+        return this.onCommand(verified.body, retained, now);
+      }
       case 'telemetry/ack': {
         const ack = decodeMessage('telemetry/ack', payload);
         if (!ack.ok) return;

@@ -18,6 +18,8 @@ export interface RelayControl {
   handleCommand(payload: Uint8Array | string, retained: boolean, nowMs: number): void;
   handlePlan(payload: Uint8Array | string, retained: boolean, nowMs: number): void;
   handleHeartbeat(payload: Uint8Array | string, nowMs: number): void;
+  /** A command or plan whose MAC did not verify: ack `unauthenticated` (a command with `id`) or report it; nothing else changes. */
+  rejectUnauthenticated(kind: 'cmd' | 'plan', id: string | undefined, error: string, nowMs: number): void;
   observeCurrent(circuit: number, irmsA: number, nowMs: number): void;
   tick(nowMs: number): void;
   snapshot(): RelaysMessage;

@@ -5,10 +5,12 @@
  * - the status says the meter's shortest failsafe, again whenever a command changes it (issue 9).
  * Portable: runs in Node (jest) and XS.
  */
-import { CircuitHealth, CircuitReading, decodeMessage, RelaysMessage, TelemetryMessage, topics, utf8Decode, utf8Encode } from '@dinmeter/shared';
+import { CircuitHealth, CircuitReading, decodeMessage, RelaysMessage, sealSigned, TelemetryMessage, topics, utf8Decode, utf8Encode } from '@dinmeter/shared';
 import { check, checkEqual } from '../../xs/harness';
 import { RecordingMqtt, TEST_EPOCH_MS } from '../delivery/testing';
 import { Clock } from '../ports';
+import { hmacSha256, portableCrypto } from '../security/sha256';
+import { SignedMessageVerifier } from '../security/signed-messages';
 import { MemoryFlash } from '../storage/memory-flash';
 import { RecordLog } from '../storage/record-log';
 import { MeterApp } from './meter-app';
@@ -51,11 +53,14 @@ const idleRelays: RelayControl = {
   handleCommand: () => undefined,
   handlePlan: () => undefined,
   handleHeartbeat: () => undefined,
+  rejectUnauthenticated: () => undefined,
   observeCurrent: () => undefined,
   tick: () => undefined,
   snapshot: (): RelaysMessage => ({ v: 1, circuits: [] }) as unknown as RelaysMessage,
   shortestFailsafeSeconds: () => 120,
 };
+
+const KEY = new Uint8Array(32).fill(7);
 
 function rig(wallKnown: boolean, relays: RelayControl = idleRelays) {
   const clock = new TestClock();
@@ -71,6 +76,7 @@ function rig(wallKnown: boolean, relays: RelayControl = idleRelays) {
     mqtt,
     metering: new SubMilliwattMetering(),
     relays,
+    verifier: new SignedMessageVerifier(portableCrypto, KEY),
     log,
     intervalS: 1,
     pollMs: 250,
@@ -116,7 +122,7 @@ export default [
           });
       app.onConnect();
       checkEqual(JSON.stringify(statuses()), '[120]');
-      const command = (seconds: number) => app.onMessage(topics.cmd('vm-1'), utf8Encode(JSON.stringify({ id: `c${seconds}`, seconds })), false);
+      const command = (seconds: number) => app.onMessage(topics.cmd('vm-1'), utf8Encode(sealSigned('cmd', JSON.stringify({ id: `c${seconds}`, seconds }), (input) => hmacSha256(KEY, input))), false);
       command(5);
       checkEqual(JSON.stringify(statuses()), '[120,5]', 'published again at once');
       command(5);

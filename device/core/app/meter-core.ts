@@ -6,10 +6,11 @@
 import { CalibrationParams, calibrationSchema, CIRCUIT_COUNT, PROTOCOL_VERSION, TelemetryMessage, validate } from '@dinmeter/shared';
 import { Atm90e26Calibration } from '../../drivers/atm90e26/atm90e26.calibration';
 import { EnergyTotals as MeteringTotals, Metering } from '../metering/metering';
-import { ChipSelect, Clock, FlashPartition, MqttPort, RelayDriver, SettingsStore, SpiBus, WaveformSampler } from '../ports';
+import { ChipSelect, Clock, CryptoPort, FlashPartition, MqttPort, RelayDriver, SettingsStore, SpiBus, WaveformSampler } from '../ports';
 import { WaveformPath } from '../metering/waveform-path';
 import { RelayManager } from '../relays/relay-manager';
 import { RelayManagerOptions } from '../relays/relay-manager.types';
+import { SignedMessageVerifier } from '../security/signed-messages';
 import { EnergyCounterStore } from '../storage/energy-counters';
 import { RecordLog } from '../storage/record-log';
 import { MeterApp } from './meter-app';
@@ -22,6 +23,8 @@ export interface MeterCorePorts {
   settings: SettingsStore;
   clock: Clock;
   mqtt: MqttPort;
+  /** HMAC-SHA256 for the signed commands and plans. */
+  crypto: CryptoPort;
   /** Blocking delay for chip soft-reset settling (ESP32: Timer.delay); none in simulation. */
   delayMs?: (ms: number) => void;
   /** The waveform sampler (16 kSPS ADS131M08 on the board); without it no step-change events are produced. */
@@ -33,6 +36,11 @@ export interface MeterCoreConfig {
   firmware: string;
   bootId: string;
   intervalS: number;
+  /**
+   * This meter's command key (docs/security.md "Signed commands"): every command and plan must
+   * carry an HMAC-SHA256 with it. Without one the meter refuses them all.
+   */
+  commandKey?: Uint8Array;
   /** The board's nominal ATM90E26 calibration (device/board/front-end.ts). */
   calibration: Readonly<Atm90e26Calibration>;
   pollMs?: number;
@@ -122,6 +130,7 @@ export class MeterCore {
       mqtt: ports.mqtt,
       metering: this.metering,
       relays: this.relays,
+      verifier: new SignedMessageVerifier(ports.crypto, config.commandKey),
       log: this.log,
       intervalS: config.intervalS,
       pollMs: config.pollMs,

@@ -69,6 +69,8 @@ export class RelayManager {
     commandsRefused: 0,
     retainedIgnored: 0,
     unreadable: 0,
+    commandsUnauthenticated: 0,
+    plansUnauthenticated: 0,
     plansAccepted: 0,
     plansRefused: 0,
     plansStale: 0,
@@ -234,6 +236,23 @@ export class RelayManager {
       circuits: plan.circuits.map((c) => c.circuit).join(','),
     });
     this.step(nowMs);
+    this.flush(nowMs);
+  }
+
+  /**
+   * A command or plan whose MAC did not verify (the app checks before anything else,
+   * docs/security.md "Signed commands"): counted, acked `unauthenticated` when the command has a
+   * readable id, reported as a fault event when it is a plan. Nothing else changes: no seq, no plan.
+   */
+  rejectUnauthenticated(kind: 'cmd' | 'plan', id: string | undefined, error: string, nowMs: number): void {
+    this.assertStarted();
+    if (kind === 'cmd') {
+      this.stats.commandsUnauthenticated++;
+      if (id !== undefined) this.refuse(id, undefined, 'unauthenticated', error);
+    } else {
+      this.stats.plansUnauthenticated++;
+      this.event(nowMs, 'fault', undefined, `plan refused: unauthenticated: ${error}`);
+    }
     this.flush(nowMs);
   }
 

@@ -51,6 +51,10 @@ export interface RelayManagerStats {
   retainedIgnored: number;
   /** Commands without a readable id (garbage, too large): no ack is possible. */
   unreadable: number;
+  /** Commands whose MAC did not verify (also counted in commandsRefused when they had an id to ack). */
+  commandsUnauthenticated: number;
+  /** Plans whose MAC did not verify. */
+  plansUnauthenticated: number;
   plansAccepted: number;
   plansRefused: number;
   /** Valid plans older than the running one. */

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { parseCommandKeyHex } from '@dinmeter/shared';
 import { BOARD_CALIBRATION } from '../../board/front-end';
 import { createBoardWaveformSampler } from '../../board/waveform-sampler';
 import { MeterCore } from '../../core/app/meter-core';
@@ -13,6 +14,7 @@ import { FileFlash } from './file-flash';
 import { FileSettingsStore } from './file-settings';
 import { HostClock } from './host-clock';
 import { HostMqttPort } from './host-mqtt';
+import { nodeCrypto } from './node-crypto';
 
 export const FIRMWARE_VERSION = 'dinmeter-vm 0.1.0';
 /** The record-log partition of the ESP32 build (device/partitions.csv: records, 1 MiB). */
@@ -84,6 +86,7 @@ export class VirtualMeter {
         settings: new FileSettingsStore(join(o.dataDir, 'settings.json')),
         clock: o.clock,
         mqtt: this.mqtt,
+        crypto: nodeCrypto,
         // The waveform path runs through the ADS131M08 driver and the chip models on the board's ADC bus.
         waveform: this.throttledWaveform(),
       },
@@ -92,6 +95,7 @@ export class VirtualMeter {
         firmware: FIRMWARE_VERSION,
         bootId: randomBytes(4).toString('hex'),
         intervalS: o.intervalS,
+        commandKey: o.commandKey === undefined ? undefined : parseCommandKeyHex(o.commandKey),
         calibration: BOARD_CALIBRATION,
         // Acks come back within milliseconds on a LAN; a simulated second passes faster when accelerated.
         // Window 128 (ESP32 default 16): a 24 h replay drains at ~1400 records/s instead of ~500 with 32

@@ -11,6 +11,7 @@ import { SPI_SETTINGS as ADC_SPI } from '../../drivers/ads131m08/ads131m08.regis
 import { SPI_SETTINGS as METER_SPI } from '../../drivers/atm90e26/atm90e26.registers';
 import { createBoardWaveformSampler } from '../../board/waveform-sampler';
 import { SntpClock } from './clock.adapter';
+import { ModdableCrypto } from './crypto.adapter';
 import { ModdableFlashPartition } from './flash.adapter';
 import { Mcp23017Outputs } from './mcp23017.expander';
 import { FirmwareUpdate, ModdableOta } from './ota.adapter';
@@ -59,6 +60,7 @@ export function createDevicePorts(): DevicePorts {
     flash: new ModdableFlashPartition('records'),
     settings: createSettingsStore(),
     clock,
+    crypto: new ModdableCrypto(),
     ota: new ModdableOta(),
     waveform,
     delayMs: (ms: number): void => {

@@ -67,6 +67,7 @@ const core = new MeterCore(
     firmware: FIRMWARE_VERSION,
     bootId: randomBootId(),
     intervalS: provisioning.intervalS,
+    commandKey: provisioning.commandKey,
     calibration: BOARD_CALIBRATION,
   },
 );

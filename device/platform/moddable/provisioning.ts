@@ -1,6 +1,6 @@
 /**
- * What a meter needs to know about its installation — device id, Wi-Fi, MQTT broker, SNTP
- * server, telemetry interval — resolved from three layers, most specific first:
+ * What a meter needs to know about its installation — device id, Wi-Fi, MQTT broker, command
+ * key, SNTP server, telemetry interval — resolved from three layers, most specific first:
  *   1. NVS preferences in the `prov` domain (written by a provisioning step: docs/hardware.md),
  *   2. the build's `mc/config` (manifest `config`, overridable as `mcconfig … key=value`),
  *   3. derived defaults (device id from the Wi-Fi MAC).
@@ -8,7 +8,7 @@
  * provisioning fault, not a crash: it is reported in `problems` and the next layer is used, so a
  * mis-provisioned meter still meters, records to flash and restores its relays.
  */
-import { isValidDeviceId } from '@dinmeter/shared';
+import { isValidDeviceId, parseCommandKeyHex } from '@dinmeter/shared';
 
 /** NVS domain of the provisioning keys (separate from the core's `dinmeter` domain). */
 export const PROVISIONING_DOMAIN = 'prov';
@@ -21,6 +21,8 @@ export const PROVISIONING_KEYS = {
   mqttUrl: { pref: 'mqtt', config: 'mqttUrl' },
   mqttUser: { pref: 'user', config: 'mqttUser' },
   mqttPassword: { pref: 'pw', config: 'mqttPassword' },
+  /** 64 hex digits: the key every command and plan must be signed with (docs/security.md "Signed commands"). */
+  commandKey: { pref: 'ckey', config: 'commandKey' },
   sntp: { pref: 'ntp', config: 'sntp' },
   intervalS: { pref: 'interval', config: 'intervalS' },
 } as const;
@@ -39,6 +41,8 @@ export interface Provisioning {
   deviceIdSource: 'preference' | 'config' | 'mac' | 'fallback';
   wifi?: { ssid: string; password?: string };
   mqtt?: MqttEndpoint & { user?: string; password?: string };
+  /** Undefined when none (or a malformed one) is provisioned: the meter then refuses every command and plan. */
+  commandKey?: Uint8Array;
   sntp: string;
   intervalS: number;
   problems: string[];
@@ -123,6 +127,17 @@ export function resolveProvisioning(
     }
   }
 
+  let commandKey: Uint8Array | undefined;
+  const key = pick('commandKey');
+  if (!key) problems.push('no command key provisioned: every command and plan is refused');
+  else {
+    try {
+      commandKey = parseCommandKeyHex(key.value);
+    } catch (error) {
+      problems.push(`command key from ${key.source}: ${error instanceof Error ? error.message : String(error)}: every command and plan is refused`);
+    }
+  }
+
   const sntp = pick('sntp')?.value ?? DEFAULT_SNTP;
 
   let intervalS = DEFAULT_INTERVAL_S;
@@ -133,7 +148,7 @@ export function resolveProvisioning(
     else problems.push(`interval from ${interval.source} must be an integer ${INTERVAL_RANGE.min}..${INTERVAL_RANGE.max} s: "${interval.value}"`);
   }
 
-  return { deviceId, deviceIdSource, wifi, mqtt, sntp, intervalS, problems };
+  return { deviceId, deviceIdSource, wifi, mqtt, commandKey, sntp, intervalS, problems };
 }
 
 /** A provisioned value as text: a non-empty string, or a number (NVS i32, a JSON number in the manifest). */

@@ -9,6 +9,7 @@ const BUILD = {
   mqttUrl: 'mqtt://dinmeter.local:1883',
   sntp: 'pool.ntp.org',
   intervalS: 10,
+  commandKey: '00'.repeat(32),
 };
 const none = (): undefined => undefined;
 const prefs = (values: Record<string, unknown>) => (key: string) => values[key];
@@ -39,6 +40,8 @@ const tests: XsTest[] = [
       checkEqual(p.mqtt?.user, 'm7');
       checkEqual(p.intervalS, 5);
       checkEqual(p.wifi?.password, 'secret', 'unset preference falls back to the build');
+      checkEqual(p.commandKey?.length, 32, 'command key from the build');
+      checkEqual(resolveProvisioning(BUILD, prefs({ ckey: 'ab'.repeat(32) }), MAC).commandKey?.[0], 0xab, 'command key from NVS');
     },
   },
   {
@@ -51,6 +54,9 @@ const tests: XsTest[] = [
       check(p.problems.some((m) => /device id from config/.test(m)), 'device id problem');
       check(p.problems.some((m) => /MQTT URL/.test(m)), 'URL problem');
       check(p.problems.some((m) => /interval/.test(m)), 'interval problem');
+      const badKey = resolveProvisioning({ ...BUILD, commandKey: 'abc' }, none, MAC);
+      checkEqual(badKey.commandKey, undefined, 'a malformed key is no key');
+      check(badKey.problems.some((m) => /command key from config: a command key is 64 hex digits/.test(m)), badKey.problems.join('; '));
     },
   },
   {
@@ -61,7 +67,8 @@ const tests: XsTest[] = [
       checkEqual(p.wifi, undefined);
       checkEqual(p.mqtt, undefined);
       checkEqual(p.sntp, 'pool.ntp.org');
-      checkEqual(p.problems.length, 3, p.problems.join('; '));
+      checkEqual(p.problems.length, 4, p.problems.join('; '));
+      checkEqual(p.commandKey, undefined, 'no command key');
     },
   },
   {

@@ -15,6 +15,8 @@ export interface BoardProvisioning {
   /** The board's broker login (`dinmeter device add`): NVS `prov` keys `user` and `pw`, as on the ESP32. */
   mqttLogin?: { username: string; password: string };
   intervalS: number;
+  /** The board's command key, 64 hex digits (docs/security.md "Signed commands"); none: it refuses every command and plan. */
+  commandKey?: string;
 }
 
 export interface BoardOptions {
@@ -97,6 +99,7 @@ export class VirtualBoardProcess {
       mqtt: provisioning.mqttUrl,
       interval: provisioning.intervalS,
       ...(login ? { user: login.username, pw: login.password } : {}),
+      ...(provisioning.commandKey !== undefined ? { ckey: provisioning.commandKey } : {}),
     };
     writeFileSync(nvsPath, JSON.stringify(nvs));
     const board: Record<string, number> = { seed: options.seed ?? 1 };

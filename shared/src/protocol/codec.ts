@@ -43,7 +43,8 @@ export interface MessageByKind {
   heartbeat: HeartbeatMessage;
 }
 
-const schemas: { [K in MessageKind]: Schema<MessageByKind[K]> } = {
+/** The schema of every message kind (also the source of the published AsyncAPI document). */
+export const MESSAGE_SCHEMAS: { [K in MessageKind]: Schema<MessageByKind[K]> } = {
   status: statusSchema,
   telemetry: telemetrySchema,
   'telemetry/ack': telemetryAckSchema,
@@ -71,7 +72,7 @@ export const MAX_PAYLOAD_BYTES: { [K in MessageKind]: number } = {
 };
 
 export function validateMessage<K extends MessageKind>(kind: K, value: unknown): Result<MessageByKind[K]> {
-  return validate(schemas[kind], value);
+  return validate(MESSAGE_SCHEMAS[kind], value);
 }
 
 export function decodeMessage<K extends MessageKind>(kind: K, payload: Uint8Array | string): Result<MessageByKind[K]> {

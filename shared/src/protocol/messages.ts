@@ -185,6 +185,11 @@ const eventData: Schema<Record<string, string | number | boolean>> = {
     }
     return input as Record<string, string | number | boolean>;
   },
+  jsonSchema: () => ({
+    type: 'object',
+    maxProperties: 32,
+    additionalProperties: { oneOf: [{ type: 'string', maxLength: 200 }, { type: 'number' }, { type: 'boolean' }] },
+  }),
 };
 export const eventSchema: Schema<EventMessage> = obj({
   v: version,
@@ -333,6 +338,8 @@ export const commandSchema: Schema<Command> = tagged('op', {
  * - `failsafe_too_short`: `failsafe.afterSeconds` below MIN_FAILSAFE_AFTER_S
  * - `calibration_failed`: the metering chip refused the calibration
  * - `unsupported`: the meter cannot do this operation
+ * - `unauthenticated`: no valid MAC with the meter's command key (docs/security.md "Signed commands");
+ *   nothing was checked or changed beyond that
  */
 export const COMMAND_ACK_CODES = [
   'invalid',
@@ -344,6 +351,7 @@ export const COMMAND_ACK_CODES = [
   'failsafe_too_short',
   'calibration_failed',
   'unsupported',
+  'unauthenticated',
 ] as const;
 export type CommandAckCode = (typeof COMMAND_ACK_CODES)[number];
 

@@ -166,3 +166,26 @@ describe('validate', () => {
     expect(validate(optional(num()), undefined)).toEqual({ ok: false, errors: ['$: invalid'] });
   });
 });
+
+describe('jsonSchema', () => {
+  it('should describe an object closed, with its required keys, bounds and enums', () => {
+    const schema = obj({ n: int({ min: 1, max: 10 }), s: optional(str({ maxLength: 8, pattern: /^a+$/ })), k: literal('on', 'off'), l: arr(num(), { maxItems: 2 }) });
+    expect(schema.jsonSchema()).toEqual({
+      type: 'object',
+      properties: {
+        n: { type: 'integer', minimum: 1, maximum: 10 },
+        s: { type: 'string', maxLength: 8, pattern: '^a+$' },
+        k: { type: 'string', enum: ['on', 'off'] },
+        l: { type: 'array', items: { type: 'number' }, maxItems: 2 },
+      },
+      required: ['n', 'k', 'l'],
+      additionalProperties: false,
+    });
+  });
+
+  it('should describe a tagged union as oneOf its members and a refined schema as its inner one', () => {
+    const member = obj({ op: literal('ping') });
+    expect(tagged('op', { ping: member }).jsonSchema()).toEqual({ oneOf: [member.jsonSchema()] });
+    expect(refine(member, () => undefined).jsonSchema()).toEqual(member.jsonSchema());
+  });
+});

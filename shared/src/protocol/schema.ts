@@ -6,7 +6,15 @@
 export interface Schema<T> {
   parse(input: unknown, path: string, errors: string[]): T | undefined;
   readonly optional?: boolean;
+  /**
+   * The same rules as a JSON Schema (the subset OpenAPI 3.0 and AsyncAPI share): the published API
+   * descriptions are generated from it. Cross-field rules of `refine` are not expressible there.
+   */
+  jsonSchema(): JsonSchema;
 }
+
+/** A JSON Schema object, as plain data. */
+export type JsonSchema = { [keyword: string]: unknown };
 
 export type Infer<S> = S extends Schema<infer T> ? T : never;
 
@@ -45,7 +53,15 @@ export function num(options: NumberOptions = {}): Schema<number> {
       }
       return input;
     },
+    jsonSchema: () => ({ type: options.integer ? 'integer' : 'number', ...bounds(options.min, options.max, 'minimum', 'maximum') }),
   };
+}
+
+function bounds(min: number | undefined, max: number | undefined, minKey: string, maxKey: string): JsonSchema {
+  const out: JsonSchema = {};
+  if (min !== undefined) out[minKey] = min;
+  if (max !== undefined) out[maxKey] = max;
+  return out;
 }
 
 export function int(options: Omit<NumberOptions, 'integer'> = {}): Schema<number> {
@@ -74,6 +90,11 @@ export function str(options: { minLength?: number; maxLength?: number; pattern?:
       }
       return input;
     },
+    jsonSchema: () => ({
+      type: 'string',
+      ...bounds(options.minLength, maxLength, 'minLength', 'maxLength'),
+      ...(options.pattern ? { pattern: options.pattern.source } : {}),
+    }),
   };
 }
 
@@ -86,6 +107,7 @@ export function bool(): Schema<boolean> {
       }
       return input;
     },
+    jsonSchema: () => ({ type: 'boolean' }),
   };
 }
 
@@ -97,6 +119,10 @@ export function literal<T extends string | number | boolean>(...values: T[]): Sc
         return undefined;
       }
       return input as T;
+    },
+    jsonSchema: () => {
+      const kinds = values.map((v) => (typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'number') : typeof v));
+      return { type: kinds.every((k) => k === kinds[0]) ? kinds[0] : 'number', enum: [...values] };
     },
   };
 }
@@ -120,6 +146,7 @@ export function arr<T>(item: Schema<T>, options: { minItems?: number; maxItems: 
       const out = input.map((element, index) => item.parse(element, `${path}[${index}]`, errors));
       return errors.length === before ? (out as T[]) : undefined;
     },
+    jsonSchema: () => ({ type: 'array', items: item.jsonSchema(), ...bounds(options.minItems, options.maxItems, 'minItems', 'maxItems') }),
   };
 }
 
@@ -129,6 +156,7 @@ export function optional<T>(inner: Schema<T>): Schema<T | undefined> {
     parse(input, path, errors) {
       return input === undefined ? undefined : inner.parse(input, path, errors);
     },
+    jsonSchema: () => inner.jsonSchema(),
   };
 }
 
@@ -166,6 +194,15 @@ export function obj<S extends Shape>(shape: S): Schema<ObjectOf<S>> {
       }
       return errors.length === before ? (out as ObjectOf<S>) : undefined;
     },
+    jsonSchema: () => {
+      const required = keys.filter((key) => !shape[key].optional);
+      return {
+        type: 'object',
+        properties: Object.fromEntries(keys.map((key) => [key, shape[key].jsonSchema()])),
+        ...(required.length > 0 ? { required } : {}),
+        additionalProperties: false,
+      };
+    },
   };
 }
 
@@ -188,6 +225,7 @@ export function tagged<K extends string, M extends Record<string, Schema<any>>>(
       }
       return members[value].parse(input, path, errors);
     },
+    jsonSchema: () => ({ oneOf: names.map((name) => members[name].jsonSchema()) }),
   };
 }
 
@@ -205,6 +243,7 @@ export function refine<T>(inner: Schema<T>, rule: (value: T) => string | undefin
       }
       return value;
     },
+    jsonSchema: () => inner.jsonSchema(),
   };
 }
 

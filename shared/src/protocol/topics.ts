@@ -65,6 +65,16 @@ export const topics = {
   ingestStored: () => `${TOPIC_ROOT}/backend/ingest/stored`,
   /** Retained lease of the backend instance that runs the automation (backend/src/automation/leader). */
   automationLease: () => `${TOPIC_ROOT}/backend/automation/lease`,
+  /**
+   * Retained `online` / `offline` of the backend's Home Assistant bridge (its last will says offline):
+   * every Home Assistant entity needs it besides the meter's status (backend/src/homeassistant).
+   */
+  backendStatus: () => `${TOPIC_ROOT}/backend/status`,
+  /** Device-trigger messages the backend fires for Home Assistant from a meter's events (not retained). */
+  haTriggers: (id: string) => {
+    assertDeviceId(id);
+    return `${TOPIC_ROOT}/${id}/ha/triggers`;
+  },
   /** Subscription filters. */
   allDevices: (kind: DeviceTopicKind) => `${TOPIC_ROOT}/+/${kind}`,
   everything: () => `${TOPIC_ROOT}/#`,
@@ -100,7 +110,8 @@ export const HA_DISCOVERY_PREFIX_PATTERN = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/
 function assertHaPrefix(prefix: string): void {
   if (!HA_DISCOVERY_PREFIX_PATTERN.test(prefix)) throw new Error(`invalid Home Assistant discovery prefix ${JSON.stringify(prefix)}`);
 }
-export function haDiscoveryTopic(component: 'sensor' | 'switch' | 'event', objectId: string, prefix = HA_DISCOVERY_PREFIX): string {
+export type HaComponent = 'sensor' | 'binary_sensor' | 'switch' | 'button' | 'event' | 'device_automation';
+export function haDiscoveryTopic(component: HaComponent, objectId: string, prefix = HA_DISCOVERY_PREFIX): string {
   if (!/^[A-Za-z0-9_-]+$/.test(objectId)) throw new Error(`invalid Home Assistant object id ${JSON.stringify(objectId)}`);
   assertHaPrefix(prefix);
   return `${prefix}/${component}/${objectId}/config`;
@@ -114,32 +125,55 @@ export const haStatusTopic = (prefix = HA_DISCOVERY_PREFIX) => {
 /**
  * The discovery object id of one entity of a meter. Device ids may contain '.', which object ids may
  * not: '.' becomes '_d' and '_' doubles, so two device ids never share an object id.
- * `entity` is a lower-case suffix such as `c3_power_w`, `c3_relay`, `c3_a2_state`, or `alerts` (the meter's alert events).
+ * `entity` is a lower-case suffix such as `c3_power_w`, `c3_relay`, `c3_a2_state`, `voltage_v` (one per
+ * meter) or `alerts` (the meter's alert events).
  */
 export function haObjectId(deviceId: string, entity: string): string {
   assertDeviceId(deviceId);
-  if (!/^(c[0-9]+_[a-z0-9_]+|alerts)$/.test(entity)) throw new Error(`invalid Home Assistant entity suffix ${JSON.stringify(entity)}`);
+  if (!/^[a-z][a-z0-9_]*$/.test(entity)) throw new Error(`invalid Home Assistant entity suffix ${JSON.stringify(entity)}`);
   return `dinmeter_${deviceId.replace(/_/g, '__').replace(/\./g, '_d')}_${entity}`;
 }
 
 /**
- * Backend-owned topic on which Home Assistant (or any integration) asks for a relay change with the
- * plain payload ON or OFF. The backend turns it into a proper command (id, seq, expiry) on …/cmd:
- * integrations never write the meter's command topic themselves (docs/invariants.md invariant 2).
+ * Backend-owned topics on which Home Assistant (or any integration) asks for something about one
+ * circuit: `set` (relay, plain payload ON or OFF) and `reset` (clear a protection trip, payload
+ * PRESS). The backend turns them into proper commands (id, seq, expiry) on …/cmd: integrations never
+ * write the meter's command topic themselves (docs/invariants.md invariant 2).
  */
-export function haRelaySetTopic(deviceId: string, circuit: number): string {
+export const HA_CIRCUIT_REQUESTS = ['set', 'reset'] as const;
+export type HaCircuitRequest = (typeof HA_CIRCUIT_REQUESTS)[number];
+
+function haCircuitTopic(deviceId: string, circuit: number, request: HaCircuitRequest): string {
   assertDeviceId(deviceId);
   assertCircuit(circuit);
-  return `${TOPIC_ROOT}/${deviceId}/ha/${circuit}/set`;
+  return `${TOPIC_ROOT}/${deviceId}/ha/${circuit}/${request}`;
 }
-/** Subscription filter for every haRelaySetTopic. */
-export const haRelaySetFilter = () => `${TOPIC_ROOT}/+/ha/+/set`;
 
-/** The device and circuit of a haRelaySetTopic, or undefined for anything else. */
-export function parseHaRelaySetTopic(topic: string): { deviceId: string; circuit: number } | undefined {
+/** The device, circuit and request of a haCircuitTopic, or undefined for anything else. */
+export function parseHaCircuitTopic(topic: string): { deviceId: string; circuit: number; request: HaCircuitRequest } | undefined {
   const parts = topic.split('/');
-  if (parts.length !== 5 || parts[0] !== TOPIC_ROOT || parts[2] !== 'ha' || parts[4] !== 'set') return undefined;
+  if (parts.length !== 5 || parts[0] !== TOPIC_ROOT || parts[2] !== 'ha' || !HA_CIRCUIT_REQUESTS.includes(parts[4] as HaCircuitRequest)) return undefined;
   if (!isValidDeviceId(parts[1]) || !/^[1-9][0-9]?$/.test(parts[3])) return undefined;
   const circuit = Number(parts[3]);
-  return circuit <= CIRCUIT_COUNT ? { deviceId: parts[1], circuit } : undefined;
+  return circuit <= CIRCUIT_COUNT ? { deviceId: parts[1], circuit, request: parts[4] as HaCircuitRequest } : undefined;
+}
+
+/** Relay switch requests: ON or OFF on dinmeter/<id>/ha/<circuit>/set. */
+export const haRelaySetTopic = (deviceId: string, circuit: number) => haCircuitTopic(deviceId, circuit, 'set');
+/** Subscription filter for every haRelaySetTopic. */
+export const haRelaySetFilter = () => `${TOPIC_ROOT}/+/ha/+/set`;
+/** The device and circuit of a haRelaySetTopic, or undefined for anything else. */
+export function parseHaRelaySetTopic(topic: string): { deviceId: string; circuit: number } | undefined {
+  const parsed = parseHaCircuitTopic(topic);
+  return parsed?.request === 'set' ? { deviceId: parsed.deviceId, circuit: parsed.circuit } : undefined;
+}
+
+/** Protection trip reset requests (the trip's button): PRESS on dinmeter/<id>/ha/<circuit>/reset. */
+export const haTripResetTopic = (deviceId: string, circuit: number) => haCircuitTopic(deviceId, circuit, 'reset');
+/** Subscription filter for every haTripResetTopic. */
+export const haTripResetFilter = () => `${TOPIC_ROOT}/+/ha/+/reset`;
+/** The device and circuit of a haTripResetTopic, or undefined for anything else. */
+export function parseHaTripResetTopic(topic: string): { deviceId: string; circuit: number } | undefined {
+  const parsed = parseHaCircuitTopic(topic);
+  return parsed?.request === 'reset' ? { deviceId: parsed.deviceId, circuit: parsed.circuit } : undefined;
 }

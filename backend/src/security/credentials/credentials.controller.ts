@@ -1,9 +1,11 @@
 import { BadRequestException, Body, ConflictException, Controller, Delete, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
+import { ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { IsString } from 'class-validator';
 import { BrokerService } from '../../broker/broker.service';
 import { AppConfig } from '../../config/app-config';
 import { RequireRole } from '../roles';
 import { CredentialsError, IdentitySummary } from './credentials.registry';
+import { IDENTITY_SUMMARY, ISSUED_CREDENTIAL } from './credentials.openapi';
 import { CredentialsService } from './credentials.service';
 import { IssuedCredentialJson, issuedCredentialJson, meterMqttUrl } from './issued-credential';
 
@@ -16,6 +18,7 @@ export class ProvisionDeviceDto {
  * Meter provisioning over REST, for an admin (docs/security.md): the same registry and answer as
  * `dinmeter device add|rotate|revoke`. The password is in the answer once and nowhere else.
  */
+@ApiTags('credentials')
 @Controller('devices')
 export class CredentialsController {
   constructor(
@@ -27,6 +30,8 @@ export class CredentialsController {
   /** POST /api/devices {"id":"meter-01"} → 201 {id, mqtt_url, username, password, command_key}. */
   @Post()
   @RequireRole('admin')
+  @ApiCreatedResponse({ schema: ISSUED_CREDENTIAL })
+  @ApiConflictResponse({ description: 'A meter with this id exists.' })
   async add(@Body() body: ProvisionDeviceDto): Promise<IssuedCredentialJson> {
     const [meter] = await guard(() => this.credentials.registry.add([body.id]));
     return issuedCredentialJson(meter, this.mqttUrl());
@@ -36,6 +41,7 @@ export class CredentialsController {
   @Post(':id/credentials/rotate')
   @HttpCode(200)
   @RequireRole('admin')
+  @ApiOkResponse({ schema: ISSUED_CREDENTIAL })
   async rotate(@Param('id') id: string): Promise<IssuedCredentialJson> {
     const meter = await guard(() => this.credentials.registry.rotate(id));
     return issuedCredentialJson(meter, this.mqttUrl());
@@ -44,6 +50,7 @@ export class CredentialsController {
   /** DELETE /api/devices/:id/credentials → the meter is disconnected and refused from now on. */
   @Delete(':id/credentials')
   @RequireRole('admin')
+  @ApiOkResponse({ schema: IDENTITY_SUMMARY })
   async revoke(@Param('id') id: string): Promise<IdentitySummary> {
     return guard(async () => this.credentials.registry.revoke(id));
   }

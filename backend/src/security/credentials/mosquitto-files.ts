@@ -1,4 +1,4 @@
-import { HA_DISCOVERY_PREFIX, haStatusTopic, TOPIC_ROOT, topics } from '@dinmeter/shared';
+import { HA_DISCOVERY_PREFIX, haRelaySetFilter, haStatusTopic, haTripResetFilter, TOPIC_ROOT, topics } from '@dinmeter/shared';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CredentialsDocument } from './credentials-file';
@@ -22,7 +22,7 @@ export function mosquittoAcl(doc: CredentialsDocument, haPrefix = HA_DISCOVERY_P
     if (identity.kind === 'backend') {
       lines.push(`topic readwrite ${TOPIC_ROOT}/#`, `topic readwrite ${haPrefix}/#`);
     } else if (identity.kind === 'homeassistant') {
-      lines.push(`topic read ${TOPIC_ROOT}/#`, `topic write ${TOPIC_ROOT}/+/ha/+/set`, `topic read ${haPrefix}/#`, `topic write ${haStatusTopic(haPrefix)}`);
+      lines.push(`topic read ${TOPIC_ROOT}/#`, `topic write ${haRelaySetFilter()}`, `topic write ${haTripResetFilter()}`, `topic read ${haPrefix}/#`, `topic write ${haStatusTopic(haPrefix)}`);
     } else {
       const id = identity.username;
       for (const topic of [topics.status(id), topics.telemetry(id), topics.events(id), topics.cmdAck(id), topics.relays(id)]) lines.push(`topic write ${topic}`);
