@@ -3,13 +3,14 @@
  * a real broker and TCP would take far longer than a test may, and a message sent here reaches every
  * subscriber synchronously, so the state check after an input sees everything it caused.
  *
- * `installInMemoryMqtt()` replaces mqtt.js's `connect` (every backend connection calls it: MqttService,
+ * `InMemoryBus.install()` replaces mqtt.js's `connect` (every backend connection calls it: MqttService,
  * the Home Assistant link, the automation lease, the ingest peers), so the backend's own subscribe and
  * message code runs unchanged. `uninstall()` puts the real `connect` back.
  */
 import { EventEmitter } from 'node:events';
 import mqtt from 'mqtt';
 
+/** A short hash of a payload: the bus remembers what was published without keeping the bytes. */
 function fnv1a(bytes: Uint8Array): string {
   let hash = 0x811c9dc5;
   for (const byte of bytes) hash = Math.imul(hash ^ byte, 0x01000193);

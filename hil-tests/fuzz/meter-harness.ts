@@ -3,35 +3,31 @@
  * simulated board, an in-memory flash and settings, a hand-moved clock and a recording MQTT port:
  * the same composition the ESP32 and the virtual meters run, fed one input at a time.
  */
-import { COMMAND_ACK_CODES, decodeMessage, macInput, parseDeviceTopic, toHex, utf8Encode } from '@dinmeter/shared';
+import { COMMAND_ACK_CODES, COMMAND_KEY_BYTES, decodeMessage, parseDeviceTopic, sealSigned, SignedKind, utf8Encode } from '@dinmeter/shared';
+import { nodeCrypto } from '../../device/platform/host/node-crypto';
 import { BOARD_CALIBRATION } from '../../device/board/front-end';
 import { MeterCore } from '../../device/core/app/meter-core';
 import { MqttPort, PublishOptions } from '../../device/core/ports';
 import { ManualClock, MemorySettingsStore } from '../../device/core/relays/testing';
 import { MemoryFlash } from '../../device/core/storage/memory-flash';
-import { hmacSha256, portableCrypto } from '../../device/core/security/sha256';
 import { createSimulatedBoard } from '../../device/sim/simulated-board';
 import { EXAMPLE_TS } from '../../shared/src/protocol/protocol.examples';
 
-/** Which envelope a payload is signed for (cmd and plan carry a MAC once the command-key envelope lands). */
-export type SignedKind = 'cmd' | 'plan';
-/**
- * Wraps payload bytes the way the backend signs them for this meter. Identity while cmd/plan carry no
- * MAC; with the envelope, pass the signer so mutated payloads get past the MAC check to the parser.
- */
+/** Wraps payload bytes the way the backend signs them for this meter (the MAC envelope of cmd and plan). */
 export type Signer = (kind: SignedKind, bytes: Uint8Array) => Uint8Array;
 export const unsigned: Signer = (_kind, bytes) => bytes;
-
-/** The harness meter's command key (docs/security.md "Signed commands"). */
-const COMMAND_KEY = new Uint8Array(32).fill(0x5a);
-/** Signs any bytes, mutated ones too, in the envelope of shared/src/protocol/signed.ts with the meter's key. */
-export const meterSigner: Signer = (kind, bytes) => {
-  const head = utf8Encode(`{"mac":"${toHex(hmacSha256(COMMAND_KEY, macInput(kind, bytes)))}","msg":`);
-  const out = new Uint8Array(head.length + bytes.length + 1);
-  out.set(head);
-  out.set(bytes, head.length);
-  out[out.length - 1] = 0x7d;
-  return out;
+/** This meter's command key (fixed: the fuzz is seeded). */
+const COMMAND_KEY = new Uint8Array(COMMAND_KEY_BYTES).map((_, i) => i + 1);
+/**
+ * Signs with the meter's key, so mutated payloads get past the MAC check to the parser. A body the
+ * envelope cannot carry (not a JSON object text) goes out unsigned, as no backend could sign it.
+ */
+export const signForMeter: Signer = (kind, bytes) => {
+  try {
+    return utf8Encode(sealSigned(kind, new TextDecoder().decode(bytes), (input) => nodeCrypto.hmacSha256(COMMAND_KEY, input)));
+  } catch {
+    return bytes;
+  }
 };
 
 export const METER_ID = 'fz-meter';
@@ -71,7 +67,7 @@ export function startMeter(seed = 1): MeterHarness {
   const board = createSimulatedBoard({ startMs: clock.wall!, seed, stepMs: 1000 });
   const mqtt = new RecordingMqtt();
   const core = new MeterCore(
-    { bus: board.bus, selects: board.selects, relays: board.relays, flash: new MemoryFlash({ byteLength: 256 * 1024 }), settings: new MemorySettingsStore(), clock, mqtt, crypto: portableCrypto },
+    { bus: board.bus, selects: board.selects, relays: board.relays, flash: new MemoryFlash({ byteLength: 256 * 1024 }), settings: new MemorySettingsStore(), clock, mqtt, crypto: nodeCrypto },
     { deviceId: METER_ID, firmware: 'fuzz', bootId: 'fuzz', intervalS: 10, calibration: BOARD_CALIBRATION, commandKey: COMMAND_KEY },
   );
   core.start();

@@ -11,6 +11,7 @@ import {
   haDiscoveryTopic,
   haObjectId,
   haRelaySetTopic,
+  haTripResetTopic,
   haStatusTopic,
   MessageKind,
   parseDeviceTopic,
@@ -67,6 +68,11 @@ export function backendTargets(): BackendTarget[] {
       const topic = haRelaySetTopic(id, circuit);
       targets.push({ topic, valid: 'OFF', mayChange: (p, retained, knows) => !retained && parseHaRelayPayload(text(p)) !== undefined && knows(id) });
     }
+    for (let circuit = 1; circuit <= 10; circuit++) {
+      // A trip reset of a known meter becomes a command (any payload: the topic is the request).
+      targets.push({ topic: haTripResetTopic(id, circuit), valid: 'PRESS', mayChange: (_p, retained, knows) => !retained && knows(id) });
+    }
+    targets.push({ topic: topics.haTriggers(id), valid: '{}', mayChange: () => false });
     for (const circuit of ['0', '11', '99', '-1', '1.5', '01', 'x']) {
       const topic = haRelaySetTopic(id, 1).replace('/ha/1/', `/ha/${circuit}/`);
       if (parseHaRelaySetTopic(topic)) throw new Error(`${topic} should not parse`);
@@ -80,6 +86,8 @@ export function backendTargets(): BackendTarget[] {
   const lease = { v: 1, holder: 'dinmeter-backend-other', ttl_ms: 15000, ts: EXAMPLE_TS };
   // An empty retained lease is the broker's "no lease": it may end the current holder's lease.
   targets.push({ topic: topics.automationLease(), valid: JSON.stringify(lease), example: lease, mayChange: (p) => p.length === 0 || parseLease(text(p)) !== undefined });
+  // Other backend instances announce themselves here: their status is not state this instance compares.
+  targets.push({ topic: topics.backendStatus(), valid: '{"v":1,"online":true}', mayChange: () => true });
   const heartbeat = exampleMessage('heartbeat') as unknown as Json;
   targets.push({ topic: topics.heartbeat(), valid: JSON.stringify(heartbeat), example: heartbeat, mayChange: () => false });
   targets.push({ topic: topics.applianceState(KNOWN_DEVICE, 3, 'a1'), valid: '{"state":"running"}', mayChange: () => false });

@@ -8,7 +8,7 @@ import { decodeMessage, deviceTopic, MessageKind, parseDeviceTopic, topics } fro
 import fc from 'fast-check';
 import { exampleMessage } from '../../shared/src/protocol/protocol.examples';
 import { describeChange, FuzzOptions, runSurface, SurfaceResult } from './fuzz-run';
-import { MeterHarness, Signer, unsigned } from './meter-harness';
+import { MeterHarness, Signer, signForMeter } from './meter-harness';
 import { Json, mutatedPayload } from './mutations';
 
 interface MeterTarget {
@@ -28,7 +28,7 @@ export function meterTargets(subscriptions: readonly string[]): MeterTarget[] {
 }
 
 export async function fuzzMeterMqtt(meter: MeterHarness, options: FuzzOptions & { sign?: Signer }): Promise<SurfaceResult> {
-  const sign = options.sign ?? unsigned;
+  const sign = options.sign ?? signForMeter;
   const targets = meterTargets(meter.subscriptions);
   const input = fc.nat(targets.length - 1).chain((i) => {
     const example = exampleMessage(targets[i].kind) as unknown as Json;
@@ -39,11 +39,12 @@ export async function fuzzMeterMqtt(meter: MeterHarness, options: FuzzOptions & 
     input,
     async ([target, raw, retained, signed]) => {
       const kind = target.kind;
-      const payload = signed && (kind === 'cmd' || kind === 'plan') ? sign(kind, raw) : raw;
+      const macChecked = kind === 'cmd' || kind === 'plan';
+      const payload = signed && macChecked ? sign(kind, raw) : raw;
       const own = target.topic !== deviceTopic('fz-other', 'cmd');
-      // What may change: a command or plan the protocol accepts (a retained command never applies),
-      // an ack the protocol accepts (records acked are released), a heartbeat (failsafe timer).
-      const accepted = own && decodeMessage(kind, raw).ok && !(kind === 'cmd' && retained);
+      // What may change: a signed command or plan the protocol accepts (a retained command never
+      // applies), an ack the protocol accepts (records acked are released), a heartbeat.
+      const accepted = own && (!macChecked || signed) && decodeMessage(kind, raw).ok && !(kind === 'cmd' && retained);
       const before = meter.state();
       meter.core.app.onMessage(target.topic, payload, retained);
       const after = meter.state();

@@ -26,7 +26,8 @@ export function parseStoredNotice(payload: string): StoredNotice | undefined {
   try {
     const m = JSON.parse(payload) as Partial<StoredNotice>;
     if (m?.v !== 1 || typeof m.from !== 'string' || typeof m.device !== 'string' || !Array.isArray(m.records)) return undefined;
-    const ok = m.records.every((r) => Array.isArray(r) && r.length === 2 && Number.isInteger(r[0]) && Number.isInteger(r[1]) && r[0] >= 1 && r[0] <= r[1]);
+    // Safe integers: a seq past 2^53 would reach the meter's ack, which refuses to encode it (found by the fuzz).
+    const ok = m.records.every((r) => Array.isArray(r) && r.length === 2 && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1]) && r[0] >= 1 && r[0] <= r[1]);
     return ok ? (m as StoredNotice) : undefined;
   } catch {
     return undefined;
