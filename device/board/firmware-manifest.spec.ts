@@ -41,8 +41,14 @@ function closure(entries: string[]): Map<string, string> {
   });
   const out = new Map<string, string>();
   for (const source of program.getSourceFiles()) {
-    const file = source.fileName;
-    if (file.includes('node_modules') || file.endsWith('.d.ts')) continue;
+    let file = source.fileName;
+    if (file.includes('node_modules')) continue;
+    if (file.endsWith('.d.ts')) {
+      // A native module (device/dsp/*.native): its JavaScript and C beside the declarations it is typed by.
+      const js = file.replace(/\.d\.ts$/, '.js');
+      if (!file.startsWith(DEVICE) || !fs.existsSync(js)) continue;
+      file = js.replace(/\.js$/, '.ts');
+    }
     const rel = path.relative(DEVICE, file).replace(/\\/g, '/').replace(/\.ts$/, '');
     out.set(moduleName(file), rel.startsWith('..') ? rel : `./${rel}`);
   }
