@@ -67,7 +67,7 @@ export class EmulatedBench {
     const local = '127.0.0.1';
     const json = {
       name: 'emulated bench (virtual meters, emulated instruments)',
-      backend: { restUrl: this.rig.restUrl, mqttUrl: this.rig.mqttUrl, influxUrl: this.rig.influxUrl, influxDb: this.rig.db, tokenFile: 'rest.token' },
+      backend: { restUrl: this.rig.restUrl, mqttUrl: this.rig.backendUrl, influxUrl: this.rig.influxUrl, influxDb: this.rig.db, tokenFile: 'rest.token' },
       meters: this.meters,
       dut: this.instruments.dut,
       instruments: {

@@ -20,11 +20,10 @@ export class BenchRig implements Rig {
   readonly kind = 'bench' as const;
   readonly capabilities: ReadonlySet<RigCapability> = new Set<RigCapability>(['power-cut', 'instruments']);
   readonly restUrl: string;
+  /** The broker without a login: a test's client adds its own (a meter's, from deviceLogin). */
   readonly mqttUrl: string;
-  /** The bench config's backend.mqttUrl carries the backend's login (mqtt://dinmeter-backend:…@host). */
-  get backendUrl(): string {
-    return this.mqttUrl;
-  }
+  /** The bench config's backend.mqttUrl, which carries the backend's login (mqtt://dinmeter-backend:…@host). */
+  readonly backendUrl: string;
   readonly influxUrl: string;
   readonly db: string;
   readonly deviceIds: readonly string[];
@@ -40,7 +39,12 @@ export class BenchRig implements Rig {
     private readonly token?: string,
   ) {
     this.restUrl = config.backend.restUrl.replace(/\/$/, '');
-    this.mqttUrl = config.backend.mqttUrl;
+    this.backendUrl = config.backend.mqttUrl;
+    // mqtt.js lets a login in the URL win over the connect options, so the plain URL has none.
+    const plain = new URL(config.backend.mqttUrl);
+    plain.username = '';
+    plain.password = '';
+    this.mqttUrl = plain.toString().replace(/\/$/, '');
     this.influxUrl = config.backend.influxUrl.replace(/\/$/, '');
     this.db = config.backend.influxDb ?? 'dinmeter';
     this.deviceIds = config.meters;
