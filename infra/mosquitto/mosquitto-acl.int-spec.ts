@@ -4,13 +4,13 @@
  * listener. Checks that it enforces the embedded broker's rules (backend/src/broker/broker-acl.ts)
  * per authenticated user, and that a backend can use a shared subscription.
  */
-import { execFileSync, spawn, ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { MqttClient } from 'mqtt';
 import { findExecutable, findMosquitto, freePort } from '../dev/servers';
+import { MosquittoProcess, runMosquitto } from './mosquitto-process.testing';
 
 jest.setTimeout(60_000);
 
@@ -20,7 +20,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('production mosquitto.conf + dinmeter.acl', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dinmeter-mosquitto-'));
-  let broker: ChildProcess;
+  let broker: MosquittoProcess | undefined;
   let url = '';
   const clients: MqttClient[] = [];
 
@@ -73,30 +73,13 @@ describe('production mosquitto.conf + dinmeter.acl', () => {
       .replace(/^listener 1883 127\.0\.0\.1$/m, `listener ${port} 127.0.0.1`)
       .replace(/^listener 8883$/m, `listener ${tlsPort} 127.0.0.1`);
     expect(conf.split('\n').filter((line) => !line.startsWith('#'))).not.toContainEqual(expect.stringMatching(/\/etc\/|\/var\//));
-    // Started as root, mosquitto drops to the `mosquitto` user, which cannot read this temp dir.
-    writeFileSync(join(dir, 'mosquitto.conf'), `${conf}\nuser ${userInfo().username}\n`);
-    broker = spawn(binary, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let log = '';
-    broker.stderr!.on('data', (chunk) => (log += chunk));
-    for (let k = 0; ; k++) {
-      const up = await new Promise<boolean>((resolve) => {
-        const socket = connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
-        socket.once('error', () => resolve(false));
-      });
-      if (up) break;
-      if (k > 100 || broker.exitCode !== null) throw new Error(`mosquitto did not start:\n${log}`);
-      await sleep(100);
-    }
-    url = `mqtt://127.0.0.1:${port}`;
+    broker = await runMosquitto(dir, conf, port);
+    url = broker.url;
   });
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
-    if (broker && broker.exitCode === null) {
-      const exited = new Promise((resolve) => broker.once('exit', resolve));
-      broker.kill('SIGTERM');
-      await exited;
-    }
+    await broker?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

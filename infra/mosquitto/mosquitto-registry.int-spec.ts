@@ -4,16 +4,15 @@
  * (backend/src/security/credentials/mosquitto-files.ts) log in exactly the registry's identities and
  * keep each meter in its own topics.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { IClientOptions, MqttClient } from 'mqtt';
 import { topics } from '@dinmeter/shared';
 import { CredentialsRegistry, IssuedMeter } from '../../backend/src/security/credentials/credentials.registry';
 import { writeMosquittoFiles } from '../../backend/src/security/credentials/mosquitto-files';
 import { findMosquitto, freePort } from '../dev/servers';
+import { MosquittoProcess, runMosquitto } from './mosquitto-process.testing';
 
 jest.setTimeout(60_000);
 
@@ -23,7 +22,7 @@ describe('mosquitto with the password file and ACL generated from the registry',
   const dir = mkdtempSync(join(tmpdir(), 'dinmeter-mosquitto-registry-'));
   const registry = new CredentialsRegistry(join(dir, 'data'));
   const clients: MqttClient[] = [];
-  let broker: ChildProcess;
+  let broker: MosquittoProcess | undefined;
   let url = '';
   let a: IssuedMeter;
   let b: IssuedMeter;
@@ -59,32 +58,14 @@ describe('mosquitto with the password file and ACL generated from the registry',
       `password_file ${files.passwd}`,
       `acl_file ${files.acl}`,
       'persistence false',
-      // Started as root, mosquitto drops to the `mosquitto` user, which cannot read this temp dir.
-      `user ${userInfo().username}`,
     ];
-    writeFileSync(join(dir, 'mosquitto.conf'), `${conf.join('\n')}\n`);
-    broker = spawn(binary, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let log = '';
-    broker.stderr!.on('data', (chunk) => (log += chunk));
-    for (let k = 0; ; k++) {
-      const up = await new Promise<boolean>((resolve) => {
-        const socket = connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
-        socket.once('error', () => resolve(false));
-      });
-      if (up) break;
-      if (k > 100 || broker.exitCode !== null) throw new Error(`mosquitto did not start:\n${log}`);
-      await sleep(100);
-    }
-    url = `mqtt://127.0.0.1:${port}`;
+    broker = await runMosquitto(dir, conf.join('\n'), port);
+    url = broker.url;
   });
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
-    if (broker && broker.exitCode === null) {
-      const exited = new Promise((resolve) => broker.once('exit', resolve));
-      broker.kill('SIGTERM');
-      await exited;
-    }
+    await broker?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
