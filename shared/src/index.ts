@@ -5,3 +5,5 @@ export * from './protocol/messages';
 export * from './protocol/codec';
 export * from './protocol/signed';
 export * from './utf8';
+export * from './firmware/firmware-manifest';
+export * from './firmware/firmware-public-key';
