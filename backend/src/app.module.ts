@@ -9,6 +9,7 @@ import { withOverrides } from './common/module-overrides';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DevicesModule } from './devices/devices.module';
+import { FirmwareModule } from './firmware/firmware.module';
 import { HealthModule } from './health/health.module';
 import { HeartbeatModule } from './heartbeat/heartbeat.module';
 import { HomeAssistantModule } from './homeassistant/homeassistant.module';
@@ -44,6 +45,7 @@ const FEATURE_MODULES: Type[] = [
   AutomationModule,
   HomeAssistantModule,
   AppliancesModule,
+  FirmwareModule,
 ];
 
 @Module({})
