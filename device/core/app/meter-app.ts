@@ -15,6 +15,7 @@ import {
   CIRCUIT_COUNT,
   TelemetryMessage,
   unverifiedCommandId,
+  OtaStatus,
 } from '@dinmeter/shared';
 import { Delivery } from '../delivery/delivery';
 import { TelemetryLog } from '../delivery/delivery.types';
@@ -39,6 +40,8 @@ export interface MeterAppOptions {
   /** A random id of this boot, for status and diagnostics. */
   bootId: string;
   delivery?: { window?: number; ackTimeoutMs?: number };
+  /** The firmware update agent (core/ota): its state goes into status; a telemetry ack confirms a new image. */
+  ota?: { readonly status: OtaStatus | undefined; onBackendReached(): void };
   /** After each record is in the flash log (energy checkpoints). */
   onRecord?: (record: TelemetryMessage, nowMs: number) => void;
 }
@@ -183,6 +186,8 @@ export class MeterApp implements MqttEvents {
         const ack = decodeMessage('telemetry/ack', payload);
         if (!ack.ok) return;
         this.delivery.onAck(ack.value.upto_seq, now);
+        // The backend stored what this boot sent: a new firmware image has proven itself.
+        this.o.ota?.onBackendReached();
         // Refill the window at once rather than on the next tick: a replay is paced by the acks.
         this.delivery.tick(now);
         return;
@@ -205,6 +210,11 @@ export class MeterApp implements MqttEvents {
     }
     // A config changed the shortest failsafe: tell every backend instance (the status is retained).
     if (this.o.relays.shortestFailsafeSeconds() !== this.statusFailsafeS && this.o.mqtt.connected) this.publishStatus();
+  }
+
+  /** Something in status changed outside the app (an update's progress): publish it now. */
+  statusChanged(): void {
+    if (this.o.mqtt.connected) this.publishStatus();
   }
 
   private poll(now: number): void {
@@ -263,6 +273,7 @@ export class MeterApp implements MqttEvents {
         circuits: CIRCUIT_COUNT,
         health: this.health,
         failsafe_min_s: this.statusFailsafeS,
+        ...(this.o.ota?.status ? { ota: this.o.ota.status } : {}),
       },
       true,
     );

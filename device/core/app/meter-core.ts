@@ -12,6 +12,8 @@ import type { WaveformKernels } from '../../dsp/waveform.kernels';
 import { RelayManager } from '../relays/relay-manager';
 import { RelayManagerOptions } from '../relays/relay-manager.types';
 import { SignedMessageVerifier } from '../security/signed-messages';
+import { OtaAgent } from '../ota/ota-agent';
+import { FirmwareSlots, HttpRangePort } from '../ota/ota.ports';
 import { EnergyCounterStore } from '../storage/energy-counters';
 import { RecordLog } from '../storage/record-log';
 import { MeterApp } from './meter-app';
@@ -32,6 +34,8 @@ export interface MeterCorePorts {
   waveform?: WaveformSampler;
   /** The DSP's per-sample loops (default: the portable TypeScript; the firmware passes the native C ones). */
   dspKernels?: WaveformKernels;
+  /** Firmware updates (core/ota): the app slots and an HTTP client; without them `firmware` commands are unsupported. */
+  ota?: { slots: FirmwareSlots; http: HttpRangePort };
 }
 
 export interface MeterCoreConfig {
@@ -51,6 +55,10 @@ export interface MeterCoreConfig {
   waveformStepMs?: number;
   delivery?: { window?: number; ackTimeoutMs?: number };
   relayDefaults?: Pick<RelayManagerOptions, 'factoryDefaults' | 'restoreWithoutSavedState'>;
+  /** The Ed25519 key firmware images must be signed with (shared/src/firmware/firmware-public-key.ts). */
+  firmwareKey?: Uint8Array;
+  /** A new image must reach the backend within this much uptime, else it is rolled back (default 5 min). */
+  otaConfirmDeadlineMs?: number;
 }
 
 /**
@@ -72,6 +80,7 @@ export class MeterCore {
   readonly app: MeterApp;
   readonly energy = new EnergyCounterStore({ circuits: CIRCUIT_COUNT });
   readonly waveform?: WaveformPath;
+  readonly ota?: OtaAgent;
   private readonly waveformStepMs: number;
   private nextWaveformMs = 0;
   /** What boot found on flash (for diagnostics and tests). */
@@ -114,6 +123,7 @@ export class MeterCore {
       clock: ports.clock,
       emit,
       onCalibrate: (circuit, params) => this.calibrate(circuit, params),
+      onFirmware: ports.ota ? (order) => (this.ota as OtaAgent).handleOrder(order) : undefined,
       ...PRODUCT_RELAY_DEFAULTS,
       ...config.relayDefaults,
     });
@@ -124,6 +134,16 @@ export class MeterCore {
         circuits: CIRCUIT_COUNT,
         kernels: ports.dspKernels,
         emit: (event) => this.app.relayEmitter.event(event),
+      });
+    }
+    if (ports.ota) {
+      this.ota = new OtaAgent({
+        ...ports.ota,
+        settings: ports.settings,
+        clock: ports.clock,
+        publicKey: config.firmwareKey,
+        confirmDeadlineMs: config.otaConfirmDeadlineMs,
+        onStatus: () => this.app?.statusChanged(),
       });
     }
     this.app = new MeterApp({
@@ -140,6 +160,7 @@ export class MeterCore {
       pollMs: config.pollMs,
       delivery: config.delivery,
       onRecord: (record, nowMs) => this.checkpointEnergy(record, nowMs),
+      ota: this.ota,
     });
   }
 
@@ -161,6 +182,7 @@ export class MeterCore {
       if (saved !== undefined) this.restoreCalibration(circuit, saved);
     }
     this.metering.start(this.ports.clock.monotonicMs());
+    this.ota?.start();
     this.app.start();
     this.bootReport = {
       records: opened.records,
@@ -173,6 +195,7 @@ export class MeterCore {
 
   tick(): void {
     this.app.tick();
+    this.ota?.tick();
     const now = this.ports.clock.monotonicMs();
     const wall = this.ports.clock.wallMs();
     if (this.waveform && wall !== undefined && now >= this.nextWaveformMs) {

@@ -413,6 +413,11 @@ export class RelayManager {
       }
       case 'ping':
         return this.accept(command.id, undefined);
+      case 'firmware': {
+        const { op: _op, v: _v, id: _id, seq: _seq, expires: _expires, ...order } = command;
+        const result = this.options.onFirmware?.(order) ?? { ok: false, code: 'unsupported', error: 'firmware updates are not available on this device' };
+        return result.ok ? this.accept(command.id, undefined) : this.refuse(command.id, undefined, result.code, result.error);
+      }
     }
   }
 

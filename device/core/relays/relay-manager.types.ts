@@ -3,6 +3,7 @@ import {
   CommandAckMessage,
   EventMessage,
   FailsafeMode,
+  FirmwareOrder,
   PowerOnState,
   RelaysMessage,
 } from '@dinmeter/shared';
@@ -25,6 +26,8 @@ export interface RelayManagerOptions {
   emit: RelayEmitter;
   /** Applies a calibration to the metering chip of `circuit`; returns an error text or undefined. */
   onCalibrate?(circuit: number, params: CalibrationParams): string | undefined;
+  /** Starts a firmware update (core/ota); without it `firmware` commands are unsupported. */
+  onFirmware?(order: FirmwareOrder): { ok: true } | { ok: false; code: 'invalid' | 'unsupported'; error: string };
   /** Factory settings of an unconfigured circuit, over DEFAULT_CIRCUIT_CONFIG (e.g. powerOnState 'restore'). */
   factoryDefaults?: Partial<Pick<EffectiveCircuitConfig, 'powerOnState' | 'failsafe' | 'overcurrentDelayMs' | 'maxSwitchesPerHour'>>;
   /** What `restore` does when no state was ever saved (a meter just fitted): default 'off'. */
