@@ -1,5 +1,5 @@
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/common';
-import { decodeMessage, FIRMWARE_PUBLIC_KEY_HEX, FIRMWARE_SIGNATURE_HEX_PATTERN, firmwareManifestProblem, isValidDeviceId } from '@dinmeter/shared';
+import { decodeMessage, FIRMWARE_PUBLIC_KEY_HEX, FIRMWARE_SIGNATURE_HEX_PATTERN, firmwareManifestProblem, isValidDeviceId, topics } from '@dinmeter/shared';
 import { createHash } from 'node:crypto';
 import { CommandsService } from '../commands/commands.service';
 import { CLOCK, NowFn } from '../common/tokens';
@@ -34,6 +34,7 @@ export class FirmwareService implements OnModuleInit {
 
   onModuleInit(): void {
     this.mqtt.on('status', (deviceId, payload) => this.onStatus(deviceId, payload));
+    this.mqtt.onConnect(() => void this.publishLatest());
   }
 
   /** The key uploads must be signed with: FIRMWARE_PUBLIC_KEY, else the one built into the firmware. */
@@ -56,6 +57,7 @@ export class FirmwareService implements OnModuleInit {
     const image: FirmwareImage = { version: manifest.version, sizeBytes: manifest.sizeBytes, sha256: manifest.sha256, signature, uploadedAt: this.now() };
     this.store.add(image, bytes);
     this.logger.log(`firmware ${image.version} stored (${image.sizeBytes} bytes, sha256 ${image.sha256})`);
+    void this.publishLatest();
     return image;
   }
 
@@ -102,6 +104,13 @@ export class FirmwareService implements OnModuleInit {
     });
   }
 
+  /** Home Assistant's install button: the newest upload to one meter (needs FIRMWARE_URL_BASE). */
+  installLatest(deviceId: string): DeviceFirmware {
+    const latest = this.latest();
+    if (!latest) throw new ConflictException('no firmware uploaded yet');
+    return this.rollout([deviceId], latest.version)[0];
+  }
+
   device(deviceId: string): DeviceFirmware {
     return this.devices.get(deviceId) ?? { deviceId };
   }
@@ -109,6 +118,12 @@ export class FirmwareService implements OnModuleInit {
   /** Called on every change of a meter's firmware state (the Home Assistant update entity). */
   onChange(listener: (device: DeviceFirmware) => void): void {
     this.listeners.push(listener);
+  }
+
+  /** The newest version, retained: every Home Assistant update entity's latest_version. */
+  private async publishLatest(): Promise<void> {
+    const latest = this.latest();
+    if (latest && this.mqtt.connected) await this.mqtt.publishQuietly(topics.firmwareLatest(), latest.version, { qos: 1, retain: true });
   }
 
   private onStatus(deviceId: string, payload: Buffer): void {

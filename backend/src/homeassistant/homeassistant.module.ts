@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { CircuitsModule } from '../circuits/circuits.module';
 import { CommandsModule } from '../commands/commands.module';
 import { DevicesModule } from '../devices/devices.module';
+import { FirmwareModule } from '../firmware/firmware.module';
 import { HA_LINK, MqttHaLink } from './ha-link';
 import { HomeAssistantService } from './homeassistant.service';
 
 /** The Home Assistant bridge (MQTT discovery, states, relay switches). */
 @Module({
-  imports: [DevicesModule, CommandsModule, CircuitsModule],
+  imports: [DevicesModule, CommandsModule, CircuitsModule, FirmwareModule],
   providers: [{ provide: HA_LINK, useClass: MqttHaLink }, HomeAssistantService],
   exports: [HomeAssistantService],
 })

@@ -8,6 +8,7 @@ import { DeviceRecord } from '../devices/devices.types';
 import { DeviceMessageHandler, MqttService } from '../mqtt/mqtt.service';
 import { CircuitTripService } from '../circuits/circuit-trip.service';
 import { HaLink, HaLinkHandlers, HaLinkWill } from './ha-link';
+import { FirmwareService } from '../firmware/firmware.service';
 import { HomeAssistantService } from './homeassistant.service';
 
 /** In-memory link: records publishes, lets the test deliver messages. */
@@ -46,8 +47,8 @@ const device = (id: string, extra: Partial<DeviceRecord> = {}): DeviceRecord => 
 });
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
-/** 102 entities and 21 device triggers (ha-discovery.spec.ts). */
-const CONFIGS_PER_METER = 2 + CIRCUIT_COUNT * 10 + 2 * CIRCUIT_COUNT + 1;
+/** 103 entities and 21 device triggers (ha-discovery.spec.ts). */
+const CONFIGS_PER_METER = 3 + CIRCUIT_COUNT * 10 + 2 * CIRCUIT_COUNT + 1;
 /** The per-circuit voltage and frequency sensors of earlier versions, cleared once per meter. */
 const STALE_PER_METER = 2 * CIRCUIT_COUNT;
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -59,6 +60,7 @@ describe(HomeAssistantService.name, () => {
   let handlers: Map<DeviceTopicKind, DeviceMessageHandler[]>;
   let send: jest.Mock;
   let reset: jest.Mock;
+  let installLatest: jest.Mock;
   let removed: ((id: string) => void)[];
   let counters: Counters;
   let service: HomeAssistantService;
@@ -68,6 +70,7 @@ describe(HomeAssistantService.name, () => {
     handlers = new Map();
     send = jest.fn((deviceId: string) => ({ commandId: 'c-1', deviceId }));
     reset = jest.fn((deviceId: string) => ({ commandId: 'c-2', deviceId }));
+    installLatest = jest.fn((deviceId: string) => ({ deviceId, rollout: { version: '2.0.0', commandId: 'c-3', at: NOW } }));
     removed = [];
     counters = new Counters();
     const devices = {
@@ -79,7 +82,7 @@ describe(HomeAssistantService.name, () => {
       on: (kind: DeviceTopicKind, handler: DeviceMessageHandler) => handlers.set(kind, [...(handlers.get(kind) ?? []), handler]),
     } as unknown as MqttService;
     const trips = { reset } as unknown as CircuitTripService;
-    service = new HomeAssistantService(config, link, devices, { send } as unknown as CommandsService, trips, mqtt, counters, () => NOW);
+    service = new HomeAssistantService(config, link, devices, { send } as unknown as CommandsService, trips, mqtt, counters, () => NOW, { installLatest } as unknown as FirmwareService);
     service.onModuleInit();
     service.onApplicationBootstrap();
     return service;
@@ -94,7 +97,7 @@ describe(HomeAssistantService.name, () => {
 
   describe('discovery', () => {
     it('should subscribe to Home Assistant status, backend status, relay and reset requests and meter events', () => {
-      expect(link.filters).toEqual(['homeassistant/status', 'dinmeter/backend/status', 'dinmeter/+/ha/+/set', 'dinmeter/+/ha/+/reset', 'dinmeter/+/events']);
+      expect(link.filters).toEqual(['homeassistant/status', 'dinmeter/backend/status', 'dinmeter/+/ha/+/set', 'dinmeter/+/ha/+/reset', 'dinmeter/+/ha/firmware/install', 'dinmeter/+/events']);
     });
 
     it('should share the request and event subscriptions with the other instances under MQTT_SHARE_GROUP', () => {
@@ -104,6 +107,7 @@ describe(HomeAssistantService.name, () => {
         'dinmeter/backend/status',
         '$share/ingest-ha/dinmeter/+/ha/+/set',
         '$share/ingest-ha/dinmeter/+/ha/+/reset',
+        '$share/ingest-ha/dinmeter/+/ha/firmware/install',
         '$share/ingest-ha/dinmeter/+/events',
       ]);
     });
@@ -264,6 +268,32 @@ describe(HomeAssistantService.name, () => {
     ])('should ignore %s', (_what, topic, payload, retained) => {
       link.deliver(topic, payload, retained);
       expect(reset).not.toHaveBeenCalled();
+      expect(counters.get('ha_commands_rejected')).toBe(1);
+    });
+  });
+
+  describe('firmware update entity', () => {
+    it('should turn install on dinmeter/vm-1/ha/firmware/install into a rollout of the newest image', () => {
+      link.deliver('dinmeter/vm-1/ha/firmware/install', 'install');
+      expect(installLatest).toHaveBeenCalledWith('vm-1');
+      expect(counters.get('ha_commands')).toBe(1);
+    });
+
+    it.each([
+      ['a retained install', 'dinmeter/vm-1/ha/firmware/install', 'install', true],
+      ['another payload', 'dinmeter/vm-1/ha/firmware/install', 'PRESS', false],
+      ['an unknown meter', 'dinmeter/vm-9/ha/firmware/install', 'install', false],
+    ])('should ignore %s', (_what, topic, payload, retained) => {
+      link.deliver(topic, payload, retained);
+      expect(installLatest).not.toHaveBeenCalled();
+      expect(counters.get('ha_commands_rejected')).toBe(1);
+    });
+
+    it('should count an install the firmware service refuses (no upload yet) as rejected', () => {
+      installLatest.mockImplementation(() => {
+        throw new Error('no firmware uploaded yet');
+      });
+      link.deliver('dinmeter/vm-1/ha/firmware/install', 'install');
       expect(counters.get('ha_commands_rejected')).toBe(1);
     });
   });

@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import {
   decodeMessage,
+  haFirmwareInstallFilter,
   haRelaySetFilter,
   haStatusTopic,
   haTripResetFilter,
   parseDeviceTopic,
   parseHaCircuitTopic,
+  parseHaFirmwareInstallTopic,
   topics,
 } from '@dinmeter/shared';
 import { CircuitTripService } from '../circuits/circuit-trip.service';
@@ -15,12 +17,14 @@ import { Counters } from '../common/counters';
 import { AppConfig } from '../config/app-config';
 import { DevicesService } from '../devices/devices.service';
 import { DeviceRecord } from '../devices/devices.types';
+import { FirmwareService } from '../firmware/firmware.service';
 import { MqttService } from '../mqtt/mqtt.service';
 import {
   buildHaDiscovery,
   DEFAULT_MAX_RECORD_AGE_S,
   HA_BACKEND_OFFLINE,
   HA_BACKEND_ONLINE,
+  HA_PAYLOAD_INSTALL,
   HA_PAYLOAD_PRESS,
   HA_TRIGGERS,
   haDiscoveryRemoval,
@@ -63,6 +67,7 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
     private readonly mqtt: MqttService,
     private readonly counters: Counters,
     @Inject(CLOCK) private readonly now: NowFn,
+    private readonly firmware: FirmwareService,
   ) {}
 
   private get enabled(): boolean {
@@ -93,7 +98,7 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
     const share = this.config.MQTT_SHARE_GROUP;
     const once = (filter: string) => (share ? topics.sharedSubscription(`${share}-ha`, filter) : filter);
     this.link.start(
-      [haStatusTopic(this.prefix), topics.backendStatus(), once(haRelaySetFilter()), once(haTripResetFilter()), once(topics.allDevices('events'))],
+      [haStatusTopic(this.prefix), topics.backendStatus(), once(haRelaySetFilter()), once(haTripResetFilter()), once(haFirmwareInstallFilter()), once(topics.allDevices('events'))],
       {
         onConnect: () => void this.onConnect(),
         onMessage: (topic, payload, retained) => this.onMessage(topic, payload.toString('utf8'), retained),
@@ -185,7 +190,27 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
     const device = parseDeviceTopic(topic);
     if (device?.kind === 'events') return this.onEvent(device.deviceId, payload, retained);
     const target = parseHaCircuitTopic(topic);
-    if (target) this.onRequest(topic, target, payload, retained);
+    if (target) return this.onRequest(topic, target, payload, retained);
+    const install = parseHaFirmwareInstallTopic(topic);
+    if (install) this.onInstall(topic, install.deviceId, payload, retained);
+  }
+
+  /** The update entity's install: a rollout of the newest upload (docs/ota.md). */
+  private onInstall(topic: string, deviceId: string, payload: string, retained: boolean): void {
+    const reject = (why: string) => {
+      this.counters.inc('ha_commands_rejected');
+      this.logger.warn(`ignored ${topic} ${JSON.stringify(payload.slice(0, 40))}: ${why}`);
+    };
+    if (retained) return reject('retained requests are never applied');
+    if (payload.trim() !== HA_PAYLOAD_INSTALL) return reject(`payload must be ${HA_PAYLOAD_INSTALL}`);
+    if (!this.devices.find(deviceId)) return reject(`unknown device ${deviceId}`);
+    try {
+      const rollout = this.firmware.installLatest(deviceId).rollout;
+      this.counters.inc('ha_commands');
+      this.logger.log(`Home Assistant: ${deviceId} install firmware ${rollout?.version} → command ${rollout?.commandId}`);
+    } catch (error) {
+      reject((error as Error).message); // no upload, no FIRMWARE_URL_BASE, no command key
+    }
   }
 
   private onRequest(topic: string, target: { deviceId: string; circuit: number; request: 'set' | 'reset' }, payload: string, retained: boolean): void {

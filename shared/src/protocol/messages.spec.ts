@@ -62,7 +62,7 @@ const REJECTIONS: [MessageKind, string, Mutation, string | RegExp][] = [
   ],
   ['events', 'ts in seconds', (m) => (m.ts = 1_700_000_000), '$.ts: 1700000000 is below the minimum 946684800000'],
   // cmd: fields common to every op
-  ['cmd', 'unknown op', (m) => (m.op = 'toggle'), '$.op: expected one of "relay", "reset_trip", "config", "calibrate", "ping", got "toggle"'],
+  ['cmd', 'unknown op', (m) => (m.op = 'toggle'), '$.op: expected one of "relay", "reset_trip", "config", "calibrate", "ping", "firmware", got "toggle"'],
   ['cmd', 'missing op', (m) => delete m.op, /^\$\.op: expected one of .*, got undefined$/],
   ['cmd', 'an id with a space', (m) => (m.id = 'cmd 1'), /^\$\.id: "cmd 1" does not match/],
   ['cmd', 'an id with a slash', (m) => (m.id = 'a/b'), /^\$\.id: "a\/b" does not match/],
