@@ -147,7 +147,7 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
     const result = decodeMessage('relays', payload);
     if (!result.ok) return this.reject(id, 'relays', result.errors);
     const device = this.touch(id);
-    // Before SNTP the meter stamps TIME_UNKNOWN_MS: use our clock for the history then.
+    // Before SNTP the meter stamps TIME_UNKNOWN_MS (or counts up from it): use our clock for the history then.
     const ts = isKnownTime(result.value.ts) ? result.value.ts : this.now();
     const changes = [];
     for (const state of result.value.circuits) {

@@ -223,7 +223,7 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
     const event = result.value;
     const trigger = HA_TRIGGERS.find((t) => t.type === event.type);
     if (!trigger || (trigger.scope === 'circuit' && !event.circuit)) return;
-    // Before SNTP a meter stamps TIME_UNKNOWN_MS: such events cannot be judged by age.
+    // Before SNTP a meter stamps TIME_UNKNOWN_MS (or counts up from it): such events cannot be judged by age.
     if (isKnownTime(event.ts) && this.now() - event.ts > DEFAULT_MAX_RECORD_AGE_S * 1000) {
       this.counters.inc('ha_triggers_too_old');
       return;

@@ -4,8 +4,10 @@ import { isKnownTime, TIME_UNKNOWN_MS, TIMESTAMP_MAX_MS } from './time';
 
 describe('time', () => {
   describe(isKnownTime.name, () => {
-    it('should tell a wall time from the time-unknown stamp', () => {
+    it('should tell a wall time from the time-unknown stamp and a clock counting up from it in 2000', () => {
       expect(isKnownTime(TIME_UNKNOWN_MS)).toBe(false);
+      expect(isKnownTime(Date.UTC(2000, 11, 31, 23, 59))).toBe(false);
+      expect(isKnownTime(Date.UTC(2001, 0, 1, 0, 0, 1))).toBe(true);
       expect(isKnownTime(Date.UTC(2024, 0, 1))).toBe(true);
     });
   });
