@@ -1,9 +1,10 @@
 import { Body, Controller, Get, Param, Post, Req, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiConsumes, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { FIRMWARE_MAX_BYTES } from '@dinmeter/shared';
 import { DeviceIdPipe } from '../common/params';
 import { Public, RequireRole } from '../security/roles';
+import { DEVICE_FIRMWARE, FIRMWARE_IMAGE, FIRMWARE_IMAGES, FIRMWARE_UPLOAD } from './firmware.openapi';
 import { FirmwareService } from './firmware.service';
 
 /** The parts of Express's request and response used here (the repo has no @types/express). */
@@ -27,12 +28,17 @@ export class FirmwareController {
   @Post('firmware')
   @RequireRole('admin')
   @ApiConsumes('multipart/form-data')
+  @ApiBody({ schema: FIRMWARE_UPLOAD })
+  @ApiCreatedResponse({ schema: FIRMWARE_IMAGE })
+  @ApiBadRequestResponse({ description: 'No image, a malformed version or signature, or a signature that does not verify with the firmware key: nothing stored.' })
+  @ApiConflictResponse({ description: 'The version exists already, or the backend has no firmware key.' })
   @UseInterceptors(FileInterceptor('image', { limits: { fileSize: FIRMWARE_MAX_BYTES, files: 1 } }))
   upload(@UploadedFile() image: { buffer: Buffer } | undefined, @Body() body: { version?: unknown; signature?: unknown }) {
     return this.firmware.upload(image?.buffer, body?.version, body?.signature);
   }
 
   @Get('firmware')
+  @ApiOkResponse({ schema: FIRMWARE_IMAGES })
   list() {
     return this.firmware.list();
   }
@@ -43,6 +49,9 @@ export class FirmwareController {
    */
   @Get('firmware/:version/image')
   @Public()
+  @ApiProduces('application/octet-stream')
+  @ApiOkResponse({ description: 'The whole image; 206 with the bytes asked for by a Range header.', schema: { type: 'string', format: 'binary' } })
+  @ApiNotFoundResponse({ description: 'No such version.' })
   download(@Param('version') version: string, @Res() response: Response): void {
     response.sendFile(this.firmware.imagePath(version), { acceptRanges: true, cacheControl: false, headers: { 'Content-Type': 'application/octet-stream' } });
   }
@@ -50,6 +59,8 @@ export class FirmwareController {
   /** Rollout to a group: `{version, devices: [ids]}`. */
   @Post('firmware/rollouts')
   @RequireRole('admin')
+  @ApiBody({ schema: { type: 'object', required: ['version', 'devices'], properties: { version: { type: 'string' }, devices: { type: 'array', items: { type: 'string' } } } } })
+  @ApiCreatedResponse({ schema: { type: 'array', items: DEVICE_FIRMWARE } })
   rollout(@Body() body: { version?: unknown; devices?: unknown }, @Req() request: Request) {
     const devices = Array.isArray(body?.devices) ? body.devices.map(String) : [];
     return this.firmware.rollout(devices, String(body?.version ?? ''), requestBase(request));
@@ -58,12 +69,15 @@ export class FirmwareController {
   /** Rollout to one meter: `{version}`. */
   @Post('devices/:id/firmware')
   @RequireRole('admin')
+  @ApiBody({ schema: { type: 'object', required: ['version'], properties: { version: { type: 'string' } } } })
+  @ApiCreatedResponse({ schema: DEVICE_FIRMWARE })
   rolloutOne(@Param('id', DeviceIdPipe) id: string, @Body() body: { version?: unknown }, @Req() request: Request) {
     return this.firmware.rollout([id], String(body?.version ?? ''), requestBase(request))[0];
   }
 
   /** What the meter runs, its update's progress and the last rollout to it. */
   @Get('devices/:id/firmware')
+  @ApiOkResponse({ schema: DEVICE_FIRMWARE })
   device(@Param('id', DeviceIdPipe) id: string) {
     return this.firmware.device(id);
   }
