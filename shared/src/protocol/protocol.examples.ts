@@ -20,6 +20,7 @@ export function exampleReading(circuit = 1): CircuitReading {
     freq_hz: 50.01,
     energy_import_wh: 123456.5,
     energy_export_wh: 0,
+    angle_deg: -7.2,
   };
 }
 
