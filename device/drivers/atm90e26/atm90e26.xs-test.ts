@@ -3,7 +3,7 @@
  * fault handling against the register-level chip model (device/sim). Run in Node and in XS.
  */
 import { BOARD_CALIBRATION, BOARD_FRONT_END } from '../../board/front-end';
-import type { ChipSelect, SpiBus } from '../../core/ports';
+import type { ChipSelect, SpiBus } from '../bus';
 import { Atm90e26Model } from '../../sim/atm90e26.model';
 import { SimSpiBus } from '../../sim/sim-spi-bus';
 import { check, checkClose, checkEqual, checkThrows, XsTest } from '../../xs/harness';

@@ -4,6 +4,7 @@
  */
 import { CIRCUIT_COUNT, CIRCUIT_METRICS, OptionalMetricField, RequiredMetricField } from './metrics';
 import { arr, bool, int, literal, num, obj, optional, refine, Schema, str, tagged } from './schema';
+import { TIMESTAMP_MAX_MS, TIMESTAMP_MIN_MS } from './time';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -11,7 +12,7 @@ const version = literal(PROTOCOL_VERSION);
 export const circuitNumber = int({ min: 1, max: CIRCUIT_COUNT });
 const seq = int({ min: 0, max: Number.MAX_SAFE_INTEGER });
 /** 2000-01-01 .. 2100-01-01: rejects seconds-instead-of-milliseconds and garbage clocks. */
-export const timestampMs = int({ min: 946684800000, max: 4102444800000 });
+export const timestampMs = int({ min: TIMESTAMP_MIN_MS, max: TIMESTAMP_MAX_MS });
 const commandId = str({ minLength: 1, maxLength: 64, pattern: /^[A-Za-z0-9_.:-]+$/ });
 const shortText = str({ maxLength: 200 });
 
