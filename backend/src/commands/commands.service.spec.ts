@@ -3,7 +3,7 @@ import { Command, CommandAckMessage, decodeMessage, macInput, openSigned, topics
 import { createHmac } from 'node:crypto';
 import { Counters } from '../common/counters';
 import { loadConfig } from '../config/app-config';
-import { DeviceMessageHandler, MqttService } from '../mqtt/mqtt.service';
+import { InMemoryMqttBus } from '../mqtt/in-memory-mqtt-bus.testing';
 import { CommandsService } from './commands.service';
 import { CommandBody, CommandRecord, CommandsFile, CommandsRepository } from './commands.types';
 
@@ -41,25 +41,22 @@ class MemoryCommandsRepository implements CommandsRepository {
 }
 
 function setup(options: { file?: CommandsFile; env?: Record<string, string> } = {}) {
-  const handlers = new Map<string, DeviceMessageHandler>();
+  const mqtt = new InMemoryMqttBus();
+  /** The commands published, checked as the meter checks them. */
   const sent: { topic: string; command: Command; options: unknown }[] = [];
-  const mqtt = {
-    connected: true,
-    on: (kind: string, handler: DeviceMessageHandler) => handlers.set(kind, handler),
-    publishQuietly(topic: string, payload: string, publishOptions: unknown) {
-      sent.push({ topic, command: verifiedCommand(payload), options: publishOptions });
-    },
-  };
+  jest.spyOn(mqtt, 'publish').mockImplementation(async (topic, payload, options) => {
+    sent.push({ topic, command: verifiedCommand(payload), options });
+  });
   const repository = new MemoryCommandsRepository(options.file);
   const counters = new Counters();
   const config = loadConfig({ COMMAND_TTL_S: '60', COMMAND_RETRY_S: '5', ...options.env });
   const keyless = new Set(['no-key']);
   const keys = { keyFor: (id: string) => (keyless.has(id) ? undefined : new Uint8Array(KEY)) };
-  const service = new CommandsService(config, repository, () => Date.now(), mqtt as unknown as MqttService, counters, keys);
+  const service = new CommandsService(config, repository, () => Date.now(), mqtt, counters, keys);
   service.onModuleInit();
   const ack = (device: string, message: Partial<CommandAckMessage> & { id: string }) =>
-    handlers.get('cmd/ack')!(device, Buffer.from(JSON.stringify({ v: 1, ok: true, ...message })), false);
-  return { service, mqtt, sent, repository, counters, ack, handlers, keyless };
+    mqtt.deliver(topics.cmdAck(device), JSON.stringify({ v: 1, ok: true, ...message }));
+  return { service, mqtt, sent, repository, counters, ack, keyless };
 }
 
 /** Moves the fake clock (Date.now) and runs the 1 s resend timer in between. */
@@ -324,11 +321,11 @@ describe(CommandsService.name, () => {
     });
 
     it('should reject a malformed ack, count it and change nothing', () => {
-      const { service, handlers, counters } = setup();
+      const { service, mqtt, counters } = setup();
       const record = service.send('m1', RELAY_OFF);
 
-      handlers.get('cmd/ack')!('m1', Buffer.from(JSON.stringify({ v: 1, id: record.commandId, ok: 'yes' })), false);
-      handlers.get('cmd/ack')!('m1', Buffer.from('{oops'), false);
+      mqtt.deliver(topics.cmdAck('m1'), JSON.stringify({ v: 1, id: record.commandId, ok: 'yes' }));
+      mqtt.deliver(topics.cmdAck('m1'), '{oops');
 
       expect(service.get(record.commandId).status).toBe('pending');
       expect(counters.get('mqtt_rejected_cmd_ack')).toBe(2);

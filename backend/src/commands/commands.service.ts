@@ -6,7 +6,7 @@ import { signForDevice } from '../security/signing';
 import { AppConfig } from '../config/app-config';
 import { Counters } from '../common/counters';
 import { CLOCK, NowFn } from '../common/tokens';
-import { MqttService } from '../mqtt/mqtt.service';
+import { MQTT_BUS, MqttBus } from '../mqtt/mqtt-bus';
 import { CommandBody, CommandRecord, COMMANDS_REPOSITORY, CommandsFile, CommandsRepository } from './commands.types';
 import { ownValue } from '../common/own-value';
 
@@ -31,7 +31,7 @@ export class CommandsService implements OnModuleInit, OnModuleDestroy {
     private readonly config: AppConfig,
     @Inject(COMMANDS_REPOSITORY) private readonly repository: CommandsRepository,
     @Inject(CLOCK) private readonly now: NowFn,
-    private readonly mqtt: MqttService,
+    @Inject(MQTT_BUS) private readonly mqtt: MqttBus,
     private readonly counters: Counters,
     @Inject(COMMAND_KEYS) private readonly keys: CommandKeys,
   ) {}
