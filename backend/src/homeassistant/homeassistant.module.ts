@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { CircuitsModule } from '../circuits/circuits.module';
 import { CommandsModule } from '../commands/commands.module';
 import { DevicesModule } from '../devices/devices.module';
 import { LeaderModule } from '../leader/leader.module';
@@ -7,7 +6,7 @@ import { HomeAssistantService } from './homeassistant.service';
 
 /** The Home Assistant bridge (MQTT discovery, states, relay switches). */
 @Module({
-  imports: [DevicesModule, CommandsModule, CircuitsModule, LeaderModule],
+  imports: [DevicesModule, CommandsModule, LeaderModule],
   providers: [HomeAssistantService],
   exports: [HomeAssistantService],
 })

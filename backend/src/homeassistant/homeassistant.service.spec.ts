@@ -7,7 +7,6 @@ import { DevicesService } from '../devices/devices.service';
 import { DeviceRecord } from '../devices/devices.types';
 import { LeaderLeaseService } from '../leader/leader-lease.service';
 import { InMemoryMqttBus } from '../mqtt/in-memory-mqtt-bus.testing';
-import { CircuitTripService } from '../circuits/circuit-trip.service';
 import { HomeAssistantService } from './homeassistant.service';
 
 const device = (id: string, extra: Partial<DeviceRecord> = {}): DeviceRecord => ({
@@ -31,7 +30,6 @@ describe(HomeAssistantService.name, () => {
   let leader: boolean;
   let registry: Map<string, DeviceRecord>;
   let send: jest.Mock;
-  let reset: jest.Mock;
   let removed: ((id: string) => void)[];
   let counters: Counters;
   let service: HomeAssistantService;
@@ -40,7 +38,6 @@ describe(HomeAssistantService.name, () => {
     bus = new InMemoryMqttBus({ connected: false });
     leader = true;
     send = jest.fn((deviceId: string) => ({ commandId: 'c-1', deviceId }));
-    reset = jest.fn((deviceId: string) => ({ commandId: 'c-2', deviceId }));
     removed = [];
     counters = new Counters();
     const devices = {
@@ -49,8 +46,7 @@ describe(HomeAssistantService.name, () => {
       onRemoved: (listener: (id: string) => void) => removed.push(listener),
     } as unknown as DevicesService;
     const lease = { isLeader: () => leader } as LeaderLeaseService;
-    const trips = { reset } as unknown as CircuitTripService;
-    service = new HomeAssistantService(config, devices, { send } as unknown as CommandsService, trips, bus, lease, counters, () => NOW);
+    service = new HomeAssistantService(config, devices, { send } as unknown as CommandsService, bus, lease, counters, () => NOW);
     service.onModuleInit();
     return service;
   }
@@ -238,8 +234,7 @@ describe(HomeAssistantService.name, () => {
   describe('trip reset buttons', () => {
     it('should turn PRESS on dinmeter/vm-1/ha/6/reset into a trip reset', () => {
       bus.deliver('dinmeter/vm-1/ha/6/reset', 'PRESS');
-      expect(reset).toHaveBeenCalledWith('vm-1', 6);
-      expect(send).not.toHaveBeenCalled();
+      expect(send).toHaveBeenCalledWith('vm-1', { op: 'reset_trip', circuit: 6 });
       expect(counters.get('ha_commands')).toBe(1);
     });
 
@@ -249,7 +244,7 @@ describe(HomeAssistantService.name, () => {
       ['an unknown meter', 'dinmeter/vm-9/ha/6/reset', 'PRESS', false],
     ])('should ignore %s', (_what, topic, payload, retained) => {
       bus.deliver(topic, payload, retained);
-      expect(reset).not.toHaveBeenCalled();
+      expect(send).not.toHaveBeenCalled();
       expect(counters.get('ha_commands_rejected')).toBe(1);
     });
   });

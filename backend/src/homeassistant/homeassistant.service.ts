@@ -8,7 +8,6 @@ import {
   parseHaCircuitTopic,
   topics,
 } from '@dinmeter/shared';
-import { CircuitTripService } from '../circuits/circuit-trip.service';
 import { CommandsService } from '../commands/commands.service';
 import { CLOCK, NowFn } from '../common/tokens';
 import { Counters } from '../common/counters';
@@ -36,8 +35,8 @@ import {
  * requests become real commands, meter events become device triggers. Configs are published retained
  * when the backend (re)connects, when Home Assistant announces itself on <prefix>/status, and when a
  * meter is first seen or its firmware or circuit labels change; a removed meter's are cleared.
- * ON/OFF on dinmeter/<id>/ha/<circuit>/set becomes CommandsService.send and PRESS on …/reset
- * CircuitTripService.reset, so each command gets an id, a seq and an expiry like every other
+ * ON/OFF on dinmeter/<id>/ha/<circuit>/set becomes a relay command and PRESS on …/reset a reset_trip
+ * command (CommandsService.send), so each command gets an id, a seq and an expiry like every other
  * (docs/invariants.md invariant 2). The bridge's retained dinmeter/backend/status (online, and
  * offline by its last will or at shutdown) is part of every entity's availability.
  */
@@ -56,7 +55,6 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
     private readonly config: AppConfig,
     private readonly devices: DevicesService,
     private readonly commands: CommandsService,
-    private readonly trips: CircuitTripService,
     @Inject(MQTT_BUS) private readonly mqtt: MqttBus,
     private readonly leader: LeaderLeaseService,
     private readonly counters: Counters,
@@ -192,7 +190,7 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
         commandId = this.commands.send(deviceId, { op: 'relay', circuit, state }).commandId;
       } else {
         if (payload.trim() !== HA_PAYLOAD_PRESS) return reject(`payload must be ${HA_PAYLOAD_PRESS}`);
-        commandId = this.trips.reset(deviceId, circuit).commandId;
+        commandId = this.commands.send(deviceId, { op: 'reset_trip', circuit }).commandId;
       }
     } catch (error) {
       return reject((error as Error).message); // e.g. the meter has no command key

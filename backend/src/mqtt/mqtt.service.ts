@@ -8,8 +8,6 @@ import { MqttBus, MqttPublishOptions, MqttWill } from './mqtt-bus';
 import { backendConnectOptions } from './mqtt-connect-options';
 import { MqttDispatch } from './mqtt-dispatch';
 
-export type { DeviceMessageHandler } from './mqtt-bus';
-
 /**
  * The backend's MQTT connection (mqtt.js), the MqttBus every feature uses: device topics, Home
  * Assistant, the ingest peers. Only the leader lease has a connection of its own (its last will).
