@@ -413,14 +413,6 @@ describe(CommandsService.name, () => {
     });
   });
 
-  describe('history', () => {
-    it('should answer 404 for an unknown device', () => {
-      const { service } = setup();
-
-      expect(() => service.history('unknown')).toThrow(NotFoundException);
-    });
-  });
-
   describe('get', () => {
     it('should throw NotFoundException for an unknown id', () => {
       const { service } = setup();

@@ -106,8 +106,8 @@ export class CommandsService implements OnModuleInit, OnModuleDestroy {
     return record;
   }
 
+  /** Also of a meter the registry forgot: its commands stay until the history is trimmed. */
   history(deviceId: string, limit = 100): CommandRecord[] {
-    this.devices.get(deviceId);
     return this.file.commands.filter((c) => c.deviceId === deviceId).slice(-limit).reverse();
   }
 
