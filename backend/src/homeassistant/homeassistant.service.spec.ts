@@ -18,8 +18,8 @@ const device = (id: string, extra: Partial<DeviceRecord> = {}): DeviceRecord => 
 });
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
-/** 102 entities and 21 device triggers (ha-discovery.spec.ts). */
-const CONFIGS_PER_METER = 2 + CIRCUIT_COUNT * 10 + 2 * CIRCUIT_COUNT + 1;
+/** 112 entities and 21 device triggers (ha-discovery.spec.ts). */
+const CONFIGS_PER_METER = 2 + CIRCUIT_COUNT * 11 + 2 * CIRCUIT_COUNT + 1;
 /** The per-circuit voltage and frequency sensors of earlier versions, cleared once per meter. */
 const STALE_PER_METER = 2 * CIRCUIT_COUNT;
 const NOW = Date.parse('2026-03-01T12:00:00Z');
