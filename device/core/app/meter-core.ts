@@ -63,7 +63,8 @@ export const PRODUCT_RELAY_DEFAULTS: Required<Pick<RelayManagerOptions, 'factory
   restoreWithoutSavedState: 'on',
 };
 
-const CAL_KEY = (circuit: number) => `cal.${circuit}`;
+/** Settings key of a circuit's saved calibration (also written by the commissioning portal). */
+export const CAL_KEY = (circuit: number) => `cal.${circuit}`;
 
 export class MeterCore {
   readonly metering: Metering;
