@@ -1,10 +1,11 @@
 /**
  * Writes the portal's per-circuit setup where the core reads it at boot: the relay configuration
- * (label, power-on state, failsafe) through the relay store, the CT's calibration under the key
- * MeterCore restores, and which circuits have a relay fitted.
+ * (label, power-on state, failsafe) through the relay store, the CT's calibration through the
+ * calibration settings (merged into what the unit was calibrated with; the chip gets it at the
+ * next boot), and which circuits have a relay fitted.
  */
 import { CalibrationParams, CIRCUIT_COUNT, CircuitConfig } from '@dinmeter/shared';
-import { CAL_KEY } from '../app/meter-core';
+import { CalibrationSettings } from '../metering/calibration-settings';
 import type { SettingsStore } from '../ports';
 import { mergeConfig } from '../relays/relay-config';
 import { RelayStore } from '../relays/relay-store';
@@ -31,21 +32,16 @@ export function saveCircuitSetup(settings: SettingsStore, circuits: readonly Cir
       : { label: c.label ?? '', powerOnState: 'on', failsafe: { mode: 'hold', afterSeconds: c.failsafe.afterSeconds } };
     const merged = mergeConfig(stored[c.circuit - 1], update);
     if (!merged.ok) throw new RangeError(`circuit ${c.circuit}: ${merged.errors.join('; ')}`);
-    return { circuit: c.circuit, config: merged.value, calibration: { ...savedCalibration(settings, c.circuit), ...calibration } };
+    return { circuit: c.circuit, config: merged.value, calibration };
   });
+  // Validated and merged with the saved calibration by CalibrationSettings; no chip to apply it to yet.
+  const calibrations = new CalibrationSettings({ setCalibration: () => true }, settings);
   for (const p of planned) {
     store.saveConfig(p.circuit, p.config);
-    settings.set(CAL_KEY(p.circuit), JSON.stringify(p.calibration));
+    const refused = calibrations.apply(p.circuit, p.calibration);
+    if (refused !== undefined) writeErrors.push(`circuit ${p.circuit} calibration: ${refused}`);
   }
   settings.set(RELAYS_FITTED_KEY, circuits.map((c) => (c.relayFitted ? '1' : '0')).join(''));
   if (writeErrors.length > 0) throw new Error(`could not store the circuit setup: ${writeErrors.join('; ')}`);
 }
 
-function savedCalibration(settings: SettingsStore, circuit: number): CalibrationParams {
-  try {
-    const saved = JSON.parse(settings.get(CAL_KEY(circuit)) ?? '{}') as unknown;
-    return typeof saved === 'object' && saved !== null ? (saved as CalibrationParams) : {};
-  } catch {
-    return {};
-  }
-}
