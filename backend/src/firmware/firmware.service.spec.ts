@@ -3,7 +3,7 @@ import { encodeMessage, PROTOCOL_VERSION } from '@dinmeter/shared';
 import { createHash } from 'node:crypto';
 import { CommandsService } from '../commands/commands.service';
 import { loadConfig } from '../config/app-config';
-import { DeviceMessageHandler, MqttService } from '../mqtt/mqtt.service';
+import { InMemoryMqttBus } from '../mqtt/in-memory-mqtt-bus.testing';
 import { firmwarePrivateKey, generateFirmwareKeyPair, signFirmwareManifest } from './firmware-keys';
 import { FirmwareService } from './firmware.service';
 import { FirmwareImage, FirmwareStore } from './firmware.types';
@@ -35,21 +35,14 @@ describe(FirmwareService.name, () => {
 
   let store: MemoryFirmwareStore;
   let send: jest.Mock;
-  let published: { topic: string; payload: string }[];
-  let statusHandler: DeviceMessageHandler;
+  let bus: InMemoryMqttBus;
   let service: FirmwareService;
 
   function create(env: Record<string, string> = { FIRMWARE_PUBLIC_KEY: keys.publicKeyHex }): void {
     store = new MemoryFirmwareStore();
     send = jest.fn((deviceId: string) => ({ commandId: `cmd-${deviceId}` }));
-    published = [];
-    const mqtt = {
-      connected: true,
-      on: (_kind: string, handler: DeviceMessageHandler) => (statusHandler = handler),
-      onConnect: () => undefined,
-      publishQuietly: async (topic: string, payload: string) => void published.push({ topic, payload }),
-    } as unknown as MqttService;
-    service = new FirmwareService(loadConfig(env), store, { send } as unknown as CommandsService, mqtt, () => NOW);
+    bus = new InMemoryMqttBus({ connected: true });
+    service = new FirmwareService(loadConfig(env), store, { send } as unknown as CommandsService, bus, () => NOW);
     service.onModuleInit();
   }
 
@@ -60,7 +53,8 @@ describe(FirmwareService.name, () => {
       const stored = service.upload(image, '1.2.0', sign('1.2.0'));
       expect(stored).toEqual({ version: '1.2.0', sizeBytes: 5000, sha256, signature: sign('1.2.0'), uploadedAt: NOW });
       expect(store.bytes.get(sha256)).toBe(image);
-      expect(published).toEqual([{ topic: 'dinmeter/backend/firmware/latest', payload: '1.2.0' }]);
+      expect(bus.publishedTo('dinmeter/backend/firmware/latest')).toEqual(['1.2.0']);
+      expect(bus.published[0].options).toEqual({ qos: 1, retain: true });
     });
 
     it.each([
@@ -71,7 +65,7 @@ describe(FirmwareService.name, () => {
     ])('should refuse %s with 400 and store nothing', (_what, signature, message) => {
       expect(() => service.upload(image, '1.2.0', signature())).toThrow(message);
       expect(store.images).toEqual([]);
-      expect(published).toEqual([]);
+      expect(bus.published).toEqual([]);
     });
 
     it('should refuse a version with a slash or space, an empty image and a second upload of a version', () => {
@@ -126,12 +120,12 @@ describe(FirmwareService.name, () => {
     it("should follow the meter's retained status: what it runs and how its update goes", () => {
       const changes: unknown[] = [];
       service.onChange((device) => changes.push({ ...device }));
-      const status = (ota?: object) => Buffer.from(encodeMessage('status', { v: PROTOCOL_VERSION, online: true, firmware: '1.1.0', ...(ota ? { ota } : {}) } as never));
-      statusHandler('vm-1', status({ state: 'downloading', version: '1.2.0', bytes: 100, size: 5000 }), true);
+      const status = (ota?: object) => encodeMessage('status', { v: PROTOCOL_VERSION, online: true, firmware: '1.1.0', ...(ota ? { ota } : {}) } as never);
+      bus.deliver('dinmeter/vm-1/status', status({ state: 'downloading', version: '1.2.0', bytes: 100, size: 5000 }), true);
       expect(service.device('vm-1')).toEqual({ deviceId: 'vm-1', installed: '1.1.0', ota: { state: 'downloading', version: '1.2.0', bytes: 100, size: 5000 } });
-      statusHandler('vm-1', Buffer.from(encodeMessage('status', { v: PROTOCOL_VERSION, online: false })), true);
+      bus.deliver('dinmeter/vm-1/status', encodeMessage('status', { v: PROTOCOL_VERSION, online: false }), true);
       expect(service.device('vm-1').installed).toBe('1.1.0'); // the last will says nothing about firmware
-      statusHandler('vm-1', Buffer.from('{"v":1,"online":true,"ota":{"state":"exploded"}}'), false);
+      bus.deliver('dinmeter/vm-1/status', '{"v":1,"online":true,"ota":{"state":"exploded"}}');
       expect(service.device('vm-1').ota?.state).toBe('downloading');
       expect(changes).toHaveLength(1);
       expect(service.device('vm-9')).toEqual({ deviceId: 'vm-9' });

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { CommandsService } from '../commands/commands.service';
 import { CLOCK, NowFn } from '../common/tokens';
 import { AppConfig } from '../config/app-config';
-import { MqttService } from '../mqtt/mqtt.service';
+import { MQTT_BUS, MqttBus } from '../mqtt/mqtt-bus';
 import { API_PREFIX } from '../openapi/openapi.route';
 import { verifyFirmwareManifest } from './firmware-keys';
 import { DeviceFirmware, FIRMWARE_STORE, FirmwareImage, FirmwareStore } from './firmware.types';
@@ -28,7 +28,7 @@ export class FirmwareService implements OnModuleInit {
     private readonly config: AppConfig,
     @Inject(FIRMWARE_STORE) private readonly store: FirmwareStore,
     private readonly commands: CommandsService,
-    private readonly mqtt: MqttService,
+    @Inject(MQTT_BUS) private readonly mqtt: MqttBus,
     @Inject(CLOCK) private readonly now: NowFn,
   ) {}
 

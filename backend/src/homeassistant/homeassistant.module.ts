@@ -1,15 +1,14 @@
 import { Module } from '@nestjs/common';
-import { CircuitsModule } from '../circuits/circuits.module';
 import { CommandsModule } from '../commands/commands.module';
 import { DevicesModule } from '../devices/devices.module';
 import { FirmwareModule } from '../firmware/firmware.module';
-import { HA_LINK, MqttHaLink } from './ha-link';
+import { LeaderModule } from '../leader/leader.module';
 import { HomeAssistantService } from './homeassistant.service';
 
 /** The Home Assistant bridge (MQTT discovery, states, relay switches). */
 @Module({
-  imports: [DevicesModule, CommandsModule, CircuitsModule, FirmwareModule],
-  providers: [{ provide: HA_LINK, useClass: MqttHaLink }, HomeAssistantService],
+  imports: [DevicesModule, CommandsModule, LeaderModule, FirmwareModule],
+  providers: [HomeAssistantService],
   exports: [HomeAssistantService],
 })
 export class HomeAssistantModule {}
