@@ -13,8 +13,12 @@ interface Job {
   reject: (error: Error) => void;
 }
 
-/** At most this many discovery publishes wait for their PUBACK: what a command can find ahead of it. */
-export const DISCOVERY_MAX_IN_FLIGHT = 32;
+/**
+ * At most this many discovery publishes wait for their PUBACK: what a command can find ahead of it
+ * (~256 KB of configs, milliseconds on a socket). Above one meter's 153 (133 configs and triggers, 20
+ * stale clears), so one meter's discovery or removal still goes out at once: pacing only acts on bulk.
+ */
+export const DISCOVERY_MAX_IN_FLIGHT = 256;
 
 /**
  * Bulk publishing at low priority. A thousand meters appearing at once mean 100,000+ retained configs;
