@@ -33,6 +33,7 @@ import {
   parseHaRelayPayload,
   staleHaDiscoveryTopics,
 } from './ha-discovery';
+import { PacedPublisher } from './paced-publisher';
 
 /**
  * Home Assistant MQTT discovery for every known meter, and the bridge back: switch and button
@@ -52,6 +53,8 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
   /** Meters whose stale configs of earlier versions this process cleared. */
   private readonly staleCleared = new Set<string>();
   private readonly checkScheduled = new Set<string>();
+  /** Discovery configs and their removal go out paced, behind commands (paced-publisher.ts). */
+  private readonly discovery = new PacedPublisher((m) => this.mqtt.publish(m.topic, m.payload, { qos: 1, retain: true }));
   private started = false;
   private unsubscribeBackendStatus?: () => void;
 
@@ -131,7 +134,7 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
     this.published.delete(deviceId);
     const messages = haDiscoveryRemoval(deviceId, this.prefix);
     try {
-      await Promise.all(messages.map((m) => this.mqtt.publish(m.topic, m.payload, { qos: 1, retain: true })));
+      await this.discovery.enqueue(messages);
       this.counters.inc('ha_discovery_removed', messages.length);
       this.logger.log(`Home Assistant entities of ${deviceId} removed`);
     } catch (error) {
@@ -162,7 +165,7 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
     // Once per meter and process: installations of earlier versions keep no stale entities.
     const stale = this.staleCleared.has(meter.id) ? [] : staleHaDiscoveryTopics(meter.id, this.prefix).map((topic) => ({ topic, payload: '' }));
     try {
-      await Promise.all([...stale, ...messages].map((m) => this.mqtt.publish(m.topic, m.payload, { qos: 1, retain: true })));
+      await this.discovery.enqueue([...stale, ...messages]);
       this.staleCleared.add(meter.id);
       this.counters.inc('ha_discovery_published', messages.length);
     } catch (error) {
