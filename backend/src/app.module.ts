@@ -35,6 +35,7 @@ import { AUTOMATION_CONTROLLERS, AUTOMATION_PROVIDERS } from './automation/autom
 import { AppliancesModule } from './appliances/appliances.module';
 import { CREDENTIALS_CONTROLLERS, CREDENTIALS_PROVIDERS } from './security/credentials/credentials.module';
 import { REST_AUTH_PROVIDERS } from './security/rest-auth/rest-auth.providers';
+import { CLAIMS_CONTROLLERS, CLAIMS_PROVIDERS } from './claims/claims.module';
 
 @Module({})
 export class AppModule {
@@ -42,7 +43,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ConfigModule.forRoot(config), AppliancesModule],
-      controllers: [HealthController, DevicesController, DeviceRemovalController, CommandsController, CircuitsController, CalibrationController, ...PRICES_CONTROLLERS, ...AUTOMATION_CONTROLLERS, ...CREDENTIALS_CONTROLLERS],
+      controllers: [HealthController, DevicesController, DeviceRemovalController, CommandsController, CircuitsController, CalibrationController, ...PRICES_CONTROLLERS, ...AUTOMATION_CONTROLLERS, ...CREDENTIALS_CONTROLLERS, ...CLAIMS_CONTROLLERS],
       providers: [
         { provide: CLOCK, useValue: () => Date.now() },
         Counters,
@@ -81,6 +82,7 @@ export class AppModule {
         ...PRICES_PROVIDERS,
         ...AUTOMATION_PROVIDERS,
         ...REST_AUTH_PROVIDERS,
+        ...CLAIMS_PROVIDERS,
         ...overrides,
       ],
     };
