@@ -5,3 +5,4 @@ export * from './protocol/messages';
 export * from './protocol/codec';
 export * from './protocol/signed';
 export * from './utf8';
+export * from './ct/ct-models';

@@ -23,24 +23,33 @@ export interface MeasurementDef {
   readonly encoding: RegisterEncoding;
   readonly unit: string;
   readonly rescale: Rescale;
+  /** What a CT clamped the wrong way does to it (calibration `ctReversed`): flips its sign, or turns the angle by 180°. */
+  readonly reversed?: 'sign' | 'half-turn';
 }
 
 /** Datasheet 5.5 (L line). Items marked **unverified** in docs/atm90e26.md are flagged here too. */
 export const MEASUREMENTS: readonly MeasurementDef[] = Object.freeze([
   { field: 'voltage_v', register: REG.Urms, scale: 0.01, encoding: 'unsigned', unit: 'V', rescale: 'none' },
   { field: 'current_a', register: REG.Irms, scale: 0.001, encoding: 'unsigned', unit: 'A', rescale: 'current' },
-  { field: 'power_w', register: REG.Pmean, scale: 1, encoding: 'twos-complement', unit: 'W', rescale: 'power' },
-  { field: 'reactive_var', register: REG.Qmean, scale: 1, encoding: 'twos-complement', unit: 'var', rescale: 'power' },
+  { field: 'power_w', register: REG.Pmean, scale: 1, encoding: 'twos-complement', unit: 'W', rescale: 'power', reversed: 'sign' },
+  { field: 'reactive_var', register: REG.Qmean, scale: 1, encoding: 'twos-complement', unit: 'var', rescale: 'power', reversed: 'sign' },
   // Smean: 1 VA per LSB is **unverified**.
   { field: 'apparent_va', register: REG.Smean, scale: 1, encoding: 'unsigned', unit: 'VA', rescale: 'power' },
   // PowerF: bit 15 is the sign, bits 14:0 the magnitude in 0.001.
-  { field: 'pf', register: REG.PowerF, scale: 0.001, encoding: 'sign-magnitude', unit: '', rescale: 'none' },
+  { field: 'pf', register: REG.PowerF, scale: 0.001, encoding: 'sign-magnitude', unit: '', rescale: 'none', reversed: 'sign' },
   { field: 'freq_hz', register: REG.Freq, scale: 0.01, encoding: 'unsigned', unit: 'Hz', rescale: 'none' },
   // Pangle: 0.1° per LSB is **unverified**.
-  { field: 'angle_deg', register: REG.Pangle, scale: 0.1, encoding: 'twos-complement', unit: '°', rescale: 'none' },
+  { field: 'angle_deg', register: REG.Pangle, scale: 0.1, encoding: 'twos-complement', unit: '°', rescale: 'none', reversed: 'half-turn' },
 ].map((def) => Object.freeze(def as MeasurementDef)));
 
 export type Reading = Record<ReadingField, number>;
+
+/** A reading as a correctly clamped CT would have given it. */
+export function unreversed(def: MeasurementDef, value: number): number {
+  if (def.reversed === 'sign') return value === 0 ? 0 : -value;
+  if (def.reversed === 'half-turn') return value > 0 ? value - 180 : value + 180;
+  return value;
+}
 
 export function decodeWord(word: number, encoding: RegisterEncoding): number {
   switch (encoding) {
