@@ -1,10 +1,12 @@
-import { Provider } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { CredentialsModule } from '../security/credentials/credentials.module';
 import { ClaimRedemptionController, ClaimsController } from './claims.controller';
 import { ClaimsService } from './claims.service';
 
-/**
- * Claim codes (docs/commissioning.md). They need AppConfig, CLOCK, CredentialsService and BrokerService
- * of the application module, which lists these (as it does the credentials' own).
- */
-export const CLAIMS_CONTROLLERS = [ClaimsController, ClaimRedemptionController];
-export const CLAIMS_PROVIDERS: Provider[] = [ClaimsService];
+/** Claim codes: created by admins, traded once by a meter for its credential (docs/commissioning.md). */
+@Module({
+  imports: [CredentialsModule],
+  controllers: [ClaimsController, ClaimRedemptionController],
+  providers: [ClaimsService],
+})
+export class ClaimsModule {}
