@@ -4,6 +4,7 @@ import { AutomationModule } from './automation/automation.module';
 import { BrokerModule } from './broker/broker.module';
 import { CircuitsModule } from './circuits/circuits.module';
 import { ClaimsModule } from './claims/claims.module';
+import { CommissioningModule } from './commissioning/commissioning.module';
 import { CommandsModule } from './commands/commands.module';
 import { CommonModule } from './common/common.module';
 import { withOverrides } from './common/module-overrides';
@@ -46,6 +47,7 @@ const FEATURE_MODULES: Type[] = [
   HomeAssistantModule,
   AppliancesModule,
   ClaimsModule,
+  CommissioningModule,
 ];
 
 @Module({})

@@ -24,6 +24,6 @@ import { CircuitsController } from './circuits.controller';
     CircuitTripService,
     CalibrationService,
   ],
-  exports: [CircuitConfigService, CircuitTripService],
+  exports: [CircuitConfigService, CircuitTripService, CalibrationService],
 })
 export class CircuitsModule {}
