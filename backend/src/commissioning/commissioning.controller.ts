@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CT_MODELS, ctCalibration, ctMvPerA, ctRangeA } from '@dinmeter/shared';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CircuitParamPipe, DeviceIdPipe } from '../common/params';
@@ -47,8 +47,10 @@ export class CommissioningController {
 
   /** Server-sent events: `snapshot` (the GET …/setup view) at once and whenever it changes. */
   @Get('devices/:id/live')
-  @ApiProduces('text/event-stream')
-  @ApiOkResponse({ description: 'text/event-stream of `snapshot` events, each a device setup view' })
+  @ApiOkResponse({
+    description: 'server-sent events: `snapshot`, whose data is the device setup view (GET /api/devices/:id/setup)',
+    content: { 'text/event-stream': { schema: { type: 'string', example: 'event: snapshot\ndata: {"id":"vm-1","online":true,"circuits":[…]}\n\n' } } },
+  })
   stream(@Param('id', DeviceIdPipe) id: string, @Req() request: IncomingMessage, @Res() response: ServerResponse): void {
     this.live.open(id, request, response);
   }
