@@ -27,14 +27,16 @@ function loginPage() {
     {
       onsubmit: async (event) => {
         event.preventDefault();
-        saveToken(input.value.trim(), remember.checked);
+        const candidate = input.value.trim();
         try {
-          await api('GET', '/devices');
+          // Checked before it is kept: a refused token must not trigger the app-wide log-out.
+          const response = await fetch('/api/devices', { headers: { authorization: `Bearer ${candidate}` } });
+          if (!response.ok) throw new Error(response.status === 401 ? 'This token is not valid.' : `The backend answered ${response.status}.`);
+          saveToken(candidate, remember.checked);
           announce('Logged in');
           route();
         } catch (e) {
-          forgetToken();
-          error.textContent = e.status === 401 ? 'This token is not valid.' : errorText(e);
+          error.textContent = errorText(e);
           input.focus();
         }
       },
