@@ -56,6 +56,7 @@ export function addMeterPage() {
           );
           announce(`Claim code ${claim.code.split('').join(' ')}`);
           watch(claim.id);
+          await refreshOpen();
         } catch (e) {
           error.textContent = errorText(e);
         }
