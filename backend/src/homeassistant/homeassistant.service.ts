@@ -4,6 +4,7 @@ import {
   haRelaySetFilter,
   haStatusTopic,
   haTripResetFilter,
+  isKnownTime,
   parseDeviceTopic,
   parseHaCircuitTopic,
   topics,
@@ -30,9 +31,6 @@ import {
   staleHaDiscoveryTopics,
 } from './ha-discovery';
 import { HA_LINK, HaLink } from './ha-link';
-
-/** Before SNTP a meter stamps 2000-01-01 (messages.ts): such events cannot be judged by age. */
-const SNTP_EPOCH_MS = 978307200000;
 
 /**
  * Home Assistant MQTT discovery for every known meter, and the bridge back: switch and button
@@ -225,7 +223,8 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
     const event = result.value;
     const trigger = HA_TRIGGERS.find((t) => t.type === event.type);
     if (!trigger || (trigger.scope === 'circuit' && !event.circuit)) return;
-    if (event.ts > SNTP_EPOCH_MS && this.now() - event.ts > DEFAULT_MAX_RECORD_AGE_S * 1000) {
+    // Before SNTP a meter stamps TIME_UNKNOWN_MS (or counts up from it): such events cannot be judged by age.
+    if (isKnownTime(event.ts) && this.now() - event.ts > DEFAULT_MAX_RECORD_AGE_S * 1000) {
       this.counters.inc('ha_triggers_too_old');
       return;
     }
