@@ -14,14 +14,14 @@ describe(CircuitSetupService.name, () => {
     const repository = { load: (fallback: unknown) => fallback, save: jest.fn(), flush: jest.fn() };
     const devices = { get: jest.fn(() => device) };
     const configs = { update: jest.fn(() => ({ commandId: 'cfg-1' })) };
-    const calibration = {
-      calibrate: jest.fn((deviceId: string, circuit: number, cal: unknown) => {
-        sent.push({ deviceId, circuit, calibration: cal });
+    const commands = {
+      onSettled: (listener: (record: CommandRecord) => void) => (settle = listener),
+      send: jest.fn((deviceId: string, body: { circuit: number; calibration: unknown }) => {
+        sent.push({ deviceId, circuit: body.circuit, calibration: body.calibration });
         return { commandId: `cal-${sent.length}` };
       }),
     };
-    const commands = { onSettled: (listener: (record: CommandRecord) => void) => (settle = listener) };
-    service = new CircuitSetupService(repository as never, devices as never, configs as never, calibration as never, commands as never);
+    service = new CircuitSetupService(repository as never, devices as never, configs as never, commands as never);
     service.onModuleInit();
   });
 

@@ -1,6 +1,5 @@
 import { BadRequestException, Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { CalibrationParams, CT_MODEL_IDS, ctCalibration, ctModel } from '@dinmeter/shared';
-import { CalibrationService } from '../circuits/calibration.service';
 import { CircuitConfigService } from '../circuits/circuit-config.service';
 import { CommandsService } from '../commands/commands.service';
 import { CommandRecord } from '../commands/commands.types';
@@ -24,7 +23,6 @@ export class CircuitSetupService implements OnModuleInit, OnModuleDestroy {
     @Inject(CIRCUIT_SETUP_REPOSITORY) private readonly repository: JsonFileRepository<CircuitSetupFile>,
     private readonly devices: DevicesService,
     private readonly configs: CircuitConfigService,
-    private readonly calibration: CalibrationService,
     private readonly commands: CommandsService,
   ) {}
 
@@ -100,7 +98,7 @@ export class CircuitSetupService implements OnModuleInit, OnModuleDestroy {
   }
 
   private sendCalibration(deviceId: string, circuit: number, calibration: CalibrationParams, pending: { ctModel?: string; ctReversed: boolean }): string {
-    const record = this.calibration.calibrate(deviceId, circuit, calibration);
+    const record = this.commands.send(deviceId, { op: 'calibrate', circuit, calibration });
     const stored = this.entry(deviceId, circuit);
     stored.pending = { commandId: record.commandId, ...pending };
     stored.lastError = undefined;

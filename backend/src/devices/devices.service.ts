@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModul
 import { CIRCUIT_COUNT, CircuitReading, decodeMessage, isKnownTime, isValidDeviceId } from '@dinmeter/shared';
 import { CLOCK, NowFn } from '../common/tokens';
 import { Counters } from '../common/counters';
-import { MqttService } from '../mqtt/mqtt.service';
+import { MQTT_BUS, MqttBus } from '../mqtt/mqtt-bus';
 import { toStoredDevice } from './device-registry.repository';
 import { CircuitView, DEVICE_REGISTRY_REPOSITORY, DeviceRecord, DeviceRegistryRepository } from './devices.types';
 import { RelayHistoryService, relayPoint } from './relay-history.service';
@@ -23,7 +23,7 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(DEVICE_REGISTRY_REPOSITORY) private readonly repository: DeviceRegistryRepository,
     @Inject(CLOCK) private readonly now: NowFn,
-    private readonly mqtt: MqttService,
+    @Inject(MQTT_BUS) private readonly mqtt: MqttBus,
     private readonly counters: Counters,
     private readonly relayHistory: RelayHistoryService,
   ) {}

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import mqtt, { MqttClient } from 'mqtt';
 import { topics } from '@dinmeter/shared';
+import { MqttBus } from '../mqtt/mqtt-bus';
 
 /**
  * With MQTT_SHARE_GROUP the broker hands each telemetry record to ONE backend instance, so the records
@@ -34,35 +34,28 @@ export function parseStoredNotice(payload: string): StoredNotice | undefined {
   }
 }
 
-/** Own MQTT connection (MqttService dispatches device topics only), non-shared subscription. */
+/** Tells the other instances what this one stored and hears what they stored, over the backend's MqttBus. */
 export class IngestPeers {
   private readonly logger = new Logger(IngestPeers.name);
-  private client?: MqttClient;
   private readonly pending = new Map<string, [number, number][]>();
+  private unsubscribe?: () => void;
 
   constructor(
-    readonly self: string,
-    private readonly url: string,
-    private readonly credentials: { username?: string; password?: string },
+    private readonly bus: MqttBus,
     private readonly onPeerStored: (device: string, fromSeq: number, seq: number) => void,
   ) {}
 
+  get self(): string {
+    return this.bus.clientId;
+  }
+
   start(): void {
-    const client = mqtt.connect(this.url, {
-      clientId: `${this.self}-ingest`,
-      ...this.credentials,
-      clean: true,
-      keepalive: 30,
-      reconnectPeriod: 1000,
-    });
-    this.client = client;
-    client.on('error', (error) => this.logger.warn(`ingest peers connection: ${error.message}`));
-    client.on('message', (_topic, payload) => {
+    // Not shared: every instance hears every notice (its own come back too, and are skipped).
+    this.unsubscribe = this.bus.subscribe(INGEST_STORED_TOPIC, (_topic, payload) => {
       const notice = parseStoredNotice(payload.toString('utf8'));
       if (!notice || notice.from === this.self) return;
       for (const [fromSeq, seq] of notice.records) this.onPeerStored(notice.device, fromSeq, seq);
     });
-    client.subscribe(INGEST_STORED_TOPIC, { qos: 1 });
   }
 
   /** Queues a stored record; flush() sends the queue of a device as one message. */
@@ -75,15 +68,14 @@ export class IngestPeers {
   flush(device: string): void {
     const records = this.pending.get(device);
     this.pending.delete(device);
-    if (!records?.length || !this.client) return;
+    if (!records?.length || !this.unsubscribe) return;
     const notice: StoredNotice = { v: 1, from: this.self, device, records };
     // Lost notices (broker down) only delay acks: the meter's go-back-N replays and a duplicate re-acks.
-    this.client.publishAsync(INGEST_STORED_TOPIC, JSON.stringify(notice), { qos: 1 }).catch((error: Error) => this.logger.warn(`stored notice: ${error.message}`));
+    this.bus.publish(INGEST_STORED_TOPIC, JSON.stringify(notice), { qos: 1 }).catch((error: Error) => this.logger.warn(`stored notice: ${error.message}`));
   }
 
-  async stop(): Promise<void> {
-    const client = this.client;
-    this.client = undefined;
-    if (client) await client.endAsync(false).catch(() => undefined);
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
   }
 }

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { decodeMessage, TelemetryMessage, topics } from '@dinmeter/shared';
 import { Counters } from '../common/counters';
 import { DevicesService } from '../devices/devices.service';
-import { DeviceMessageHandler, MqttService } from '../mqtt/mqtt.service';
+import { InMemoryMqttBus } from '../mqtt/in-memory-mqtt-bus.testing';
 import { CircuitPointWriter, IngestService, telemetryToPoints } from './ingest.service';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics.service';
 import { RetentionService } from '../storage/retention.service';
@@ -44,15 +44,10 @@ class Deferred {
 }
 
 function setup(retention?: Pick<RetentionService, 'noteStored'>, metrics?: Pick<PrometheusMetrics, 'ingestLatency'>) {
-  const handlers = new Map<string, DeviceMessageHandler>();
-  const published: { topic: string; payload: string; options: unknown }[] = [];
-  const mqtt = {
-    on: (kind: string, handler: DeviceMessageHandler) => handlers.set(kind, handler),
-    publishQuietly: (topic: string, payload: string, options: unknown) => {
-      published.push({ topic, payload, options });
-      return Promise.resolve();
-    },
-  } as unknown as MqttService;
+  const mqtt = new InMemoryMqttBus();
+  const published = mqtt.published;
+  /** The broker hands the backend a telemetry message of `device`. */
+  const telemetryFrom = (device: string, payload: Buffer, retained: boolean) => mqtt.deliver(topics.telemetry(device), payload, retained);
   const writes: CircuitPoint[][] = [];
   const writer: CircuitPointWriter & { next: () => Promise<void> } = {
     next: () => Promise.resolve(),
@@ -63,7 +58,7 @@ function setup(retention?: Pick<RetentionService, 'noteStored'>, metrics?: Pick<
   };
   const devices = { recordTelemetry: jest.fn() };
   const counters = new Counters();
-  const service = new IngestService(mqtt, writer, devices as unknown as DevicesService, counters, undefined, undefined, retention as RetentionService, metrics as PrometheusMetrics);
+  const service = new IngestService(mqtt, writer, devices as unknown as DevicesService, counters, undefined, retention as RetentionService, metrics as PrometheusMetrics);
   service.onModuleInit();
   /** Upto_seq of every ack published so far (all on m1's ack topic). */
   const acks = () =>
@@ -73,7 +68,7 @@ function setup(retention?: Pick<RetentionService, 'noteStored'>, metrics?: Pick<
       if (!ack.ok) throw new Error(ack.errors.join('; '));
       return ack.value.upto_seq;
     });
-  return { service, handlers, published, writer, writes, devices, counters, acks };
+  return { service, telemetryFrom, published, writer, writes, devices, counters, acks };
 }
 
 /** Lets pending promise callbacks run, then fires the coalesced setImmediate acks. */
@@ -94,9 +89,9 @@ describe(IngestService.name, () => {
 
   describe('onModuleInit', () => {
     it('should handle telemetry delivered by the MQTT service', async () => {
-      const { handlers, writes, acks } = setup();
+      const { telemetryFrom, writes, acks } = setup();
 
-      handlers.get('telemetry')!('m1', bytes(telemetry(1)), false);
+      telemetryFrom('m1', bytes(telemetry(1)), false);
       await settle();
 
       expect(writes).toHaveLength(1);
@@ -106,12 +101,12 @@ describe(IngestService.name, () => {
 
   describe('drain', () => {
     it('should wait for the writes under way and ack exactly what InfluxDB accepted, without waiting for the next turn', async () => {
-      const { service, handlers, writer, writes, acks } = setup();
+      const { service, telemetryFrom, writer, writes, acks } = setup();
       const first = new Deferred();
       const second = new Deferred();
       const pending = [first, second];
       writer.next = () => pending.shift()!.promise;
-      const telemetryHandler = handlers.get('telemetry')!;
+      const telemetryHandler = telemetryFrom;
       telemetryHandler('m1', bytes(telemetry(1)), false);
       telemetryHandler('m1', bytes(telemetry(2)), false);
       await settle();
@@ -129,10 +124,10 @@ describe(IngestService.name, () => {
     });
 
     it('should take no telemetry once it began: no write, no ack', async () => {
-      const { service, handlers, writes, acks, counters } = setup();
+      const { service, telemetryFrom, writes, acks, counters } = setup();
       await service.drain();
 
-      handlers.get('telemetry')!('m1', bytes(telemetry(1)), false);
+      telemetryFrom('m1', bytes(telemetry(1)), false);
       await settle();
 
       expect(writes).toEqual([]);

@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { CIRCUIT_METRIC_FIELDS, decodeMessage, encodeMessage, PROTOCOL_VERSION, TelemetryMessage, topics } from '@dinmeter/shared';
-import { BrokerService } from '../broker/broker.service';
 import { Counters } from '../common/counters';
 import { POINT_WRITER } from '../common/tokens';
 import { AppConfig } from '../config/app-config';
 import { DevicesService } from '../devices/devices.service';
-import { MqttService } from '../mqtt/mqtt.service';
+import { MQTT_BUS, MqttBus } from '../mqtt/mqtt-bus';
 import { RetentionService } from '../storage/retention.service';
 import { CircuitPoint, InfluxWriteError, TelemetryStore } from '../storage/storage.types';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics.service';
@@ -47,12 +46,11 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   private peers?: IngestPeers;
 
   constructor(
-    private readonly mqtt: MqttService,
+    @Inject(MQTT_BUS) private readonly mqtt: MqttBus,
     @Inject(POINT_WRITER) private readonly writer: CircuitPointWriter,
     private readonly devices: DevicesService,
     private readonly counters: Counters,
     @Optional() private readonly config?: AppConfig,
-    @Optional() private readonly broker?: BrokerService,
     @Optional() private readonly retention?: RetentionService,
     @Optional() private readonly metrics?: PrometheusMetrics,
   ) {}
@@ -64,19 +62,14 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       this.handling.add(handled);
       void handled.finally(() => this.handling.delete(handled));
     });
-    if (this.config?.MQTT_SHARE_GROUP && this.broker) {
-      this.peers = new IngestPeers(
-        this.mqtt.clientId,
-        this.broker.url,
-        this.broker.login,
-        (device, fromSeq, seq) => this.peerStored(device, fromSeq, seq),
-      );
+    if (this.config?.MQTT_SHARE_GROUP) {
+      this.peers = new IngestPeers(this.mqtt, (device, fromSeq, seq) => this.peerStored(device, fromSeq, seq));
       this.peers.start();
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.closePeers();
+  onModuleDestroy(): void {
+    this.peers?.stop();
   }
 
   /**
@@ -89,12 +82,6 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     await Promise.allSettled([...this.handling]);
     await Promise.all([...this.ackDue].map((deviceId) => this.sendAck(deviceId)));
     await Promise.allSettled([...this.acksInFlight]);
-  }
-
-  async closePeers(): Promise<void> {
-    const peers = this.peers;
-    this.peers = undefined;
-    await peers?.stop();
   }
 
   /** Another instance stored a record of this device: our contiguous run may now reach further. */
