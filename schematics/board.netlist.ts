@@ -97,7 +97,7 @@ export function buildBoard(): Netlist {
   n.connect('TXD0', 'U1.TXD0', 'J1.TXD');
   n.connect('RXD0', 'U1.RXD0', 'J1.RXD');
   n.connect('GND', 'J1.GND');
-  // Setup button (docs/commissioning.md): active high with a pull-down, because GPIO2 is a strapping
+  // Setup button (docs/setup-portal.md): active high with a pull-down, because GPIO2 is a strapping
   // pin that must be low or floating for serial download; held at reset it changes nothing (GPIO0 high).
   n.add(P.pushButton({ ref: 'SW1', block: 'mcu', domain: logic, value: 'setup button (hold 5 s: setup portal)' }));
   n.connect('+3V3', 'SW1.1');

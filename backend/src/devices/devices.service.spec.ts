@@ -62,6 +62,19 @@ describe(DevicesService.name, () => {
     });
   });
 
+  describe('recordGap', () => {
+    it('should count each hole once by its first missing seq, however many instances report it, and never persist the count', () => {
+      const { service, repository } = boot();
+      service.recordTelemetry('m1', 5, NOW, [reading(1, 5)]);
+      service.recordGap('m1', 2);
+      service.recordGap('m1', 2);
+      service.recordGap('m1', 9);
+      repository.flush();
+      expect(service.get('m1').telemetryGaps).toBe(2);
+      expect(readFileSync(join(dir, 'devices.jsonl'), 'utf8')).not.toMatch(/telemetryGaps/);
+    });
+  });
+
   describe('remove', () => {
     it('should forget the meter across a restart, tell the listeners, and 404 an unknown one', () => {
       const first = boot();

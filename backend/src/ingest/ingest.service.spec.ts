@@ -3,7 +3,9 @@ import { decodeMessage, TelemetryMessage, topics } from '@dinmeter/shared';
 import { Counters } from '../common/counters';
 import { DevicesService } from '../devices/devices.service';
 import { InMemoryMqttBus } from '../mqtt/in-memory-mqtt-bus.testing';
-import { CircuitPointWriter, IngestService, telemetryToPoints } from './ingest.service';
+import { AppConfig } from '../config/app-config';
+import { INGEST_STORED_TOPIC, StoredNotice } from './ingest-peers';
+import { CircuitPointWriter, IngestService, SHARED_GAP_CONFIRM_MS, telemetryToPoints } from './ingest.service';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics.service';
 import { RetentionService } from '../storage/retention.service';
 import { CircuitPoint } from '../storage/storage.types';
@@ -43,8 +45,8 @@ class Deferred {
   });
 }
 
-function setup(retention?: Pick<RetentionService, 'noteStored'>, metrics?: Pick<PrometheusMetrics, 'ingestLatency'>) {
-  const mqtt = new InMemoryMqttBus();
+function setup(retention?: Pick<RetentionService, 'noteStored'>, metrics?: Pick<PrometheusMetrics, 'ingestLatency'>, config?: AppConfig) {
+  const mqtt = new InMemoryMqttBus(config?.MQTT_SHARE_GROUP ? { shareGroup: config.MQTT_SHARE_GROUP } : {});
   const published = mqtt.published;
   /** The broker hands the backend a telemetry message of `device`. */
   const telemetryFrom = (device: string, payload: Buffer, retained: boolean) => mqtt.deliver(topics.telemetry(device), payload, retained);
@@ -56,9 +58,9 @@ function setup(retention?: Pick<RetentionService, 'noteStored'>, metrics?: Pick<
       return this.next();
     },
   };
-  const devices = { recordTelemetry: jest.fn() };
+  const devices = { recordTelemetry: jest.fn(), recordGap: jest.fn() };
   const counters = new Counters();
-  const service = new IngestService(mqtt, writer, devices as unknown as DevicesService, counters, undefined, retention as RetentionService, metrics as PrometheusMetrics);
+  const service = new IngestService(mqtt, writer, devices as unknown as DevicesService, counters, config, retention as RetentionService, metrics as PrometheusMetrics);
   service.onModuleInit();
   /** Upto_seq of every ack published so far (all on m1's ack topic). */
   const acks = () =>
@@ -68,7 +70,7 @@ function setup(retention?: Pick<RetentionService, 'noteStored'>, metrics?: Pick<
       if (!ack.ok) throw new Error(ack.errors.join('; '));
       return ack.value.upto_seq;
     });
-  return { service, telemetryFrom, published, writer, writes, devices, counters, acks };
+  return { service, mqtt, telemetryFrom, published, writer, writes, devices, counters, acks };
 }
 
 /** Lets pending promise callbacks run, then fires the coalesced setImmediate acks. */
@@ -362,6 +364,83 @@ describe(IngestService.name, () => {
         ['dinmeter/m2/telemetry/ack', '{"v":1,"upto_seq":9}'],
       ]);
     });
+  });
+});
+
+describe(`${IngestService.name} with a shared subscription (MQTT_SHARE_GROUP)`, () => {
+  beforeEach(() => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
+  /** Like settle(), but fires only what is due in 1 ms (the acks), not the gap confirmation. */
+  async function flush(): Promise<void> {
+    for (let k = 0; k < 5; k++) await Promise.resolve();
+    jest.advanceTimersByTime(1);
+  }
+  const shared = () => setup(undefined, undefined, { MQTT_SHARE_GROUP: 'ingest' } as AppConfig);
+  const notices = (mqtt: InMemoryMqttBus) => mqtt.publishedTo(INGEST_STORED_TOPIC).map((p) => JSON.parse(p) as StoredNotice);
+  const peerNotice = (notice: Partial<StoredNotice>) => bytes({ v: 1, from: 'dinmeter-backend-other', device: 'm1', records: [], ...notice });
+
+  it('should not count a hole another instance fills within the confirmation time', async () => {
+    const { mqtt, telemetryFrom, counters, devices } = shared();
+    telemetryFrom('m1', bytes(telemetry(1)), false);
+    telemetryFrom('m1', bytes(telemetry(3)), false);
+    await flush();
+    mqtt.deliver(INGEST_STORED_TOPIC, peerNotice({ records: [[2, 2]] }));
+
+    jest.advanceTimersByTime(SHARED_GAP_CONFIRM_MS);
+    await flush();
+
+    expect(counters.get('telemetry_gaps')).toBe(0);
+    expect(devices.recordGap).not.toHaveBeenCalled();
+    expect(notices(mqtt).some((n) => n.gaps)).toBe(false);
+  });
+
+  it('should count a hole still open after the confirmation time once, by its first missing seq, and tell the other instances', async () => {
+    const { mqtt, telemetryFrom, counters, devices } = shared();
+    telemetryFrom('m1', bytes(telemetry(1)), false);
+    telemetryFrom('m1', bytes(telemetry(4)), false);
+    await flush();
+    expect(counters.get('telemetry_gaps')).toBe(0);
+
+    jest.advanceTimersByTime(SHARED_GAP_CONFIRM_MS);
+    await flush();
+
+    expect(counters.get('telemetry_gaps')).toBe(1);
+    expect(devices.recordGap).toHaveBeenCalledWith('m1', 2);
+    expect(notices(mqtt).filter((n) => n.gaps).map((n) => [n.device, n.gaps, n.records])).toEqual([['m1', [2], []]]);
+  });
+
+  it('should send the newest stored record with the stored ranges', async () => {
+    const { mqtt, telemetryFrom } = shared();
+    telemetryFrom('m1', bytes(telemetry(1)), false);
+    telemetryFrom('m1', bytes(telemetry(2)), false);
+    await flush();
+
+    const [notice] = notices(mqtt);
+    expect(notice.records).toEqual([[1, 1], [2, 2]]);
+    expect(notice.latest).toEqual(telemetry(2));
+  });
+
+  it("should keep another instance's newest record and gaps in the registry", () => {
+    const { mqtt, devices } = shared();
+    const latest = telemetry(7);
+    mqtt.deliver(INGEST_STORED_TOPIC, peerNotice({ records: [[7, 7]], latest, gaps: [3] }));
+
+    expect(devices.recordTelemetry).toHaveBeenCalledWith('m1', 7, latest.ts, latest.circuits);
+    expect(devices.recordGap).toHaveBeenCalledWith('m1', 3);
+  });
+
+  it('should ignore a notice whose record is not valid telemetry', () => {
+    const { mqtt, devices } = shared();
+    mqtt.deliver(INGEST_STORED_TOPIC, peerNotice({ records: [[7, 7]], latest: { ...telemetry(7), circuits: [{ circuit: 11 }] } as unknown as TelemetryMessage }));
+
+    expect(devices.recordTelemetry).not.toHaveBeenCalled();
   });
 });
 

@@ -11,6 +11,13 @@ import { PrometheusMetrics } from '../metrics/prometheus-metrics.service';
 import { IngestPeers } from './ingest-peers';
 import { SequenceTracker } from './sequence-tracker';
 
+/**
+ * With a shared subscription a record can reach this instance before the notice that another stored
+ * the one before it, so a hole seen here may be no hole at all: it counts as a gap only if it is still
+ * open this long after (the peers' notices follow their InfluxDB writes within milliseconds normally).
+ */
+export const SHARED_GAP_CONFIRM_MS = 5000;
+
 /** What ingest needs from storage: a write that resolves only once InfluxDB accepted the points. */
 export type CircuitPointWriter = Pick<TelemetryStore, 'writeCircuitPoints'>;
 
@@ -44,6 +51,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   private readonly awaitingAck = new Map<string, { seq: number; receivedAt: number }[]>();
   /** Only with a shared subscription (MQTT_SHARE_GROUP): the records other instances stored (ingest-peers.ts). */
   private peers?: IngestPeers;
+  private readonly gapTimers = new Set<NodeJS.Timeout>();
 
   constructor(
     @Inject(MQTT_BUS) private readonly mqtt: MqttBus,
@@ -63,12 +71,18 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       void handled.finally(() => this.handling.delete(handled));
     });
     if (this.config?.MQTT_SHARE_GROUP) {
-      this.peers = new IngestPeers(this.mqtt, (device, fromSeq, seq) => this.peerStored(device, fromSeq, seq));
+      this.peers = new IngestPeers(this.mqtt, {
+        stored: (device, fromSeq, seq) => this.peerStored(device, fromSeq, seq),
+        latest: (device, record) => this.devices.recordTelemetry(device, record.seq, record.ts, record.circuits),
+        gap: (device, firstMissingSeq) => this.devices.recordGap(device, firstMissingSeq),
+      });
       this.peers.start();
     }
   }
 
   onModuleDestroy(): void {
+    for (const timer of this.gapTimers) clearTimeout(timer);
+    this.gapTimers.clear();
     this.peers?.stop();
   }
 
@@ -113,10 +127,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       this.counters.inc('telemetry_device_resets');
       this.logger.warn(`device ${deviceId} restarted its record log (acked_seq went down to ${message.acked_seq})`);
     }
-    if (seen.gap) {
-      this.counters.inc('telemetry_gaps');
-      this.logger.warn(`device ${deviceId}: records ${seen.gap.from}..${seen.gap.to} missing so far (holding the ack)`);
-    }
+    if (seen.gap) this.onGap(deviceId, seen.gap.from, seen.gap.to);
     if (seen.duplicate) {
       this.counters.inc('telemetry_duplicates');
       this.scheduleAck(deviceId);
@@ -140,10 +151,29 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     this.counters.inc('telemetry_stored');
     if (message.merged_from_seq !== undefined) this.counters.inc('telemetry_merged_records');
     this.tracker.stored(deviceId, message.seq, message.merged_from_seq);
-    this.peers?.stored(deviceId, message.merged_from_seq ?? message.seq, message.seq);
+    this.peers?.stored(deviceId, message);
     this.devices.recordTelemetry(deviceId, message.seq, message.ts, message.circuits);
     if (this.metrics) this.awaitAck(deviceId, message.seq, receivedAt);
     this.scheduleAck(deviceId);
+  }
+
+  private onGap(deviceId: string, from: number, to: number): void {
+    if (!this.peers) return this.countGap(deviceId, from, to);
+    const timer = setTimeout(() => {
+      this.gapTimers.delete(timer);
+      const missing = this.tracker.firstMissing(deviceId, from, to);
+      if (missing === undefined) return;
+      this.countGap(deviceId, missing, to);
+      this.peers?.gap(deviceId, missing);
+      this.scheduleAck(deviceId); // the ack's notice carries the gap to the other instances
+    }, SHARED_GAP_CONFIRM_MS);
+    this.gapTimers.add(timer);
+  }
+
+  private countGap(deviceId: string, from: number, to: number): void {
+    this.counters.inc('telemetry_gaps');
+    this.devices.recordGap(deviceId, from);
+    this.logger.warn(`device ${deviceId}: records ${from}..${to} missing so far (holding the ack)`);
   }
 
   /** Coalesces acks: one per device per event-loop turn, carrying the highest contiguous stored seq. */

@@ -1,5 +1,5 @@
 /**
- * The claim exchange with the backend (docs/commissioning.md "Claim"): the meter POSTs the code
+ * The claim exchange with the backend (docs/setup-portal.md "Claim"): the meter POSTs the code
  * the installer typed to `<backend>/api/claim` and gets its credentials back, once. Nothing secret
  * is typed by hand. The answer is checked whole before anything is stored.
  */

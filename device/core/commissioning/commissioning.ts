@@ -1,5 +1,5 @@
 /**
- * The commissioning state machine (docs/commissioning.md):
+ * The commissioning state machine (docs/setup-portal.md):
  *
  *   start() ── commissioned ──▶ operating ◀─────────────────────────────┐
  *      │ not commissioned                                                │

@@ -1,5 +1,5 @@
 /**
- * The setup button: a press held for LONG_PRESS_MS reopens the portal (docs/commissioning.md).
+ * The setup button: a press held for LONG_PRESS_MS reopens the portal (docs/setup-portal.md).
  * The platform samples the pin (board file: PINS.setupButton) every tick; this only measures.
  * Shorter presses do nothing, so brushing the button in a crowded fuse box is harmless.
  */

@@ -50,7 +50,7 @@ export class SettingsCommissioningStore implements CommissioningStore {
 
   isCommissioned(): boolean {
     const k = PROVISIONING_SETTINGS;
-    return [k.mqttUrl, k.mqttUser, k.mqttPassword, k.commandKey].every((key) => !!this.settings.get(key));
+    return [k.mqttUrl, k.mqttUser, k.mqttPassword].every((key) => !!this.settings.get(key));
   }
 
   /** The circuits first (they may refuse), the login last: a meter cut off mid-way is not commissioned. */

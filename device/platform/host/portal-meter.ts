@@ -1,6 +1,6 @@
 /**
  * `npm run meter:portal -- --data-dir DIR [--port N] [--id ID] [--interval S]`: one virtual meter
- * that commissions itself like a new ESP32 (docs/commissioning.md). Without a login in
+ * that commissions itself like a new ESP32 (docs/setup-portal.md). Without a login in
  * DIR/settings.json it serves the setup portal on 127.0.0.1:PORT; the form's claim code is redeemed
  * at the backend named in it, the credentials and the circuit setup are saved, and the meter starts
  * and joins the backend over MQTT. A commissioned meter starts at once (the portal keeps serving
@@ -9,6 +9,7 @@
 import { resolve } from 'node:path';
 import { isValidDeviceId } from '@dinmeter/shared';
 import { CliArgs, numberOption, required, runCli, UsageError } from '../../../shared/node/cli';
+import { BOARD_OPTIONS } from '../../board/options';
 import { ClaimedCredentials } from '../../core/commissioning/commissioning.ports';
 import { Commissioning } from '../../core/commissioning/commissioning';
 import { CT_MODELS } from '../../core/commissioning/ct-choices';
@@ -68,7 +69,7 @@ async function main({ values }: CliArgs<typeof SPEC.options>): Promise<void> {
   });
   const server = new PortalServer();
   const bound = await server.start(port);
-  server.handler = new PortalHandler({ commissioning, context: { ctModels: CT_MODELS, ethernet: false }, deviceId: requestedId, portalHost: `127.0.0.1:${bound}` });
+  server.handler = new PortalHandler({ commissioning, context: { ctModels: CT_MODELS, ethernet: BOARD_OPTIONS.ethernetW5500 }, deviceId: requestedId, portalHost: `127.0.0.1:${bound}` });
   process.stdout.write(`portal: http://127.0.0.1:${bound}/\n`);
   if (commissioning.start() === 'operating') startMeter(store.saved()!);
 
