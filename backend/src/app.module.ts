@@ -3,6 +3,8 @@ import { AppliancesModule } from './appliances/appliances.module';
 import { AutomationModule } from './automation/automation.module';
 import { BrokerModule } from './broker/broker.module';
 import { CircuitsModule } from './circuits/circuits.module';
+import { ClaimsModule } from './claims/claims.module';
+import { CommissioningModule } from './commissioning/commissioning.module';
 import { CommandsModule } from './commands/commands.module';
 import { CommonModule } from './common/common.module';
 import { withOverrides } from './common/module-overrides';
@@ -46,6 +48,8 @@ const FEATURE_MODULES: Type[] = [
   HomeAssistantModule,
   AppliancesModule,
   FirmwareModule,
+  ClaimsModule,
+  CommissioningModule,
 ];
 
 @Module({})

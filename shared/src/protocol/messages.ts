@@ -307,6 +307,8 @@ export interface CalibrationParams {
   pga?: 1 | 4 | 8 | 16 | 24;
   ctRatio?: number;
   meterConstant?: number;
+  /** The CT is clamped the wrong way round: the firmware negates P, Q and PF and swaps import and export energy. */
+  ctReversed?: boolean;
 }
 const u16 = int({ min: 0, max: 0xffff });
 export const calibrationSchema: Schema<CalibrationParams> = obj({
@@ -322,6 +324,7 @@ export const calibrationSchema: Schema<CalibrationParams> = obj({
   pga: optional(literal(1, 4, 8, 16, 24)),
   ctRatio: optional(num({ min: 0.001, max: 100000 })),
   meterConstant: optional(num({ min: 1, max: 1e6 })),
+  ctReversed: optional(bool()),
 });
 
 /** A `firmware` command's order (docs/ota.md): where the image is and what it must be. */
