@@ -74,7 +74,8 @@ const tests: XsTest[] = [
       checkEqual(again.nextSeq, 6, 'nextSeq');
       checkEqual(seqsOf(again), '3,4,5', 'unacked');
       const [third] = again.readFrom(2, 1);
-      checkEqual(JSON.stringify(third), JSON.stringify({ ...trip(3), seq: 3 }), 'third event as appended');
+      const { v, ...body } = trip(3);
+      checkEqual(JSON.stringify(third), JSON.stringify({ v, seq: 3, ...body }), 'third event as appended');
       checkEqual(again.pendingCount, 3, 'pending');
     },
   },
