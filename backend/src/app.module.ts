@@ -1,88 +1,55 @@
-import { DynamicModule, Module, Provider } from '@nestjs/common';
-import { join } from 'node:path';
-import { DevicesController } from './api/devices.controller';
-import { CommandsController } from './api/commands.controller';
-import { HealthController } from './api/health.controller';
-import { CircuitConfigService, CIRCUIT_CONFIG_REPOSITORY } from './circuits/circuit-config.service';
-import { CircuitsController } from './circuits/circuits.controller';
-import { CircuitTripService } from './circuits/circuit-trip.service';
-import { CalibrationController } from './circuits/calibration.controller';
-import { CalibrationService } from './circuits/calibration.service';
-import { SeriesService } from './api/series.service';
-import { BrokerService } from './broker/broker.service';
-import { CommandsService } from './commands/commands.service';
-import { COMMANDS_REPOSITORY } from './commands/commands.types';
-import { JsonFileRepository } from './common/json-file.repository';
-import { Counters } from './common/counters';
-import { CLOCK } from './common/tokens';
+import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
+import { AppliancesModule } from './appliances/appliances.module';
+import { AutomationModule } from './automation/automation.module';
+import { BrokerModule } from './broker/broker.module';
+import { CircuitsModule } from './circuits/circuits.module';
+import { CommandsModule } from './commands/commands.module';
+import { CommonModule } from './common/common.module';
+import { withOverrides } from './common/module-overrides';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
-import { DevicesService } from './devices/devices.service';
-import { DeviceRemovalController } from './devices/device-removal.controller';
-import { RevokedMeterRemovalService } from './devices/revoked-meter-removal.service';
-import { DEVICE_REGISTRY_REPOSITORY } from './devices/devices.types';
-import { DeviceRegistryJournal } from './devices/device-registry.repository';
-import { RelayHistoryService } from './devices/relay-history.service';
-import { HeartbeatService } from './heartbeat/heartbeat.service';
-import { HA_LINK, MqttHaLink } from './homeassistant/ha-link';
-import { HomeAssistantService } from './homeassistant/homeassistant.service';
-import { IngestService } from './ingest/ingest.service';
-import { PrometheusMetrics } from './metrics/prometheus-metrics.service';
-import { MqttService } from './mqtt/mqtt.service';
-import { storageProviders } from './storage/storage.providers';
-import { PRICES_CONTROLLERS, PRICES_PROVIDERS } from './prices/prices.module';
-import { AUTOMATION_CONTROLLERS, AUTOMATION_PROVIDERS } from './automation/automation.module';
-import { AppliancesModule } from './appliances/appliances.module';
-import { CREDENTIALS_CONTROLLERS, CREDENTIALS_PROVIDERS } from './security/credentials/credentials.module';
-import { REST_AUTH_PROVIDERS } from './security/rest-auth/rest-auth.providers';
+import { DevicesModule } from './devices/devices.module';
+import { HealthModule } from './health/health.module';
+import { HeartbeatModule } from './heartbeat/heartbeat.module';
+import { HomeAssistantModule } from './homeassistant/homeassistant.module';
+import { IngestModule } from './ingest/ingest.module';
+import { LeaderModule } from './leader/leader.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { MqttModule } from './mqtt/mqtt.module';
+import { PricesModule } from './prices/prices.module';
+import { CredentialsModule } from './security/credentials/credentials.module';
+import { RestAuthModule } from './security/rest-auth/rest-auth.module';
+import { StorageModule } from './storage/storage.module';
+
+/**
+ * The backend's features. The global infrastructure comes first: Nest runs the hooks of global
+ * modules first, in this order (the broker starts before the MQTT client dials it).
+ */
+const FEATURE_MODULES: Type[] = [
+  CommonModule,
+  BrokerModule,
+  MqttModule,
+  StorageModule,
+  CredentialsModule,
+  RestAuthModule,
+  CommandsModule,
+  DevicesModule,
+  CircuitsModule,
+  HeartbeatModule,
+  MetricsModule,
+  IngestModule,
+  HealthModule,
+  LeaderModule,
+  PricesModule,
+  AutomationModule,
+  HomeAssistantModule,
+  AppliancesModule,
+];
 
 @Module({})
 export class AppModule {
+  /** `overrides` replace providers by token (common/module-overrides.ts), e.g. a fake TELEMETRY_STORE in a test. */
   static forRoot(config: AppConfig, overrides: Provider[] = []): DynamicModule {
-    return {
-      module: AppModule,
-      imports: [ConfigModule.forRoot(config), AppliancesModule],
-      controllers: [HealthController, DevicesController, DeviceRemovalController, CommandsController, CircuitsController, CalibrationController, ...PRICES_CONTROLLERS, ...AUTOMATION_CONTROLLERS, ...CREDENTIALS_CONTROLLERS],
-      providers: [
-        { provide: CLOCK, useValue: () => Date.now() },
-        Counters,
-        ...CREDENTIALS_PROVIDERS,
-        BrokerService,
-        MqttService,
-        ...storageProviders,
-        {
-          provide: DEVICE_REGISTRY_REPOSITORY,
-          useFactory: (c: AppConfig) => new DeviceRegistryJournal(join(c.DATA_DIR, 'devices.jsonl'), join(c.DATA_DIR, 'devices.json')),
-          inject: [AppConfig],
-        },
-        {
-          provide: COMMANDS_REPOSITORY,
-          useFactory: (c: AppConfig) => new JsonFileRepository(join(c.DATA_DIR, 'commands.json'), 200),
-          inject: [AppConfig],
-        },
-        {
-          provide: CIRCUIT_CONFIG_REPOSITORY,
-          useFactory: (c: AppConfig) => new JsonFileRepository(join(c.DATA_DIR, 'circuits.json'), 200),
-          inject: [AppConfig],
-        },
-        RelayHistoryService,
-        DevicesService,
-        RevokedMeterRemovalService,
-        CircuitConfigService,
-        CircuitTripService,
-        CalibrationService,
-        IngestService,
-        PrometheusMetrics,
-        CommandsService,
-        HeartbeatService,
-        SeriesService,
-        { provide: HA_LINK, useClass: MqttHaLink },
-        HomeAssistantService,
-        ...PRICES_PROVIDERS,
-        ...AUTOMATION_PROVIDERS,
-        ...REST_AUTH_PROVIDERS,
-        ...overrides,
-      ],
-    };
+    return { module: AppModule, imports: [ConfigModule.forRoot(config), ...withOverrides(FEATURE_MODULES, overrides)] };
   }
 }

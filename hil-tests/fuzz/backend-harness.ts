@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppModule } from '../../backend/src/app.module';
-import { LeaderLeaseService } from '../../backend/src/automation/leader/leader-lease.service';
+import { LeaderLeaseService } from '../../backend/src/leader/leader-lease.service';
 import { CommandsService } from '../../backend/src/commands/commands.service';
 import { JsonFileRepository } from '../../backend/src/common/json-file.repository';
 import { POINT_WRITER, TELEMETRY_STORE } from '../../backend/src/common/tokens';

@@ -19,7 +19,7 @@ import {
   topics,
 } from '@dinmeter/shared';
 import fc from 'fast-check';
-import { parseLease } from '../../backend/src/automation/leader/lease-election';
+import { parseLease } from '../../backend/src/leader/lease-election';
 import { parseHaRelayPayload } from '../../backend/src/homeassistant/ha-discovery';
 import { parseStoredNotice } from '../../backend/src/ingest/ingest-peers';
 import { exampleMessage, EXAMPLE_TS } from '../../shared/src/protocol/protocol.examples';

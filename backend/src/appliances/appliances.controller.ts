@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ALERTS, ANOMALY_SETTINGS, APPLIANCE, APPLIANCES } from './appliances.openapi';
-import { CircuitParamPipe, DeviceIdPipe } from '../api/params';
+import { CircuitParamPipe, DeviceIdPipe } from '../common/params';
 import { AnomalySettingsDto, NameApplianceDto } from './appliances.dto';
 import { AppliancesService } from './appliances.service';
 import { ApplianceIdPipe } from './appliances.params';

@@ -1,10 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AUTOMATION, CREDIT, LEADER, PLAN, SAVINGS } from './automation.openapi';
-import { CircuitParamPipe, DeviceIdPipe } from '../api/params';
+import { CircuitParamPipe, DeviceIdPipe } from '../common/params';
 import { AutomationDto, CreditTopUpDto, SavingsQueryDto } from './automation.dto';
 import { AutomationService } from './automation.service';
-import { LeaderLeaseService } from './leader/leader-lease.service';
+import { LeaderLeaseService } from '../leader/leader-lease.service';
 import { SavingsService } from './savings.service';
 import { RequireRole } from '../security/roles';
 

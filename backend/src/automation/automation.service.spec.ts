@@ -10,7 +10,7 @@ import { PricesService } from '../prices/prices.service';
 import { AutomationService } from './automation.service';
 import { AutomationFile, AutomationRepository } from './automation.types';
 import { GuardsService } from './guards.service';
-import { LeaderLeaseService } from './leader/leader-lease.service';
+import { LeaderLeaseService } from '../leader/leader-lease.service';
 
 const H = 3_600_000;
 const KEY = Buffer.alloc(32, 5);

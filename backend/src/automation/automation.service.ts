@@ -11,7 +11,7 @@ import { signForDevice } from '../security/signing';
 import { AutomationDto } from './automation.dto';
 import { AUTOMATION_REPOSITORY, AutomationFile, AutomationRepository, CircuitAutomation, CircuitRuntime, circuitKey, parseCircuitKey } from './automation.types';
 import { GuardsService } from './guards.service';
-import { LeaderLeaseService } from './leader/leader-lease.service';
+import { LeaderLeaseService } from '../leader/leader-lease.service';
 import { buildCircuitPlan, planFingerprint } from './plan-builder';
 import { cronError, expandSchedule } from './schedule-expander';
 import { ownValue } from '../common/own-value';

@@ -1,5 +1,5 @@
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
-import { parseInstant } from '../api/params';
+import { parseInstant } from '../common/params';
 import { CLOCK, NowFn } from '../common/tokens';
 import { DevicesService } from '../devices/devices.service';
 import { PricesService } from '../prices/prices.service';

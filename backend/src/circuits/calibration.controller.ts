@@ -1,9 +1,9 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiTags } from '@nestjs/swagger';
 import { calibrationSchema } from '@dinmeter/shared';
-import { COMMAND_ACCEPTED } from '../api/api.openapi';
+import { COMMAND_ACCEPTED } from '../commands/commands.openapi';
 import { fromShared } from '../openapi/schema';
-import { CircuitParamPipe, DeviceIdPipe } from '../api/params';
+import { CircuitParamPipe, DeviceIdPipe } from '../common/params';
 import { CalibrationService } from './calibration.service';
 import { RequireRole } from '../security/roles';
 

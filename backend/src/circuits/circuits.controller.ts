@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { COMMAND_ACCEPTED } from '../api/api.openapi';
+import { COMMAND_ACCEPTED } from '../commands/commands.openapi';
 import { CIRCUIT_CONFIG_VIEW } from './circuits.openapi';
-import { CircuitParamPipe, DeviceIdPipe } from '../api/params';
+import { CircuitParamPipe, DeviceIdPipe } from '../common/params';
 import { CircuitConfigDto } from './circuit-config.dto';
 import { CircuitConfigService } from './circuit-config.service';
 import { CircuitTripService } from './circuit-trip.service';

@@ -1,5 +1,7 @@
-import { CIRCUIT_CONFIG } from '../api/api.openapi';
-import { bool, int, object, str } from '../openapi/schema';
+import { circuitConfigSchema } from '@dinmeter/shared';
+import { bool, fromShared, int, object, str } from '../openapi/schema';
+
+export const CIRCUIT_CONFIG = fromShared(circuitConfigSchema);
 
 /** GET/PUT …/config: what the backend asked for, what the meter confirmed, and what holds. */
 export const CIRCUIT_CONFIG_VIEW = object({

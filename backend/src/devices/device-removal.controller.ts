@@ -1,6 +1,6 @@
 import { Controller, Delete, HttpCode, Param } from '@nestjs/common';
 import { ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
-import { DeviceIdPipe } from '../api/params';
+import { DeviceIdPipe } from '../common/params';
 import { RequireRole } from '../security/roles';
 import { DevicesService } from './devices.service';
 

@@ -1,5 +1,5 @@
 import { INestApplication } from '@nestjs/common';
-import { LeaderLeaseService } from '../automation/leader/leader-lease.service';
+import { LeaderLeaseService } from '../leader/leader-lease.service';
 import { BrokerService } from '../broker/broker.service';
 import { HomeAssistantService } from '../homeassistant/homeassistant.service';
 import { IngestService } from '../ingest/ingest.service';

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DeviceTopicKind, parseDeviceTopic, topics } from '@dinmeter/shared';
 import { randomBytes } from 'node:crypto';
 import mqtt, { MqttClient } from 'mqtt';
@@ -16,7 +16,7 @@ const INBOUND: DeviceTopicKind[] = ['status', 'telemetry', 'events', 'cmd/ack', 
  * dispatch of device messages to feature handlers by topic kind. Publishing goes through here.
  */
 @Injectable()
-export class MqttService implements OnModuleInit, OnModuleDestroy {
+export class MqttService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(MqttService.name);
   private client?: MqttClient;
   private readonly handlers = new Map<DeviceTopicKind, DeviceMessageHandler[]>();
@@ -45,8 +45,11 @@ export class MqttService implements OnModuleInit, OnModuleDestroy {
     return this.client?.connected ?? false;
   }
 
-  async onModuleInit(): Promise<void> {
-    // Nest runs one module's init hooks side by side: the login exists once the broker started.
+  /**
+   * Connects once every feature registered its handlers (in onModuleInit): the retained messages the
+   * broker sends on subscribing reach all of them.
+   */
+  async onApplicationBootstrap(): Promise<void> {
     await this.broker.started;
     const client = mqtt.connect(this.broker.url, {
       clientId: this.clientId,

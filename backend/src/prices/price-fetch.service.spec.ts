@@ -1,5 +1,5 @@
 import { Counters } from '../common/counters';
-import { LeaderLeaseService } from '../automation/leader/leader-lease.service';
+import { LeaderLeaseService } from '../leader/leader-lease.service';
 import { ENTSOE_POLICY } from './day-ahead.poller';
 import { DayAheadSource } from './price-sources';
 import { localDay, PriceFetchService } from './price-fetch.service';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { CLOCK, NowFn } from '../common/tokens';
 import { Counters } from '../common/counters';
-import { LeaderLeaseService } from '../automation/leader/leader-lease.service';
+import { LeaderLeaseService } from '../leader/leader-lease.service';
 import { DayAheadPoller, deliveryDayRange, PollerClock, PollPolicy } from './day-ahead.poller';
 import { DayAheadSource } from './price-sources';
 import { PricesService } from './prices.service';

@@ -1,7 +1,7 @@
 import { BadRequestException, Controller, Get, Inject, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiQuery, ApiTags, ApiUnsupportedMediaTypeResponse, getSchemaPath } from '@nestjs/swagger';
 import { PRICE_SLOTS_BODY, PRICES, PRICES_STORED } from './prices.openapi';
-import { parseInstant } from '../api/params';
+import { parseInstant } from '../common/params';
 import { CLOCK, NowFn } from '../common/tokens';
 import { PRICE_TEXT_MEDIA_TYPES, PRICE_UPLOAD_EXPECTED, PriceDocumentDto, PricesQueryDto, PriceUpload, PriceUploadOptionsDto, PriceUploadPipe, PriceUploadRequest } from './prices.dto';
 import { PricesService } from './prices.service';

@@ -1,6 +1,7 @@
-import { Provider } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { AppConfig } from '../config/app-config';
+import { LeaderModule } from '../leader/leader.module';
 import { ConsumerTariff, TariffConfigError, validateTariffConfig } from './consumer-tariff';
 import { ENTSOE_POLICY, PollPolicy } from './day-ahead.poller';
 import { DayAheadSource, EntsoeSource, EsiosSource } from './price-sources';
@@ -40,14 +41,19 @@ export function dayAheadPolicy(c: AppConfig): PollPolicy {
   return { ...ENTSOE_POLICY, timeZone: c.PRICE_TIMEZONE, publishLocalHour: c.PRICE_SOURCE === 'esios' ? 20 : 13 };
 }
 
-/** Prices: storage in InfluxDB, REST, fetchers. Listed by AppModule.forRoot. */
-export const PRICES_CONTROLLERS = [PricesController];
-export const PRICES_PROVIDERS: Provider[] = [
-  { provide: PRICE_TARIFF, useFactory: (c: AppConfig) => loadTariff(c.TARIFF_FILE) ?? null, inject: [AppConfig] },
-  { provide: PRICE_AREA, useFactory: priceArea, inject: [AppConfig] },
-  { provide: DAY_AHEAD_SOURCE, useFactory: (c: AppConfig) => dayAheadSource(c) ?? null, inject: [AppConfig] },
-  { provide: DAY_AHEAD_POLICY, useFactory: dayAheadPolicy, inject: [AppConfig] },
-  PricesRepository,
-  PricesService,
-  PriceFetchService,
-];
+/** Prices: storage in InfluxDB, REST, fetchers. */
+@Module({
+  imports: [LeaderModule],
+  controllers: [PricesController],
+  providers: [
+    { provide: PRICE_TARIFF, useFactory: (c: AppConfig) => loadTariff(c.TARIFF_FILE) ?? null, inject: [AppConfig] },
+    { provide: PRICE_AREA, useFactory: priceArea, inject: [AppConfig] },
+    { provide: DAY_AHEAD_SOURCE, useFactory: (c: AppConfig) => dayAheadSource(c) ?? null, inject: [AppConfig] },
+    { provide: DAY_AHEAD_POLICY, useFactory: dayAheadPolicy, inject: [AppConfig] },
+    PricesRepository,
+    PricesService,
+    PriceFetchService,
+  ],
+  exports: [PricesService],
+})
+export class PricesModule {}

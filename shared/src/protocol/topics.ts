@@ -66,7 +66,7 @@ export const topics = {
   heartbeat: () => `${TOPIC_ROOT}/backend/heartbeat`,
   /** Backend instances tell each other which records they stored (MQTT_SHARE_GROUP mode). */
   ingestStored: () => `${TOPIC_ROOT}/backend/ingest/stored`,
-  /** Retained lease of the backend instance that runs the automation (backend/src/automation/leader). */
+  /** Retained lease of the backend instance that runs the automation (backend/src/leader). */
   automationLease: () => `${TOPIC_ROOT}/backend/automation/lease`,
   /**
    * Retained `online` / `offline` of the backend's Home Assistant bridge (its last will says offline):

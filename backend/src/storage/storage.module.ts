@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Provider } from '@nestjs/common';
+import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Counters } from '../common/counters';
 import { POINT_WRITER, TELEMETRY_STORE } from '../common/tokens';
 import { AppConfig } from '../config/app-config';
@@ -31,26 +31,32 @@ export class StorageLifecycle implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-export const storageProviders: Provider[] = [
-  {
-    provide: TELEMETRY_STORE,
-    useFactory: (c: AppConfig): TelemetryStore =>
-      createTelemetryStore({
-        url: c.INFLUX_URL,
-        db: c.INFLUX_DB,
-        token: c.INFLUX_TOKEN,
-        org: c.INFLUX_ORG,
-        bucket: c.INFLUX_BUCKET,
-        version: c.INFLUX_VERSION,
-      }),
-    inject: [AppConfig],
-  },
-  {
-    provide: POINT_WRITER,
-    useFactory: (store: TelemetryStore, c: AppConfig, counters: Counters) =>
-      new BatchingWriter(store, { maxPendingPoints: c.INGEST_MAX_PENDING_POINTS }, { counters, logger: new Logger('Storage') }),
-    inject: [TELEMETRY_STORE, AppConfig, Counters],
-  },
-  StorageLifecycle,
-  RetentionService,
-];
+/** InfluxDB: the store, the batching writer in front of it, retention. Global: AppModule imports it once. */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: TELEMETRY_STORE,
+      useFactory: (c: AppConfig): TelemetryStore =>
+        createTelemetryStore({
+          url: c.INFLUX_URL,
+          db: c.INFLUX_DB,
+          token: c.INFLUX_TOKEN,
+          org: c.INFLUX_ORG,
+          bucket: c.INFLUX_BUCKET,
+          version: c.INFLUX_VERSION,
+        }),
+      inject: [AppConfig],
+    },
+    {
+      provide: POINT_WRITER,
+      useFactory: (store: TelemetryStore, c: AppConfig, counters: Counters) =>
+        new BatchingWriter(store, { maxPendingPoints: c.INGEST_MAX_PENDING_POINTS }, { counters, logger: new Logger('Storage') }),
+      inject: [TELEMETRY_STORE, AppConfig, Counters],
+    },
+    StorageLifecycle,
+    RetentionService,
+  ],
+  exports: [TELEMETRY_STORE, POINT_WRITER, RetentionService],
+})
+export class StorageModule {}

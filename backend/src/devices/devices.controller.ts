@@ -1,11 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { array } from '../openapi/schema';
-import { CIRCUITS, COMMAND, COMMAND_ACCEPTED, DEVICE, DEVICE_SUMMARIES, SERIES } from './api.openapi';
+import { CIRCUITS, DEVICE, DEVICE_SUMMARIES, SERIES } from './devices.openapi';
+import { COMMAND, COMMAND_ACCEPTED } from '../commands/commands.openapi';
 import { CommandsService } from '../commands/commands.service';
-import { DevicesService } from '../devices/devices.service';
-import { RelayCommandDto, SeriesQueryDto } from './api.dto';
-import { CircuitParamPipe, DeviceIdPipe } from './params';
+import { DevicesService } from './devices.service';
+import { RelayCommandDto, SeriesQueryDto } from './devices.dto';
+import { CircuitParamPipe, DeviceIdPipe } from '../common/params';
 import { SeriesService } from './series.service';
 import { RequireRole } from '../security/roles';
 

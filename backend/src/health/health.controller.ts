@@ -1,6 +1,6 @@
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { COUNTERS, HEALTH } from './api.openapi';
+import { COUNTERS, HEALTH } from './health.openapi';
 import { BrokerService } from '../broker/broker.service';
 import { Counters } from '../common/counters';
 import { TELEMETRY_STORE } from '../common/tokens';

@@ -1,7 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { COMMAND } from './api.openapi';
-import { CommandsService } from '../commands/commands.service';
+import { COMMAND } from './commands.openapi';
+import { CommandsService } from './commands.service';
 
 @ApiTags('commands')
 @Controller('commands')

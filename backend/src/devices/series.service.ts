@@ -1,8 +1,8 @@
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { CLOCK, NowFn, TELEMETRY_STORE } from '../common/tokens';
 import { DevicesService } from '../devices/devices.service';
-import { parseInstant } from './params';
-import { SeriesQueryDto } from './api.dto';
+import { parseInstant } from '../common/params';
+import { SeriesQueryDto } from './devices.dto';
 import { TelemetryStore } from '../storage/storage.types';
 
 export type SeriesReader = Pick<TelemetryStore, 'querySeries'>;

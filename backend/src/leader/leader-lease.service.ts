@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { topics } from '@dinmeter/shared';
 import mqtt, { MqttClient } from 'mqtt';
-import { BrokerService } from '../../broker/broker.service';
-import { CLOCK, NowFn } from '../../common/tokens';
-import { Counters } from '../../common/counters';
-import { AppConfig } from '../../config/app-config';
-import { MqttService } from '../../mqtt/mqtt.service';
+import { BrokerService } from '../broker/broker.service';
+import { CLOCK, NowFn } from '../common/tokens';
+import { Counters } from '../common/counters';
+import { AppConfig } from '../config/app-config';
+import { MqttService } from '../mqtt/mqtt.service';
 import { LeaseElection } from './lease-election';
 
 /**

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { DevicesModule } from '../devices/devices.module';
+import { MetricsModule } from '../metrics/metrics.module';
+import { IngestService } from './ingest.service';
+
+/** Telemetry from the meters into InfluxDB, acked once stored. */
+@Module({
+  imports: [DevicesModule, MetricsModule],
+  providers: [IngestService],
+  exports: [IngestService],
+})
+export class IngestModule {}
