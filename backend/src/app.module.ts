@@ -9,6 +9,7 @@ import { withOverrides } from './common/module-overrides';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DevicesModule } from './devices/devices.module';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { HeartbeatModule } from './heartbeat/heartbeat.module';
 import { HomeAssistantModule } from './homeassistant/homeassistant.module';
@@ -38,6 +39,7 @@ const FEATURE_MODULES: Type[] = [
   HeartbeatModule,
   MetricsModule,
   IngestModule,
+  EventsModule,
   HealthModule,
   LeaderModule,
   PricesModule,

@@ -9,6 +9,9 @@ import { DeviceMessageHandler, MqttService } from '../mqtt/mqtt.service';
 import { CircuitTripService } from '../circuits/circuit-trip.service';
 import { HaLink, HaLinkHandlers, HaLinkWill } from './ha-link';
 import { HomeAssistantService } from './homeassistant.service';
+import { StoredEvent } from '../events/event-points';
+import { EventsService, StoredEventListener } from '../events/events.service';
+import { LeaderLeaseService } from '../leader/leader-lease.service';
 
 /** In-memory link: records publishes, lets the test deliver messages. */
 class FakeLink implements HaLink {
@@ -63,7 +66,14 @@ describe(HomeAssistantService.name, () => {
   let counters: Counters;
   let service: HomeAssistantService;
 
+  let storedListeners: StoredEventListener[];
+  let leading: boolean;
+
   function create(config: AppConfig = loadConfig({})): HomeAssistantService {
+    storedListeners = [];
+    leading = true;
+    const events = { onStored: (listener: StoredEventListener) => storedListeners.push(listener) } as unknown as EventsService;
+    const leader = { isLeader: () => leading } as unknown as LeaderLeaseService;
     link = new FakeLink();
     handlers = new Map();
     send = jest.fn((deviceId: string) => ({ commandId: 'c-1', deviceId }));
@@ -79,7 +89,7 @@ describe(HomeAssistantService.name, () => {
       on: (kind: DeviceTopicKind, handler: DeviceMessageHandler) => handlers.set(kind, [...(handlers.get(kind) ?? []), handler]),
     } as unknown as MqttService;
     const trips = { reset } as unknown as CircuitTripService;
-    service = new HomeAssistantService(config, link, devices, { send } as unknown as CommandsService, trips, mqtt, counters, () => NOW);
+    service = new HomeAssistantService(config, link, devices, { send } as unknown as CommandsService, trips, mqtt, counters, () => NOW, events, leader);
     service.onModuleInit();
     service.onApplicationBootstrap();
     return service;
@@ -93,19 +103,14 @@ describe(HomeAssistantService.name, () => {
   });
 
   describe('discovery', () => {
-    it('should subscribe to Home Assistant status, backend status, relay and reset requests and meter events', () => {
-      expect(link.filters).toEqual(['homeassistant/status', 'dinmeter/backend/status', 'dinmeter/+/ha/+/set', 'dinmeter/+/ha/+/reset', 'dinmeter/+/events']);
+    it('should subscribe to Home Assistant status, backend status, relay and reset requests (events come stored, from EventsService)', () => {
+      expect(link.filters).toEqual(['homeassistant/status', 'dinmeter/backend/status', 'dinmeter/+/ha/+/set', 'dinmeter/+/ha/+/reset']);
+      expect(storedListeners).toHaveLength(1);
     });
 
-    it('should share the request and event subscriptions with the other instances under MQTT_SHARE_GROUP', () => {
+    it('should share the request subscriptions with the other instances under MQTT_SHARE_GROUP', () => {
       create(loadConfig({ MQTT_SHARE_GROUP: 'ingest' }));
-      expect(link.filters).toEqual([
-        'homeassistant/status',
-        'dinmeter/backend/status',
-        '$share/ingest-ha/dinmeter/+/ha/+/set',
-        '$share/ingest-ha/dinmeter/+/ha/+/reset',
-        '$share/ingest-ha/dinmeter/+/events',
-      ]);
+      expect(link.filters).toEqual(['homeassistant/status', 'dinmeter/backend/status', '$share/ingest-ha/dinmeter/+/ha/+/set', '$share/ingest-ha/dinmeter/+/ha/+/reset']);
     });
 
     it('should say the backend is online when the link connects, then publish every known meter retained', async () => {
@@ -213,37 +218,49 @@ describe(HomeAssistantService.name, () => {
   });
 
   describe('device triggers', () => {
-    const event = (fields: Record<string, unknown>) => JSON.stringify({ v: 1, ts: NOW - 1000, ...fields });
+    const stored = (fields: Partial<StoredEvent>) => storedListeners.forEach((listener) => listener({ device: 'vm-1', ts: NOW - 1000, type: 'fault', ...fields }));
 
     it.each([
       ['step_change', 4, 'c4_step_change'],
       ['protection_trip', 7, 'c7_protection_trip'],
       ['fault', 2, 'fault'],
       ['fault', undefined, 'fault'],
-    ])('should fire a %s event of circuit %p as the trigger %s', async (type, circuit, trigger) => {
-      link.deliver('dinmeter/vm-1/events', event({ type, ...(circuit ? { circuit } : {}), data: { delta_w: 2000 } }));
+    ] as const)('should fire a stored %s event of circuit %p as the trigger %s', async (type, circuit, trigger) => {
+      stored({ type, ...(circuit ? { circuit } : {}), data: { delta_w: 2000 }, seq: 5 });
       await tick();
       expect(link.published).toHaveLength(1);
       const [fired] = link.published;
       expect(fired).toMatchObject({ topic: 'dinmeter/vm-1/ha/triggers', retain: false });
-      expect(JSON.parse(fired.payload)).toMatchObject({ trigger, type, ...(circuit ? { circuit } : {}), data: { delta_w: 2000 } });
+      const payload = JSON.parse(fired.payload);
+      expect(payload).toMatchObject({ trigger, v: 1, type, ...(circuit ? { circuit } : {}), data: { delta_w: 2000 }, seq: 5 });
+      expect(payload.device).toBeUndefined();
       expect(counters.get('ha_triggers')).toBe(1);
     });
 
     it.each([
-      ['another event type', event({ type: 'relay', circuit: 1 }), false],
-      ['a step change without a circuit', event({ type: 'step_change' }), false],
-      ['an invalid event', '{"type":"fault"}', false],
-      ['a retained event', event({ type: 'fault' }), true],
-      ['an event older than ten minutes (a replayed backlog)', JSON.stringify({ v: 1, ts: NOW - 601_000, type: 'fault' }), false],
-    ])('should fire nothing for %s', async (_what, payload, retained) => {
-      link.deliver('dinmeter/vm-1/events', payload, retained);
+      ['another event type', { type: 'relay', circuit: 1 }],
+      ['a step change without a circuit', { type: 'step_change' }],
+      ['an event older than ten minutes (a replayed backlog)', { ts: NOW - 601_000 }],
+    ] as const)('should fire nothing for %s', async (_what, fields) => {
+      stored(fields);
       await tick();
       expect(link.published).toEqual([]);
     });
 
     it('should fire an event stamped before SNTP (year 2000): its age is unknown', async () => {
-      link.deliver('dinmeter/vm-1/events', JSON.stringify({ v: 1, ts: 946684805000, type: 'fault' }));
+      stored({ ts: 946684805000 });
+      await tick();
+      expect(link.published).toHaveLength(1);
+    });
+
+    it('should leave the trigger to the leader under MQTT_SHARE_GROUP (every instance stores every event)', async () => {
+      create(loadConfig({ MQTT_SHARE_GROUP: 'ingest' }));
+      leading = false;
+      stored({});
+      await tick();
+      expect(link.published).toEqual([]);
+      leading = true;
+      stored({});
       await tick();
       expect(link.published).toHaveLength(1);
     });

@@ -1,13 +1,5 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import {
-  decodeMessage,
-  haRelaySetFilter,
-  haStatusTopic,
-  haTripResetFilter,
-  parseDeviceTopic,
-  parseHaCircuitTopic,
-  topics,
-} from '@dinmeter/shared';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
+import { haRelaySetFilter, haStatusTopic, haTripResetFilter, parseHaCircuitTopic, PROTOCOL_VERSION, topics } from '@dinmeter/shared';
 import { CircuitTripService } from '../circuits/circuit-trip.service';
 import { CommandsService } from '../commands/commands.service';
 import { CLOCK, NowFn } from '../common/tokens';
@@ -15,6 +7,9 @@ import { Counters } from '../common/counters';
 import { AppConfig } from '../config/app-config';
 import { DevicesService } from '../devices/devices.service';
 import { DeviceRecord } from '../devices/devices.types';
+import { StoredEvent } from '../events/event-points';
+import { EventsService } from '../events/events.service';
+import { LeaderLeaseService } from '../leader/leader-lease.service';
 import { MqttService } from '../mqtt/mqtt.service';
 import {
   buildHaDiscovery,
@@ -36,7 +31,7 @@ const SNTP_EPOCH_MS = 978307200000;
 
 /**
  * Home Assistant MQTT discovery for every known meter, and the bridge back: switch and button
- * requests become real commands, meter events become device triggers. Configs are published retained
+ * requests become real commands, meter events become device triggers once they are stored (EventsService). Configs are published retained
  * when the link (re)connects, when Home Assistant announces itself on <prefix>/status, and when a
  * meter is first seen or its firmware or circuit labels change; a removed meter's are cleared.
  * ON/OFF on dinmeter/<id>/ha/<circuit>/set becomes CommandsService.send and PRESS on …/reset
@@ -63,6 +58,8 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
     private readonly mqtt: MqttService,
     private readonly counters: Counters,
     @Inject(CLOCK) private readonly now: NowFn,
+    private readonly events: EventsService,
+    @Optional() private readonly leader?: LeaderLeaseService,
   ) {}
 
   private get enabled(): boolean {
@@ -88,12 +85,13 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
       return;
     }
     this.started = true;
-    // With several instances (MQTT_SHARE_GROUP) the broker hands each request and event to one of
-    // them, so a press is one command and an event one trigger.
+    // With several instances (MQTT_SHARE_GROUP) the broker hands each request to one of them, so a
+    // press is one command. Every instance stores every event; only the leader fires its trigger.
     const share = this.config.MQTT_SHARE_GROUP;
     const once = (filter: string) => (share ? topics.sharedSubscription(`${share}-ha`, filter) : filter);
+    this.events.onStored((event) => this.onEvent(event));
     this.link.start(
-      [haStatusTopic(this.prefix), topics.backendStatus(), once(haRelaySetFilter()), once(haTripResetFilter()), once(topics.allDevices('events'))],
+      [haStatusTopic(this.prefix), topics.backendStatus(), once(haRelaySetFilter()), once(haTripResetFilter())],
       {
         onConnect: () => void this.onConnect(),
         onMessage: (topic, payload, retained) => this.onMessage(topic, payload.toString('utf8'), retained),
@@ -182,8 +180,6 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
       if (payload !== HA_BACKEND_ONLINE && this.started) void this.link.publish(topic, HA_BACKEND_ONLINE, true).catch(() => undefined);
       return;
     }
-    const device = parseDeviceTopic(topic);
-    if (device?.kind === 'events') return this.onEvent(device.deviceId, payload, retained);
     const target = parseHaCircuitTopic(topic);
     if (target) this.onRequest(topic, target, payload, retained);
   }
@@ -215,14 +211,13 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
   }
 
   /**
-   * Fires the device trigger of a step change, trip or fault. Not for events older than the sensors'
-   * record age limit: a replayed backlog must not run automations for what happened long ago.
+   * Fires the device trigger of a stored step change, trip or fault. Not for events older than the
+   * sensors' record age limit: a replayed backlog must not run automations for what happened long ago.
    */
-  private onEvent(deviceId: string, payload: string, retained: boolean): void {
-    if (retained) return;
-    const result = decodeMessage('events', payload);
-    if (!result.ok) return; // DevicesService counts and logs it
-    const event = result.value;
+  private onEvent(stored: StoredEvent): void {
+    if (!this.started || (this.config.MQTT_SHARE_GROUP && !this.leader?.isLeader())) return;
+    const { device: deviceId, ...fields } = stored;
+    const event = { v: PROTOCOL_VERSION, ...fields };
     const trigger = HA_TRIGGERS.find((t) => t.type === event.type);
     if (!trigger || (trigger.scope === 'circuit' && !event.circuit)) return;
     if (event.ts > SNTP_EPOCH_MS && this.now() - event.ts > DEFAULT_MAX_RECORD_AGE_S * 1000) {
