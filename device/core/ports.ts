@@ -4,20 +4,8 @@
  * for unit tests. The core never imports a platform module, a pin number, or a Node API.
  */
 
-/** A full-duplex SPI bus (ECMA-419 `transfer`): `buffer` is sent and overwritten in place with what was read. Synchronous. */
-export interface SpiBus {
-  transfer(buffer: Uint8Array): void;
-}
-
-/** One chip-select line (ECMA-419 Digital output). Active low for the ATM90E26. */
-export interface ChipSelect {
-  write(level: 0 | 1): void;
-}
-
-/** One digital input line (ECMA-419 Digital input), e.g. an ADC's active-low data-ready. */
-export interface DigitalInput {
-  read(): 0 | 1;
-}
+/** The buses the drivers use live below both (device/drivers/bus.ts). */
+export type { ChipSelect, DigitalInput, SpiBus } from '../drivers/bus';
 
 /**
  * A raw flash data partition with ESP32 NOR semantics: erase sets a whole sector to 0xFF,

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { CIRCUIT_COUNT, CircuitReading, decodeMessage, isValidDeviceId } from '@dinmeter/shared';
+import { CIRCUIT_COUNT, CircuitReading, decodeMessage, isKnownTime, isValidDeviceId } from '@dinmeter/shared';
 import { CLOCK, NowFn } from '../common/tokens';
 import { Counters } from '../common/counters';
 import { MqttService } from '../mqtt/mqtt.service';
@@ -147,8 +147,8 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
     const result = decodeMessage('relays', payload);
     if (!result.ok) return this.reject(id, 'relays', result.errors);
     const device = this.touch(id);
-    // Before SNTP the meter stamps 2000-01-01: use our clock for the history then.
-    const ts = result.value.ts > 978307200000 ? result.value.ts : this.now();
+    // Before SNTP the meter stamps TIME_UNKNOWN_MS (or counts up from it): use our clock for the history then.
+    const ts = isKnownTime(result.value.ts) ? result.value.ts : this.now();
     const changes = [];
     for (const state of result.value.circuits) {
       const previous = device.circuits[state.circuit - 1].relay;

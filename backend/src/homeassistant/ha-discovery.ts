@@ -1,9 +1,10 @@
 import {
   CIRCUIT_COUNT,
   CIRCUIT_METRICS,
-  CircuitMetricField,
+  CircuitMetric,
   HA_DISCOVERY_PREFIX,
   HaComponent,
+  HaMetric,
   haDiscoveryTopic,
   haObjectId,
   haRelaySetTopic,
@@ -48,27 +49,9 @@ export const HA_MANUFACTURER = 'dinmeter';
 export const HA_MODEL = 'DIN-rail 10-circuit meter (ATM90E26)';
 export const DEFAULT_MAX_RECORD_AGE_S = 600;
 
-/**
- * What Home Assistant gets of each metric; typed over the whole table so a new metric cannot be
- * forgotten. `meter`: one sensor per meter (every circuit of a meter sits on the same supply, so ten
- * voltage or frequency sensors would be ten copies); `circuit`: one per circuit, enabled;
- * `circuit-diagnostic`: one per circuit, disabled by default (no history rows until a user enables
- * it); `none`: no entity. Energy is shown in kWh, the Energy dashboard's usual unit.
- */
-type HaRole = 'meter' | 'circuit' | 'circuit-diagnostic' | 'none';
-const HA_METRICS: Record<CircuitMetricField, { role: HaRole; name: string; unit?: string; scale?: number; precision?: number }> = {
-  voltage_v: { role: 'meter', name: 'voltage', precision: 1 },
-  freq_hz: { role: 'meter', name: 'frequency', precision: 2 },
-  power_w: { role: 'circuit', name: 'power', precision: 0 },
-  energy_import_wh: { role: 'circuit', name: 'energy import', unit: 'kWh', scale: 1 / 1000, precision: 2 },
-  energy_export_wh: { role: 'circuit', name: 'energy export', unit: 'kWh', scale: 1 / 1000, precision: 2 },
-  current_a: { role: 'circuit', name: 'current', precision: 2 },
-  pf: { role: 'circuit', name: 'power factor', precision: 2 },
-  reactive_var: { role: 'circuit-diagnostic', name: 'reactive power', precision: 0 },
-  apparent_va: { role: 'circuit-diagnostic', name: 'apparent power', precision: 0 },
-  reactive_import_varh: { role: 'none', name: 'reactive energy import' },
-  reactive_export_varh: { role: 'none', name: 'reactive energy export' },
-};
+type HaSensorMetric = CircuitMetric & { readonly ha: HaMetric };
+/** The metrics Home Assistant gets a sensor for, in table order. */
+const HA_SENSOR_METRICS = CIRCUIT_METRICS.filter((m): m is HaSensorMetric => 'ha' in m);
 
 /** Meter events Home Assistant gets as device triggers: per circuit, or once per meter (`meter`). */
 export const HA_TRIGGERS = [
@@ -156,31 +139,32 @@ export function buildHaDiscovery(meter: HaMeter, options: HaDiscoveryOptions = {
     const body = component === 'device_automation' ? { ...config, device } : { ...config, unique_id: objectId, ...common };
     messages.push({ topic: haDiscoveryTopic(component, objectId, prefix), payload: JSON.stringify(body) });
   };
-  const sensor = (entity: string, name: string, field: CircuitMetricField, select: string, diagnostic: boolean) => {
-    const metric = CIRCUIT_METRICS.find((m) => m.field === field)!;
-    const ha = HA_METRICS[field];
+  /** A sensor per CIRCUIT_METRICS entry with `ha` (shared/src/protocol/metrics.ts): one per meter or one per circuit. */
+  const sensor = (entity: string, name: string, metric: HaSensorMetric, select: string) => {
+    const { ha } = metric;
     const unit = ha.unit ?? metric.unit;
     add('sensor', entity, {
       name,
       state_topic: topics.telemetry(meter.id),
-      value_template: sensorTemplate(select, field, maxAgeMs, ha.scale),
-      ...('haDeviceClass' in metric ? { device_class: metric.haDeviceClass, state_class: metric.haStateClass } : {}),
+      value_template: sensorTemplate(select, metric.field, maxAgeMs, ha.scale),
+      ...(ha.deviceClass ? { device_class: ha.deviceClass } : {}),
+      state_class: metric.kind === 'counter' ? 'total_increasing' : 'measurement',
       // Home Assistant's power_factor class takes no unit when the value is a ratio (-1..1).
       ...(unit ? { unit_of_measurement: unit } : {}),
-      ...(ha.precision !== undefined ? { suggested_display_precision: ha.precision } : {}),
-      ...(diagnostic ? { entity_category: 'diagnostic', enabled_by_default: false } : {}),
+      suggested_display_precision: ha.precision,
+      // Disabled by default: no history rows until a user enables it.
+      ...(ha.entity === 'diagnostic' ? { entity_category: 'diagnostic', enabled_by_default: false } : {}),
     });
   };
 
-  for (const metric of CIRCUIT_METRICS) {
-    if (HA_METRICS[metric.field].role === 'meter') sensor(metric.field, `Supply ${HA_METRICS[metric.field].name}`, metric.field, selectAnyCircuit(metric.field), false);
+  for (const metric of HA_SENSOR_METRICS) {
+    if (metric.ha.entity === 'meter') sensor(metric.field, `Supply ${metric.ha.name}`, metric, selectAnyCircuit(metric.field));
   }
   for (let circuit = 1; circuit <= CIRCUIT_COUNT; circuit++) {
     const name = circuitName(meter, circuit);
     const pick = selectCircuit(circuit);
-    for (const metric of CIRCUIT_METRICS) {
-      const { role, name: metricName } = HA_METRICS[metric.field];
-      if (role === 'circuit' || role === 'circuit-diagnostic') sensor(`c${circuit}_${metric.field}`, `${name} ${metricName}`, metric.field, pick, role === 'circuit-diagnostic');
+    for (const metric of HA_SENSOR_METRICS) {
+      if (metric.ha.entity !== 'meter') sensor(`c${circuit}_${metric.field}`, `${name} ${metric.ha.name}`, metric, pick);
     }
     add('switch', `c${circuit}_relay`, {
       name: `${name} relay`,

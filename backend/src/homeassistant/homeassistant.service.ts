@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
-import { haRelaySetFilter, haStatusTopic, haTripResetFilter, parseHaCircuitTopic, PROTOCOL_VERSION, topics } from '@dinmeter/shared';
+import { haRelaySetFilter, haStatusTopic, haTripResetFilter, isKnownTime, parseHaCircuitTopic, PROTOCOL_VERSION, topics } from '@dinmeter/shared';
 import { CircuitTripService } from '../circuits/circuit-trip.service';
 import { CommandsService } from '../commands/commands.service';
 import { CLOCK, NowFn } from '../common/tokens';
@@ -25,9 +25,6 @@ import {
   staleHaDiscoveryTopics,
 } from './ha-discovery';
 import { HA_LINK, HaLink } from './ha-link';
-
-/** Before SNTP a meter stamps 2000-01-01 (messages.ts): such events cannot be judged by age. */
-const SNTP_EPOCH_MS = 978307200000;
 
 /**
  * Home Assistant MQTT discovery for every known meter, and the bridge back: switch and button
@@ -220,7 +217,8 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
     const event = { v: PROTOCOL_VERSION, ...fields };
     const trigger = HA_TRIGGERS.find((t) => t.type === event.type);
     if (!trigger || (trigger.scope === 'circuit' && !event.circuit)) return;
-    if (event.ts > SNTP_EPOCH_MS && this.now() - event.ts > DEFAULT_MAX_RECORD_AGE_S * 1000) {
+    // Before SNTP a meter stamps TIME_UNKNOWN_MS (or counts up from it): such events cannot be judged by age.
+    if (isKnownTime(event.ts) && this.now() - event.ts > DEFAULT_MAX_RECORD_AGE_S * 1000) {
       this.counters.inc('ha_triggers_too_old');
       return;
     }

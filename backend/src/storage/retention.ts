@@ -76,11 +76,8 @@ export interface TierAggregate {
  * tier (raw points in: power_w → max → power_w_max).
  */
 export function tierAggregates(fromRaw: boolean): TierAggregate[] {
-  const parts: TierAggregate[] = CIRCUIT_METRICS.map((m) => {
-    // Energy counters (Wh, varh) only grow: the interval's last value is the reading at its end.
-    const counter = ('haStateClass' in m && m.haStateClass === 'total_increasing') || m.unit.endsWith('h');
-    return { field: m.field, source: m.field, fn: counter ? 'last' : 'mean' };
-  });
+  // Counters only grow: the interval's last value is the reading at its end.
+  const parts: TierAggregate[] = CIRCUIT_METRICS.map((m) => ({ field: m.field, source: m.field, fn: m.kind === 'counter' ? 'last' : 'mean' }));
   parts.push({ field: 'power_w_max', source: fromRaw ? 'power_w' : 'power_w_max', fn: 'max' });
   return parts;
 }

@@ -1,26 +1,18 @@
 import {
-  CommandAckMessage,
-  decodeMessage,
-  encodeMessage,
-  EventMessage,
-  MessageByKind,
-  MessageKind,
-  parseDeviceTopic,
-  PROTOCOL_VERSION,
-  RelaysMessage,
-  topics,
-  utf8Decode,
   CircuitHealth,
   CircuitReading,
   CIRCUIT_COUNT,
+  decodeMessage,
+  parseDeviceTopic,
+  PROTOCOL_VERSION,
   TelemetryMessage,
-  unverifiedCommandId,
+  topics,
 } from '@dinmeter/shared';
 import { Delivery } from '../delivery/delivery';
 import { TelemetryLog } from '../delivery/delivery.types';
+import { Outbox } from '../outbox/outbox';
 import { Clock, MqttEvents, MqttPort } from '../ports';
-import { SignedMessageVerifier } from '../security/signed-messages';
-import { MeteringSource, RelayControl } from './meter-app.types';
+import { CommandInbox, MeteringSource, RelayControl } from './meter-app.types';
 
 export interface MeterAppOptions {
   deviceId: string;
@@ -29,8 +21,10 @@ export interface MeterAppOptions {
   mqtt: MqttPort;
   metering: MeteringSource;
   relays: RelayControl;
-  /** Checks the MAC of every command and plan with this meter's command key, before anything else. */
-  verifier: SignedMessageVerifier;
+  /** Every command and plan goes here (core/commands: MAC check, gates, acks, ops). */
+  commands: CommandInbox;
+  /** Everything the app publishes besides telemetry goes out here; Delivery publishes on its telemetry topic. */
+  outbox: Outbox;
   log: TelemetryLog;
   /** Telemetry record period. */
   intervalS: number;
@@ -43,8 +37,6 @@ export interface MeterAppOptions {
   onRecord?: (record: TelemetryMessage, nowMs: number) => void;
 }
 
-const OUTBOX_LIMIT = 64;
-const RECENT_ACKS = 16;
 /** Records kept in RAM while the wall clock is unknown (no RTC, SNTP pending): one hour at 10 s. */
 const UNTIMED_LIMIT = 360;
 
@@ -55,8 +47,8 @@ interface UntimedRecord {
 
 /**
  * The meter's application core: polls the metering chain, writes a record every interval to
- * the flash log, delivers it (store-and-forward), routes commands, plans and heartbeats to the
- * relay manager, and keeps the broker informed (status, relays, events, command acks).
+ * the flash log, delivers it (store-and-forward), hands commands and plans to the command gate and
+ * heartbeats to the relay manager, and keeps the broker informed (status, relays).
  * Portable: driven by `tick()` and MQTT callbacks from the platform, no timers of its own.
  */
 export class MeterApp implements MqttEvents {
@@ -68,10 +60,6 @@ export class MeterApp implements MqttEvents {
   private health: CircuitHealth[] = [];
   /** failsafe_min_s in the last status published. */
   private statusFailsafeS?: number;
-  private readonly outbox: { topic: string; payload: string; retain: boolean }[] = [];
-  /** Acks of recently handled commands by id + seq (a re-send repeats both; a re-issue has a new seq). */
-  private readonly recentAcks = new Map<string, string>();
-  private handling?: { id: string; key: string };
   private readonly untimed: UntimedRecord[] = [];
   private started = false;
 
@@ -81,11 +69,9 @@ export class MeterApp implements MqttEvents {
     this.delivery = new Delivery({
       log: o.log,
       mqtt: o.mqtt,
-      topic: topics.telemetry(o.deviceId),
+      topic: o.outbox.topicOf('telemetry'),
       onDropped: (fromSeq, toSeq) =>
-        this.relayEmitter.event({
-          v: PROTOCOL_VERSION,
-          ts: Math.round(o.clock.wallMs() ?? 946684800000),
+        o.outbox.event({
           type: 'fault',
           message: `record log full: records ${fromSeq}..${toSeq} were dropped before delivery`,
           data: { dropped_from_seq: fromSeq, dropped_to_seq: toSeq },
@@ -94,24 +80,10 @@ export class MeterApp implements MqttEvents {
     });
   }
 
-  /** The relay manager calls these (wired by the platform's composition root). */
-  readonly relayEmitter = {
-    relays: (message: RelaysMessage) => this.send('relays', topics.relays(this.o.deviceId), message, true),
-    ack: (message: CommandAckMessage) => {
-      const payload = encodeMessage('cmd/ack', message);
-      // Not remembered: a flood of forged commands must not push real acks out of the cache.
-      if (message.code === 'unauthenticated') return this.sendRaw(topics.cmdAck(this.o.deviceId), payload, false);
-      const key = this.handling && this.handling.id === message.id ? this.handling.key : message.id;
-      this.recentAcks.set(key, payload);
-      if (this.recentAcks.size > RECENT_ACKS) this.recentAcks.delete(this.recentAcks.keys().next().value as string);
-      this.sendRaw(topics.cmdAck(this.o.deviceId), payload, false);
-    },
-    event: (message: EventMessage) => this.send('events', topics.events(this.o.deviceId), message, false),
-  };
-
   start(): void {
     const now = this.o.clock.monotonicMs();
     this.o.relays.start(now);
+    this.o.commands.start();
     this.nextPollMs = now;
     this.nextRecordMs = now + this.o.intervalS * 1000;
     this.started = true;
@@ -144,16 +116,17 @@ export class MeterApp implements MqttEvents {
   onConnect(): void {
     const { deviceId } = this.o;
     const now = this.o.clock.monotonicMs();
-    for (const topic of [topics.cmd(deviceId), topics.plan(deviceId), topics.telemetryAck(deviceId), topics.heartbeat()]) {
+    for (const topic of [
+      topics.cmd(deviceId),
+      topics.plan(deviceId),
+      topics.telemetryAck(deviceId),
+      topics.heartbeat(),
+    ]) {
       this.o.mqtt.subscribe(topic, 1);
     }
     this.publishStatus();
-    this.relayEmitter.relays(this.o.relays.snapshot());
-    while (this.outbox.length > 0 && this.o.mqtt.connected) {
-      const item = this.outbox[0];
-      if (!this.o.mqtt.publish(item.topic, item.payload, { qos: 1, retain: item.retain })) break;
-      this.outbox.shift();
-    }
+    this.o.outbox.send('relays', this.o.relays.snapshot());
+    this.o.outbox.onConnect();
     this.delivery.onConnect(now);
   }
 
@@ -169,15 +142,11 @@ export class MeterApp implements MqttEvents {
     switch (parsed.kind) {
       case 'cmd':
       case 'plan': {
-        // Before anything else (docs/security.md "Signed commands"): only the verified bytes go on.
-        const verified = this.o.verifier.verify(parsed.kind, payload);
-        if (!verified.ok) {
-          // A retained command is never acked (nobody waits for it); a plan has no id to ack.
-          const id = parsed.kind === 'cmd' && !retained ? unverifiedCommandId(payload) : undefined;
-          return this.o.relays.rejectUnauthenticated(parsed.kind, id, verified.error, now);
-        }
-        if (parsed.kind === 'plan') return this.o.relays.handlePlan(verified.body, retained, now);
-        return this.onCommand(verified.body, retained, now);
+        this.o.commands.onMessage(parsed.kind, payload, retained, now);
+        // A config changed the shortest failsafe: tell every backend instance (the status is retained).
+        if (this.o.relays.shortestFailsafeSeconds() !== this.statusFailsafeS && this.o.mqtt.connected)
+          this.publishStatus();
+        return;
       }
       case 'telemetry/ack': {
         const ack = decodeMessage('telemetry/ack', payload);
@@ -190,21 +159,6 @@ export class MeterApp implements MqttEvents {
       default:
         return;
     }
-  }
-
-  /** The backend re-sends a command until it sees the ack: answer a repeat with the same ack, never re-apply it. */
-  private onCommand(payload: Uint8Array, retained: boolean, now: number): void {
-    const identity = retained ? undefined : commandIdentity(payload);
-    const previous = identity === undefined ? undefined : this.recentAcks.get(identity.key);
-    if (previous !== undefined) return this.sendRaw(topics.cmdAck(this.o.deviceId), previous, false);
-    this.handling = identity;
-    try {
-      this.o.relays.handleCommand(payload, retained, now);
-    } finally {
-      this.handling = undefined;
-    }
-    // A config changed the shortest failsafe: tell every backend instance (the status is retained).
-    if (this.o.relays.shortestFailsafeSeconds() !== this.statusFailsafeS && this.o.mqtt.connected) this.publishStatus();
   }
 
   private poll(now: number): void {
@@ -232,7 +186,8 @@ export class MeterApp implements MqttEvents {
     if (this.untimed.length === 0) return;
     const wall = this.o.clock.wallMs();
     if (wall === undefined) return;
-    for (const record of this.untimed.splice(0)) this.append(Math.round(wall - (now - record.monoMs)), record.circuits);
+    for (const record of this.untimed.splice(0))
+      this.append(Math.round(wall - (now - record.monoMs)), record.circuits);
   }
 
   private append(ts: number, circuits: CircuitReading[]): void {
@@ -242,7 +197,10 @@ export class MeterApp implements MqttEvents {
     // RAM readings: the live copy and a replayed copy of a seq are then identical, and the energy
     // counters the backend sees never step back when a reboot restores them from flash.
     const stored = this.o.log.readFrom(seq - 1, 1)[0];
-    const fields = stored && stored.seq === seq ? { ts: stored.ts, interval_s: stored.interval_s, circuits: stored.circuits } : record;
+    const fields =
+      stored && stored.seq === seq
+        ? { ts: stored.ts, interval_s: stored.interval_s, circuits: stored.circuits }
+        : record;
     const message: TelemetryMessage = { v: PROTOCOL_VERSION, seq, acked_seq: this.o.log.ackedSeq, ...fields };
     this.o.onRecord?.(message, this.o.clock.monotonicMs());
     this.delivery.onAppended(message);
@@ -251,44 +209,17 @@ export class MeterApp implements MqttEvents {
   private publishStatus(): void {
     const wall = this.o.clock.wallMs();
     this.statusFailsafeS = this.o.relays.shortestFailsafeSeconds();
-    this.send(
-      'status',
-      topics.status(this.o.deviceId),
-      {
-        v: PROTOCOL_VERSION,
-        online: true,
-        firmware: this.o.firmware,
-        boot_id: this.o.bootId,
-        ...(wall !== undefined ? { ts: Math.round(wall), boot_ts: Math.round(wall - this.o.clock.monotonicMs()) } : {}),
-        circuits: CIRCUIT_COUNT,
-        health: this.health,
-        failsafe_min_s: this.statusFailsafeS,
-      },
-      true,
-    );
-  }
-
-  private send<K extends MessageKind>(kind: K, topic: string, message: MessageByKind[K], retain: boolean): void {
-    this.sendRaw(topic, encodeMessage(kind, message), retain);
-  }
-
-  /** Publishes now, or keeps it (bounded) for the next connection. Retained state is re-published on connect anyway. */
-  private sendRaw(topic: string, payload: string, retain: boolean): void {
-    if (this.o.mqtt.connected && this.o.mqtt.publish(topic, payload, { qos: 1, retain })) return;
-    if (retain) return;
-    if (this.outbox.length >= OUTBOX_LIMIT) this.outbox.shift();
-    this.outbox.push({ topic, payload, retain });
-  }
-}
-
-function commandIdentity(payload: Uint8Array): { id: string; key: string } | undefined {
-  if (payload.length > 4096) return undefined;
-  try {
-    const text = utf8Decode(payload);
-    const parsed = text === undefined ? undefined : JSON.parse(text);
-    if (!parsed || typeof parsed.id !== 'string') return undefined;
-    return { id: parsed.id, key: `${parsed.id}#${String(parsed.seq)}` };
-  } catch {
-    return undefined;
+    this.o.outbox.send('status', {
+      v: PROTOCOL_VERSION,
+      online: true,
+      firmware: this.o.firmware,
+      boot_id: this.o.bootId,
+      ...(wall !== undefined
+        ? { ts: Math.round(wall), boot_ts: Math.round(wall - this.o.clock.monotonicMs()) }
+        : {}),
+      circuits: CIRCUIT_COUNT,
+      health: this.health,
+      failsafe_min_s: this.statusFailsafeS,
+    });
   }
 }

@@ -1,11 +1,4 @@
-import {
-  CalibrationParams,
-  CircuitHealth,
-  CircuitReading,
-  CommandAckMessage,
-  EventMessage,
-  RelaysMessage,
-} from '@dinmeter/shared';
+import { CircuitHealth, CircuitReading, RelaysMessage, SignedKind } from '@dinmeter/shared';
 
 /** One metering poll of all circuits (the ATM90E26 chain: core/metering). */
 export interface MeteringSource {
@@ -15,11 +8,7 @@ export interface MeteringSource {
 /** The relay manager (core/relays) as the app drives it. */
 export interface RelayControl {
   start(nowMs: number): void;
-  handleCommand(payload: Uint8Array | string, retained: boolean, nowMs: number): void;
-  handlePlan(payload: Uint8Array | string, retained: boolean, nowMs: number): void;
   handleHeartbeat(payload: Uint8Array | string, nowMs: number): void;
-  /** A command or plan whose MAC did not verify: ack `unauthenticated` (a command with `id`) or report it; nothing else changes. */
-  rejectUnauthenticated(kind: 'cmd' | 'plan', id: string | undefined, error: string, nowMs: number): void;
   observeCurrent(circuit: number, irmsA: number, nowMs: number): void;
   tick(nowMs: number): void;
   snapshot(): RelaysMessage;
@@ -27,10 +16,8 @@ export interface RelayControl {
   shortestFailsafeSeconds(): number;
 }
 
-export interface RelayEmitter {
-  relays(message: RelaysMessage): void;
-  ack(message: CommandAckMessage): void;
-  event(message: EventMessage): void;
+/** The command gate (core/commands) as the app drives it: every cmd and plan message goes in here. */
+export interface CommandInbox {
+  start(): void;
+  onMessage(kind: SignedKind, payload: Uint8Array, retained: boolean, nowMs: number): void;
 }
-
-export type { CalibrationParams };

@@ -5,7 +5,17 @@
  * - the status says the meter's shortest failsafe, again whenever a command changes it (issue 9).
  * Portable: runs in Node (jest) and XS.
  */
-import { CircuitHealth, CircuitReading, decodeMessage, RelaysMessage, sealSigned, TelemetryMessage, topics, utf8Decode, utf8Encode } from '@dinmeter/shared';
+import {
+  CircuitHealth,
+  CircuitReading,
+  decodeMessage,
+  RelaysMessage,
+  sealSigned,
+  TelemetryMessage,
+  topics,
+  utf8Decode,
+  utf8Encode,
+} from '@dinmeter/shared';
 import { check, checkEqual } from '../../xs/harness';
 import { RecordingMqtt, TEST_EPOCH_MS } from '../delivery/testing';
 import { Clock } from '../ports';
@@ -13,6 +23,7 @@ import { hmacSha256, portableCrypto } from '../security/sha256';
 import { SignedMessageVerifier } from '../security/signed-messages';
 import { MemoryFlash } from '../storage/memory-flash';
 import { RecordLog } from '../storage/record-log';
+import { Outbox } from '../outbox/outbox';
 import { MeterApp } from './meter-app';
 import { MeteringSource, RelayControl } from './meter-app.types';
 
@@ -50,10 +61,7 @@ class SubMilliwattMetering implements MeteringSource {
 
 const idleRelays: RelayControl = {
   start: () => undefined,
-  handleCommand: () => undefined,
-  handlePlan: () => undefined,
   handleHeartbeat: () => undefined,
-  rejectUnauthenticated: () => undefined,
   observeCurrent: () => undefined,
   tick: () => undefined,
   snapshot: (): RelaysMessage => ({ v: 1, circuits: [] }) as unknown as RelaysMessage,
@@ -62,21 +70,34 @@ const idleRelays: RelayControl = {
 
 const KEY = new Uint8Array(32).fill(7);
 
-function rig(wallKnown: boolean, relays: RelayControl = idleRelays) {
+/** Commands: every verified body to `onCommand` (the gate's own tests cover the gate). */
+function rig(
+  wallKnown: boolean,
+  relays: RelayControl = idleRelays,
+  onCommand: (body: string) => void = () => undefined,
+) {
   const clock = new TestClock();
   if (!wallKnown) clock.wall = undefined;
   const mqtt = new RecordingMqtt();
   const log = new RecordLog({ flash: new MemoryFlash({ byteLength: 16 * 4096 }), circuits: 1 });
   log.open();
+  const verifier = new SignedMessageVerifier(portableCrypto, KEY);
   const app = new MeterApp({
     deviceId: 'vm-1',
     firmware: 'test',
     bootId: 'b',
     clock,
     mqtt,
+    outbox: new Outbox({ deviceId: 'vm-1', mqtt, clock }),
     metering: new SubMilliwattMetering(),
     relays,
-    verifier: new SignedMessageVerifier(portableCrypto, KEY),
+    commands: {
+      start: () => undefined,
+      onMessage: (kind, payload) => {
+        const verified = verifier.verify(kind, payload);
+        if (verified.ok) onCommand(utf8Decode(verified.body) as string);
+      },
+    },
     log,
     intervalS: 1,
     pollMs: 250,
@@ -103,14 +124,17 @@ export default [
       let shortest = 120;
       const relays: RelayControl = {
         ...idleRelays,
-        handleCommand: (payload) => {
-          shortest = JSON.parse(typeof payload === 'string' ? payload : (utf8Decode(payload) as string)).seconds;
-        },
         shortestFailsafeSeconds: () => shortest,
         // onConnect publishes the relays state: a valid one here.
-        snapshot: () => ({ v: 1, ts: TEST_EPOCH_MS, circuits: [{ circuit: 1, state: 'on', reason: 'restore' }] }),
+        snapshot: () => ({
+          v: 1,
+          ts: TEST_EPOCH_MS,
+          circuits: [{ circuit: 1, state: 'on', reason: 'restore' }],
+        }),
       };
-      const { app, mqtt } = rig(true, relays);
+      const { app, mqtt } = rig(true, relays, (body) => {
+        shortest = JSON.parse(body).seconds;
+      });
       const statuses = () =>
         mqtt.published
           .filter((p) => p.topic === topics.status('vm-1'))
@@ -122,7 +146,16 @@ export default [
           });
       app.onConnect();
       checkEqual(JSON.stringify(statuses()), '[120]');
-      const command = (seconds: number) => app.onMessage(topics.cmd('vm-1'), utf8Encode(sealSigned('cmd', JSON.stringify({ id: `c${seconds}`, seconds }), (input) => hmacSha256(KEY, input))), false);
+      const command = (seconds: number) =>
+        app.onMessage(
+          topics.cmd('vm-1'),
+          utf8Encode(
+            sealSigned('cmd', JSON.stringify({ id: `c${seconds}`, seconds }), (input) =>
+              hmacSha256(KEY, input),
+            ),
+          ),
+          false,
+        );
       command(5);
       checkEqual(JSON.stringify(statuses()), '[120,5]', 'published again at once');
       command(5);
@@ -141,7 +174,11 @@ export default [
       for (const message of live) {
         const stored = replayed.find((r) => r.seq === message.seq);
         check(stored !== undefined, `seq ${message.seq} on flash`);
-        checkEqual(JSON.stringify(message.circuits), JSON.stringify(stored!.circuits), `seq ${message.seq}: live = replayed`);
+        checkEqual(
+          JSON.stringify(message.circuits),
+          JSON.stringify(stored!.circuits),
+          `seq ${message.seq}: live = replayed`,
+        );
         checkEqual(message.ts, stored!.ts, `seq ${message.seq} ts`);
         const wh = message.circuits[0].energy_import_wh!;
         checkEqual(Math.round(wh * 1000), wh * 1000, `seq ${message.seq}: energy in whole mWh (${wh})`);
@@ -162,7 +199,10 @@ export default [
       const records = log.readFrom(0, 100);
       check(records.length >= 5, `records on flash: ${records.length}`);
       for (let i = 1; i < records.length; i++) {
-        check(records[i].ts > records[i - 1].ts, `seq ${records[i].seq} ts ${records[i].ts} after seq ${records[i - 1].seq} ts ${records[i - 1].ts}`);
+        check(
+          records[i].ts > records[i - 1].ts,
+          `seq ${records[i].seq} ts ${records[i].ts} after seq ${records[i - 1].seq} ts ${records[i - 1].ts}`,
+        );
       }
     },
   },

@@ -7,7 +7,7 @@
  * A dead or faulty chip never stops the others: its driver turns faults into a state, and a
  * failed chip is re-initialised with exponential back-off (1 s … 60 s).
  */
-import type { CalibrationParams, CircuitHealth, CircuitReading } from '@dinmeter/shared';
+import { CIRCUIT_METRICS, CalibrationParams, CircuitHealth, CircuitReading, isEnergyMetric, isRegisterMetric } from '@dinmeter/shared';
 import { Atm90e26, Atm90e26Fault } from '../../drivers/atm90e26/atm90e26.driver';
 import { Atm90e26Calibration } from '../../drivers/atm90e26/atm90e26.calibration';
 import { whPerCount } from '../../drivers/atm90e26/atm90e26.energy';
@@ -47,6 +47,14 @@ export interface MeteringSnapshot {
 }
 
 const ENERGY_KEYS = ['activeImport', 'activeExport', 'reactiveImport', 'reactiveExport'] as const;
+
+/**
+ * How each telemetry field is filled (shared/src/protocol/metrics.ts): a measurement register, clamped
+ * to the wire range (a chip glitch outside it would make the backend refuse the whole record), or
+ * the running total of an energy register (index into ENERGY_KEYS).
+ */
+const FROM_REGISTERS = CIRCUIT_METRICS.filter(isRegisterMetric);
+const FROM_ENERGY = CIRCUIT_METRICS.filter(isEnergyMetric).map(({ field, source }) => ({ field, total: ENERGY_KEYS.indexOf(source.energy) }));
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 60_000;
 
@@ -123,22 +131,11 @@ export class Metering {
       const result = chip.poll();
       if (result) {
         for (let k = 0; k < ENERGY_KEYS.length; k++) channel.counts[k] += result.energy[ENERGY_KEYS[k]];
-        const r = result.reading;
-        const totals = this.totalsOf(channel);
-        readings.push({
-          circuit: channel.circuit,
-          voltage_v: r.voltage_v,
-          current_a: r.current_a,
-          power_w: r.power_w,
-          reactive_var: r.reactive_var,
-          apparent_va: r.apparent_va,
-          pf: Math.max(-1, Math.min(1, r.pf)),
-          freq_hz: r.freq_hz,
-          energy_import_wh: totals.importWh,
-          energy_export_wh: totals.exportWh,
-          reactive_import_varh: totals.reactiveImportVarh,
-          reactive_export_varh: totals.reactiveExportVarh,
-        });
+        const factor = this.whPerCount(channel);
+        const reading = { circuit: channel.circuit } as CircuitReading;
+        for (const { field, min, max } of FROM_REGISTERS) reading[field] = Math.max(min, Math.min(max, result.reading[field]));
+        for (const { field, total } of FROM_ENERGY) reading[field] = channel.base[total] + channel.counts[total] * factor;
+        readings.push(reading);
       } else if (this.failed(chip)) {
         this.scheduleRetry(channel, nowMs);
       }
@@ -193,8 +190,7 @@ export class Metering {
   }
 
   private totalsOf(channel: Channel): EnergyTotals {
-    const { meterConstant, ctRatio } = channel.chip.calibration;
-    const factor = whPerCount(meterConstant, ctRatio);
+    const factor = this.whPerCount(channel);
     const { base, counts } = channel;
     return {
       circuit: channel.circuit,
@@ -203,6 +199,11 @@ export class Metering {
       reactiveImportVarh: base[2] + counts[2] * factor,
       reactiveExportVarh: base[3] + counts[3] * factor,
     };
+  }
+
+  private whPerCount(channel: Channel): number {
+    const { meterConstant, ctRatio } = channel.chip.calibration;
+    return whPerCount(meterConstant, ctRatio);
   }
 
   private channel(circuit: number): Channel {

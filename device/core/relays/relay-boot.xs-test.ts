@@ -69,7 +69,7 @@ const tests: XsTest[] = [
       checkEqual(rig.driver.calls.length, 0, 'the constructor only stores its options');
       let threw = false;
       try {
-        rig.manager.handleCommand('{}', false, 0);
+        rig.gate.handleCommand('{}', false, 0);
       } catch {
         threw = true;
       }
@@ -159,7 +159,7 @@ const tests: XsTest[] = [
           relays: driver,
           settings,
           clock: new ManualClock(1000, Date.UTC(2025, 0, 15)),
-          emit,
+          publisher: emit,
           factoryDefaults: { powerOnState: 'restore' },
           restoreWithoutSavedState: 'on',
         }).start(1000);

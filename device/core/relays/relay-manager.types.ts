@@ -1,20 +1,6 @@
-import {
-  CalibrationParams,
-  CommandAckMessage,
-  EventMessage,
-  FailsafeMode,
-  PowerOnState,
-  RelaysMessage,
-} from '@dinmeter/shared';
+import { FailsafeMode, PowerOnState } from '@dinmeter/shared';
+import { Publisher } from '../outbox/outbox';
 import { Clock, RelayDriver, SettingsStore } from '../ports';
-
-export interface RelayEmitter {
-  /** Actual relay states: the app publishes them retained. Called on every change and once at start. */
-  relays(message: RelaysMessage): void;
-  /** Exactly one per command that carries a readable id. */
-  ack(message: CommandAckMessage): void;
-  event(message: EventMessage): void;
-}
 
 export interface RelayManagerOptions {
   /** Relays on this device, 1..CIRCUIT_COUNT (10 on the DIN-rail meter). */
@@ -22,11 +8,12 @@ export interface RelayManagerOptions {
   relays: RelayDriver;
   settings: SettingsStore;
   clock: Clock;
-  emit: RelayEmitter;
-  /** Applies a calibration to the metering chip of `circuit`; returns an error text or undefined. */
-  onCalibrate?(circuit: number, params: CalibrationParams): string | undefined;
+  /** The actual relay states (retained, on every change and once at start) and the relay events go out here. */
+  publisher: Publisher;
   /** Factory settings of an unconfigured circuit, over DEFAULT_CIRCUIT_CONFIG (e.g. powerOnState 'restore'). */
-  factoryDefaults?: Partial<Pick<EffectiveCircuitConfig, 'powerOnState' | 'failsafe' | 'overcurrentDelayMs' | 'maxSwitchesPerHour'>>;
+  factoryDefaults?: Partial<
+    Pick<EffectiveCircuitConfig, 'powerOnState' | 'failsafe' | 'overcurrentDelayMs' | 'maxSwitchesPerHour'>
+  >;
   /** What `restore` does when no state was ever saved (a meter just fitted): default 'off'. */
   restoreWithoutSavedState?: 'on' | 'off';
 }
@@ -43,16 +30,8 @@ export interface EffectiveCircuitConfig {
   maxSwitchesPerHour: number;
 }
 
-/** Counters for diagnostics: things refused or ignored without an ack. */
+/** Counters for diagnostics (the command counters are the command gate's: core/commands). */
 export interface RelayManagerStats {
-  commandsApplied: number;
-  commandsRefused: number;
-  /** Retained commands: never applied, never acked (a retained command may be years old). */
-  retainedIgnored: number;
-  /** Commands without a readable id (garbage, too large): no ack is possible. */
-  unreadable: number;
-  /** Commands whose MAC did not verify (also counted in commandsRefused when they had an id to ack). */
-  commandsUnauthenticated: number;
   /** Plans whose MAC did not verify. */
   plansUnauthenticated: number;
   plansAccepted: number;

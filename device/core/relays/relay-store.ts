@@ -13,7 +13,6 @@ const KEY = {
   config: (circuit: number) => `rl.cfg.${circuit}`,
   states: 'rl.state',
   trips: 'rl.trip',
-  seq: 'rl.seq',
   plan: 'rl.plan',
 } as const;
 const BITS = /^[01]*$/;
@@ -24,13 +23,12 @@ export interface StoredRelayState {
   /** Last actual state per circuit (true = on); undefined when never saved. */
   states: (boolean | undefined)[];
   tripped: boolean[];
-  lastSeq: number;
   plan: PlanMessage | undefined;
   /** What was unreadable and what the store assumed instead: the manager reports these as faults. */
   problems: string[];
 }
 
-/** Persistence of the relay manager: small values, each written only when it changed. */
+/** Persistence of the relay manager: small values, each written only when it changed. (`rl.seq` is the command gate's: core/commands/command-seq.ts.) */
 export class RelayStore {
   private readonly written = new Map<string, string>();
 
@@ -65,12 +63,6 @@ export class RelayStore {
       problems.push('saved trip latches unreadable, treating those circuits as tripped');
     const tripped = this.bits(tripText).map((bit) => bit !== '0' && bit !== '');
 
-    let lastSeq = 0;
-    const seqText = this.read(KEY.seq);
-    if (seqText !== undefined) {
-      if (/^\d{1,16}$/.test(seqText) && Number.isSafeInteger(Number(seqText))) lastSeq = Number(seqText);
-      else problems.push('saved command seq unreadable, starting from 0 (expiry still guards replays)');
-    }
     let plan: PlanMessage | undefined;
     const planText = this.read(KEY.plan);
     if (planText !== undefined) {
@@ -78,7 +70,7 @@ export class RelayStore {
       if (parsed.ok) plan = parsed.value;
       else problems.push('saved plan unreadable, discarded');
     }
-    return { configs, states, tripped, lastSeq, plan, problems };
+    return { configs, states, tripped, plan, problems };
   }
 
   saveConfig(circuit: number, config: CircuitConfig): void {
@@ -91,10 +83,6 @@ export class RelayStore {
 
   saveTrips(tripped: readonly boolean[]): void {
     this.write(KEY.trips, tripped.map((b) => (b ? '1' : '0')).join(''));
-  }
-
-  saveSeq(seq: number): void {
-    this.write(KEY.seq, String(seq));
   }
 
   savePlan(plan: PlanMessage): void {

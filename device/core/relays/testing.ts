@@ -1,20 +1,27 @@
 /**
- * In-memory ports and a recording emitter for tests of the relay manager. Portable (runs in XS):
- * the emitter validates every message against the shared schema, so a test fails as soon as the
- * manager produces something the app could not encode.
+ * In-memory ports and a recording publisher for tests of the relay manager and the command gate.
+ * Portable (runs in XS): the publisher encodes every message with the shared codec, so a test
+ * fails as soon as something is produced that the outbox could not send.
  */
 import {
   CalibrationParams,
   CommandAckMessage,
+  decodeMessage,
+  DeviceTopicKind,
+  encodeMessage,
   EventMessage,
-  MessageKind,
+  MessageByKind,
   PlanMessage,
   RelaysMessage,
-  validateMessage,
 } from '@dinmeter/shared';
+import { CommandGate } from '../commands/command-gate';
+import { refusal } from '../commands/command-gate.types';
+import { Publisher } from '../outbox/outbox';
 import { Clock, RelayDriver, SettingsStore } from '../ports';
+import { portableCrypto } from '../security/sha256';
+import { SignedMessageVerifier } from '../security/signed-messages';
 import { RelayManager } from './relay-manager';
-import { RelayEmitter, RelayManagerOptions } from './relay-manager.types';
+import { registerRelayOps } from './relay-ops';
 
 export class MemorySettingsStore implements SettingsStore {
   readonly values = new Map<string, string>();
@@ -68,19 +75,22 @@ export class ManualClock implements Clock {
   }
 }
 
-export class RecordingEmitter implements RelayEmitter {
+/** Records what is published, by kind, decoded again from the encoded payload. */
+export class RecordingEmitter implements Publisher {
   readonly relaysMessages: RelaysMessage[] = [];
   readonly acks: CommandAckMessage[] = [];
   readonly events: EventMessage[] = [];
 
-  relays(message: RelaysMessage): void {
-    this.relaysMessages.push(checked('relays', message));
+  send<K extends DeviceTopicKind>(kind: K, message: MessageByKind[K]): string {
+    const payload = encodeMessage(kind, message);
+    this.sendEncoded(kind, payload);
+    return payload;
   }
-  ack(message: CommandAckMessage): void {
-    this.acks.push(checked('cmd/ack', message));
-  }
-  event(message: EventMessage): void {
-    this.events.push(checked('events', message));
+  sendEncoded(kind: DeviceTopicKind, payload: string): void {
+    if (kind === 'relays') this.relaysMessages.push(decoded('relays', payload));
+    else if (kind === 'cmd/ack') this.acks.push(decoded('cmd/ack', payload));
+    else if (kind === 'events') this.events.push(decoded('events', payload));
+    else throw new Error(`unexpected ${kind} message from the relay manager or the command gate`);
   }
   get lastAck(): CommandAckMessage | undefined {
     return this.acks[this.acks.length - 1];
@@ -98,14 +108,16 @@ export class RecordingEmitter implements RelayEmitter {
   }
 }
 
-function checked<T>(kind: MessageKind, message: T): T {
-  const result = validateMessage(kind, message);
-  if (!result.ok) throw new Error(`emitted an invalid ${kind} message: ${result.errors.join('; ')}`);
-  return message;
+function decoded<K extends 'relays' | 'cmd/ack' | 'events'>(kind: K, payload: string): MessageByKind[K] {
+  const result = decodeMessage(kind, payload);
+  if (!result.ok) throw new Error(`published an invalid ${kind} message: ${result.errors.join('; ')}`);
+  return result.value;
 }
 
 export interface RelayRig {
   manager: RelayManager;
+  /** The command gate in front of the manager, with the relay ops and `calibrate` (onCalibrate) registered. */
+  gate: CommandGate;
   settings: MemorySettingsStore;
   driver: RecordingRelayDriver;
   clock: ManualClock;
@@ -127,7 +139,8 @@ export interface RelayRigOptions {
   circuits?: number;
   settings?: MemorySettingsStore;
   wall?: number | undefined;
-  onCalibrate?: RelayManagerOptions['onCalibrate'];
+  /** The `calibrate` op: returns an error text or undefined (default: records the call). */
+  onCalibrate?: (circuit: number, params: CalibrationParams) => string | undefined;
   start?: boolean;
 }
 
@@ -143,17 +156,38 @@ export function relayRig(options: RelayRigOptions = {}): RelayRig {
     relays: driver,
     settings,
     clock,
-    emit,
-    onCalibrate:
-      options.onCalibrate ??
-      ((circuit, params) => {
-        calibrations.push({ circuit, params });
-        return undefined;
-      }),
+    publisher: emit,
+  });
+  // The relay tests hand the gate verified bodies (handleCommand): no key needed.
+  const gate = new CommandGate({
+    publisher: emit,
+    clock,
+    verifier: new SignedMessageVerifier(portableCrypto, undefined),
+    settings,
+    circuits: manager,
+    plans: manager,
+  });
+  registerRelayOps(gate, manager);
+  const onCalibrate =
+    options.onCalibrate ??
+    ((circuit: number, params: CalibrationParams) => {
+      calibrations.push({ circuit, params });
+      return undefined;
+    });
+  gate.register('calibrate', (command) => {
+    let problem: string | undefined;
+    try {
+      problem = onCalibrate(command.circuit, command.calibration);
+    } catch (error) {
+      problem = error instanceof Error ? error.message : String(error);
+    }
+    return refusal('calibration_failed', problem);
   });
   let seq = Number(settings.get('rl.seq') ?? '0');
+  let sent = 0;
   const rig: RelayRig = {
     manager,
+    gate,
     settings,
     driver,
     clock,
@@ -169,15 +203,16 @@ export function relayRig(options: RelayRigOptions = {}): RelayRig {
     command(fields, commandOptions = {}) {
       const before = emit.acks.length;
       if (typeof fields.seq === 'number') seq = Math.max(seq, fields.seq);
+      // A fresh id per call: the gate answers a repeated id + seq with its first ack.
       const message = {
         v: 1,
-        id: `c${seq + 1}`,
+        id: `c${++sent}`,
         seq: seq + 1,
         expires: (clock.wall ?? Date.UTC(2025, 0, 15)) + 60_000,
         ...fields,
       };
       if (fields.seq === undefined) seq++;
-      manager.handleCommand(JSON.stringify(message), commandOptions.retained === true, clock.monoMs);
+      gate.handleCommand(JSON.stringify(message), commandOptions.retained === true, clock.monoMs);
       return emit.acks.length > before ? emit.acks[emit.acks.length - 1] : undefined;
     },
     plan(plan) {
@@ -189,6 +224,9 @@ export function relayRig(options: RelayRigOptions = {}): RelayRig {
       manager.handleHeartbeat(JSON.stringify({ v: 1, ts: wall, interval_s: 30 }), clock.monoMs);
     },
   };
-  if (options.start !== false) manager.start(clock.monoMs);
+  if (options.start !== false) {
+    manager.start(clock.monoMs);
+    gate.start();
+  }
   return rig;
 }

@@ -1,14 +1,24 @@
 /**
- * The meter's command path with signed messages (docs/security.md "Signed commands"): MeterApp
- * verifies every command and plan before anything else and hands the relay manager only the
- * verified bytes. A forgery moves no relay, consumes no seq, and is acked `unauthenticated`; a
+ * The meter's command path with signed messages (docs/security.md "Signed commands"): the command
+ * gate verifies every command and plan before anything else and hands on only the verified bytes.
+ * A forgery moves no relay, consumes no seq, and is acked `unauthenticated`; a
  * replayed signed command is refused by the seq check. Runs in Node and in XS.
  */
-import { CommandAckMessage, decodeMessage, sealSigned, SignedKind, topics, utf8Encode } from '@dinmeter/shared';
+import {
+  CommandAckMessage,
+  decodeMessage,
+  sealSigned,
+  SignedKind,
+  topics,
+  utf8Encode,
+} from '@dinmeter/shared';
 import { check, checkEqual, XsTest } from '../../xs/harness';
 import { MeterApp } from '../app/meter-app';
+import { CommandGate } from '../commands/command-gate';
 import { RecordingMqtt } from '../delivery/testing';
+import { Outbox } from '../outbox/outbox';
 import { RelayManager } from '../relays/relay-manager';
+import { registerRelayOps } from '../relays/relay-ops';
 import { ManualClock, MemorySettingsStore, RecordingRelayDriver } from '../relays/testing';
 import { MemoryFlash } from '../storage/memory-flash';
 import { RecordLog } from '../storage/record-log';
@@ -27,7 +37,7 @@ function meter(key: Uint8Array | null = KEY, settings = new MemorySettingsStore(
   const driver = new RecordingRelayDriver();
   const log = new RecordLog({ flash: new MemoryFlash({ byteLength: 16 * 4096 }), circuits: 1 });
   log.open();
-  const late: { app?: MeterApp } = {};
+  const outbox = new Outbox({ deviceId: DEVICE, mqtt, clock });
   const relays = new RelayManager({
     circuits: 10,
     relays: driver,
@@ -35,25 +45,30 @@ function meter(key: Uint8Array | null = KEY, settings = new MemorySettingsStore(
     clock,
     restoreWithoutSavedState: 'on',
     factoryDefaults: { powerOnState: 'restore' },
-    emit: {
-      relays: (m) => late.app?.relayEmitter.relays(m),
-      ack: (m) => late.app?.relayEmitter.ack(m),
-      event: (m) => late.app?.relayEmitter.event(m),
-    },
+    publisher: outbox,
   });
+  const gate = new CommandGate({
+    publisher: outbox,
+    clock,
+    verifier: new SignedMessageVerifier(portableCrypto, key ?? undefined),
+    settings,
+    circuits: relays,
+    plans: relays,
+  });
+  registerRelayOps(gate, relays);
   const app = new MeterApp({
     deviceId: DEVICE,
     firmware: 'test',
     bootId: 'b',
     clock,
     mqtt,
+    outbox,
     metering: { poll: () => ({ readings: [], health: [] }) },
     relays,
-    verifier: new SignedMessageVerifier(portableCrypto, key ?? undefined),
+    commands: gate,
     log,
     intervalS: 10,
   });
-  late.app = app;
   app.start();
   const acks = (): CommandAckMessage[] =>
     mqtt.published
@@ -66,14 +81,20 @@ function meter(key: Uint8Array | null = KEY, settings = new MemorySettingsStore(
   const deliver = (kind: SignedKind, payload: string, retained = false) =>
     app.onMessage(kind === 'cmd' ? topics.cmd(DEVICE) : topics.plan(DEVICE), utf8Encode(payload), retained);
   const events = () => mqtt.published.filter((p) => p.topic === topics.events(DEVICE)).map((p) => p.payload);
-  return { app, relays, driver, clock, acks, deliver, events, settings };
+  return { app, relays, gate, driver, clock, acks, deliver, events, settings };
 }
 
 const body = (seq: number, state: 'on' | 'off', circuit = 3) =>
   JSON.stringify({ v: 1, id: `c${seq}`, seq, expires: WALL + 60_000, op: 'relay', circuit, state });
-const signed = (kind: SignedKind, text: string, key = KEY) => sealSigned(kind, text, (input) => hmacSha256(key, input));
+const signed = (kind: SignedKind, text: string, key = KEY) =>
+  sealSigned(kind, text, (input) => hmacSha256(key, input));
 const planBody = (version: number) =>
-  JSON.stringify({ v: 1, version, issued: WALL, circuits: [{ circuit: 3, valid_until: WALL + 3_600_000, on: [] }] });
+  JSON.stringify({
+    v: 1,
+    version,
+    issued: WALL,
+    circuits: [{ circuit: 3, valid_until: WALL + 3_600_000, on: [] }],
+  });
 
 const tests: XsTest[] = [
   {
@@ -101,8 +122,11 @@ const tests: XsTest[] = [
       check(m.relays.isOn(3), 'relay did not move');
       checkEqual(m.driver.calls.filter((c) => c.circuit === 3).length, 1, 'only the power-on drive');
       const acks = m.acks();
-      checkEqual(acks.map((a) => `${a.id}:${a.ok}:${a.code}`).join(','), 'c10:false:unauthenticated,c11:false:unauthenticated,c12:false:unauthenticated,c13:false:unauthenticated');
-      checkEqual(m.relays.stats.commandsUnauthenticated, 4, 'counted');
+      checkEqual(
+        acks.map((a) => `${a.id}:${a.ok}:${a.code}`).join(','),
+        'c10:false:unauthenticated,c11:false:unauthenticated,c12:false:unauthenticated,c13:false:unauthenticated',
+      );
+      checkEqual(m.gate.stats.commandsUnauthenticated, 4, 'counted');
       checkEqual(m.settings.get('rl.seq'), undefined, 'no seq consumed');
       // The seq of a forgery is not burnt: the real command with that seq still applies.
       m.deliver('cmd', signed('cmd', body(10, 'off')));
@@ -116,7 +140,7 @@ const tests: XsTest[] = [
       m.deliver('cmd', body(10, 'off'), true);
       m.deliver('cmd', 'garbage');
       checkEqual(m.acks().length, 0, 'no acks');
-      checkEqual(m.relays.stats.commandsUnauthenticated, 2, 'counted');
+      checkEqual(m.gate.stats.commandsUnauthenticated, 2, 'counted');
       check(m.relays.isOn(3), 'relay did not move');
     },
   },
@@ -144,7 +168,13 @@ const tests: XsTest[] = [
       m.deliver('cmd', signed('cmd', body(10, 'off')));
       m.deliver('plan', signed('plan', planBody(5)), true);
       check(m.relays.isOn(3), 'relay did not move');
-      checkEqual(m.acks().map((a) => a.code).join(','), 'unauthenticated');
+      checkEqual(
+        m
+          .acks()
+          .map((a) => a.code)
+          .join(','),
+        'unauthenticated',
+      );
       checkEqual(m.relays.planVersion(), undefined, 'no plan');
     },
   },
@@ -157,7 +187,11 @@ const tests: XsTest[] = [
       m.deliver('plan', signed('plan', planBody(7), WRONG_KEY), true);
       checkEqual(m.relays.planVersion(), undefined, 'no forged plan adopted');
       checkEqual(m.relays.stats.plansUnauthenticated, 3, 'counted');
-      checkEqual(m.events().filter((e) => e.includes('plan refused: unauthenticated')).length, 3, 'reported as fault events');
+      checkEqual(
+        m.events().filter((e) => e.includes('plan refused: unauthenticated')).length,
+        3,
+        'reported as fault events',
+      );
       check(m.relays.isOn(3), 'relay did not move');
       m.deliver('plan', signed('plan', planBody(8)), true);
       checkEqual(m.relays.planVersion(), 8, 'the signed plan runs');

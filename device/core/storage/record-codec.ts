@@ -4,7 +4,7 @@
  * the same flash sector (the first record of a sector is a keyframe: differences to zero). Steady
  * readings therefore cost about one byte per value; energy counters stay integer mWh, so they are exact.
  */
-import { CircuitReading, PROTOCOL_VERSION, TelemetryMessage } from '@dinmeter/shared';
+import { CIRCUIT_METRICS, CircuitMetricField, CircuitReading, MetricDef, PROTOCOL_VERSION, TelemetryMessage } from '@dinmeter/shared';
 import { ByteReader, ByteWriter, CorruptDataError } from './byte-io';
 
 /**
@@ -16,29 +16,37 @@ export interface StoredRecord extends Omit<TelemetryMessage, 'acked_seq'> {
   merged_from_seq?: number;
 }
 
-type ReadingField = Exclude<keyof CircuitReading, 'circuit'>;
-
 /**
- * Resolution and range of each stored value (the one table that drives encode, decode and merge).
- * Range is limited only by exact float64 integers (±2^52 units): e.g. energy up to 4.5e12 Wh.
+ * Resolution and merge rule of each stored value, in the metric table's order, which is the order on
+ * flash (shared/src/protocol/metrics.ts). Range is limited only by exact float64 integers (±2^52
+ * units): e.g. energy up to 4.5e12 Wh.
  */
-export const STORED_FIELDS: readonly { field: ReadingField; scale: number; unit: string; optional?: true; mean: boolean }[] = [
-  { field: 'voltage_v', scale: 100, unit: '0.01 V', mean: true },
-  { field: 'current_a', scale: 1000, unit: '1 mA', mean: true },
-  { field: 'power_w', scale: 10, unit: '0.1 W', mean: true },
-  { field: 'reactive_var', scale: 10, unit: '0.1 var', mean: true },
-  { field: 'apparent_va', scale: 10, unit: '0.1 VA', mean: true },
-  { field: 'pf', scale: 1000, unit: '0.001', mean: true },
-  { field: 'freq_hz', scale: 100, unit: '0.01 Hz', mean: true },
-  { field: 'energy_import_wh', scale: 1000, unit: '1 mWh (exact)', mean: false },
-  { field: 'energy_export_wh', scale: 1000, unit: '1 mWh (exact)', mean: false },
-  { field: 'reactive_import_varh', scale: 1000, unit: '1 mvarh (exact)', optional: true, mean: false },
-  { field: 'reactive_export_varh', scale: 1000, unit: '1 mvarh (exact)', optional: true, mean: false },
-];
+export interface StoredField {
+  field: CircuitMetricField;
+  scale: number;
+  optional: boolean;
+  /** Readings merge as interval-weighted means (or as `merged` says), counters keep their last value. */
+  mean: boolean;
+  merged?: MetricDef['flash']['merged'];
+}
+export const STORED_FIELDS: readonly StoredField[] = CIRCUIT_METRICS.map((m) => ({
+  field: m.field,
+  scale: m.flash.scale,
+  optional: 'optional' in m && m.optional,
+  mean: m.kind === 'reading',
+  merged: 'merged' in m.flash ? m.flash.merged : undefined,
+}));
 export const FIELD_COUNT = STORED_FIELDS.length;
 const OPTIONAL_FIELDS = STORED_FIELDS.map((f, i) => (f.optional ? i : -1)).filter((i) => i >= 0);
+/**
+ * Records written before FLAG_MASK_COUNT existed carry a presence mask for the first two optional
+ * fields (the reactive energy counters) only; the optional fields added since are absent from them.
+ */
+const LEGACY_OPTIONAL_MASKS = 2;
 const MAX_UNITS = 2 ** 52;
 const FLAG_MERGED = 1;
+/** The record states how many optional-field presence masks follow (all records written since the metric table). */
+const FLAG_MASK_COUNT = 2;
 /** Circuits are a bitmask in one varint. */
 export const MAX_CIRCUITS = 16;
 
@@ -72,7 +80,8 @@ function scaled(value: unknown, scale: number, what: string): number {
 
 /**
  * Payload: seq u32 | flags u8 | [seq − merged_from_seq, varint] | ts − baseTs (ms, svarint) | interval (ms, varint)
- * | circuit mask | one mask per optional field | per circuit, per field: svarint(value − previous).
+ * | circuit mask | count of optional fields | one presence mask per optional field | per circuit, per
+ * field present: svarint(value − previous).
  * Updates `state`. Programmer errors (bad values) throw RangeError with the value; a full `out` sets out.overflowed.
  */
 export function encodeRecord(out: ByteWriter, record: StoredRecord, state: CodecState, baseTsMs: number): void {
@@ -80,7 +89,7 @@ export function encodeRecord(out: ByteWriter, record: StoredRecord, state: Codec
   if (!(Number.isInteger(record.seq) && record.seq >= 1 && record.seq <= 0xffffffff)) throw new RangeError(`seq ${record.seq}`);
   const merged = record.merged_from_seq !== undefined && record.merged_from_seq !== record.seq;
   out.u32(record.seq);
-  out.u8(merged ? FLAG_MERGED : 0);
+  out.u8((merged ? FLAG_MERGED : 0) | FLAG_MASK_COUNT);
   if (merged) {
     const from = record.merged_from_seq!;
     if (!(Number.isInteger(from) && from >= 1 && from < record.seq)) throw new RangeError(`merged_from_seq ${from} for seq ${record.seq}`);
@@ -101,6 +110,7 @@ export function encodeRecord(out: ByteWriter, record: StoredRecord, state: Codec
     mask += 2 ** (c - 1);
   }
   out.varint(mask);
+  out.varint(OPTIONAL_FIELDS.length);
   for (const f of OPTIONAL_FIELDS) {
     let optionalMask = 0;
     for (let c = 0; c < circuits; c++) {
@@ -138,7 +148,10 @@ export function decodeRecord(bytes: Uint8Array, offset: number, end: number, sta
   const ts = baseTsMs + reader.svarint();
   const intervalS = reader.varint() / 1000;
   const mask = reader.varint();
-  const optionalMasks = OPTIONAL_FIELDS.map(() => reader.varint());
+  const maskCount = flags & FLAG_MASK_COUNT ? reader.varint() : LEGACY_OPTIONAL_MASKS;
+  // More optional fields than this firmware knows: written by a newer one, their order is unknown here.
+  if (maskCount > OPTIONAL_FIELDS.length) throw new CorruptDataError(`record ${seq} has ${maskCount} optional fields, this firmware knows ${OPTIONAL_FIELDS.length}`);
+  const optionalMasks = OPTIONAL_FIELDS.map((_, k) => (k < maskCount ? reader.varint() : 0));
   if (mask >= 2 ** circuits) throw new CorruptDataError(`circuit mask ${mask} in record ${seq}`);
   const readings: CircuitReading[] = [];
   for (let c = 0; c < circuits; c++) {

@@ -1,12 +1,12 @@
 /**
  * Merges consecutive records into one coarser record (README.md "Merging"). Energy and the other
  * cumulative counters are taken from the last record, so totals stay exact; instantaneous values
- * become interval-weighted means; pf is recomputed as mean P / mean S (IEC 61557-12 total PF).
+ * become interval-weighted means, except those the metric table marks to be recomputed from the
+ * merged powers (pf = mean P / mean S, IEC 61557-12 total PF).
  */
 import { CircuitReading, PROTOCOL_VERSION } from '@dinmeter/shared';
 import { FIELD_COUNT, STORED_FIELDS, StoredRecord } from './record-codec';
 
-const PF = STORED_FIELDS.findIndex((f) => f.field === 'pf');
 const POWER = STORED_FIELDS.findIndex((f) => f.field === 'power_w');
 const APPARENT = STORED_FIELDS.findIndex((f) => f.field === 'apparent_va');
 
@@ -88,14 +88,15 @@ export class MergeAccumulator {
     for (let c = 0; c < this.circuits; c++) {
       if (this.weight[c] === 0) continue;
       const reading: Record<string, number> = { circuit: c + 1 };
+      const p = this.values[c * FIELD_COUNT + POWER];
+      const s = this.values[c * FIELD_COUNT + APPARENT];
       for (let f = 0; f < FIELD_COUNT; f++) {
         const k = c * FIELD_COUNT + f;
         if (!this.seen[k]) continue;
-        reading[STORED_FIELDS[f].field] = STORED_FIELDS[f].mean ? this.values[k] / this.weight[c] : this.values[k];
-      }
-      const s = this.values[c * FIELD_COUNT + APPARENT];
-      if (this.seen[c * FIELD_COUNT + PF] && s > 0) {
-        reading.pf = Math.max(-1, Math.min(1, this.values[c * FIELD_COUNT + POWER] / s));
+        const { field, mean, merged } = STORED_FIELDS[f];
+        reading[field] = mean ? this.values[k] / this.weight[c] : this.values[k];
+        // Weighted sums of P and S: their ratio is the ratio of the means.
+        if (merged === 'power-factor' && s > 0) reading[field] = Math.max(-1, Math.min(1, p / s));
       }
       circuits.push(reading as unknown as CircuitReading);
     }

@@ -9,7 +9,7 @@
  * never an exception out of a public method.
  */
 import type { ChipHealth } from '@dinmeter/shared';
-import type { ChipSelect, DigitalInput, SpiBus } from '../../core/ports';
+import type { ChipSelect, DigitalInput, SpiBus } from '../bus';
 import { crc16Ccitt } from './ads131m08.crc';
 import {
   CHANNELS,

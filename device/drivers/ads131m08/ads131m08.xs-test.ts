@@ -2,7 +2,7 @@
  * Portable vectors for the ADS131M08 driver against the register-level chip model: start-up,
  * register verification, bursts with simultaneous channels, CRC and data-ready faults, recovery.
  */
-import type { DigitalInput } from '../../core/ports';
+import type { DigitalInput } from '../bus';
 import { Ads131m08Model, AnalogSource } from '../../sim/ads131m08.model';
 import { SimSpiBus } from '../../sim/sim-spi-bus';
 import { check, checkClose, checkEqual, checkThrows, XsTest } from '../../xs/harness';

@@ -7,7 +7,7 @@
  * become `state`/`fault` and an `onFault` event, never an exception out of a public method.
  */
 import type { CalibrationParams, ChipHealth } from '@dinmeter/shared';
-import type { ChipSelect, SpiBus } from '../../core/ports';
+import type { ChipSelect, SpiBus } from '../bus';
 import { atm90e26Checksum } from './atm90e26.checksum';
 import {
   Atm90e26Calibration,

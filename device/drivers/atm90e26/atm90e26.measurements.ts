@@ -1,19 +1,13 @@
 /**
- * The ONE table of measurement registers: reading, scaling and naming are driven from it.
- * Field names match the shared telemetry fields (shared/src/protocol/metrics.ts) plus `angle_deg`.
+ * The measurement registers the driver reads, taken from the shared metric table
+ * (shared/src/protocol/metrics.ts: register, encoding, LSB, rescale per telemetry field).
  */
+import { CIRCUIT_METRICS, isRegisterMetric, RegisterEncoding, RegisterMetric, Rescale } from '@dinmeter/shared';
 import { REG } from './atm90e26.registers';
 
-export type RegisterEncoding = 'unsigned' | 'twos-complement' | 'sign-magnitude';
+export type { RegisterEncoding, Rescale };
 
-/**
- * How the firmware rescales a register after the chip: `current` quantities are multiplied by
- * the CT ratio (for CTs whose full scale exceeds the 65.535 A register, docs/atm90e26.md "The chip"); `power`
- * quantities also by the power-register meter-constant correction (see atm90e26.calibration.ts).
- */
-export type Rescale = 'none' | 'current' | 'power';
-
-export type ReadingField = 'voltage_v' | 'current_a' | 'power_w' | 'reactive_var' | 'apparent_va' | 'pf' | 'freq_hz' | 'angle_deg';
+export type ReadingField = RegisterMetric['field'];
 
 export interface MeasurementDef {
   readonly field: ReadingField;
@@ -25,20 +19,12 @@ export interface MeasurementDef {
   readonly rescale: Rescale;
 }
 
-/** Datasheet 5.5 (L line). Items marked **unverified** in docs/atm90e26.md are flagged here too. */
-export const MEASUREMENTS: readonly MeasurementDef[] = Object.freeze([
-  { field: 'voltage_v', register: REG.Urms, scale: 0.01, encoding: 'unsigned', unit: 'V', rescale: 'none' },
-  { field: 'current_a', register: REG.Irms, scale: 0.001, encoding: 'unsigned', unit: 'A', rescale: 'current' },
-  { field: 'power_w', register: REG.Pmean, scale: 1, encoding: 'twos-complement', unit: 'W', rescale: 'power' },
-  { field: 'reactive_var', register: REG.Qmean, scale: 1, encoding: 'twos-complement', unit: 'var', rescale: 'power' },
-  // Smean: 1 VA per LSB is **unverified**.
-  { field: 'apparent_va', register: REG.Smean, scale: 1, encoding: 'unsigned', unit: 'VA', rescale: 'power' },
-  // PowerF: bit 15 is the sign, bits 14:0 the magnitude in 0.001.
-  { field: 'pf', register: REG.PowerF, scale: 0.001, encoding: 'sign-magnitude', unit: '', rescale: 'none' },
-  { field: 'freq_hz', register: REG.Freq, scale: 0.01, encoding: 'unsigned', unit: 'Hz', rescale: 'none' },
-  // Pangle: 0.1° per LSB is **unverified**.
-  { field: 'angle_deg', register: REG.Pangle, scale: 0.1, encoding: 'twos-complement', unit: '°', rescale: 'none' },
-].map((def) => Object.freeze(def as MeasurementDef)));
+/** Datasheet 5.5 (L line), in table order. Items marked **unverified** in docs/atm90e26.md are flagged in the table. */
+export const MEASUREMENTS: readonly MeasurementDef[] = Object.freeze(
+  CIRCUIT_METRICS.filter(isRegisterMetric).map(({ field, unit, source }) =>
+    Object.freeze({ field, register: REG[source.register], scale: source.lsb, encoding: source.encoding, unit, rescale: source.rescale }),
+  ),
+);
 
 export type Reading = Record<ReadingField, number>;
 

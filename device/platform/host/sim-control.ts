@@ -14,6 +14,7 @@
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { RelaysMessage } from '@dinmeter/shared';
+import { CommandGateStats } from '../../core/commands/command-gate.types';
 import { RelayManagerStats } from '../../core/relays/relay-manager.types';
 import { SIM_CIRCUIT_COUNT } from '../../sim/simulated-board';
 import { HostClock } from './host-clock';
@@ -47,7 +48,8 @@ export interface SimMeterState {
   id: string;
   wallMs: number;
   planVersion: number | null;
-  stats: RelayManagerStats;
+  /** The relay manager's counters and the command gate's. */
+  stats: RelayManagerStats & CommandGateStats;
   circuits: SimCircuitState[];
   /** Relay contact changes since the meter started (the last TRANSITIONS_KEPT), oldest first. */
   transitions: SimRelayTransition[];
@@ -121,7 +123,7 @@ export class SimControlServer {
       id,
       wallMs: Math.round(this.clock.wallMs()),
       planVersion: relays.planVersion() ?? null,
-      stats: { ...relays.stats },
+      stats: { ...relays.stats, ...meter.core.commands.stats },
       circuits: snapshot.circuits.map((relay) => {
         const circuit = board.world.circuit(relay.circuit);
         return {

@@ -2,8 +2,9 @@
  * Payload types and their runtime schemas, one per topic kind (see docs/protocol.md).
  * Every payload carries `v`, the protocol version. Timestamps are milliseconds since the Unix epoch (UTC).
  */
-import { CIRCUIT_COUNT, CIRCUIT_METRICS } from './metrics';
+import { CIRCUIT_COUNT, CIRCUIT_METRICS, OptionalMetricField, RequiredMetricField } from './metrics';
 import { arr, bool, int, literal, num, obj, optional, refine, Schema, str, tagged } from './schema';
+import { TIMESTAMP_MAX_MS, TIMESTAMP_MIN_MS } from './time';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -11,7 +12,7 @@ const version = literal(PROTOCOL_VERSION);
 export const circuitNumber = int({ min: 1, max: CIRCUIT_COUNT });
 const seq = int({ min: 0, max: Number.MAX_SAFE_INTEGER });
 /** 2000-01-01 .. 2100-01-01: rejects seconds-instead-of-milliseconds and garbage clocks. */
-export const timestampMs = int({ min: 946684800000, max: 4102444800000 });
+export const timestampMs = int({ min: TIMESTAMP_MIN_MS, max: TIMESTAMP_MAX_MS });
 const commandId = str({ minLength: 1, maxLength: 64, pattern: /^[A-Za-z0-9_.:-]+$/ });
 const shortText = str({ maxLength: 200 });
 
@@ -29,19 +30,9 @@ export const HEARTBEATS_PER_FAILSAFE = 3;
 
 // ---- telemetry -------------------------------------------------------------------------------
 
-export interface CircuitReading {
+/** One circuit's values of a record: a number per CIRCUIT_METRICS field (metrics.ts), optional ones may be absent. */
+export interface CircuitReading extends Record<RequiredMetricField, number>, Partial<Record<OptionalMetricField, number>> {
   circuit: number;
-  voltage_v: number;
-  current_a: number;
-  power_w: number;
-  reactive_var: number;
-  apparent_va: number;
-  pf: number;
-  freq_hz: number;
-  energy_import_wh: number;
-  energy_export_wh: number;
-  reactive_import_varh?: number;
-  reactive_export_varh?: number;
 }
 
 const readingShape: Record<string, Schema<unknown>> = { circuit: circuitNumber };

@@ -1,34 +1,208 @@
 /**
- * The one table of per-circuit metrics. It drives the telemetry schema, the InfluxDB fields,
- * the REST series whitelist and Home Assistant discovery. Units are in the field names.
+ * The one table of per-circuit metrics (docs/protocol.md "Metrics"). Each entry drives:
+ * - reading: where an ATM90E26 meter gets the value (device/drivers/atm90e26, device/core/metering);
+ * - the wire: the telemetry field and its range (messages.ts, circuitReadingSchema);
+ * - flash: resolution and merge rule of the record log (device/core/storage/record-codec.ts, record-merge.ts);
+ * - storage: the InfluxDB field of measurement `circuit` (the same name) and its downsampling;
+ * - Home Assistant discovery (backend/src/homeassistant/ha-discovery.ts).
+ *
+ * The order is the order of the values in a flash record: append new metrics at the end, make them
+ * `optional` (older meters do not send them, older records do not hold them), never reorder or remove.
  */
+
+/** How a 16-bit measurement register holds a signed value (docs/atm90e26.md "Measurement scaling"). */
+export type RegisterEncoding = 'unsigned' | 'twos-complement' | 'sign-magnitude';
+
+/**
+ * How the firmware rescales a register after the chip: `current` quantities are multiplied by the CT
+ * ratio (for CTs whose full scale exceeds the 65.535 A register); `power` quantities also by the
+ * power-register meter-constant correction (device/drivers/atm90e26/atm90e26.calibration.ts).
+ */
+export type Rescale = 'none' | 'current' | 'power';
+
+/** A measurement register of the ATM90E26, L line (datasheet 5.5). */
+export interface ChipRegisterSource {
+  /** Its name in the driver's register map (device/drivers/atm90e26/atm90e26.registers.ts `REG`). */
+  readonly register: string;
+  readonly encoding: RegisterEncoding;
+  /** Units of the metric per LSB. */
+  readonly lsb: number;
+  readonly rescale: Rescale;
+}
+
+/** A running total the metering core keeps from a clear-on-read energy register (datasheet 5.4). */
+export interface ChipEnergySource {
+  /** The driver's EnergyKey (device/drivers/atm90e26/atm90e26.energy.ts). */
+  readonly energy: string;
+}
+
+export interface HaMetric {
+  /**
+   * `meter`: one sensor per meter, read from any circuit (every circuit of a meter sits on the same
+   * supply); `circuit`: one per circuit; `diagnostic`: one per circuit, disabled by default.
+   */
+  readonly entity: 'meter' | 'circuit' | 'diagnostic';
+  readonly name: string;
+  readonly deviceClass?: string;
+  /** Shown in another unit than the wire's: value × scale (energy in kWh, the Energy dashboard's). */
+  readonly unit?: string;
+  readonly scale?: number;
+  readonly precision: number;
+}
+
 export interface MetricDef {
-  /** Field name on the wire and in InfluxDB. */
+  /** The field name on the wire (telemetry) and in InfluxDB; snake_case ending in its unit. */
   readonly field: string;
   readonly unit: string;
+  /**
+   * `reading`: an instantaneous value, averaged over time (flash merges, InfluxDB tiers), Home
+   * Assistant state class `measurement`; `counter`: a cumulative total that only grows, whose last
+   * value stands for an interval (state class `total_increasing`).
+   */
+  readonly kind: 'reading' | 'counter';
+  /** The wire range: telemetry outside it is refused, and the meter clamps its readings to it. */
   readonly min: number;
   readonly max: number;
-  /** Home Assistant device_class / state_class, where one fits. */
-  readonly haDeviceClass?: string;
-  readonly haStateClass?: 'measurement' | 'total_increasing';
-  readonly optional?: boolean;
+  /** A reading may lack it (metrics added later, counters a meter may not keep). */
+  readonly optional?: true;
+  readonly source: ChipRegisterSource | ChipEnergySource;
+  readonly flash: {
+    /** Stored as round(value × scale): integer units (counters: exact). */
+    readonly scale: number;
+    /** A merged record recomputes it from the merged power values instead of averaging it. */
+    readonly merged?: 'power-factor';
+  };
+  /** Home Assistant sensor; absent: no entity. */
+  readonly ha?: HaMetric;
 }
 
 export const CIRCUIT_METRICS = [
-  { field: 'voltage_v', unit: 'V', min: 0, max: 1000, haDeviceClass: 'voltage', haStateClass: 'measurement' },
-  { field: 'current_a', unit: 'A', min: 0, max: 1000, haDeviceClass: 'current', haStateClass: 'measurement' },
-  { field: 'power_w', unit: 'W', min: -1e6, max: 1e6, haDeviceClass: 'power', haStateClass: 'measurement' },
-  { field: 'reactive_var', unit: 'var', min: -1e6, max: 1e6, haDeviceClass: 'reactive_power', haStateClass: 'measurement' },
-  { field: 'apparent_va', unit: 'VA', min: 0, max: 1e6, haDeviceClass: 'apparent_power', haStateClass: 'measurement' },
-  { field: 'pf', unit: '', min: -1, max: 1, haDeviceClass: 'power_factor', haStateClass: 'measurement' },
-  { field: 'freq_hz', unit: 'Hz', min: 0, max: 100, haDeviceClass: 'frequency', haStateClass: 'measurement' },
-  { field: 'energy_import_wh', unit: 'Wh', min: 0, max: 1e15, haDeviceClass: 'energy', haStateClass: 'total_increasing' },
-  { field: 'energy_export_wh', unit: 'Wh', min: 0, max: 1e15, haDeviceClass: 'energy', haStateClass: 'total_increasing' },
-  { field: 'reactive_import_varh', unit: 'varh', min: 0, max: 1e15, optional: true },
-  { field: 'reactive_export_varh', unit: 'varh', min: 0, max: 1e15, optional: true },
+  {
+    field: 'voltage_v',
+    unit: 'V',
+    kind: 'reading',
+    min: 0,
+    max: 1000,
+    source: { register: 'Urms', encoding: 'unsigned', lsb: 0.01, rescale: 'none' },
+    flash: { scale: 100 },
+    ha: { entity: 'meter', name: 'voltage', deviceClass: 'voltage', precision: 1 },
+  },
+  {
+    field: 'current_a',
+    unit: 'A',
+    kind: 'reading',
+    min: 0,
+    max: 1000,
+    source: { register: 'Irms', encoding: 'unsigned', lsb: 0.001, rescale: 'current' },
+    flash: { scale: 1000 },
+    ha: { entity: 'circuit', name: 'current', deviceClass: 'current', precision: 2 },
+  },
+  {
+    field: 'power_w',
+    unit: 'W',
+    kind: 'reading',
+    min: -1e6,
+    max: 1e6,
+    source: { register: 'Pmean', encoding: 'twos-complement', lsb: 1, rescale: 'power' },
+    flash: { scale: 10 },
+    ha: { entity: 'circuit', name: 'power', deviceClass: 'power', precision: 0 },
+  },
+  {
+    field: 'reactive_var',
+    unit: 'var',
+    kind: 'reading',
+    min: -1e6,
+    max: 1e6,
+    source: { register: 'Qmean', encoding: 'twos-complement', lsb: 1, rescale: 'power' },
+    flash: { scale: 10 },
+    ha: { entity: 'diagnostic', name: 'reactive power', deviceClass: 'reactive_power', precision: 0 },
+  },
+  {
+    field: 'apparent_va',
+    unit: 'VA',
+    kind: 'reading',
+    min: 0,
+    max: 1e6,
+    // 1 VA per LSB is **unverified** (docs/atm90e26.md).
+    source: { register: 'Smean', encoding: 'unsigned', lsb: 1, rescale: 'power' },
+    flash: { scale: 10 },
+    ha: { entity: 'diagnostic', name: 'apparent power', deviceClass: 'apparent_power', precision: 0 },
+  },
+  {
+    field: 'pf',
+    unit: '',
+    kind: 'reading',
+    min: -1,
+    max: 1,
+    source: { register: 'PowerF', encoding: 'sign-magnitude', lsb: 0.001, rescale: 'none' },
+    // IEC 61557-12 total power factor of an interval: mean P / mean S.
+    flash: { scale: 1000, merged: 'power-factor' },
+    ha: { entity: 'circuit', name: 'power factor', deviceClass: 'power_factor', precision: 2 },
+  },
+  {
+    field: 'freq_hz',
+    unit: 'Hz',
+    kind: 'reading',
+    min: 0,
+    max: 100,
+    source: { register: 'Freq', encoding: 'unsigned', lsb: 0.01, rescale: 'none' },
+    flash: { scale: 100 },
+    ha: { entity: 'meter', name: 'frequency', deviceClass: 'frequency', precision: 2 },
+  },
+  {
+    field: 'energy_import_wh',
+    unit: 'Wh',
+    kind: 'counter',
+    min: 0,
+    max: 1e15,
+    source: { energy: 'activeImport' },
+    flash: { scale: 1000 },
+    ha: { entity: 'circuit', name: 'energy import', deviceClass: 'energy', unit: 'kWh', scale: 1 / 1000, precision: 2 },
+  },
+  {
+    field: 'energy_export_wh',
+    unit: 'Wh',
+    kind: 'counter',
+    min: 0,
+    max: 1e15,
+    source: { energy: 'activeExport' },
+    flash: { scale: 1000 },
+    ha: { entity: 'circuit', name: 'energy export', deviceClass: 'energy', unit: 'kWh', scale: 1 / 1000, precision: 2 },
+  },
+  {
+    field: 'reactive_import_varh',
+    unit: 'varh',
+    kind: 'counter',
+    min: 0,
+    max: 1e15,
+    optional: true,
+    source: { energy: 'reactiveImport' },
+    flash: { scale: 1000 },
+  },
+  {
+    field: 'reactive_export_varh',
+    unit: 'varh',
+    kind: 'counter',
+    min: 0,
+    max: 1e15,
+    optional: true,
+    source: { energy: 'reactiveExport' },
+    flash: { scale: 1000 },
+  },
 ] as const satisfies readonly MetricDef[];
 
-export type CircuitMetricField = (typeof CIRCUIT_METRICS)[number]['field'];
+export type CircuitMetric = (typeof CIRCUIT_METRICS)[number];
+export type CircuitMetricField = CircuitMetric['field'];
 export const CIRCUIT_METRIC_FIELDS: readonly CircuitMetricField[] = CIRCUIT_METRICS.map((m) => m.field);
+
+/** Fields every reading carries, and those it may lack. */
+export type RequiredMetricField = Exclude<CircuitMetricField, Extract<CircuitMetric, { optional: true }>['field']>;
+export type OptionalMetricField = Extract<CircuitMetric, { optional: true }>['field'];
+
+/** Metrics an ATM90E26 meter reads from a measurement register, and those it totals from an energy register. */
+export type RegisterMetric = Extract<CircuitMetric, { source: ChipRegisterSource }>;
+export type EnergyMetric = Extract<CircuitMetric, { source: ChipEnergySource }>;
+export const isRegisterMetric = (metric: CircuitMetric): metric is RegisterMetric => 'register' in metric.source;
+export const isEnergyMetric = (metric: CircuitMetric): metric is EnergyMetric => 'energy' in metric.source;
 
 export const CIRCUIT_COUNT = 10;

@@ -1,3 +1,5 @@
+import { TIMESTAMP_MAX_MS, TIMESTAMP_MIN_MS } from '@dinmeter/shared';
+
 /**
  * Power traces as the offline commands read them: CSV with a header naming `ts` and `power_w`
  * (`ts` ISO 8601 or epoch ms; `,` or `;` separated), or the tracebase format without header
@@ -16,9 +18,6 @@ export class TraceFormatError extends Error {
 }
 
 const TRACEBASE_LINE = /^(\d{2})\/(\d{2})\/(\d{4}) (\d{2}):(\d{2}):(\d{2});(-?\d+(?:\.\d+)?);(-?\d+(?:\.\d+)?)$/;
-/** Plausible instants (2000…2100), so seconds are not mistaken for milliseconds. */
-const MIN_TS = 946_684_800_000;
-const MAX_TS = 4_102_444_800_000;
 const MAX_POWER_W = 1_000_000;
 
 export function parsePowerTrace(text: string): PowerSample[] {
@@ -83,7 +82,8 @@ function parseInstant(text: string): number | undefined {
 }
 
 function push(out: PowerSample[], ts: number, powerW: number, lineNo: number): void {
-  if (!(ts >= MIN_TS && ts <= MAX_TS)) throw new TraceFormatError(`line ${lineNo}: time ${ts} ms is outside 2000…2100`);
+  // The protocol's instants (2000…2100), so seconds are not mistaken for milliseconds.
+  if (!(ts >= TIMESTAMP_MIN_MS && ts <= TIMESTAMP_MAX_MS)) throw new TraceFormatError(`line ${lineNo}: time ${ts} ms is outside 2000…2100`);
   if (!Number.isFinite(powerW) || Math.abs(powerW) > MAX_POWER_W) throw new TraceFormatError(`line ${lineNo}: power_w must be a number within ±${MAX_POWER_W} W`);
   const previous = out[out.length - 1];
   if (previous && ts < previous.ts) throw new TraceFormatError(`line ${lineNo}: time goes backwards (${new Date(ts).toISOString()} after ${new Date(previous.ts).toISOString()})`);
