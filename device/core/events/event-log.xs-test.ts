@@ -6,6 +6,7 @@
 import { decodeMessage, encodeMessage, EventMessage, PROTOCOL_VERSION, topics, utf8Encode } from '@dinmeter/shared';
 import { check, checkEqual, checkThrows, XsTest } from '../../xs/harness';
 import { RecordingMqtt, TEST_EPOCH_MS } from '../delivery/testing';
+import { Outbox } from '../outbox/outbox';
 import { MemoryFlash } from '../storage/memory-flash';
 import { cutDuring } from '../storage/testing';
 import { EventForwarder } from './event-forwarder';
@@ -242,6 +243,23 @@ const tests: XsTest[] = [
       checkEqual(mqtt.published.length, 0, 'not yet');
       fwd.tick(10_000);
       checkEqual(published(mqtt).map((e) => e.seq).join(','), '1,2', 'resent');
+    },
+  },
+  {
+    name: 'outbox: with an event forwarder, events go to the event log first; other messages as before',
+    run() {
+      const log = boot(new MemoryFlash({ byteLength: 4 * SECTOR }));
+      const { mqtt, clock, fwd } = forwarder(log);
+      const outbox = new Outbox({ deviceId: 'm1', mqtt, clock, events: fwd });
+      mqtt.connected = false;
+      outbox.event({ type: 'fault', message: 'chip 3 silent' });
+      checkEqual(log.nextSeq, 2, 'on flash while offline');
+      mqtt.connected = true;
+      outbox.event({ type: 'boot' });
+      const [live] = published(mqtt);
+      checkEqual(live.seq, 2, 'live event with its seq');
+      outbox.send('cmd/ack', { v: PROTOCOL_VERSION, id: 'c-1', ok: true });
+      checkEqual(mqtt.published[0].topic, topics.cmdAck('m1'), 'acks still go straight out');
     },
   },
 ];
