@@ -212,11 +212,16 @@ describe('board netlist', () => {
       }
     });
 
-    it('should put only idle-high chip selects on the strapping pins 0, 5 and 15, and nothing on 2 and 12', () => {
-      for (const s of used.filter((x) => [0, 2, 5, 12, 15].includes(x.number))) {
+    it('should put only idle-high chip selects on the strapping pins 0, 5 and 15, nothing on 12, and on 2 only the pulled-down setup button', () => {
+      // GPIO2 must be low or floating for serial download: an active-high button with a pull-down keeps it low.
+      const gpio2 = used.filter((x) => x.number === 2);
+      expect(gpio2.map((x) => x.signal)).toEqual(['setup_button']);
+      expect(throughPull(n, n.netOf('U1', 'IO2')!, 'GND')).toBe(true);
+      expect(throughPullUp(n, n.netOf('U1', 'IO2')!)).toBe(false);
+      for (const s of used.filter((x) => [0, 5, 12, 15].includes(x.number))) {
         expect({
           signal: s.signal,
-          ok: /cs_\d+$/.test(s.signal) && s.number !== 2 && s.number !== 12,
+          ok: /cs_\d+$/.test(s.signal) && s.number !== 12,
         }).toEqual({ signal: s.signal, ok: true });
         const pull = throughPullUp(n, n.netOf('U1', `IO${s.number}`)!);
         expect({ signal: s.signal, pulledUp: pull }).toEqual({ signal: s.signal, pulledUp: true });
@@ -294,9 +299,14 @@ describe('board netlist', () => {
 
 /** A resistor from this net to a supply net. */
 function throughPullUp(n: Netlist, net: Net): boolean {
+  return throughPull(n, net, '+');
+}
+
+/** A resistor from `net` to a net whose name starts with `to` ('+' for a supply, 'GND'). */
+function throughPull(n: Netlist, net: Net, to: string): boolean {
   return net.pins.some((p) => {
     if (n.part(p.ref).kind !== 'resistor') return false;
     const other = n.netOf(p.ref, p.pin === '1' ? '2' : '1');
-    return other !== undefined && other.name.startsWith('+');
+    return other !== undefined && other.name.startsWith(to);
   });
 }

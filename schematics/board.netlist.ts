@@ -97,7 +97,13 @@ export function buildBoard(): Netlist {
   n.connect('TXD0', 'U1.TXD0', 'J1.TXD');
   n.connect('RXD0', 'U1.RXD0', 'J1.RXD');
   n.connect('GND', 'J1.GND');
-  n.noConnect('GPIO2: strapping pin that must float or be low for serial download', 'U1.IO2');
+  // Setup button (docs/setup-portal.md): active high with a pull-down, because GPIO2 is a strapping
+  // pin that must be low or floating for serial download; held at reset it changes nothing (GPIO0 high).
+  n.add(P.pushButton({ ref: 'SW1', block: 'mcu', domain: logic, value: 'setup button (hold 5 s: setup portal)' }));
+  n.connect('+3V3', 'SW1.1');
+  n.connect('SETUP_BTN', 'SW1.2', 'U1.IO2');
+  res('R19', 'mcu', logic, 10_000, 'SETUP_BTN', 'GND');
+  n.signal({ signal: 'setup_button', device: 'esp32', at: 'U1.IO2', number: 2, direction: 'in', notes: 'SW1 to 3V3 with a 10 k pull-down; high while pressed' });
   n.noConnect('GPIO12 (MTDI): a high level at reset selects 1.8 V flash', 'U1.IO12');
 
   // ---- I²C expander and relay drivers -------------------------------------------------------

@@ -36,4 +36,6 @@ export const PINS = Object.freeze({
     Object.freeze({ chip: 1, channel: 2 }),
     Object.freeze({ chip: 1, channel: 3 }),
   ]),
+  /** The setup button (hold 5 s: setup portal); active high. */
+  setupButton: 2,
 });

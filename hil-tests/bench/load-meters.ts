@@ -6,7 +6,7 @@
  * already recorded, sent as fast as the window allows) or one every `intervalS` (live).
  * No assertions here: the bench and the storm scenario read `stats()`.
  */
-import { CIRCUIT_COUNT, CIRCUIT_METRIC_FIELDS, decodeMessage, encodeMessage, openSigned, PROTOCOL_VERSION, topics } from '@dinmeter/shared';
+import { CIRCUIT_COUNT, CIRCUIT_METRICS, decodeMessage, encodeMessage, openSigned, PROTOCOL_VERSION, topics } from '@dinmeter/shared';
 import mqtt, { MqttClient } from 'mqtt';
 
 export interface LoadOptions {
@@ -59,7 +59,7 @@ const ACK_TIMEOUT_MS = 30_000;
 
 function reading(circuit: number, seq: number): Record<string, number> {
   const values: Record<string, number> = { circuit };
-  CIRCUIT_METRIC_FIELDS.forEach((field, k) => (values[field] = field === 'pf' ? 0.97 : field === 'freq_hz' ? 50.01 : 100 + k + seq * 0.5 + circuit));
+  CIRCUIT_METRICS.forEach(({ field, max }, k) => (values[field] = field === 'pf' ? 0.97 : field === 'freq_hz' ? 50.01 : Math.min(max, 100 + k + seq * 0.5 + circuit)));
   return values;
 }
 

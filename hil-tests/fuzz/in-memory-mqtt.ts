@@ -3,8 +3,8 @@
  * a real broker and TCP would take far longer than a test may, and a message sent here reaches every
  * subscriber synchronously, so the state check after an input sees everything it caused.
  *
- * `InMemoryBus.install()` replaces mqtt.js's `connect` (every backend connection calls it: MqttService,
- * the Home Assistant link, the automation lease, the ingest peers), so the backend's own subscribe and
+ * `InMemoryBus.install()` replaces mqtt.js's `connect` (both backend connections call it: MqttService
+ * and the automation lease), so the backend's own subscribe and
  * message code runs unchanged. `uninstall()` puts the real `connect` back.
  */
 import { EventEmitter } from 'node:events';

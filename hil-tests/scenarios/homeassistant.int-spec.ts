@@ -27,7 +27,7 @@ async function observe(url: string, clientId: string, filter: string): Promise<{
 const configsOf = (seen: Map<string, Seen>, meter: string) =>
   [...seen.entries()].filter(([topic, m]) => topic.includes(`/dinmeter_${meter}_`) && !topic.includes('/event/') && m.payload !== '');
 /** Per meter: 2 supply sensors, per circuit 7 sensors, a switch, a binary sensor and a button; 21 device triggers. */
-const ENTITIES = 2 + CIRCUIT_COUNT * 10;
+const ENTITIES = 2 + CIRCUIT_COUNT * 11;
 const TRIGGERS = 2 * CIRCUIT_COUNT + 1;
 
 const selected = createRig();
@@ -50,7 +50,7 @@ describeWith(selected, ['named-meters'])('Home Assistant discovery and relay swi
     await rig.stop();
   });
 
-  it('should offer retained configs: 102 entities (82 enabled) and 21 device triggers, available with meter and backend', async () => {
+  it('should offer retained configs: 112 entities (82 enabled) and 21 device triggers, available with meter and backend', async () => {
     const { client, seen } = await observe(haUrl, 'ha-observer-1', 'homeassistant/#');
     const configs = await eventually(async () => {
       const found = configsOf(seen, 'vm-1');
@@ -73,6 +73,8 @@ describeWith(selected, ['named-meters'])('Home Assistant discovery and relay swi
       });
       const energy = JSON.parse(seen.get(`homeassistant/sensor/dinmeter_vm-1_c${circuit}_energy_import_wh/config`)!.payload);
       expect(energy).toMatchObject({ device_class: 'energy', state_class: 'total_increasing', unit_of_measurement: 'kWh' });
+      const angle = JSON.parse(seen.get(`homeassistant/sensor/dinmeter_vm-1_c${circuit}_angle_deg/config`)!.payload);
+      expect(angle).toMatchObject({ unit_of_measurement: '°', state_class: 'measurement', entity_category: 'diagnostic', enabled_by_default: false });
       // The ten copies of the supply voltage and frequency of earlier versions are gone.
       expect(seen.get(`homeassistant/sensor/dinmeter_vm-1_c${circuit}_voltage_v/config`)).toBeUndefined();
     }

@@ -47,6 +47,26 @@ describe('walking skeleton: meters → MQTT → backend → InfluxDB, relay comm
     await rig.startMeters(setup);
   });
 
+  it('should store the phase angle of every circuit in InfluxDB, consistent with its active and reactive power', async () => {
+    const id = ids()[0];
+    const rows = await eventually(async () => {
+      const found = await rig.influxQuery(
+        `SELECT "angle_deg", "power_w", "reactive_var", "apparent_va" FROM "circuit" WHERE "device" = '${id}' ORDER BY time DESC LIMIT 50`,
+      );
+      return found.length >= 10 ? found : undefined;
+    }, 60_000, 'records of the meter');
+    expect(rows.every((row) => typeof row.angle_deg === 'number')).toBe(true);
+    // P and Q are whole W and var: above 100 VA that bounds the angle they give to ±0.6°.
+    const loaded = rows.filter((row) => (row.apparent_va as number) > 100);
+    expect(loaded.length).toBeGreaterThan(0);
+    for (const row of loaded) {
+      const expected = (Math.atan2(row.reactive_var as number, row.power_w as number) * 180) / Math.PI;
+      // Angles wrap at ±180°: compare on the circle.
+      const gap = Math.abs((((row.angle_deg as number) - expected + 540) % 360) - 180);
+      expect(gap).toBeLessThan(1);
+    }
+  });
+
   itWith(rig, ['power-cut'])('should show retained status with a last will, telemetry and relay state on dinmeter/#', async () => {
     const id = ids()[1];
     const client = await mqtt.connectAsync(rig.backendUrl, { clientId: 'observer-test' });

@@ -46,6 +46,11 @@ const CLIS: Cli[] = [
     bad: { args: (t) => ['--data-dir', join(t.dir, 'meters'), '--mqtt-url', t.mqttUrl, '--count', 'three'], message: /--count must be a whole number from 1 to 1000, got "three"/ },
   },
   {
+    file: 'device/platform/host/portal-meter.ts',
+    args: (t) => ['--data-dir', join(t.dir, 'meter'), '--port', '0'],
+    bad: { args: (t) => ['--data-dir', join(t.dir, 'meter'), '--port', 'eighty'], message: /--port must be a whole number from 0 to 65535, got "eighty"/ },
+  },
+  {
     file: 'backend/src/security/dinmeter.cli.ts',
     args: (t) => ['device', 'list', '--data-dir', join(t.dir, 'data')],
     bad: { args: () => ['gadget', 'list'], message: /unknown area "gadget"/ },

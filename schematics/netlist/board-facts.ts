@@ -23,6 +23,7 @@ export interface BoardFacts {
   adcDataReady: number[];
   adcVoltage: AdcChannelFact[];
   adcCurrent: AdcChannelFact[];
+  setupButton: number;
 }
 
 const byMpn = (n: Netlist, prefix: string): Part[] =>
@@ -94,5 +95,6 @@ export function boardFacts(n: Netlist): BoardFacts {
     adcDataReady: chips.map((u) => gpio(n, u.ref, 'DRDY')),
     adcVoltage,
     adcCurrent,
+    setupButton: signalNumber(n, 'setup_button'),
   };
 }

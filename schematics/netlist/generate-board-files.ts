@@ -48,6 +48,8 @@ export const PINS = Object.freeze({
   adcVoltage: ${channels(f.adcVoltage, '  ')},
   /** ADC chip and channel of the CT of circuit k at index k − 1. */
   adcCurrent: ${channels(f.adcCurrent, '  ')},
+  /** The setup button (hold 5 s: setup portal); active high. */
+  setupButton: ${f.setupButton},
 });
 `;
 }

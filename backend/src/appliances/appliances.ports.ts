@@ -1,10 +1,10 @@
 import type { Counters } from '../common/counters';
-import type { MqttService } from '../mqtt/mqtt.service';
+import type { MqttBus } from '../mqtt/mqtt-bus';
 import type { TelemetryStore } from '../storage/storage.types';
 
 /** What the appliances feature uses of the application: MQTT, InfluxDB, counters, the clock. */
 export interface AppliancesPorts {
-  readonly mqtt: Pick<MqttService, 'on' | 'onConnect' | 'publishQuietly' | 'connected'>;
+  readonly mqtt: Pick<MqttBus, 'on' | 'onConnect' | 'publishQuietly' | 'connected'>;
   readonly store: Pick<TelemetryStore, 'writePoints'>;
   readonly counters: Pick<Counters, 'inc'>;
   now(): number;

@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import { Counters } from '../common/counters';
 import { AppConfig } from '../config/app-config';
 import { DevicesService } from '../devices/devices.service';
-import { MqttService } from '../mqtt/mqtt.service';
+import { InMemoryMqttBus } from '../mqtt/in-memory-mqtt-bus.testing';
 import { PriceSlot } from '../prices/price.types';
 import { PricesService } from '../prices/prices.service';
 import { AutomationService } from './automation.service';
@@ -40,7 +40,8 @@ function setup(options: { leader?: boolean; holder?: string; keyless?: boolean }
   let now = T0 + 1 * H;
   const repository = new MemoryRepository();
   const published: { topic: string; payload: string; retain?: boolean }[] = [];
-  const mqtt = { publish: jest.fn(async (topic: string, payload: string, o: { retain?: boolean }) => void published.push({ topic, payload: verifiedPlan(payload), retain: o.retain })) };
+  const mqtt = new InMemoryMqttBus();
+  jest.spyOn(mqtt, 'publish').mockImplementation(async (topic, payload, o) => void published.push({ topic, payload: verifiedPlan(payload), retain: o.retain }));
   const devices = {
     get: jest.fn((id: string) => {
       if (id !== 'm1') throw new Error('unknown');
@@ -64,7 +65,7 @@ function setup(options: { leader?: boolean; holder?: string; keyless?: boolean }
     config,
     devices as unknown as DevicesService,
     prices as unknown as PricesService,
-    mqtt as unknown as MqttService,
+    mqtt,
     leader as unknown as LeaderLeaseService,
     guards as unknown as GuardsService,
     new Counters(),

@@ -4,7 +4,7 @@ import { CLOCK, NowFn } from '../common/tokens';
 import { Counters } from '../common/counters';
 import { AppConfig } from '../config/app-config';
 import { DevicesService } from '../devices/devices.service';
-import { MqttService } from '../mqtt/mqtt.service';
+import { MQTT_BUS, MqttBus } from '../mqtt/mqtt-bus';
 import { PricesService } from '../prices/prices.service';
 import { COMMAND_KEYS, CommandKeys } from '../security/command-keys';
 import { signForDevice } from '../security/signing';
@@ -38,7 +38,7 @@ export class AutomationService implements OnModuleInit, OnApplicationBootstrap, 
     private readonly config: AppConfig,
     private readonly devices: DevicesService,
     private readonly prices: PricesService,
-    private readonly mqtt: MqttService,
+    @Inject(MQTT_BUS) private readonly mqtt: MqttBus,
     private readonly leader: LeaderLeaseService,
     private readonly guards: GuardsService,
     private readonly counters: Counters,

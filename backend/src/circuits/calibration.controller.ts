@@ -1,16 +1,18 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiTags } from '@nestjs/swagger';
-import { calibrationSchema } from '@dinmeter/shared';
+import { CalibrationParams, calibrationSchema } from '@dinmeter/shared';
 import { COMMAND_ACCEPTED } from '../commands/commands.openapi';
+import { CommandsService } from '../commands/commands.service';
+import { commandAccepted } from '../commands/commands.types';
 import { fromShared } from '../openapi/schema';
 import { CircuitParamPipe, DeviceIdPipe } from '../common/params';
-import { CalibrationService } from './calibration.service';
 import { RequireRole } from '../security/roles';
+import { CalibrationPipe } from './calibration.pipe';
 
 @ApiTags('circuits')
 @Controller('devices/:id/circuits/:circuit')
 export class CalibrationController {
-  constructor(private readonly calibration: CalibrationService) {}
+  constructor(private readonly commands: CommandsService) {}
 
   /** Body: any of plconst, lgain, ugain, igainL, …, pga, ctRatio, meterConstant (validated by the shared schema). 202 {commandId}. */
   @Post('calibrate')
@@ -18,8 +20,11 @@ export class CalibrationController {
   @HttpCode(202)
   @ApiBody({ schema: fromShared(calibrationSchema) })
   @ApiAcceptedResponse({ schema: COMMAND_ACCEPTED })
-  calibrate(@Param('id', DeviceIdPipe) id: string, @Param('circuit', CircuitParamPipe) circuit: number, @Body() body: object) {
-    const record = this.calibration.calibrate(id, circuit, body);
-    return { commandId: record.commandId, status: record.status, expiresAt: new Date(record.expiresAt).toISOString() };
+  calibrate(
+    @Param('id', DeviceIdPipe) id: string,
+    @Param('circuit', CircuitParamPipe) circuit: number,
+    @Body(CalibrationPipe) calibration: CalibrationParams,
+  ) {
+    return commandAccepted(this.commands.send(id, { op: 'calibrate', circuit, calibration }));
   }
 }

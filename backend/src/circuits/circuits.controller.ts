@@ -1,11 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { COMMAND_ACCEPTED } from '../commands/commands.openapi';
+import { CommandsService } from '../commands/commands.service';
+import { commandAccepted } from '../commands/commands.types';
 import { CIRCUIT_CONFIG_VIEW } from './circuits.openapi';
 import { CircuitParamPipe, DeviceIdPipe } from '../common/params';
 import { CircuitConfigDto } from './circuit-config.dto';
 import { CircuitConfigService } from './circuit-config.service';
-import { CircuitTripService } from './circuit-trip.service';
+import { RelayCommandDto } from './relay-command.dto';
 import { RequireRole } from '../security/roles';
 
 @ApiTags('circuits')
@@ -13,7 +15,7 @@ import { RequireRole } from '../security/roles';
 export class CircuitsController {
   constructor(
     private readonly configs: CircuitConfigService,
-    private readonly trips: CircuitTripService,
+    private readonly commands: CommandsService,
   ) {}
 
   @Get('config')
@@ -29,13 +31,24 @@ export class CircuitsController {
     return this.configs.update(id, circuit, body);
   }
 
-  /** Clears the overcurrent trip latch: 202 with the command to follow on GET /api/commands/:id. */
+  @Post('relay')
+  @RequireRole('control')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ schema: COMMAND_ACCEPTED, description: 'Sent; follow it on GET /api/commands/{commandId}.' })
+  relay(@Param('id', DeviceIdPipe) id: string, @Param('circuit', CircuitParamPipe) circuit: number, @Body() body: RelayCommandDto) {
+    return commandAccepted(this.commands.send(id, { op: 'relay', circuit, state: body.state }, body.ttlSeconds));
+  }
+
+  /**
+   * Clears the overcurrent trip latch (device/core/relays: only an explicit `reset_trip` command
+   * clears it). The meter acks it even when the circuit was not tripped; the relay stays off until a
+   * command or the plan switches it on.
+   */
   @Post('reset')
   @RequireRole('control')
   @HttpCode(202)
-  @ApiAcceptedResponse({ schema: COMMAND_ACCEPTED })
+  @ApiAcceptedResponse({ schema: COMMAND_ACCEPTED, description: 'Sent; follow it on GET /api/commands/{commandId}.' })
   reset(@Param('id', DeviceIdPipe) id: string, @Param('circuit', CircuitParamPipe) circuit: number) {
-    const record = this.trips.reset(id, circuit);
-    return { commandId: record.commandId, status: record.status, expiresAt: new Date(record.expiresAt).toISOString() };
+    return commandAccepted(this.commands.send(id, { op: 'reset_trip', circuit }));
   }
 }

@@ -5,12 +5,10 @@ import { JsonFileRepository } from '../common/json-file.repository';
 import { AppConfig } from '../config/app-config';
 import { DevicesModule } from '../devices/devices.module';
 import { CalibrationController } from './calibration.controller';
-import { CalibrationService } from './calibration.service';
 import { CIRCUIT_CONFIG_REPOSITORY, CircuitConfigService } from './circuit-config.service';
-import { CircuitTripService } from './circuit-trip.service';
 import { CircuitsController } from './circuits.controller';
 
-/** Per-circuit configuration, trip resets and calibration of the meters' circuits. */
+/** The meters' circuits: relay commands, trip resets, configuration, calibration. */
 @Module({
   imports: [DevicesModule, CommandsModule],
   controllers: [CircuitsController, CalibrationController],
@@ -21,9 +19,7 @@ import { CircuitsController } from './circuits.controller';
       inject: [AppConfig],
     },
     CircuitConfigService,
-    CircuitTripService,
-    CalibrationService,
   ],
-  exports: [CircuitConfigService, CircuitTripService],
+  exports: [CircuitConfigService],
 })
 export class CircuitsModule {}

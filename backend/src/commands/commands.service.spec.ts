@@ -3,7 +3,8 @@ import { Command, CommandAckMessage, decodeMessage, macInput, openSigned, topics
 import { createHmac } from 'node:crypto';
 import { Counters } from '../common/counters';
 import { loadConfig } from '../config/app-config';
-import { DeviceMessageHandler, MqttService } from '../mqtt/mqtt.service';
+import { DevicesService } from '../devices/devices.service';
+import { InMemoryMqttBus } from '../mqtt/in-memory-mqtt-bus.testing';
 import { CommandsService } from './commands.service';
 import { CommandBody, CommandRecord, CommandsFile, CommandsRepository } from './commands.types';
 
@@ -41,25 +42,28 @@ class MemoryCommandsRepository implements CommandsRepository {
 }
 
 function setup(options: { file?: CommandsFile; env?: Record<string, string> } = {}) {
-  const handlers = new Map<string, DeviceMessageHandler>();
+  const mqtt = new InMemoryMqttBus();
+  /** The commands published, checked as the meter checks them. */
   const sent: { topic: string; command: Command; options: unknown }[] = [];
-  const mqtt = {
-    connected: true,
-    on: (kind: string, handler: DeviceMessageHandler) => handlers.set(kind, handler),
-    publishQuietly(topic: string, payload: string, publishOptions: unknown) {
-      sent.push({ topic, command: verifiedCommand(payload), options: publishOptions });
-    },
-  };
+  jest.spyOn(mqtt, 'publish').mockImplementation(async (topic, payload, options) => {
+    sent.push({ topic, command: verifiedCommand(payload), options });
+  });
   const repository = new MemoryCommandsRepository(options.file);
   const counters = new Counters();
   const config = loadConfig({ COMMAND_TTL_S: '60', COMMAND_RETRY_S: '5', ...options.env });
   const keyless = new Set(['no-key']);
   const keys = { keyFor: (id: string) => (keyless.has(id) ? undefined : new Uint8Array(KEY)) };
-  const service = new CommandsService(config, repository, () => Date.now(), mqtt as unknown as MqttService, counters, keys);
+  const devices = {
+    get: (id: string) => {
+      if (id === 'unknown') throw new NotFoundException(`unknown device ${id}`);
+      return {};
+    },
+  };
+  const service = new CommandsService(config, repository, () => Date.now(), mqtt, counters, keys, devices as unknown as DevicesService);
   service.onModuleInit();
   const ack = (device: string, message: Partial<CommandAckMessage> & { id: string }) =>
-    handlers.get('cmd/ack')!(device, Buffer.from(JSON.stringify({ v: 1, ok: true, ...message })), false);
-  return { service, mqtt, sent, repository, counters, ack, handlers, keyless };
+    mqtt.deliver(topics.cmdAck(device), JSON.stringify({ v: 1, ok: true, ...message }));
+  return { service, mqtt, sent, repository, counters, ack, keyless };
 }
 
 /** Moves the fake clock (Date.now) and runs the 1 s resend timer in between. */
@@ -86,6 +90,14 @@ describe(CommandsService.name, () => {
         [topics.cmd('toString'), START],
         [topics.cmd('hasOwnProperty'), START],
       ]);
+    });
+
+    it('should refuse an unknown device with a 404, publishing and keeping nothing', () => {
+      const { service, sent, repository } = setup();
+
+      expect(() => service.send('unknown', RELAY_OFF)).toThrow(NotFoundException);
+      expect(sent).toEqual([]);
+      expect(repository.saves).toBe(0);
     });
 
     it('should refuse a device without a command key with a 409, publishing and keeping nothing', () => {
@@ -324,11 +336,11 @@ describe(CommandsService.name, () => {
     });
 
     it('should reject a malformed ack, count it and change nothing', () => {
-      const { service, handlers, counters } = setup();
+      const { service, mqtt, counters } = setup();
       const record = service.send('m1', RELAY_OFF);
 
-      handlers.get('cmd/ack')!('m1', Buffer.from(JSON.stringify({ v: 1, id: record.commandId, ok: 'yes' })), false);
-      handlers.get('cmd/ack')!('m1', Buffer.from('{oops'), false);
+      mqtt.deliver(topics.cmdAck('m1'), JSON.stringify({ v: 1, id: record.commandId, ok: 'yes' }));
+      mqtt.deliver(topics.cmdAck('m1'), '{oops');
 
       expect(service.get(record.commandId).status).toBe('pending');
       expect(counters.get('mqtt_rejected_cmd_ack')).toBe(2);
@@ -367,6 +379,37 @@ describe(CommandsService.name, () => {
 
       expect(service.get(first.commandId).status).toBe('pending');
       expect(service.history('m1', 10_000)).toHaveLength(501);
+    });
+  });
+
+  describe('settled', () => {
+    it('should resolve with the command once the meter acked it', async () => {
+      const { service, ack } = setup();
+      const record = service.send('m1', RELAY_OFF);
+      const outcome = service.settled(record.commandId);
+
+      ack('m1', { id: record.commandId, state: 'off', circuit: 3 });
+
+      await expect(outcome).resolves.toMatchObject({ commandId: record.commandId, status: 'acked', state: 'off' });
+    });
+
+    it('should resolve with the expired command when no ack came', async () => {
+      const { service } = setup();
+      const record = service.send('m1', RELAY_OFF, 5);
+      const outcome = service.settled(record.commandId);
+
+      advance(6_000);
+
+      await expect(outcome).resolves.toMatchObject({ status: 'expired' });
+    });
+
+    it('should resolve at once for a settled command, and throw for an unknown one', async () => {
+      const { service, ack } = setup();
+      const record = service.send('m1', RELAY_OFF);
+      ack('m1', { id: record.commandId, ok: false, code: 'tripped' });
+
+      await expect(service.settled(record.commandId)).resolves.toMatchObject({ status: 'failed', code: 'tripped' });
+      expect(() => service.settled('nope')).toThrow(NotFoundException);
     });
   });
 

@@ -6,13 +6,15 @@ import { signForDevice } from '../security/signing';
 import { AppConfig } from '../config/app-config';
 import { Counters } from '../common/counters';
 import { CLOCK, NowFn } from '../common/tokens';
-import { MqttService } from '../mqtt/mqtt.service';
+import { DevicesService } from '../devices/devices.service';
+import { MQTT_BUS, MqttBus } from '../mqtt/mqtt-bus';
 import { CommandBody, CommandRecord, COMMANDS_REPOSITORY, CommandsFile, CommandsRepository } from './commands.types';
 import { ownValue } from '../common/own-value';
 
 const HISTORY_PER_DEVICE = 500;
 
 /**
+ * The one way to command a meter: every route, the Home Assistant bridge and the guards call send().
  * Commands to meters (docs/invariants.md invariant 2): each has an id, a per-device increasing seq and an
  * expiry; it is published (QoS 1, never retained) and re-sent until the device acknowledges it or
  * it expires. Seqs are at least the current time in ms, so they keep increasing even if this
@@ -26,14 +28,17 @@ export class CommandsService implements OnModuleInit, OnModuleDestroy {
   private readonly byId = new Map<string, CommandRecord>();
   private timer?: NodeJS.Timeout;
   private readonly ackListeners: ((record: CommandRecord) => void)[] = [];
+  /** settled() promises waiting for a command's outcome, by command id. */
+  private readonly waiting = new Map<string, ((record: CommandRecord) => void)[]>();
 
   constructor(
     private readonly config: AppConfig,
     @Inject(COMMANDS_REPOSITORY) private readonly repository: CommandsRepository,
     @Inject(CLOCK) private readonly now: NowFn,
-    private readonly mqtt: MqttService,
+    @Inject(MQTT_BUS) private readonly mqtt: MqttBus,
     private readonly counters: Counters,
     @Inject(COMMAND_KEYS) private readonly keys: CommandKeys,
+    private readonly devices: DevicesService,
   ) {}
 
   onModuleInit(): void {
@@ -54,7 +59,12 @@ export class CommandsService implements OnModuleInit, OnModuleDestroy {
     this.ackListeners.push(listener);
   }
 
+  /**
+   * Signs, records and publishes a command; the resend timer repeats it until the meter acks or it
+   * expires. Throws 404 for an unknown meter and 409 for one without a command key, keeping nothing.
+   */
   send(deviceId: string, body: CommandBody, ttlSeconds = this.config.COMMAND_TTL_S): CommandRecord {
+    this.devices.get(deviceId);
     const now = this.now();
     const seq = this.nextSeq(deviceId, now);
     const record: CommandRecord = {
@@ -83,12 +93,20 @@ export class CommandsService implements OnModuleInit, OnModuleDestroy {
     return record;
   }
 
+  /** Resolves with the command once the meter acked or refused it, or it expired (at once if it has). */
+  settled(commandId: string): Promise<CommandRecord> {
+    const record = this.get(commandId);
+    if (record.status !== 'pending') return Promise.resolve(record);
+    return new Promise((resolve) => this.waiting.set(commandId, [...(this.waiting.get(commandId) ?? []), resolve]));
+  }
+
   get(commandId: string): CommandRecord {
     const record = this.byId.get(commandId);
     if (!record) throw new NotFoundException(`unknown command ${JSON.stringify(commandId)}`);
     return record;
   }
 
+  /** Also of a meter the registry forgot: its commands stay until the history is trimmed. */
   history(deviceId: string, limit = 100): CommandRecord[] {
     return this.file.commands.filter((c) => c.deviceId === deviceId).slice(-limit).reverse();
   }
@@ -116,7 +134,7 @@ export class CommandsService implements OnModuleInit, OnModuleDestroy {
       record.error = (error as Error).message;
       this.counters.inc('commands_failed');
       this.logger.warn(`command ${record.commandId} to ${record.deviceId} failed: ${record.error}`);
-      this.settled(record);
+      this.settle(record);
       return;
     }
     record.attempts++;
@@ -139,7 +157,7 @@ export class CommandsService implements OnModuleInit, OnModuleDestroy {
         changed = true;
         this.counters.inc('commands_expired');
         this.logger.warn(`command ${record.commandId} (${record.body.op}) to ${record.deviceId} expired unacknowledged`);
-        this.settled(record);
+        this.settle(record);
       } else if (now - (record.lastSentAt ?? 0) >= this.config.COMMAND_RETRY_S * 1000 && this.mqtt.connected) {
         this.publish(record);
         changed = true;
@@ -196,11 +214,13 @@ export class CommandsService implements OnModuleInit, OnModuleDestroy {
     this.counters.inc(ack.ok ? 'commands_acked' : 'commands_failed');
     if (!ack.ok) this.logger.warn(`device ${deviceId} refused command ${ack.id}: ${ack.code ?? ''} ${ack.error ?? ''}`);
     this.persist();
-    this.settled(record);
+    this.settle(record);
   }
 
-  private settled(record: CommandRecord): void {
+  private settle(record: CommandRecord): void {
     for (const listener of this.ackListeners) listener(record);
+    for (const resolve of this.waiting.get(record.commandId) ?? []) resolve(record);
+    this.waiting.delete(record.commandId);
   }
 
   private trimHistory(deviceId: string): void {

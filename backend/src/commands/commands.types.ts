@@ -26,6 +26,11 @@ export interface CommandRecord {
   error?: string;
 }
 
+/** The 202 answer of every route that sends a command: follow it on GET /api/commands/{commandId}. */
+export function commandAccepted(record: CommandRecord): { commandId: string; status: CommandStatus; expiresAt: string } {
+  return { commandId: record.commandId, status: record.status, expiresAt: new Date(record.expiresAt).toISOString() };
+}
+
 export interface CommandsFile {
   version: 1;
   /** Highest seq issued per device: seqs must keep increasing across backend restarts. */

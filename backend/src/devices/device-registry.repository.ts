@@ -56,6 +56,6 @@ export class DeviceRegistryJournal implements DeviceRegistryRepository {
 
 /** The durable part of a device: drops the latest readings (InfluxDB has them). */
 export function toStoredDevice(device: DeviceRecord): StoredDevice {
-  const { lastTelemetrySeq: _seq, lastTelemetryTs: _ts, circuits, ...rest } = device;
+  const { lastTelemetrySeq: _seq, lastTelemetryTs: _ts, telemetryGaps: _gaps, circuits, ...rest } = device;
   return { ...rest, circuits: circuits.map(({ reading: _r, readingTs: _rt, ...circuit }) => circuit) };
 }

@@ -1,15 +1,5 @@
 import { CIRCUIT_METRIC_FIELDS } from '@dinmeter/shared';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-
-export class RelayCommandDto {
-  @IsIn(['on', 'off'])
-  state!: 'on' | 'off';
-
-  /** How long the command may wait for the meter before it expires (default COMMAND_TTL_S). */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(86400)
-  ttlSeconds?: number;
-}
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 
 export class SeriesQueryDto {
   @IsOptional() @IsString()

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { join } from 'node:path';
-import { CommandsModule } from '../commands/commands.module';
 import { AppConfig } from '../config/app-config';
 import { CredentialsModule } from '../security/credentials/credentials.module';
 import { DeviceRegistryJournal } from './device-registry.repository';
@@ -14,7 +13,7 @@ import { SeriesService } from './series.service';
 
 /** The registry of meters (state, circuits, relay history), their REST routes and their series. */
 @Module({
-  imports: [CommandsModule, CredentialsModule],
+  imports: [CredentialsModule],
   controllers: [DevicesController, DeviceRemovalController],
   providers: [
     {

@@ -15,6 +15,7 @@ const deviceFields = {
   'bootTs?': epochMs,
   'lastTelemetrySeq?': int,
   'lastTelemetryTs?': epochMs,
+  'telemetryGaps?': { ...int, description: 'holes detected in the seqs since the backend started, by every instance (memory only)' },
   'planVersion?': int,
   'failsafeMinS?': { ...int, description: "the meter's shortest failsafe.afterSeconds" },
 };

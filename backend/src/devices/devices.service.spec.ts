@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Counters } from '../common/counters';
-import { MqttService } from '../mqtt/mqtt.service';
+import { InMemoryMqttBus } from '../mqtt/in-memory-mqtt-bus.testing';
 import { DeviceRegistryJournal } from './device-registry.repository';
 import { DevicesService } from './devices.service';
 import { RelayHistoryService } from './relay-history.service';
@@ -22,16 +22,15 @@ describe(DevicesService.name, () => {
 
   /** A registry over a real journal in `dir`, fed through captured MQTT handlers. */
   function boot() {
-    const handlers = new Map<string, (id: string, payload: Buffer) => void>();
-    const mqtt = { on: (kind: string, handler: (id: string, payload: Buffer) => void) => handlers.set(kind, handler) } as unknown as MqttService;
+    const mqtt = new InMemoryMqttBus();
     const relayHistory = { watch: jest.fn(), write: jest.fn(async () => undefined) } as unknown as RelayHistoryService;
     const repository = new DeviceRegistryJournal(join(dir, 'devices.jsonl'), join(dir, 'devices.json'), 60_000);
     const service = new DevicesService(repository, () => NOW, mqtt, new Counters(), relayHistory);
     service.onModuleInit();
-    const send = (kind: string, id: string, message: object) => handlers.get(kind)!(id, Buffer.from(encodeMessage(kind as never, message as never)));
+    const send = (kind: string, id: string, message: object) => mqtt.deliver(`dinmeter/${id}/${kind}`, encodeMessage(kind as never, message as never));
     const changes = jest.fn();
     service.onFailsafeChange(changes);
-    const status = (id: string, fields: Record<string, unknown>) => handlers.get('status')!(id, Buffer.from(JSON.stringify({ v: 1, ...fields })));
+    const status = (id: string, fields: Record<string, unknown>) => mqtt.deliver(`dinmeter/${id}/status`, JSON.stringify({ v: 1, ...fields }));
     return { service, repository, send, status, changes };
   }
   const reading = (circuit: number, power_w: number) => ({ circuit, voltage_v: 230, current_a: 1, power_w, energy_import_wh: 100 }) as CircuitReading;
@@ -60,6 +59,19 @@ describe(DevicesService.name, () => {
       const [line] = readFileSync(join(dir, 'devices.jsonl'), 'utf8').trimEnd().split('\n');
       expect(JSON.parse(line)).toMatchObject({ id: 'm9', firstSeen: NOW });
       expect(line).not.toMatch(/reading|power_w|lastTelemetry/);
+    });
+  });
+
+  describe('recordGap', () => {
+    it('should count each hole once by its first missing seq, however many instances report it, and never persist the count', () => {
+      const { service, repository } = boot();
+      service.recordTelemetry('m1', 5, NOW, [reading(1, 5)]);
+      service.recordGap('m1', 2);
+      service.recordGap('m1', 2);
+      service.recordGap('m1', 9);
+      repository.flush();
+      expect(service.get('m1').telemetryGaps).toBe(2);
+      expect(readFileSync(join(dir, 'devices.jsonl'), 'utf8')).not.toMatch(/telemetryGaps/);
     });
   });
 

@@ -2,10 +2,12 @@ import { Inject, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModul
 import { CIRCUIT_COUNT, CircuitReading, decodeMessage, isKnownTime, isValidDeviceId } from '@dinmeter/shared';
 import { CLOCK, NowFn } from '../common/tokens';
 import { Counters } from '../common/counters';
-import { MqttService } from '../mqtt/mqtt.service';
+import { MQTT_BUS, MqttBus } from '../mqtt/mqtt-bus';
 import { toStoredDevice } from './device-registry.repository';
 import { CircuitView, DEVICE_REGISTRY_REPOSITORY, DeviceRecord, DeviceRegistryRepository } from './devices.types';
 import { RelayHistoryService, relayPoint } from './relay-history.service';
+
+const GAP_STARTS_REMEMBERED = 64;
 
 /**
  * The device registry: which meters exist, whether they are online (retained status + last will),
@@ -19,11 +21,13 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
   private readonly devices = new Map<string, DeviceRecord>();
   private readonly failsafeListeners: (() => void)[] = [];
   private readonly removedListeners: ((id: string) => void)[] = [];
+  /** Per meter, the first missing seq of its recent gaps (recordGap). */
+  private readonly gapStarts = new Map<string, Set<number>>();
 
   constructor(
     @Inject(DEVICE_REGISTRY_REPOSITORY) private readonly repository: DeviceRegistryRepository,
     @Inject(CLOCK) private readonly now: NowFn,
-    private readonly mqtt: MqttService,
+    @Inject(MQTT_BUS) private readonly mqtt: MqttBus,
     private readonly counters: Counters,
     private readonly relayHistory: RelayHistoryService,
   ) {}
@@ -78,6 +82,7 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
   remove(id: string): void {
     this.get(id);
     this.devices.delete(id);
+    this.gapStarts.delete(id);
     this.repository.remove(id);
     this.logger.log(`device ${id} removed`);
     for (const listener of this.removedListeners) listener(id);
@@ -101,6 +106,21 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
       }
     }
     if (!known) this.persist(device);
+  }
+
+  /**
+   * Called by ingest for every hole counted in a meter's seqs, by this instance or another (memory
+   * only). Two instances can each see the same hole: it counts once by its first missing seq.
+   */
+  recordGap(id: string, firstMissingSeq: number): void {
+    const device = this.touch(id);
+    const seen = this.gapStarts.get(id) ?? new Set<number>();
+    if (seen.has(firstMissingSeq)) return;
+    // Bounded: only recent holes can be reported twice.
+    if (seen.size >= GAP_STARTS_REMEMBERED) seen.delete(seen.values().next().value!);
+    seen.add(firstMissingSeq);
+    this.gapStarts.set(id, seen);
+    device.telemetryGaps = (device.telemetryGaps ?? 0) + 1;
   }
 
   setLabel(id: string, circuit: number, label: string | undefined): void {

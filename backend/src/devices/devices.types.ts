@@ -22,6 +22,8 @@ export interface DeviceRecord {
   /** Memory only, like the readings. */
   lastTelemetrySeq?: number;
   lastTelemetryTs?: number;
+  /** Holes detected in the meter's seqs since this backend started, by every instance (memory only). */
+  telemetryGaps?: number;
   circuits: CircuitView[];
   planVersion?: number;
   /** The meter's shortest failsafe.afterSeconds, from its status (the heartbeat cadence follows it). */
@@ -30,7 +32,7 @@ export interface DeviceRecord {
 
 /** What survives a restart: identity, firmware, relay states, chip health, labels (never readings). */
 export type StoredCircuit = Omit<CircuitView, 'reading' | 'readingTs'>;
-export type StoredDevice = Omit<DeviceRecord, 'circuits' | 'lastTelemetrySeq' | 'lastTelemetryTs'> & { circuits: StoredCircuit[] };
+export type StoredDevice = Omit<DeviceRecord, 'circuits' | 'lastTelemetrySeq' | 'lastTelemetryTs' | 'telemetryGaps'> & { circuits: StoredCircuit[] };
 
 /** The registry's storage: `save()` queues one device's durable state and never touches the disk itself. */
 export interface DeviceRegistryRepository {

@@ -4,28 +4,27 @@
  *   node -r @swc-node/register backend/src/devices/registry.bench.ts [--meters 10000]
  * Prints figures, then one JSON line.
  */
-import { CIRCUIT_COUNT, CircuitReading, encodeMessage, PROTOCOL_VERSION } from '@dinmeter/shared';
+import { CIRCUIT_COUNT, CircuitReading, encodeMessage, PROTOCOL_VERSION, topics } from '@dinmeter/shared';
 import { Logger } from '@nestjs/common';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { numberOption, runCli } from '../../../shared/node/cli';
 import { Counters } from '../common/counters';
-import { MqttService } from '../mqtt/mqtt.service';
+import { InMemoryMqttBus } from '../mqtt/in-memory-mqtt-bus.testing';
 import { DeviceRegistryJournal } from './device-registry.repository';
 import { DevicesService } from './devices.service';
 import { RelayHistoryService } from './relay-history.service';
 
 
 function boot(dir: string) {
-  const handlers = new Map<string, (id: string, payload: Buffer) => void>();
-  const mqtt = { on: (kind: string, handler: (id: string, payload: Buffer) => void) => handlers.set(kind, handler) } as unknown as MqttService;
+  const mqtt = new InMemoryMqttBus();
   const relayHistory = { watch: () => undefined, write: async () => undefined } as unknown as RelayHistoryService;
   const repository = new DeviceRegistryJournal(join(dir, 'devices.jsonl'), undefined, 60_000);
   const service = new DevicesService(repository, () => Date.now(), mqtt, new Counters(), relayHistory);
   const started = performance.now();
   service.onModuleInit();
-  return { service, repository, handlers, loadMs: performance.now() - started };
+  return { service, repository, mqtt, loadMs: performance.now() - started };
 }
 
 const readings: CircuitReading[] = Array.from({ length: CIRCUIT_COUNT }, (_, c) => ({
@@ -53,9 +52,9 @@ function main(meters: number): void {
     const ts = Date.now();
     for (let m = 0; m < meters; m++) {
       const id = `m-${m}`;
-      first.handlers.get('status')!(id, Buffer.from(encodeMessage('status', { v: PROTOCOL_VERSION, online: true, firmware: '1.4.2', boot_id: `b${m}` })));
+      first.mqtt.deliver(topics.status(id), Buffer.from(encodeMessage('status', { v: PROTOCOL_VERSION, online: true, firmware: '1.4.2', boot_id: `b${m}` })));
       const relays = Array.from({ length: CIRCUIT_COUNT }, (_, c) => ({ circuit: c + 1, state: 'on' as const, reason: 'power_on' as const }));
-      first.handlers.get('relays')!(id, Buffer.from(encodeMessage('relays', { v: PROTOCOL_VERSION, ts, circuits: relays })));
+      first.mqtt.deliver(topics.relays(id), Buffer.from(encodeMessage('relays', { v: PROTOCOL_VERSION, ts, circuits: relays })));
     }
     first.repository.flush();
     const fillMs = performance.now() - filling;

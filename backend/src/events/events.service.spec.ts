@@ -1,11 +1,11 @@
 import { Logger } from '@nestjs/common';
-import { DeviceTopicKind, EventMessage } from '@dinmeter/shared';
+import { EventMessage } from '@dinmeter/shared';
 import { Counters } from '../common/counters';
-import { DeviceMessageHandler } from '../mqtt/mqtt.service';
+import { InMemoryMqttBus } from '../mqtt/in-memory-mqtt-bus.testing';
 import { InfluxWriteError } from '../storage/storage.types';
 import { StoredEvent } from './event-points';
 import { EventQuery, EventsRepository } from './events.repository';
-import { EventsMqtt, EventsService } from './events.service';
+import { EventsService } from './events.service';
 
 const TS = 1_700_000_000_000;
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -33,25 +33,17 @@ describe(EventsService.name, () => {
   beforeAll(() => Logger.overrideLogger(false));
   let repository: MemoryEventsRepository;
   let counters: Counters;
-  let acks: { topic: string; upto: number }[];
+  let bus: InMemoryMqttBus;
   let stored: StoredEvent[];
-  let deliver: DeviceMessageHandler;
   let service: EventsService;
+  const acks = () => bus.published.map(({ topic, payload }) => ({ topic, upto: JSON.parse(payload).upto_seq }));
 
   beforeEach(() => {
     repository = new MemoryEventsRepository();
     counters = new Counters();
-    acks = [];
     stored = [];
-    const mqtt: EventsMqtt = {
-      on: (kind: DeviceTopicKind, handler: DeviceMessageHandler) => {
-        if (kind === 'events') deliver = handler;
-      },
-      publishQuietly: async (topic: string, payload: string) => {
-        acks.push({ topic, upto: JSON.parse(payload).upto_seq });
-      },
-    };
-    service = new EventsService(mqtt, repository, counters);
+    bus = new InMemoryMqttBus();
+    service = new EventsService(bus, repository, counters);
     service.onModuleInit();
     service.onStored((event) => stored.push(event));
   });
@@ -66,12 +58,12 @@ describe(EventsService.name, () => {
 
   describe('handle', () => {
     it('should store the event, then acknowledge its seq on events/ack and hand it to the listeners', async () => {
-      deliver('m1', event(1), false);
-      expect(acks).toEqual([]); // not before InfluxDB took it
+      bus.deliver('dinmeter/m1/events', event(1));
+      expect(acks()).toEqual([]); // not before InfluxDB took it
       await tick();
       await tick();
       expect(repository.points.size).toBe(1);
-      expect(acks).toEqual([{ topic: 'dinmeter/m1/events/ack', upto: 1 }]);
+      expect(acks()).toEqual([{ topic: 'dinmeter/m1/events/ack', upto: 1 }]);
       expect(stored).toEqual([{ device: 'm1', ts: TS + 1000, type: 'protection_trip', circuit: 3, message: 'overcurrent', seq: 1 }]);
       expect(counters.get('events_stored')).toBe(1);
     });
@@ -79,12 +71,12 @@ describe(EventsService.name, () => {
     it('should not acknowledge an event InfluxDB did not take, and store it when the meter sends it again', async () => {
       repository.failing = new InfluxWriteError('connection refused', 'transient');
       await send(event(1));
-      expect(acks).toEqual([]);
+      expect(acks()).toEqual([]);
       expect(stored).toEqual([]);
       expect(counters.get('events_write_failed')).toBe(1);
       repository.failing = undefined;
       await send(event(1));
-      expect(acks.map((a) => a.upto)).toEqual([1]);
+      expect(acks().map((a) => a.upto)).toEqual([1]);
       expect(stored).toHaveLength(1);
     });
 
@@ -92,7 +84,7 @@ describe(EventsService.name, () => {
       await send(event(1));
       await send(event(1));
       expect(repository.writes).toBe(1);
-      expect(acks.map((a) => a.upto)).toEqual([1, 1]);
+      expect(acks().map((a) => a.upto)).toEqual([1, 1]);
       expect(stored).toHaveLength(1);
       expect(counters.get('events_duplicates')).toBe(1);
     });
@@ -100,15 +92,15 @@ describe(EventsService.name, () => {
     it('should hold the ack at a hole until the missing event arrives', async () => {
       await send(event(1));
       await send(event(3));
-      expect(acks.map((a) => a.upto)).toEqual([1, 1]);
+      expect(acks().map((a) => a.upto)).toEqual([1, 1]);
       await send(event(2));
-      expect(acks.map((a) => a.upto)).toEqual([1, 1, 3]);
+      expect(acks().map((a) => a.upto)).toEqual([1, 1, 3]);
     });
 
     it('should acknowledge an event InfluxDB refuses for good, so the meter is not wedged', async () => {
       repository.failing = new InfluxWriteError('field type conflict', 'rejected', 400);
       await send(event(1));
-      expect(acks.map((a) => a.upto)).toEqual([1]);
+      expect(acks().map((a) => a.upto)).toEqual([1]);
       expect(counters.get('events_write_rejected')).toBe(1);
     });
 
@@ -116,7 +108,7 @@ describe(EventsService.name, () => {
       await send(event(undefined));
       expect(repository.points.size).toBe(1);
       expect(stored).toHaveLength(1);
-      expect(acks).toEqual([]);
+      expect(acks()).toEqual([]);
     });
 
     it.each([
@@ -126,7 +118,7 @@ describe(EventsService.name, () => {
     ])('should ignore %s', async (_what, payload, retained) => {
       await send(payload, retained);
       expect(repository.writes).toBe(0);
-      expect(acks).toEqual([]);
+      expect(acks()).toEqual([]);
       expect(stored).toEqual([]);
     });
   });

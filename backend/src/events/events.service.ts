@@ -1,16 +1,13 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { decodeMessage, encodeMessage, EventMessage, PROTOCOL_VERSION, topics } from '@dinmeter/shared';
 import { Counters } from '../common/counters';
-import { MqttService } from '../mqtt/mqtt.service';
+import { MQTT_BUS, MqttBus } from '../mqtt/mqtt-bus';
 import { SequenceTracker } from '../ingest/sequence-tracker';
 import { InfluxWriteError } from '../storage/storage.types';
 import { StoredEvent, toStoredEvent } from './event-points';
 import { EventQuery, EVENTS_REPOSITORY, EventsRepository } from './events.repository';
 
 export type StoredEventListener = (event: StoredEvent) => void;
-
-/** What the service needs of MQTT (MqttService in the app; a fake in unit tests). */
-export type EventsMqtt = Pick<MqttService, 'on' | 'publishQuietly'>;
 
 /**
  * Meter events: validate → InfluxDB (measurement `event`) → events/ack → listeners (the live stream,
@@ -27,7 +24,7 @@ export class EventsService implements OnModuleInit {
   private readonly listeners = new Set<StoredEventListener>();
 
   constructor(
-    @Inject(MqttService) private readonly mqtt: EventsMqtt,
+    @Inject(MQTT_BUS) private readonly mqtt: MqttBus,
     @Inject(EVENTS_REPOSITORY) private readonly repository: EventsRepository,
     private readonly counters: Counters,
   ) {}

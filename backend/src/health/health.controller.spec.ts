@@ -4,12 +4,13 @@ import request from 'supertest';
 import { BrokerService } from '../broker/broker.service';
 import { Counters } from '../common/counters';
 import { TELEMETRY_STORE } from '../common/tokens';
-import { MqttService } from '../mqtt/mqtt.service';
+import { MQTT_BUS } from '../mqtt/mqtt-bus';
+import { InMemoryMqttBus } from '../mqtt/in-memory-mqtt-bus.testing';
 import { HealthController } from './health.controller';
 
 describe(HealthController.name, () => {
   let app: INestApplication;
-  const mqtt = { connected: true };
+  const mqtt = new InMemoryMqttBus();
   const store = { ping: jest.fn() };
 
   beforeEach(async () => {
@@ -18,7 +19,7 @@ describe(HealthController.name, () => {
     const module = await Test.createTestingModule({
       controllers: [HealthController],
       providers: [
-        { provide: MqttService, useValue: mqtt },
+        { provide: MQTT_BUS, useValue: mqtt },
         { provide: BrokerService, useValue: { enabled: true, url: 'mqtt://127.0.0.1:1883', deniedPublishes: 0 } },
         { provide: Counters, useValue: { snapshot: () => ({}) } },
         { provide: TELEMETRY_STORE, useValue: store },

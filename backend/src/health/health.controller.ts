@@ -4,7 +4,7 @@ import { COUNTERS, HEALTH } from './health.openapi';
 import { BrokerService } from '../broker/broker.service';
 import { Counters } from '../common/counters';
 import { TELEMETRY_STORE } from '../common/tokens';
-import { MqttService } from '../mqtt/mqtt.service';
+import { MQTT_BUS, MqttBus } from '../mqtt/mqtt-bus';
 import { Public } from '../security/roles';
 
 /** The part of the HTTP response the health check sets (express). */
@@ -20,7 +20,7 @@ interface Pingable {
 @Controller()
 export class HealthController {
   constructor(
-    private readonly mqtt: MqttService,
+    @Inject(MQTT_BUS) private readonly mqtt: MqttBus,
     private readonly broker: BrokerService,
     private readonly counters: Counters,
     @Inject(TELEMETRY_STORE) private readonly store: Pingable,

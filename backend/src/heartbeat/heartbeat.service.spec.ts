@@ -2,7 +2,7 @@ import { decodeMessage, topics } from '@dinmeter/shared';
 import { CircuitConfigService } from '../circuits/circuit-config.service';
 import { AppConfig } from '../config/app-config';
 import { DevicesService } from '../devices/devices.service';
-import { MqttService } from '../mqtt/mqtt.service';
+import { InMemoryMqttBus } from '../mqtt/in-memory-mqtt-bus.testing';
 import { HeartbeatService } from './heartbeat.service';
 
 /** What CircuitConfigService (configured here) and DevicesService (reported by the meters) offer. */
@@ -24,23 +24,19 @@ class FailsafeSource {
 describe(HeartbeatService.name, () => {
   const setup = (shortest: number | undefined, intervalS = 10) => {
     const published: { at: number; interval_s: number }[] = [];
-    const mqtt = {
-      connected: true,
-      clientId: 'dinmeter-backend-test',
-      onConnect: jest.fn(),
-      publishQuietly: jest.fn((topic: string, payload: string) => {
-        expect(topic).toBe(topics.heartbeat());
-        const decoded = decodeMessage('heartbeat', payload);
-        if (!decoded.ok) throw new Error(decoded.errors.join('; '));
-        published.push({ at: Date.now(), interval_s: decoded.value.interval_s });
-      }),
-    };
+    const mqtt = new InMemoryMqttBus();
+    jest.spyOn(mqtt, 'publish').mockImplementation(async (topic: string, payload: string) => {
+      expect(topic).toBe(topics.heartbeat());
+      const decoded = decodeMessage('heartbeat', payload);
+      if (!decoded.ok) throw new Error(decoded.errors.join('; '));
+      published.push({ at: Date.now(), interval_s: decoded.value.interval_s });
+    });
     const circuits = new FailsafeSource(shortest);
     const devices = new FailsafeSource(undefined);
     const config = { HEARTBEAT_INTERVAL_S: intervalS } as AppConfig;
     const service = new HeartbeatService(
       config,
-      mqtt as unknown as MqttService,
+      mqtt,
       circuits as unknown as CircuitConfigService,
       devices as unknown as DevicesService,
       () => Date.now(),

@@ -4,7 +4,7 @@ import { CircuitConfigService } from '../circuits/circuit-config.service';
 import { AppConfig } from '../config/app-config';
 import { CLOCK, NowFn } from '../common/tokens';
 import { DevicesService } from '../devices/devices.service';
-import { MqttService } from '../mqtt/mqtt.service';
+import { MQTT_BUS, MqttBus } from '../mqtt/mqtt-bus';
 import { heartbeatIntervalMs } from './heartbeat-cadence';
 
 /**
@@ -21,7 +21,7 @@ export class HeartbeatService implements OnApplicationBootstrap, OnModuleDestroy
 
   constructor(
     private readonly config: AppConfig,
-    private readonly mqtt: MqttService,
+    @Inject(MQTT_BUS) private readonly mqtt: MqttBus,
     private readonly circuits: CircuitConfigService,
     private readonly devices: DevicesService,
     @Inject(CLOCK) private readonly now: NowFn,

@@ -18,11 +18,11 @@ describe('buildHaDiscovery', () => {
   const byId = (uniqueId: string) => all.find((m) => m.config.unique_id === uniqueId)!.config;
   const enabled = entities.filter((m) => m.config.enabled_by_default !== false);
 
-  it('should give a meter 102 entities, 82 of them enabled, and 21 device triggers', () => {
+  it('should give a meter 112 entities, 82 of them enabled, and 21 device triggers', () => {
     const count = (component: string) => entities.filter((m) => m.topic.split('/')[1] === component).length;
-    expect(entities).toHaveLength(2 + CIRCUIT_COUNT * 10);
+    expect(entities).toHaveLength(2 + CIRCUIT_COUNT * 11);
     expect({ sensor: count('sensor'), switch: count('switch'), binary_sensor: count('binary_sensor'), button: count('button') }).toEqual({
-      sensor: 2 + CIRCUIT_COUNT * 7,
+      sensor: 2 + CIRCUIT_COUNT * 8,
       switch: CIRCUIT_COUNT,
       binary_sensor: CIRCUIT_COUNT,
       button: CIRCUIT_COUNT,
@@ -37,7 +37,7 @@ describe('buildHaDiscovery', () => {
     const circuit3 = ids.filter((id) => id.startsWith('dinmeter_vm-1_c3_')).sort();
     expect(circuit3).toEqual(
       [
-        'apparent_va', 'current_a', 'energy_export_wh', 'energy_import_wh', 'pf', 'power_w', 'reactive_var',
+        'angle_deg', 'apparent_va', 'current_a', 'energy_export_wh', 'energy_import_wh', 'pf', 'power_w', 'reactive_var',
         'relay', 'reset_trip', 'tripped',
       ].map((e) => `dinmeter_vm-1_c3_${e}`).sort(),
     );
@@ -52,7 +52,7 @@ describe('buildHaDiscovery', () => {
       enabled.filter((m) => m.topic.includes(`/sensor/dinmeter_vm-1_c${circuit}_`)).map((m) => m.config.unique_id.split(`_c${circuit}_`)[1]).sort();
     for (let circuit = 1; circuit <= CIRCUIT_COUNT; circuit++) {
       expect(enabledFields(circuit)).toEqual(['current_a', 'energy_export_wh', 'energy_import_wh', 'pf', 'power_w']);
-      for (const field of ['reactive_var', 'apparent_va']) {
+      for (const field of ['reactive_var', 'apparent_va', 'angle_deg']) {
         expect(byId(`dinmeter_vm-1_c${circuit}_${field}`)).toMatchObject({ enabled_by_default: false, entity_category: 'diagnostic' });
       }
     }
@@ -79,6 +79,14 @@ describe('buildHaDiscovery', () => {
     ['dinmeter_vm-1_freq_hz', 'frequency', 'measurement', 'Hz'],
   ])('should describe %s as %s, %s, %s', (uniqueId, deviceClass, stateClass, unit) => {
     expect(byId(uniqueId)).toMatchObject({ device_class: deviceClass, state_class: stateClass, unit_of_measurement: unit });
+  });
+
+  it('should describe the phase angle in degrees, as a measurement without a device class', () => {
+    const angle = byId('dinmeter_vm-1_c3_angle_deg');
+
+    expect(angle).toMatchObject({ name: 'Kitchen phase angle', unit_of_measurement: '°', state_class: 'measurement', suggested_display_precision: 1 });
+    expect(angle).not.toHaveProperty('device_class');
+    expect(angle.value_template).toContain('c.angle_deg is defined');
   });
 
   it('should leave the unit out of the power factor (a ratio, not %)', () => {

@@ -5,40 +5,11 @@ import { Counters } from '../common/counters';
 import { AppConfig, loadConfig } from '../config/app-config';
 import { DevicesService } from '../devices/devices.service';
 import { DeviceRecord } from '../devices/devices.types';
-import { DeviceMessageHandler, MqttService } from '../mqtt/mqtt.service';
-import { CircuitTripService } from '../circuits/circuit-trip.service';
-import { HaLink, HaLinkHandlers, HaLinkWill } from './ha-link';
+import { LeaderLeaseService } from '../leader/leader-lease.service';
+import { InMemoryMqttBus } from '../mqtt/in-memory-mqtt-bus.testing';
 import { HomeAssistantService } from './homeassistant.service';
 import { StoredEvent } from '../events/event-points';
 import { EventsService, StoredEventListener } from '../events/events.service';
-import { LeaderLeaseService } from '../leader/leader-lease.service';
-
-/** In-memory link: records publishes, lets the test deliver messages. */
-class FakeLink implements HaLink {
-  filters: string[] = [];
-  handlers?: HaLinkHandlers;
-  will?: HaLinkWill;
-  stopped = false;
-  published: { topic: string; payload: string; retain: boolean }[] = [];
-  start(filters: string[], handlers: HaLinkHandlers, will: HaLinkWill): void {
-    this.filters = filters;
-    this.handlers = handlers;
-    this.will = will;
-  }
-  async publish(topic: string, payload: string, retain: boolean): Promise<void> {
-    this.published.push({ topic, payload, retain });
-  }
-  unsubscribed: string[] = [];
-  async unsubscribe(filter: string): Promise<void> {
-    this.unsubscribed.push(filter);
-  }
-  async stop(): Promise<void> {
-    this.stopped = true;
-  }
-  deliver(topic: string, payload: string, retained = false): void {
-    this.handlers!.onMessage(topic, Buffer.from(payload), retained);
-  }
-}
 
 const device = (id: string, extra: Partial<DeviceRecord> = {}): DeviceRecord => ({
   id,
@@ -49,35 +20,29 @@ const device = (id: string, extra: Partial<DeviceRecord> = {}): DeviceRecord => 
 });
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
-/** 102 entities and 21 device triggers (ha-discovery.spec.ts). */
-const CONFIGS_PER_METER = 2 + CIRCUIT_COUNT * 10 + 2 * CIRCUIT_COUNT + 1;
+/** 112 entities and 21 device triggers (ha-discovery.spec.ts). */
+const CONFIGS_PER_METER = 2 + CIRCUIT_COUNT * 11 + 2 * CIRCUIT_COUNT + 1;
 /** The per-circuit voltage and frequency sensors of earlier versions, cleared once per meter. */
 const STALE_PER_METER = 2 * CIRCUIT_COUNT;
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 
 describe(HomeAssistantService.name, () => {
   beforeAll(() => Logger.overrideLogger(false));
-  let link: FakeLink;
+  let bus: InMemoryMqttBus;
+  let leader: boolean;
   let registry: Map<string, DeviceRecord>;
-  let handlers: Map<DeviceTopicKind, DeviceMessageHandler[]>;
   let send: jest.Mock;
-  let reset: jest.Mock;
   let removed: ((id: string) => void)[];
   let counters: Counters;
   let service: HomeAssistantService;
-
   let storedListeners: StoredEventListener[];
-  let leading: boolean;
 
   function create(config: AppConfig = loadConfig({})): HomeAssistantService {
+    bus = new InMemoryMqttBus({ connected: false });
+    leader = true;
     storedListeners = [];
-    leading = true;
     const events = { onStored: (listener: StoredEventListener) => storedListeners.push(listener) } as unknown as EventsService;
-    const leader = { isLeader: () => leading } as unknown as LeaderLeaseService;
-    link = new FakeLink();
-    handlers = new Map();
     send = jest.fn((deviceId: string) => ({ commandId: 'c-1', deviceId }));
-    reset = jest.fn((deviceId: string) => ({ commandId: 'c-2', deviceId }));
     removed = [];
     counters = new Counters();
     const devices = {
@@ -85,17 +50,15 @@ describe(HomeAssistantService.name, () => {
       list: () => [...registry.values()],
       onRemoved: (listener: (id: string) => void) => removed.push(listener),
     } as unknown as DevicesService;
-    const mqtt = {
-      on: (kind: DeviceTopicKind, handler: DeviceMessageHandler) => handlers.set(kind, [...(handlers.get(kind) ?? []), handler]),
-    } as unknown as MqttService;
-    const trips = { reset } as unknown as CircuitTripService;
-    service = new HomeAssistantService(config, link, devices, { send } as unknown as CommandsService, trips, mqtt, counters, () => NOW, events, leader);
+    const lease = { isLeader: () => leader } as LeaderLeaseService;
+    service = new HomeAssistantService(config, devices, { send } as unknown as CommandsService, bus, lease, counters, () => NOW, events);
     service.onModuleInit();
-    service.onApplicationBootstrap();
     return service;
   }
 
-  const fromDevice = (kind: DeviceTopicKind, id: string) => handlers.get(kind)!.forEach((h) => h(id, Buffer.from('{}'), false));
+  const fromDevice = (kind: DeviceTopicKind, id: string) => bus.deliver(`dinmeter/${id}/${kind}`, '{}');
+  /** What the service published, with its retain flag. */
+  const published = () => bus.published.map(({ topic, payload, options }) => ({ topic, payload, retain: options.retain ?? false }));
 
   beforeEach(() => {
     registry = new Map([['vm-1', device('vm-1', { firmware: '1.0.0' })]]);
@@ -103,47 +66,55 @@ describe(HomeAssistantService.name, () => {
   });
 
   describe('discovery', () => {
-    it('should subscribe to Home Assistant status, backend status, relay and reset requests (events come stored, from EventsService)', () => {
-      expect(link.filters).toEqual(['homeassistant/status', 'dinmeter/backend/status', 'dinmeter/+/ha/+/set', 'dinmeter/+/ha/+/reset']);
+    it('should subscribe to meter messages, Home Assistant status, backend status, relay and reset requests (events come stored, from EventsService)', () => {
       expect(storedListeners).toHaveLength(1);
+      expect([...bus.brokerFilters]).toEqual([
+        'dinmeter/+/status',
+        'dinmeter/+/relays',
+        'dinmeter/+/telemetry',
+        'homeassistant/status',
+        'dinmeter/backend/status',
+        'dinmeter/+/ha/+/set',
+        'dinmeter/+/ha/+/reset',
+      ]);
     });
 
     it('should share the request subscriptions with the other instances under MQTT_SHARE_GROUP', () => {
       create(loadConfig({ MQTT_SHARE_GROUP: 'ingest' }));
-      expect(link.filters).toEqual(['homeassistant/status', 'dinmeter/backend/status', '$share/ingest-ha/dinmeter/+/ha/+/set', '$share/ingest-ha/dinmeter/+/ha/+/reset']);
+      expect([...bus.brokerFilters].filter((f) => f.includes('/ha/'))).toEqual(['$share/ingest-ha/dinmeter/+/ha/+/set', '$share/ingest-ha/dinmeter/+/ha/+/reset']);
     });
 
     it('should say the backend is online when the link connects, then publish every known meter retained', async () => {
       registry.set('vm-2', device('vm-2'));
-      link.handlers!.onConnect();
+      bus.connect();
       await tick();
       await tick();
-      expect(link.published[0]).toEqual({ topic: 'dinmeter/backend/status', payload: 'online', retain: true });
-      const configs = link.published.slice(1).filter((p) => p.payload !== '');
+      expect(published()[0]).toEqual({ topic: 'dinmeter/backend/status', payload: 'online', retain: true });
+      const configs = published().slice(1).filter((p) => p.payload !== '');
       expect(configs).toHaveLength(2 * CONFIGS_PER_METER);
-      expect(link.published.every((p) => p.retain)).toBe(true);
+      expect(published().every((p) => p.retain)).toBe(true);
       expect(counters.get('ha_discovery_published')).toBe(2 * CONFIGS_PER_METER);
     });
 
     it('should clear the stale configs of earlier versions once per meter', async () => {
-      link.handlers!.onConnect();
+      bus.connect();
       await tick();
       await tick();
-      link.deliver('homeassistant/status', 'online');
+      bus.deliver('homeassistant/status', 'online');
       await tick();
-      const cleared = link.published.filter((p) => p.payload === '').map((p) => p.topic);
+      const cleared = published().filter((p) => p.payload === '').map((p) => p.topic);
       expect(cleared).toHaveLength(STALE_PER_METER);
       expect(cleared).toContain('homeassistant/sensor/dinmeter_vm-1_c4_voltage_v/config');
       expect(cleared).toContain('homeassistant/sensor/dinmeter_vm-1_c4_freq_hz/config');
     });
 
     it('should publish again when Home Assistant says online, not on other status payloads', async () => {
-      link.deliver('homeassistant/status', 'offline');
+      bus.deliver('homeassistant/status', 'offline');
       await tick();
-      expect(link.published).toHaveLength(0);
-      link.deliver('homeassistant/status', 'online');
+      expect(published()).toHaveLength(0);
+      bus.deliver('homeassistant/status', 'online');
       await tick();
-      expect(link.published).toHaveLength(STALE_PER_METER + CONFIGS_PER_METER);
+      expect(published()).toHaveLength(STALE_PER_METER + CONFIGS_PER_METER);
     });
 
     it('should publish a meter when it is first seen, and not again for the same meter', async () => {
@@ -151,11 +122,11 @@ describe(HomeAssistantService.name, () => {
       fromDevice('status', 'vm-3');
       fromDevice('telemetry', 'vm-3');
       await tick();
-      expect(link.published).toHaveLength(STALE_PER_METER + CONFIGS_PER_METER);
-      expect(link.published[0].topic).toContain('dinmeter_vm-3_');
+      expect(published()).toHaveLength(STALE_PER_METER + CONFIGS_PER_METER);
+      expect(published()[0].topic).toContain('dinmeter_vm-3_');
       fromDevice('relays', 'vm-3');
       await tick();
-      expect(link.published).toHaveLength(STALE_PER_METER + CONFIGS_PER_METER);
+      expect(published()).toHaveLength(STALE_PER_METER + CONFIGS_PER_METER);
     });
 
     it('should publish again when a label or the firmware changed', async () => {
@@ -164,26 +135,26 @@ describe(HomeAssistantService.name, () => {
       registry.get('vm-1')!.circuits[4].label = 'Heat pump';
       fromDevice('telemetry', 'vm-1');
       await tick();
-      expect(link.published).toHaveLength(STALE_PER_METER + 2 * CONFIGS_PER_METER);
-      expect(link.published.some((p) => p.payload !== '' && JSON.parse(p.payload).name === 'Heat pump relay')).toBe(true);
+      expect(published()).toHaveLength(STALE_PER_METER + 2 * CONFIGS_PER_METER);
+      expect(published().some((p) => p.payload !== '' && JSON.parse(p.payload).name === 'Heat pump relay')).toBe(true);
       registry.get('vm-1')!.firmware = '1.1.0';
       fromDevice('status', 'vm-1');
       await tick();
-      expect(JSON.parse(link.published.at(-1)!.payload).device.sw_version).toBe('1.1.0');
+      expect(JSON.parse(published().at(-1)!.payload).device.sw_version).toBe('1.1.0');
     });
 
     it('should use the configured prefix', async () => {
       create(loadConfig({ HA_DISCOVERY_PREFIX: 'hass' }));
-      expect(link.filters[0]).toBe('hass/status');
-      link.deliver('hass/status', 'online');
+      expect(bus.brokerFilters).toContain('hass/status');
+      bus.deliver('hass/status', 'online');
       await tick();
-      expect(link.published.every((p) => p.topic.startsWith('hass/'))).toBe(true);
+      expect(published().every((p) => p.topic.startsWith('hass/'))).toBe(true);
     });
 
     it('should do nothing at all with HA_DISCOVERY=false', async () => {
       create(loadConfig({ HA_DISCOVERY: 'false' }));
-      expect(link.handlers).toBeUndefined();
-      expect(handlers.size).toBe(0);
+      expect(bus.brokerFilters.size).toBe(0);
+      expect(bus.will).toBeUndefined();
     });
   });
 
@@ -191,29 +162,28 @@ describe(HomeAssistantService.name, () => {
     it('should clear every config of a meter the registry removed', async () => {
       removed.forEach((listener) => listener('vm-1'));
       await tick();
-      expect(link.published.length).toBeGreaterThan(CONFIGS_PER_METER);
-      expect(link.published.every((p) => p.payload === '' && p.retain && p.topic.includes('/dinmeter_vm-1_'))).toBe(true);
-      expect(link.published.map((p) => p.topic)).toContain('homeassistant/switch/dinmeter_vm-1_c3_relay/config');
-      expect(counters.get('ha_discovery_removed')).toBe(link.published.length);
+      expect(published().length).toBeGreaterThan(CONFIGS_PER_METER);
+      expect(published().every((p) => p.payload === '' && p.retain && p.topic.includes('/dinmeter_vm-1_'))).toBe(true);
+      expect(published().map((p) => p.topic)).toContain('homeassistant/switch/dinmeter_vm-1_c3_relay/config');
+      expect(counters.get('ha_discovery_removed')).toBe(published().length);
     });
   });
 
   describe('backend availability', () => {
     it('should leave offline as its last will, and publish offline before it stops', async () => {
-      expect(link.will).toEqual({ topic: 'dinmeter/backend/status', payload: 'offline' });
+      expect(bus.will).toEqual({ topic: 'dinmeter/backend/status', payload: 'offline' });
       await service.onModuleDestroy();
-      expect(link.unsubscribed).toEqual(['dinmeter/backend/status']);
-      expect(link.published).toEqual([{ topic: 'dinmeter/backend/status', payload: 'offline', retain: true }]);
-      expect(link.stopped).toBe(true);
+      expect(bus.brokerFilters).not.toContain('dinmeter/backend/status');
+      expect(published()).toEqual([{ topic: 'dinmeter/backend/status', payload: 'offline', retain: true }]);
     });
 
     it('should say online again when another instance left offline behind', async () => {
-      link.deliver('dinmeter/backend/status', 'offline', true);
+      bus.deliver('dinmeter/backend/status', 'offline', true);
       await tick();
-      expect(link.published).toEqual([{ topic: 'dinmeter/backend/status', payload: 'online', retain: true }]);
-      link.deliver('dinmeter/backend/status', 'online', true);
+      expect(published()).toEqual([{ topic: 'dinmeter/backend/status', payload: 'online', retain: true }]);
+      bus.deliver('dinmeter/backend/status', 'online', true);
       await tick();
-      expect(link.published).toHaveLength(1);
+      expect(published()).toHaveLength(1);
     });
   });
 
@@ -228,8 +198,8 @@ describe(HomeAssistantService.name, () => {
     ] as const)('should fire a stored %s event of circuit %p as the trigger %s', async (type, circuit, trigger) => {
       stored({ type, ...(circuit ? { circuit } : {}), data: { delta_w: 2000 }, seq: 5 });
       await tick();
-      expect(link.published).toHaveLength(1);
-      const [fired] = link.published;
+      expect(published()).toHaveLength(1);
+      const [fired] = published();
       expect(fired).toMatchObject({ topic: 'dinmeter/vm-1/ha/triggers', retain: false });
       const payload = JSON.parse(fired.payload);
       expect(payload).toMatchObject({ trigger, v: 1, type, ...(circuit ? { circuit } : {}), data: { delta_w: 2000 }, seq: 5 });
@@ -244,33 +214,32 @@ describe(HomeAssistantService.name, () => {
     ] as const)('should fire nothing for %s', async (_what, fields) => {
       stored(fields);
       await tick();
-      expect(link.published).toEqual([]);
+      expect(published()).toEqual([]);
+    });
+
+    it('should leave the triggers to the leader when several instances share the meters (each stores every event)', async () => {
+      create(loadConfig({ MQTT_SHARE_GROUP: 'ingest' }));
+      leader = false;
+      stored({});
+      await tick();
+      expect(published()).toEqual([]);
+      leader = true;
+      stored({});
+      await tick();
+      expect(published()).toHaveLength(1);
     });
 
     it('should fire an event stamped before SNTP (year 2000): its age is unknown', async () => {
       stored({ ts: 946684805000 });
       await tick();
-      expect(link.published).toHaveLength(1);
-    });
-
-    it('should leave the trigger to the leader under MQTT_SHARE_GROUP (every instance stores every event)', async () => {
-      create(loadConfig({ MQTT_SHARE_GROUP: 'ingest' }));
-      leading = false;
-      stored({});
-      await tick();
-      expect(link.published).toEqual([]);
-      leading = true;
-      stored({});
-      await tick();
-      expect(link.published).toHaveLength(1);
+      expect(published()).toHaveLength(1);
     });
   });
 
   describe('trip reset buttons', () => {
     it('should turn PRESS on dinmeter/vm-1/ha/6/reset into a trip reset', () => {
-      link.deliver('dinmeter/vm-1/ha/6/reset', 'PRESS');
-      expect(reset).toHaveBeenCalledWith('vm-1', 6);
-      expect(send).not.toHaveBeenCalled();
+      bus.deliver('dinmeter/vm-1/ha/6/reset', 'PRESS');
+      expect(send).toHaveBeenCalledWith('vm-1', { op: 'reset_trip', circuit: 6 });
       expect(counters.get('ha_commands')).toBe(1);
     });
 
@@ -279,8 +248,8 @@ describe(HomeAssistantService.name, () => {
       ['another payload', 'dinmeter/vm-1/ha/6/reset', 'ON', false],
       ['an unknown meter', 'dinmeter/vm-9/ha/6/reset', 'PRESS', false],
     ])('should ignore %s', (_what, topic, payload, retained) => {
-      link.deliver(topic, payload, retained);
-      expect(reset).not.toHaveBeenCalled();
+      bus.deliver(topic, payload, retained);
+      expect(send).not.toHaveBeenCalled();
       expect(counters.get('ha_commands_rejected')).toBe(1);
     });
   });
@@ -290,7 +259,7 @@ describe(HomeAssistantService.name, () => {
       ['ON', 'on'],
       ['OFF', 'off'],
     ])('should turn %s on dinmeter/vm-1/ha/4/set into a relay command', (payload, state) => {
-      link.deliver('dinmeter/vm-1/ha/4/set', payload);
+      bus.deliver('dinmeter/vm-1/ha/4/set', payload);
       expect(send).toHaveBeenCalledWith('vm-1', { op: 'relay', circuit: 4, state });
       expect(counters.get('ha_commands')).toBe(1);
     });
@@ -301,13 +270,13 @@ describe(HomeAssistantService.name, () => {
       ['an unknown meter', 'dinmeter/vm-9/ha/4/set', 'ON', false],
       ['circuit 11', 'dinmeter/vm-1/ha/11/set', 'ON', false],
     ])('should ignore %s', (_what, topic, payload, retained) => {
-      link.deliver(topic, payload, retained);
+      bus.deliver(topic, payload, retained);
       expect(send).not.toHaveBeenCalled();
     });
 
     it('should count rejected requests', () => {
-      link.deliver('dinmeter/vm-1/ha/4/set', 'TOGGLE');
-      link.deliver('dinmeter/vm-1/ha/4/set', 'ON', true);
+      bus.deliver('dinmeter/vm-1/ha/4/set', 'TOGGLE');
+      bus.deliver('dinmeter/vm-1/ha/4/set', 'ON', true);
       expect(counters.get('ha_commands_rejected')).toBe(2);
     });
   });

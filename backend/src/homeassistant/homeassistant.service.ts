@@ -1,6 +1,5 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { haRelaySetFilter, haStatusTopic, haTripResetFilter, isKnownTime, parseHaCircuitTopic, PROTOCOL_VERSION, topics } from '@dinmeter/shared';
-import { CircuitTripService } from '../circuits/circuit-trip.service';
 import { CommandsService } from '../commands/commands.service';
 import { CLOCK, NowFn } from '../common/tokens';
 import { Counters } from '../common/counters';
@@ -10,7 +9,7 @@ import { DeviceRecord } from '../devices/devices.types';
 import { StoredEvent } from '../events/event-points';
 import { EventsService } from '../events/events.service';
 import { LeaderLeaseService } from '../leader/leader-lease.service';
-import { MqttService } from '../mqtt/mqtt.service';
+import { MQTT_BUS, MqttBus } from '../mqtt/mqtt-bus';
 import {
   buildHaDiscovery,
   DEFAULT_MAX_RECORD_AGE_S,
@@ -24,20 +23,20 @@ import {
   parseHaRelayPayload,
   staleHaDiscoveryTopics,
 } from './ha-discovery';
-import { HA_LINK, HaLink } from './ha-link';
 
 /**
  * Home Assistant MQTT discovery for every known meter, and the bridge back: switch and button
- * requests become real commands, meter events become device triggers once they are stored (EventsService). Configs are published retained
- * when the link (re)connects, when Home Assistant announces itself on <prefix>/status, and when a
+ * requests become real commands, meter events become device triggers once they are stored
+ * (EventsService, so also those a meter replays after an outage). Configs are published retained
+ * when the backend (re)connects, when Home Assistant announces itself on <prefix>/status, and when a
  * meter is first seen or its firmware or circuit labels change; a removed meter's are cleared.
- * ON/OFF on dinmeter/<id>/ha/<circuit>/set becomes CommandsService.send and PRESS on …/reset
- * CircuitTripService.reset, so each command gets an id, a seq and an expiry like every other
+ * ON/OFF on dinmeter/<id>/ha/<circuit>/set becomes a relay command and PRESS on …/reset a reset_trip
+ * command (CommandsService.send), so each command gets an id, a seq and an expiry like every other
  * (docs/invariants.md invariant 2). The bridge's retained dinmeter/backend/status (online, and
  * offline by its last will or at shutdown) is part of every entity's availability.
  */
 @Injectable()
-export class HomeAssistantService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(HomeAssistantService.name);
   /** Per meter, what its published configs were built from: a change means publish again. */
   private readonly published = new Map<string, string>();
@@ -45,18 +44,17 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
   private readonly staleCleared = new Set<string>();
   private readonly checkScheduled = new Set<string>();
   private started = false;
+  private unsubscribeBackendStatus?: () => void;
 
   constructor(
     private readonly config: AppConfig,
-    @Inject(HA_LINK) private readonly link: HaLink,
     private readonly devices: DevicesService,
     private readonly commands: CommandsService,
-    private readonly trips: CircuitTripService,
-    private readonly mqtt: MqttService,
+    @Inject(MQTT_BUS) private readonly mqtt: MqttBus,
+    private readonly leader: LeaderLeaseService,
     private readonly counters: Counters,
     @Inject(CLOCK) private readonly now: NowFn,
     private readonly events: EventsService,
-    @Optional() private readonly leader?: LeaderLeaseService,
   ) {}
 
   private get enabled(): boolean {
@@ -67,34 +65,31 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
     return this.config.HA_DISCOVERY_PREFIX;
   }
 
+  /** Before the backend's MQTT connection opens: its last will says the bridge is offline. */
   onModuleInit(): void {
-    if (!this.enabled) return;
-    // Any message of a meter may be its first, or follow a label/firmware change. The check runs
-    // after this dispatch, once the registry has taken the message in.
-    for (const kind of ['status', 'relays', 'telemetry'] as const) this.mqtt.on(kind, (id) => this.scheduleCheck(id));
-    this.devices.onRemoved((id) => void this.removeMeter(id));
-  }
-
-  /** After every module's init, so the embedded broker is listening. */
-  onApplicationBootstrap(): void {
     if (!this.enabled) {
       this.logger.log('Home Assistant discovery disabled (HA_DISCOVERY=false)');
       return;
     }
     this.started = true;
-    // With several instances (MQTT_SHARE_GROUP) the broker hands each request to one of them, so a
-    // press is one command. Every instance stores every event; only the leader fires its trigger.
+    this.mqtt.setWill({ topic: topics.backendStatus(), payload: HA_BACKEND_OFFLINE });
+    this.mqtt.onConnect(() => void this.onConnect());
+    // Any message of a meter may be its first, or follow a label/firmware change. The check runs
+    // after this dispatch, once the registry has taken the message in.
+    for (const kind of ['status', 'relays', 'telemetry'] as const) this.mqtt.on(kind, (id) => this.scheduleCheck(id));
+    this.events.onStored((event) => this.onEvent(event));
+    this.devices.onRemoved((id) => void this.removeMeter(id));
+    this.mqtt.subscribe(haStatusTopic(this.prefix), (_topic, payload) => this.onHaStatus(payload.toString('utf8')));
+    this.unsubscribeBackendStatus = this.mqtt.subscribe(topics.backendStatus(), (topic, payload) => this.onBackendStatus(topic, payload.toString('utf8')));
+    // With several instances (MQTT_SHARE_GROUP) the broker hands each request to one of them, so a press is one command.
     const share = this.config.MQTT_SHARE_GROUP;
     const once = (filter: string) => (share ? topics.sharedSubscription(`${share}-ha`, filter) : filter);
-    this.events.onStored((event) => this.onEvent(event));
-    this.link.start(
-      [haStatusTopic(this.prefix), topics.backendStatus(), once(haRelaySetFilter()), once(haTripResetFilter())],
-      {
-        onConnect: () => void this.onConnect(),
-        onMessage: (topic, payload, retained) => this.onMessage(topic, payload.toString('utf8'), retained),
-      },
-      { topic: topics.backendStatus(), payload: HA_BACKEND_OFFLINE },
-    );
+    for (const filter of [haRelaySetFilter(), haTripResetFilter()]) {
+      this.mqtt.subscribe(once(filter), (topic, payload, retained) => {
+        const target = parseHaCircuitTopic(topic);
+        if (target) this.onRequest(topic, target, payload.toString('utf8'), retained);
+      });
+    }
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -102,9 +97,8 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
     this.started = false;
     // Unavailable at once instead of when the broker notices the lost connection (the last will).
     // Unsubscribed first: the broker would echo it, and its PUBACK would be written after the end.
-    await this.link.unsubscribe(topics.backendStatus()).catch(() => undefined);
-    await this.link.publish(topics.backendStatus(), HA_BACKEND_OFFLINE, true).catch(() => undefined);
-    await this.link.stop();
+    this.unsubscribeBackendStatus?.();
+    await this.mqtt.publish(topics.backendStatus(), HA_BACKEND_OFFLINE, { qos: 1, retain: true }).catch(() => undefined);
   }
 
   /** Publishes every meter's configs again (retained). */
@@ -124,7 +118,7 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
     this.published.delete(deviceId);
     const messages = haDiscoveryRemoval(deviceId, this.prefix);
     try {
-      await Promise.all(messages.map((m) => this.link.publish(m.topic, m.payload, true)));
+      await Promise.all(messages.map((m) => this.mqtt.publish(m.topic, m.payload, { qos: 1, retain: true })));
       this.counters.inc('ha_discovery_removed', messages.length);
       this.logger.log(`Home Assistant entities of ${deviceId} removed`);
     } catch (error) {
@@ -133,7 +127,7 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
   }
 
   private async onConnect(): Promise<void> {
-    await this.link.publish(topics.backendStatus(), HA_BACKEND_ONLINE, true).catch((error: Error) => this.logger.warn(`backend status not published: ${error.message}`));
+    await this.mqtt.publish(topics.backendStatus(), HA_BACKEND_ONLINE, { qos: 1, retain: true }).catch((error: Error) => this.logger.warn(`backend status not published: ${error.message}`));
     await this.publishAll();
   }
 
@@ -155,7 +149,7 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
     // Once per meter and process: installations of earlier versions keep no stale entities.
     const stale = this.staleCleared.has(meter.id) ? [] : staleHaDiscoveryTopics(meter.id, this.prefix).map((topic) => ({ topic, payload: '' }));
     try {
-      await Promise.all([...stale, ...messages].map((m) => this.link.publish(m.topic, m.payload, true)));
+      await Promise.all([...stale, ...messages].map((m) => this.mqtt.publish(m.topic, m.payload, { qos: 1, retain: true })));
       this.staleCleared.add(meter.id);
       this.counters.inc('ha_discovery_published', messages.length);
     } catch (error) {
@@ -164,21 +158,15 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
     }
   }
 
-  private onMessage(topic: string, payload: string, retained: boolean): void {
-    if (topic === haStatusTopic(this.prefix)) {
-      if (payload.trim() === 'online') {
-        this.logger.log('Home Assistant is online: publishing discovery again');
-        void this.publishAll();
-      }
-      return;
-    }
-    if (topic === topics.backendStatus()) {
-      // Another instance stopped (its last will or clean stop): this one still bridges.
-      if (payload !== HA_BACKEND_ONLINE && this.started) void this.link.publish(topic, HA_BACKEND_ONLINE, true).catch(() => undefined);
-      return;
-    }
-    const target = parseHaCircuitTopic(topic);
-    if (target) this.onRequest(topic, target, payload, retained);
+  private onHaStatus(payload: string): void {
+    if (payload.trim() !== 'online') return;
+    this.logger.log('Home Assistant is online: publishing discovery again');
+    void this.publishAll();
+  }
+
+  private onBackendStatus(topic: string, payload: string): void {
+    // Another instance stopped (its last will or clean stop): this one still bridges.
+    if (payload !== HA_BACKEND_ONLINE && this.started) void this.mqtt.publish(topic, HA_BACKEND_ONLINE, { qos: 1, retain: true }).catch(() => undefined);
   }
 
   private onRequest(topic: string, target: { deviceId: string; circuit: number; request: 'set' | 'reset' }, payload: string, retained: boolean): void {
@@ -198,7 +186,7 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
         commandId = this.commands.send(deviceId, { op: 'relay', circuit, state }).commandId;
       } else {
         if (payload.trim() !== HA_PAYLOAD_PRESS) return reject(`payload must be ${HA_PAYLOAD_PRESS}`);
-        commandId = this.trips.reset(deviceId, circuit).commandId;
+        commandId = this.commands.send(deviceId, { op: 'reset_trip', circuit }).commandId;
       }
     } catch (error) {
       return reject((error as Error).message); // e.g. the meter has no command key
@@ -208,11 +196,12 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
   }
 
   /**
-   * Fires the device trigger of a stored step change, trip or fault. Not for events older than the
-   * sensors' record age limit: a replayed backlog must not run automations for what happened long ago.
+   * Fires the device trigger of a step change, trip or fault. Not for events older than the sensors'
+   * record age limit: a replayed backlog must not run automations for what happened long ago.
    */
   private onEvent(stored: StoredEvent): void {
-    if (!this.started || (this.config.MQTT_SHARE_GROUP && !this.leader?.isLeader())) return;
+    // Every instance stores every event (EventsService acks what it stored): the leader alone fires.
+    if (!this.started || (this.config.MQTT_SHARE_GROUP && !this.leader.isLeader())) return;
     const { device: deviceId, ...fields } = stored;
     const event = { v: PROTOCOL_VERSION, ...fields };
     const trigger = HA_TRIGGERS.find((t) => t.type === event.type);
@@ -223,7 +212,7 @@ export class HomeAssistantService implements OnModuleInit, OnApplicationBootstra
       return;
     }
     const message = { trigger: haTriggerKey(trigger.type, event.circuit), ...event };
-    this.link.publish(topics.haTriggers(deviceId), JSON.stringify(message), false).then(
+    this.mqtt.publish(topics.haTriggers(deviceId), JSON.stringify(message), { qos: 1 }).then(
       () => this.counters.inc('ha_triggers'),
       (error: Error) => this.logger.warn(`trigger ${message.trigger} of ${deviceId} not fired: ${error.message}`),
     );

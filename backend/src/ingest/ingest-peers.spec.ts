@@ -12,6 +12,10 @@ describe(parseStoredNotice.name, () => {
     expect(parseStoredNotice(notice([[2 ** 53, 2 ** 53]]))).toBeUndefined();
   });
 
+  it('should refuse gaps that are not seqs', () => {
+    for (const gaps of [1, [0], [1.5], ['1']]) expect(parseStoredNotice(JSON.stringify({ v: 1, from: 'b', device: 'vm-1', records: [], gaps }))).toBeUndefined();
+  });
+
   it('should refuse malformed records', () => {
     for (const records of [[[0, 1]], [[3, 2]], [[1.5, 2]], [[1]], 'x', [['1', '2']]]) expect(parseStoredNotice(notice(records))).toBeUndefined();
   });

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import mqtt, { MqttClient } from 'mqtt';
-import { topics } from '@dinmeter/shared';
+import { decodeMessage, TelemetryMessage, topics } from '@dinmeter/shared';
+import { MqttBus } from '../mqtt/mqtt-bus';
 
 /**
  * With MQTT_SHARE_GROUP the broker hands each telemetry record to ONE backend instance, so the records
@@ -9,6 +9,10 @@ import { topics } from '@dinmeter/shared';
  * meter's backlog stopped draining (hil-tests/scenarios/scale-out.int-spec.ts). Each instance therefore
  * tells the others which records it stored (after InfluxDB accepted them: invariant 1 holds), and any
  * instance whose contiguous run grows acknowledges.
+ *
+ * The same notice carries what the REST API shows per meter: the newest record this instance stored
+ * (the others' registries keep the latest readings from it) and how many gaps it detected, so every
+ * instance answers `GET /api/devices/…` alike (docs/scaling.md, "Several backend instances").
  *
  * Backend-only topic; the broker ACL lets only `dinmeter-backend-*` clients publish outside their own device.
  */
@@ -20,6 +24,17 @@ export interface StoredNotice {
   device: string;
   /** [firstSeq, seq] per stored record (firstSeq < seq for a merged record). */
   records: [number, number][];
+  /** The newest record stored since the last notice (validated as telemetry on receipt). */
+  latest?: TelemetryMessage;
+  /** Gaps this instance counted since the last notice, each by its first missing seq (the registry counts a gap once). */
+  gaps?: number[];
+}
+
+/** What an instance does with another's notice. */
+export interface PeerNoticeHandler {
+  stored(device: string, fromSeq: number, seq: number): void;
+  latest(device: string, record: TelemetryMessage): void;
+  gap(device: string, firstMissingSeq: number): void;
 }
 
 export function parseStoredNotice(payload: string): StoredNotice | undefined {
@@ -28,62 +43,74 @@ export function parseStoredNotice(payload: string): StoredNotice | undefined {
     if (m?.v !== 1 || typeof m.from !== 'string' || typeof m.device !== 'string' || !Array.isArray(m.records)) return undefined;
     // Safe integers: a seq past 2^53 would reach the meter's ack, which refuses to encode it (found by the fuzz).
     const ok = m.records.every((r) => Array.isArray(r) && r.length === 2 && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1]) && r[0] >= 1 && r[0] <= r[1]);
-    return ok ? (m as StoredNotice) : undefined;
+    if (!ok) return undefined;
+    if (m.gaps !== undefined && !(Array.isArray(m.gaps) && m.gaps.every((s) => Number.isSafeInteger(s) && s >= 1))) return undefined;
+    if (m.latest === undefined) return m as StoredNotice;
+    const latest = decodeMessage('telemetry', new TextEncoder().encode(JSON.stringify(m.latest)));
+    return latest.ok ? { ...(m as StoredNotice), latest: latest.value } : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Own MQTT connection (MqttService dispatches device topics only), non-shared subscription. */
+/** Tells the other instances what this one stored and hears what they stored, over the backend's MqttBus. */
 export class IngestPeers {
   private readonly logger = new Logger(IngestPeers.name);
-  private client?: MqttClient;
-  private readonly pending = new Map<string, [number, number][]>();
+  private readonly pending = new Map<string, { records: [number, number][]; latest?: TelemetryMessage; gaps: number[] }>();
+  private unsubscribe?: () => void;
 
   constructor(
-    readonly self: string,
-    private readonly url: string,
-    private readonly credentials: { username?: string; password?: string },
-    private readonly onPeerStored: (device: string, fromSeq: number, seq: number) => void,
+    private readonly bus: MqttBus,
+    private readonly handler: PeerNoticeHandler,
   ) {}
 
+  get self(): string {
+    return this.bus.clientId;
+  }
+
   start(): void {
-    const client = mqtt.connect(this.url, {
-      clientId: `${this.self}-ingest`,
-      ...this.credentials,
-      clean: true,
-      keepalive: 30,
-      reconnectPeriod: 1000,
-    });
-    this.client = client;
-    client.on('error', (error) => this.logger.warn(`ingest peers connection: ${error.message}`));
-    client.on('message', (_topic, payload) => {
+    // Not shared: every instance hears every notice (its own come back too, and are skipped).
+    this.unsubscribe = this.bus.subscribe(INGEST_STORED_TOPIC, (_topic, payload) => {
       const notice = parseStoredNotice(payload.toString('utf8'));
       if (!notice || notice.from === this.self) return;
-      for (const [fromSeq, seq] of notice.records) this.onPeerStored(notice.device, fromSeq, seq);
+      for (const [fromSeq, seq] of notice.records) this.handler.stored(notice.device, fromSeq, seq);
+      if (notice.latest) this.handler.latest(notice.device, notice.latest);
+      for (const seq of notice.gaps ?? []) this.handler.gap(notice.device, seq);
     });
-    client.subscribe(INGEST_STORED_TOPIC, { qos: 1 });
   }
 
   /** Queues a stored record; flush() sends the queue of a device as one message. */
-  stored(device: string, fromSeq: number, seq: number): void {
-    const list = this.pending.get(device) ?? [];
-    list.push([fromSeq, seq]);
-    this.pending.set(device, list);
+  stored(device: string, record: TelemetryMessage): void {
+    const entry = this.entry(device);
+    entry.records.push([record.merged_from_seq ?? record.seq, record.seq]);
+    // Only the newest record's readings travel: one record per notice, whatever the batch (O(1) per record).
+    if (!entry.latest || record.ts >= entry.latest.ts) entry.latest = record;
+  }
+
+  /** Queues one gap this instance counted; it travels with the device's next notice. */
+  gap(device: string, firstMissingSeq: number): void {
+    this.entry(device).gaps.push(firstMissingSeq);
   }
 
   flush(device: string): void {
-    const records = this.pending.get(device);
+    const entry = this.pending.get(device);
     this.pending.delete(device);
-    if (!records?.length || !this.client) return;
-    const notice: StoredNotice = { v: 1, from: this.self, device, records };
+    if (!entry || (!entry.records.length && !entry.gaps.length) || !this.unsubscribe) return;
+    const notice: StoredNotice = { v: 1, from: this.self, device, records: entry.records };
+    if (entry.latest) notice.latest = entry.latest;
+    if (entry.gaps.length) notice.gaps = entry.gaps;
     // Lost notices (broker down) only delay acks: the meter's go-back-N replays and a duplicate re-acks.
-    this.client.publishAsync(INGEST_STORED_TOPIC, JSON.stringify(notice), { qos: 1 }).catch((error: Error) => this.logger.warn(`stored notice: ${error.message}`));
+    this.bus.publish(INGEST_STORED_TOPIC, JSON.stringify(notice), { qos: 1 }).catch((error: Error) => this.logger.warn(`stored notice: ${error.message}`));
   }
 
-  async stop(): Promise<void> {
-    const client = this.client;
-    this.client = undefined;
-    if (client) await client.endAsync(false).catch(() => undefined);
+  private entry(device: string): { records: [number, number][]; latest?: TelemetryMessage; gaps: number[] } {
+    let entry = this.pending.get(device);
+    if (!entry) this.pending.set(device, (entry = { records: [], gaps: [] }));
+    return entry;
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
   }
 }

@@ -2,8 +2,10 @@ import { Logger } from '@nestjs/common';
 import { decodeMessage, TelemetryMessage, topics } from '@dinmeter/shared';
 import { Counters } from '../common/counters';
 import { DevicesService } from '../devices/devices.service';
-import { DeviceMessageHandler, MqttService } from '../mqtt/mqtt.service';
-import { CircuitPointWriter, IngestService, telemetryToPoints } from './ingest.service';
+import { InMemoryMqttBus } from '../mqtt/in-memory-mqtt-bus.testing';
+import { AppConfig } from '../config/app-config';
+import { INGEST_STORED_TOPIC, StoredNotice } from './ingest-peers';
+import { CircuitPointWriter, IngestService, SHARED_GAP_CONFIRM_MS, telemetryToPoints } from './ingest.service';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics.service';
 import { RetentionService } from '../storage/retention.service';
 import { CircuitPoint } from '../storage/storage.types';
@@ -43,16 +45,11 @@ class Deferred {
   });
 }
 
-function setup(retention?: Pick<RetentionService, 'noteStored'>, metrics?: Pick<PrometheusMetrics, 'ingestLatency'>) {
-  const handlers = new Map<string, DeviceMessageHandler>();
-  const published: { topic: string; payload: string; options: unknown }[] = [];
-  const mqtt = {
-    on: (kind: string, handler: DeviceMessageHandler) => handlers.set(kind, handler),
-    publishQuietly: (topic: string, payload: string, options: unknown) => {
-      published.push({ topic, payload, options });
-      return Promise.resolve();
-    },
-  } as unknown as MqttService;
+function setup(retention?: Pick<RetentionService, 'noteStored'>, metrics?: Pick<PrometheusMetrics, 'ingestLatency'>, config?: AppConfig) {
+  const mqtt = new InMemoryMqttBus(config?.MQTT_SHARE_GROUP ? { shareGroup: config.MQTT_SHARE_GROUP } : {});
+  const published = mqtt.published;
+  /** The broker hands the backend a telemetry message of `device`. */
+  const telemetryFrom = (device: string, payload: Buffer, retained: boolean) => mqtt.deliver(topics.telemetry(device), payload, retained);
   const writes: CircuitPoint[][] = [];
   const writer: CircuitPointWriter & { next: () => Promise<void> } = {
     next: () => Promise.resolve(),
@@ -61,9 +58,9 @@ function setup(retention?: Pick<RetentionService, 'noteStored'>, metrics?: Pick<
       return this.next();
     },
   };
-  const devices = { recordTelemetry: jest.fn() };
+  const devices = { recordTelemetry: jest.fn(), recordGap: jest.fn() };
   const counters = new Counters();
-  const service = new IngestService(mqtt, writer, devices as unknown as DevicesService, counters, undefined, undefined, retention as RetentionService, metrics as PrometheusMetrics);
+  const service = new IngestService(mqtt, writer, devices as unknown as DevicesService, counters, config, retention as RetentionService, metrics as PrometheusMetrics);
   service.onModuleInit();
   /** Upto_seq of every ack published so far (all on m1's ack topic). */
   const acks = () =>
@@ -73,7 +70,7 @@ function setup(retention?: Pick<RetentionService, 'noteStored'>, metrics?: Pick<
       if (!ack.ok) throw new Error(ack.errors.join('; '));
       return ack.value.upto_seq;
     });
-  return { service, handlers, published, writer, writes, devices, counters, acks };
+  return { service, mqtt, telemetryFrom, published, writer, writes, devices, counters, acks };
 }
 
 /** Lets pending promise callbacks run, then fires the coalesced setImmediate acks. */
@@ -94,9 +91,9 @@ describe(IngestService.name, () => {
 
   describe('onModuleInit', () => {
     it('should handle telemetry delivered by the MQTT service', async () => {
-      const { handlers, writes, acks } = setup();
+      const { telemetryFrom, writes, acks } = setup();
 
-      handlers.get('telemetry')!('m1', bytes(telemetry(1)), false);
+      telemetryFrom('m1', bytes(telemetry(1)), false);
       await settle();
 
       expect(writes).toHaveLength(1);
@@ -106,12 +103,12 @@ describe(IngestService.name, () => {
 
   describe('drain', () => {
     it('should wait for the writes under way and ack exactly what InfluxDB accepted, without waiting for the next turn', async () => {
-      const { service, handlers, writer, writes, acks } = setup();
+      const { service, telemetryFrom, writer, writes, acks } = setup();
       const first = new Deferred();
       const second = new Deferred();
       const pending = [first, second];
       writer.next = () => pending.shift()!.promise;
-      const telemetryHandler = handlers.get('telemetry')!;
+      const telemetryHandler = telemetryFrom;
       telemetryHandler('m1', bytes(telemetry(1)), false);
       telemetryHandler('m1', bytes(telemetry(2)), false);
       await settle();
@@ -129,10 +126,10 @@ describe(IngestService.name, () => {
     });
 
     it('should take no telemetry once it began: no write, no ack', async () => {
-      const { service, handlers, writes, acks, counters } = setup();
+      const { service, telemetryFrom, writes, acks, counters } = setup();
       await service.drain();
 
-      handlers.get('telemetry')!('m1', bytes(telemetry(1)), false);
+      telemetryFrom('m1', bytes(telemetry(1)), false);
       await settle();
 
       expect(writes).toEqual([]);
@@ -367,6 +364,83 @@ describe(IngestService.name, () => {
         ['dinmeter/m2/telemetry/ack', '{"v":1,"upto_seq":9}'],
       ]);
     });
+  });
+});
+
+describe(`${IngestService.name} with a shared subscription (MQTT_SHARE_GROUP)`, () => {
+  beforeEach(() => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
+  /** Like settle(), but fires only what is due in 1 ms (the acks), not the gap confirmation. */
+  async function flush(): Promise<void> {
+    for (let k = 0; k < 5; k++) await Promise.resolve();
+    jest.advanceTimersByTime(1);
+  }
+  const shared = () => setup(undefined, undefined, { MQTT_SHARE_GROUP: 'ingest' } as AppConfig);
+  const notices = (mqtt: InMemoryMqttBus) => mqtt.publishedTo(INGEST_STORED_TOPIC).map((p) => JSON.parse(p) as StoredNotice);
+  const peerNotice = (notice: Partial<StoredNotice>) => bytes({ v: 1, from: 'dinmeter-backend-other', device: 'm1', records: [], ...notice });
+
+  it('should not count a hole another instance fills within the confirmation time', async () => {
+    const { mqtt, telemetryFrom, counters, devices } = shared();
+    telemetryFrom('m1', bytes(telemetry(1)), false);
+    telemetryFrom('m1', bytes(telemetry(3)), false);
+    await flush();
+    mqtt.deliver(INGEST_STORED_TOPIC, peerNotice({ records: [[2, 2]] }));
+
+    jest.advanceTimersByTime(SHARED_GAP_CONFIRM_MS);
+    await flush();
+
+    expect(counters.get('telemetry_gaps')).toBe(0);
+    expect(devices.recordGap).not.toHaveBeenCalled();
+    expect(notices(mqtt).some((n) => n.gaps)).toBe(false);
+  });
+
+  it('should count a hole still open after the confirmation time once, by its first missing seq, and tell the other instances', async () => {
+    const { mqtt, telemetryFrom, counters, devices } = shared();
+    telemetryFrom('m1', bytes(telemetry(1)), false);
+    telemetryFrom('m1', bytes(telemetry(4)), false);
+    await flush();
+    expect(counters.get('telemetry_gaps')).toBe(0);
+
+    jest.advanceTimersByTime(SHARED_GAP_CONFIRM_MS);
+    await flush();
+
+    expect(counters.get('telemetry_gaps')).toBe(1);
+    expect(devices.recordGap).toHaveBeenCalledWith('m1', 2);
+    expect(notices(mqtt).filter((n) => n.gaps).map((n) => [n.device, n.gaps, n.records])).toEqual([['m1', [2], []]]);
+  });
+
+  it('should send the newest stored record with the stored ranges', async () => {
+    const { mqtt, telemetryFrom } = shared();
+    telemetryFrom('m1', bytes(telemetry(1)), false);
+    telemetryFrom('m1', bytes(telemetry(2)), false);
+    await flush();
+
+    const [notice] = notices(mqtt);
+    expect(notice.records).toEqual([[1, 1], [2, 2]]);
+    expect(notice.latest).toEqual(telemetry(2));
+  });
+
+  it("should keep another instance's newest record and gaps in the registry", () => {
+    const { mqtt, devices } = shared();
+    const latest = telemetry(7);
+    mqtt.deliver(INGEST_STORED_TOPIC, peerNotice({ records: [[7, 7]], latest, gaps: [3] }));
+
+    expect(devices.recordTelemetry).toHaveBeenCalledWith('m1', 7, latest.ts, latest.circuits);
+    expect(devices.recordGap).toHaveBeenCalledWith('m1', 3);
+  });
+
+  it('should ignore a notice whose record is not valid telemetry', () => {
+    const { mqtt, devices } = shared();
+    mqtt.deliver(INGEST_STORED_TOPIC, peerNotice({ records: [[7, 7]], latest: { ...telemetry(7), circuits: [{ circuit: 11 }] } as unknown as TelemetryMessage }));
+
+    expect(devices.recordTelemetry).not.toHaveBeenCalled();
   });
 });
 

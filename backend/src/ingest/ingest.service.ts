@@ -1,16 +1,22 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { CIRCUIT_METRIC_FIELDS, decodeMessage, encodeMessage, PROTOCOL_VERSION, TelemetryMessage, topics } from '@dinmeter/shared';
-import { BrokerService } from '../broker/broker.service';
 import { Counters } from '../common/counters';
 import { POINT_WRITER } from '../common/tokens';
 import { AppConfig } from '../config/app-config';
 import { DevicesService } from '../devices/devices.service';
-import { MqttService } from '../mqtt/mqtt.service';
+import { MQTT_BUS, MqttBus } from '../mqtt/mqtt-bus';
 import { RetentionService } from '../storage/retention.service';
 import { CircuitPoint, InfluxWriteError, TelemetryStore } from '../storage/storage.types';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics.service';
 import { IngestPeers } from './ingest-peers';
 import { SequenceTracker } from './sequence-tracker';
+
+/**
+ * With a shared subscription a record can reach this instance before the notice that another stored
+ * the one before it, so a hole seen here may be no hole at all: it counts as a gap only if it is still
+ * open this long after (the peers' notices follow their InfluxDB writes within milliseconds normally).
+ */
+export const SHARED_GAP_CONFIRM_MS = 5000;
 
 /** What ingest needs from storage: a write that resolves only once InfluxDB accepted the points. */
 export type CircuitPointWriter = Pick<TelemetryStore, 'writeCircuitPoints'>;
@@ -45,14 +51,14 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   private readonly awaitingAck = new Map<string, { seq: number; receivedAt: number }[]>();
   /** Only with a shared subscription (MQTT_SHARE_GROUP): the records other instances stored (ingest-peers.ts). */
   private peers?: IngestPeers;
+  private readonly gapTimers = new Set<NodeJS.Timeout>();
 
   constructor(
-    private readonly mqtt: MqttService,
+    @Inject(MQTT_BUS) private readonly mqtt: MqttBus,
     @Inject(POINT_WRITER) private readonly writer: CircuitPointWriter,
     private readonly devices: DevicesService,
     private readonly counters: Counters,
     @Optional() private readonly config?: AppConfig,
-    @Optional() private readonly broker?: BrokerService,
     @Optional() private readonly retention?: RetentionService,
     @Optional() private readonly metrics?: PrometheusMetrics,
   ) {}
@@ -64,19 +70,20 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       this.handling.add(handled);
       void handled.finally(() => this.handling.delete(handled));
     });
-    if (this.config?.MQTT_SHARE_GROUP && this.broker) {
-      this.peers = new IngestPeers(
-        this.mqtt.clientId,
-        this.broker.url,
-        this.broker.login,
-        (device, fromSeq, seq) => this.peerStored(device, fromSeq, seq),
-      );
+    if (this.config?.MQTT_SHARE_GROUP) {
+      this.peers = new IngestPeers(this.mqtt, {
+        stored: (device, fromSeq, seq) => this.peerStored(device, fromSeq, seq),
+        latest: (device, record) => this.devices.recordTelemetry(device, record.seq, record.ts, record.circuits),
+        gap: (device, firstMissingSeq) => this.devices.recordGap(device, firstMissingSeq),
+      });
       this.peers.start();
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.closePeers();
+  onModuleDestroy(): void {
+    for (const timer of this.gapTimers) clearTimeout(timer);
+    this.gapTimers.clear();
+    this.peers?.stop();
   }
 
   /**
@@ -89,12 +96,6 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     await Promise.allSettled([...this.handling]);
     await Promise.all([...this.ackDue].map((deviceId) => this.sendAck(deviceId)));
     await Promise.allSettled([...this.acksInFlight]);
-  }
-
-  async closePeers(): Promise<void> {
-    const peers = this.peers;
-    this.peers = undefined;
-    await peers?.stop();
   }
 
   /** Another instance stored a record of this device: our contiguous run may now reach further. */
@@ -126,10 +127,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       this.counters.inc('telemetry_device_resets');
       this.logger.warn(`device ${deviceId} restarted its record log (acked_seq went down to ${message.acked_seq})`);
     }
-    if (seen.gap) {
-      this.counters.inc('telemetry_gaps');
-      this.logger.warn(`device ${deviceId}: records ${seen.gap.from}..${seen.gap.to} missing so far (holding the ack)`);
-    }
+    if (seen.gap) this.onGap(deviceId, seen.gap.from, seen.gap.to);
     if (seen.duplicate) {
       this.counters.inc('telemetry_duplicates');
       this.scheduleAck(deviceId);
@@ -153,10 +151,29 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     this.counters.inc('telemetry_stored');
     if (message.merged_from_seq !== undefined) this.counters.inc('telemetry_merged_records');
     this.tracker.stored(deviceId, message.seq, message.merged_from_seq);
-    this.peers?.stored(deviceId, message.merged_from_seq ?? message.seq, message.seq);
+    this.peers?.stored(deviceId, message);
     this.devices.recordTelemetry(deviceId, message.seq, message.ts, message.circuits);
     if (this.metrics) this.awaitAck(deviceId, message.seq, receivedAt);
     this.scheduleAck(deviceId);
+  }
+
+  private onGap(deviceId: string, from: number, to: number): void {
+    if (!this.peers) return this.countGap(deviceId, from, to);
+    const timer = setTimeout(() => {
+      this.gapTimers.delete(timer);
+      const missing = this.tracker.firstMissing(deviceId, from, to);
+      if (missing === undefined) return;
+      this.countGap(deviceId, missing, to);
+      this.peers?.gap(deviceId, missing);
+      this.scheduleAck(deviceId); // the ack's notice carries the gap to the other instances
+    }, SHARED_GAP_CONFIRM_MS);
+    this.gapTimers.add(timer);
+  }
+
+  private countGap(deviceId: string, from: number, to: number): void {
+    this.counters.inc('telemetry_gaps');
+    this.devices.recordGap(deviceId, from);
+    this.logger.warn(`device ${deviceId}: records ${from}..${to} missing so far (holding the ack)`);
   }
 
   /** Coalesces acks: one per device per event-loop turn, carrying the highest contiguous stored seq. */

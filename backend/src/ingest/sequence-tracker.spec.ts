@@ -256,4 +256,19 @@ describe('SequenceTracker with a peer instance (shared subscription)', () => {
     expect(tracker.peerStored('m1', 2)).toBe(false);
     expect(tracker.ackable('m1')).toBe(3);
   });
+
+  it('should name the first seq of a hole still missing after the peer filled part of it', () => {
+    const tracker = new SequenceTracker();
+    for (const seq of [1, 5]) {
+      tracker.observe('m1', seq, 0);
+      tracker.stored('m1', seq);
+    }
+    tracker.peerStored('m1', 2);
+    expect(tracker.firstMissing('m1', 2, 4)).toBe(3);
+    expect(tracker.firstMissing('m1', 2, 2)).toBeUndefined();
+    tracker.peerStored('m1', 3);
+    tracker.peerStored('m1', 4);
+    expect(tracker.firstMissing('m1', 2, 4)).toBeUndefined();
+    expect(tracker.firstMissing('unknown', 1, 1)).toBe(1);
+  });
 });

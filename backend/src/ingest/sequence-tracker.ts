@@ -87,6 +87,14 @@ export class SequenceTracker {
     return this.stored(device, seq, fromSeq) > before;
   }
 
+  /** The first seq of from..to not stored (by this instance or, told by peerStored, another); undefined when none is missing. */
+  firstMissing(device: string, from: number, to: number): number | undefined {
+    const state = this.states.get(device);
+    if (!state) return from;
+    for (let s = Math.max(from, state.contiguous + 1); s <= to; s++) if (!state.above.has(s)) return s;
+    return undefined;
+  }
+
   ackable(device: string): number | undefined {
     return this.states.get(device)?.contiguous;
   }

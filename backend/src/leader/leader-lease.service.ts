@@ -5,13 +5,15 @@ import { BrokerService } from '../broker/broker.service';
 import { CLOCK, NowFn } from '../common/tokens';
 import { Counters } from '../common/counters';
 import { AppConfig } from '../config/app-config';
-import { MqttService } from '../mqtt/mqtt.service';
+import { MQTT_BUS, MqttBus } from '../mqtt/mqtt-bus';
+import { backendConnectOptions } from '../mqtt/mqtt-connect-options';
 import { LeaseElection } from './lease-election';
 
 /**
- * Runs the LeaseElection on the retained topic dinmeter/backend/automation/lease with its own MQTT
- * connection, because the last will (the release of the lease when this process dies) belongs to
- * a connection. Only the leader plans, pushes plans, enforces guards and fetches prices.
+ * Runs the LeaseElection on the retained topic dinmeter/backend/automation/lease. The backend's one
+ * MQTT connection besides MqttService (same options: mqtt-connect-options.ts), because the last will
+ * (the release of the lease when this process dies) belongs to a connection. Only the leader plans,
+ * pushes plans, enforces guards and fetches prices.
  */
 @Injectable()
 export class LeaderLeaseService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -25,11 +27,11 @@ export class LeaderLeaseService implements OnApplicationBootstrap, OnApplication
   constructor(
     private readonly config: AppConfig,
     private readonly broker: BrokerService,
-    mqttService: MqttService,
+    @Inject(MQTT_BUS) bus: MqttBus,
     @Inject(CLOCK) private readonly now: NowFn,
     private readonly counters: Counters,
   ) {
-    this.election = new LeaseElection(mqttService.clientId, config.LEASE_TTL_S * 1000);
+    this.election = new LeaseElection(bus.clientId, config.LEASE_TTL_S * 1000);
   }
 
   get instanceId(): string {
@@ -51,14 +53,13 @@ export class LeaderLeaseService implements OnApplicationBootstrap, OnApplication
 
   onApplicationBootstrap(): void {
     const topic = topics.automationLease();
-    const client = mqtt.connect(this.broker.url, {
-      clientId: `${this.election.self}-lease`,
-      ...this.broker.login,
-      clean: true,
-      keepalive: Math.max(5, Math.floor(this.config.LEASE_TTL_S / 3)),
-      reconnectPeriod: 1000,
-      will: { topic, payload: Buffer.from(JSON.stringify(this.election.release(this.now()))), qos: 1, retain: true },
-    });
+    const client = mqtt.connect(
+      this.broker.url,
+      backendConnectOptions(this.broker.login, `${this.election.self}-lease`, {
+        keepalive: Math.max(5, Math.floor(this.config.LEASE_TTL_S / 3)),
+        will: { topic, payload: Buffer.from(JSON.stringify(this.election.release(this.now()))), qos: 1, retain: true },
+      }),
+    );
     this.client = client;
     client.on('message', (_topic, payload) => {
       if (!this.election.observePayload(payload.toString('utf8'), this.now())) {

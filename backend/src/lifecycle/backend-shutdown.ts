@@ -18,7 +18,6 @@ export function backendShutdownSteps(app: INestApplication): ShutdownStep[] {
         Promise.all([
           app.get(LeaderLeaseService).close(),
           app.get(HomeAssistantService).onModuleDestroy(),
-          ingest.closePeers(),
           app.get(MqttService).close(),
         ]),
     },

@@ -5,13 +5,14 @@ import {
   PROTOCOL_VERSION,
   RelayState,
   SignedKind,
+  TIME_UNKNOWN_MS,
   unverifiedCommandId,
   utf8ByteLength,
   utf8Decode,
   validateMessage,
 } from '@dinmeter/shared';
 import { Publisher } from '../outbox/outbox';
-import { knownWallMs, UNKNOWN_WALL_TS } from '../outbox/wall-time';
+import { knownWallMs } from '../outbox/wall-time';
 import { Clock, SettingsStore } from '../ports';
 import { SignedMessageVerifier } from '../security/signed-messages';
 import { CommandSeqStore, SEQ_KEY } from './command-seq';
@@ -222,7 +223,7 @@ export class CommandGate {
   private fault(message: string): void {
     this.o.publisher.send('events', {
       v: PROTOCOL_VERSION,
-      ts: knownWallMs(this.o.clock) ?? UNKNOWN_WALL_TS,
+      ts: knownWallMs(this.o.clock) ?? TIME_UNKNOWN_MS,
       type: 'fault',
       message: clip(message, 200),
     });

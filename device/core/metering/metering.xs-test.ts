@@ -1,7 +1,7 @@
 /**
  * Portable vectors for Metering over the simulated board (driver + chip model + world).
  */
-import { decodeMessage, encodeMessage, MAX_PAYLOAD_BYTES, TelemetryMessage } from '@dinmeter/shared';
+import { CIRCUIT_METRIC_FIELDS, decodeMessage, encodeMessage, MAX_PAYLOAD_BYTES, TelemetryMessage } from '@dinmeter/shared';
 import { BOARD_CALIBRATION } from '../../board/front-end';
 import { createSimulatedBoard, SimulatedBoard } from '../../sim/simulated-board';
 import { check, checkClose, checkEqual, checkRelative, checkThrows, XsTest } from '../../xs/harness';
@@ -119,6 +119,25 @@ const tests: XsTest[] = [
       check(r.power_w < -2000, `power ${r.power_w}`);
       checkRelative(r.energy_export_wh, board.world.circuit(1).truth.exportWh, 0.01, 'export Wh');
       checkEqual(r.energy_import_wh, 0);
+    },
+  },
+  {
+    name: 'metering: every metric of the table is in a reading; the phase angle follows the load (lagging, leading, export)',
+    run() {
+      const { board, metering } = rig({ circuits: [{ kind: 'empty' }, { kind: 'empty' }, { kind: 'empty' }] });
+      metering.start(START);
+      board.world.circuit(1).forceCurrentA(10, 0.8, true);
+      board.world.circuit(2).forceCurrentA(10, 0.8, false);
+      board.world.circuit(3).forceCurrentA(10, -0.8, true);
+      const snapshot = run(board, metering, 0, 10);
+      for (const r of snapshot.readings) {
+        for (const field of CIRCUIT_METRIC_FIELDS) check(typeof r[field] === 'number', `circuit ${r.circuit} ${field}`);
+        checkClose(r.angle_deg!, (Math.atan2(r.reactive_var, r.power_w) * 180) / Math.PI, 0.2, `angle of circuit ${r.circuit} against P and Q`);
+      }
+      const angle = (circuit: number) => snapshot.readings[circuit - 1].angle_deg!;
+      checkClose(angle(1), 36.9, 0.2, 'lagging pf 0.8');
+      checkClose(angle(2), -36.9, 0.2, 'leading pf 0.8');
+      checkClose(Math.abs(angle(3)), 143.1, 0.2, 'exporting at pf 0.8');
     },
   },
   {

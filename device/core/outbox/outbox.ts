@@ -5,9 +5,9 @@ import {
   EventMessage,
   MessageByKind,
   PROTOCOL_VERSION,
+  TIME_UNKNOWN_MS,
 } from '@dinmeter/shared';
 import { Clock, MqttPort } from '../ports';
-import { UNKNOWN_WALL_TS } from './wall-time';
 
 export interface OutboxOptions {
   deviceId: string;
@@ -86,7 +86,7 @@ export class Outbox implements Publisher {
     const wall = this.o.clock.wallMs();
     this.send('events', {
       v: PROTOCOL_VERSION,
-      ts: wall === undefined ? UNKNOWN_WALL_TS : Math.round(wall),
+      ts: wall === undefined ? TIME_UNKNOWN_MS : Math.round(wall),
       ...fields,
     });
   }

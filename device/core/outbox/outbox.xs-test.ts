@@ -1,10 +1,9 @@
 /** The outbox (core/outbox): topics, encoding, retained state, the offline queue. Portable: Node and XS. */
-import { decodeMessage, topics } from '@dinmeter/shared';
+import { decodeMessage, TIME_UNKNOWN_MS, topics } from '@dinmeter/shared';
 import { checkEqual, checkThrows, XsTest } from '../../xs/harness';
 import { RecordingMqtt } from '../delivery/testing';
 import { ManualClock } from '../relays/testing';
 import { Outbox } from './outbox';
-import { UNKNOWN_WALL_TS } from './wall-time';
 
 const WALL = Date.UTC(2025, 0, 15);
 
@@ -35,7 +34,7 @@ const tests: XsTest[] = [
         const event = decodeMessage('events', p.payload);
         return event.ok ? event.value.ts : -1;
       });
-      checkEqual(JSON.stringify(ts), JSON.stringify([WALL, UNKNOWN_WALL_TS]));
+      checkEqual(JSON.stringify(ts), JSON.stringify([WALL, TIME_UNKNOWN_MS]));
       checkEqual(outbox.topicOf('telemetry'), topics.telemetry('vm-1'));
     },
   },

@@ -6,9 +6,11 @@ import {
   RelayReason,
   RelaysMessage,
   RelayState,
+  TIME_UNKNOWN_MS,
+  TIMESTAMP_MIN_MS,
 } from '@dinmeter/shared';
 import { Publisher } from '../outbox/outbox';
-import { knownWallMs, UNKNOWN_WALL_TS, WALL_MIN_MS } from '../outbox/wall-time';
+import { knownWallMs } from '../outbox/wall-time';
 import { Clock, RelayDriver, SettingsStore } from '../ports';
 import { OvercurrentGuard } from './overcurrent-guard';
 import { EffectiveCircuitConfig } from './relay-manager.types';
@@ -147,7 +149,7 @@ export class RelayBank {
   snapshot(): RelaysMessage {
     return {
       v: PROTOCOL_VERSION,
-      ts: this.wallMs() ?? UNKNOWN_WALL_TS,
+      ts: this.wallMs() ?? TIME_UNKNOWN_MS,
       circuits: this.circuits.map((c) => ({
         circuit: c.circuit,
         state: c.on ? 'on' : 'off',
@@ -195,7 +197,7 @@ export class RelayBank {
     const wall = this.wallMs();
     if (wall === undefined) return;
     for (const { atMs, event } of this.queuedEvents.splice(0)) {
-      const ts = Math.max(WALL_MIN_MS, wall - (nowMs - atMs));
+      const ts = Math.max(TIMESTAMP_MIN_MS, wall - (nowMs - atMs));
       this.o.publisher.send('events', { ...event, ts });
     }
   }

@@ -1,5 +1,6 @@
 import { check, checkEqual, XsTest } from '../../xs/harness';
-import { RelayManager, UNKNOWN_WALL_TS } from './relay-manager';
+import { TIME_UNKNOWN_MS } from '@dinmeter/shared';
+import { RelayManager } from './relay-manager';
 import { ManualClock, MemorySettingsStore, RecordingEmitter, RecordingRelayDriver, relayRig } from './testing';
 
 const tests: XsTest[] = [
@@ -107,7 +108,7 @@ const tests: XsTest[] = [
         JSON.stringify({ overcurrentA: 10, overcurrentDelayMs: 0, powerOnState: 'on' }),
       );
       const rig = relayRig({ settings, wall: undefined });
-      checkEqual(rig.emit.lastRelays?.ts, UNKNOWN_WALL_TS);
+      checkEqual(rig.emit.lastRelays?.ts, TIME_UNKNOWN_MS);
       rig.manager.observeCurrent(1, 20, rig.clock.monoMs);
       checkEqual(rig.driver.outputs.get(1), false, 'protection works without wall time');
       checkEqual(rig.emit.events.length, 0, 'the trip event waits for a timestamp');

@@ -14,8 +14,6 @@ import { EffectiveCircuitConfig, RelayManagerOptions, RelayManagerStats } from '
 import { RelayPlanRunner } from './relay-plan-runner';
 import { SwitchLimiter } from './switch-limiter';
 
-export { UNKNOWN_WALL_TS } from '../outbox/wall-time';
-
 /**
  * The relay manager (docs/invariants.md invariant 2): power-on state, heartbeat failsafe, local
  * overcurrent protection with a latch, relay wear limits, the relay ops of commands (the command

@@ -38,6 +38,7 @@ export const STORED_FIELDS: readonly StoredField[] = CIRCUIT_METRICS.map((m) => 
 }));
 export const FIELD_COUNT = STORED_FIELDS.length;
 const OPTIONAL_FIELDS = STORED_FIELDS.map((f, i) => (f.optional ? i : -1)).filter((i) => i >= 0);
+export const OPTIONAL_FIELD_COUNT = OPTIONAL_FIELDS.length;
 /**
  * Records written before FLAG_MASK_COUNT existed carry a presence mask for the first two optional
  * fields (the reactive energy counters) only; the optional fields added since are absent from them.

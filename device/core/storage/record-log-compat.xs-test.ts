@@ -32,6 +32,7 @@ function oldInputs(): Map<number, TelemetryInput> {
       delete input.circuits[1].reactive_import_varh;
       delete input.circuits[1].reactive_export_varh;
     }
+    for (const reading of input.circuits) delete reading.angle_deg; // not a metric yet
     inputs.set(seq, input);
   }
   return inputs;
@@ -51,6 +52,31 @@ const tests: XsTest[] = [
       const raw = records.filter((r) => r.merged_from_seq === undefined);
       check(raw.length >= 10 && raw.length < records.length, `raw and merged records both present (${raw.length} of ${records.length})`);
       for (const record of raw) sameReadings(record, inputs.get(record.seq)!, `seq ${record.seq}`);
+    },
+  },
+  {
+    name: 'records with a metric added since append after the old ones; after a reboot both kinds read back',
+    run() {
+      const flash = oldFlash();
+      const inputs = oldInputs();
+      const gen = new TelemetryGenerator({ circuits: 3, seed: 8 });
+      let log = boot(flash, 3);
+      for (let seq = 51; seq <= 60; seq++) {
+        const input = gen.next();
+        input.ts += 50 * 10_000; // after the old records
+        checkEqual(log.append(input), seq, 'seq');
+        inputs.set(seq, input);
+      }
+      log = boot(flash, 3);
+      const records = log.readFrom(0, 100);
+      checkCoverage(records, 4, 60, inputs);
+      const fresh = records.filter((r) => r.seq > 50);
+      checkEqual(fresh.length, 10, 'new records unmerged');
+      for (const record of fresh) {
+        sameReadings(record, inputs.get(record.seq)!, `seq ${record.seq}`);
+        check(record.circuits.every((c) => typeof c.angle_deg === 'number'), `seq ${record.seq} carries angle_deg`);
+      }
+      check(records.filter((r) => r.seq <= 50).every((r) => r.circuits.every((c) => c.angle_deg === undefined)), 'old records have no angle_deg');
     },
   },
 ];

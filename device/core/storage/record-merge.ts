@@ -2,12 +2,13 @@
  * Merges consecutive records into one coarser record (README.md "Merging"). Energy and the other
  * cumulative counters are taken from the last record, so totals stay exact; instantaneous values
  * become interval-weighted means, except those the metric table marks to be recomputed from the
- * merged powers (pf = mean P / mean S, IEC 61557-12 total PF).
+ * merged powers (pf = mean P / mean S, the phase angle = atan2(mean Q, mean P)).
  */
 import { CircuitReading, PROTOCOL_VERSION } from '@dinmeter/shared';
 import { FIELD_COUNT, STORED_FIELDS, StoredRecord } from './record-codec';
 
 const POWER = STORED_FIELDS.findIndex((f) => f.field === 'power_w');
+const REACTIVE = STORED_FIELDS.findIndex((f) => f.field === 'reactive_var');
 const APPARENT = STORED_FIELDS.findIndex((f) => f.field === 'apparent_va');
 
 export class MergeAccumulator {
@@ -89,6 +90,7 @@ export class MergeAccumulator {
       if (this.weight[c] === 0) continue;
       const reading: Record<string, number> = { circuit: c + 1 };
       const p = this.values[c * FIELD_COUNT + POWER];
+      const q = this.values[c * FIELD_COUNT + REACTIVE];
       const s = this.values[c * FIELD_COUNT + APPARENT];
       for (let f = 0; f < FIELD_COUNT; f++) {
         const k = c * FIELD_COUNT + f;
@@ -97,6 +99,7 @@ export class MergeAccumulator {
         reading[field] = mean ? this.values[k] / this.weight[c] : this.values[k];
         // Weighted sums of P and S: their ratio is the ratio of the means.
         if (merged === 'power-factor' && s > 0) reading[field] = Math.max(-1, Math.min(1, p / s));
+        if (merged === 'phase-angle' && (p !== 0 || q !== 0)) reading[field] = (Math.atan2(q, p) * 180) / Math.PI;
       }
       circuits.push(reading as unknown as CircuitReading);
     }

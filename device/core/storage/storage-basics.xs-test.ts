@@ -1,9 +1,10 @@
-import { check, checkEqual, checkThrows, XsTest } from '../../xs/harness';
+import { check, checkClose, checkEqual, checkThrows, XsTest } from '../../xs/harness';
 import { ByteReader, ByteWriter } from './byte-io';
 import { crc32 } from './crc32';
 import { decodeInfoWord, encodeInfoWord, EntryType } from './flash-layout';
 import { MemoryFlash } from './memory-flash';
-import { CodecState, decodeRecord, encodeRecord, StoredRecord } from './record-codec';
+import { CodecState, decodeRecord, encodeRecord, OPTIONAL_FIELD_COUNT, StoredRecord } from './record-codec';
+import { MergeAccumulator } from './record-merge';
 import { TelemetryGenerator } from './test-telemetry';
 import { cutDuring } from './testing';
 
@@ -89,6 +90,37 @@ const tests: XsTest[] = [
       encodeRecord(writer, record, new CodecState(10), 1_736_000_000_000);
       const decoded = decodeRecord(buf, 0, writer.pos, new CodecState(10), 1_736_000_000_000);
       checkEqual(JSON.stringify(decoded), JSON.stringify(record));
+    },
+  },
+  {
+    name: 'a record with more optional fields than this firmware knows (a newer one wrote it) is refused as corrupt',
+    run() {
+      const buf = new Uint8Array(64);
+      const writer = new ByteWriter(buf);
+      writer.u32(7);
+      writer.u8(2); // the optional-field count follows the circuit mask
+      writer.svarint(0);
+      writer.varint(10_000);
+      writer.varint(1);
+      writer.varint(OPTIONAL_FIELD_COUNT + 1);
+      checkThrows(() => decodeRecord(buf, 0, writer.pos, new CodecState(2), 0), /record 7 has \d+ optional fields, this firmware knows/);
+    },
+  },
+  {
+    name: 'merging recomputes pf and the phase angle from the merged powers (no mean across ±180°)',
+    run() {
+      const reading = (q: number, angle: number) => ({
+        circuit: 1, voltage_v: 230, current_a: 4.4, power_w: -1000, reactive_var: q, apparent_va: 1005, pf: -0.995, freq_hz: 50,
+        energy_import_wh: 0, energy_export_wh: 10, angle_deg: angle,
+      });
+      const merge = new MergeAccumulator(1);
+      merge.add({ v: 1, seq: 1, ts: 10_000, interval_s: 10, circuits: [reading(100, 174.3)] }, 0);
+      merge.add({ v: 1, seq: 2, ts: 20_000, interval_s: 10, circuits: [reading(-100, -174.3)] }, 0);
+      const merged = merge.result().circuits[0];
+      checkClose(merged.angle_deg!, 180, 1e-9, 'angle of mean P −1000 W, mean Q 0');
+      checkClose(merged.pf, -1000 / 1005, 1e-9, 'pf = mean P / mean S');
+      checkEqual(merged.voltage_v, 230, 'other readings: means');
+      checkEqual(merged.energy_export_wh, 10, 'counters: last value');
     },
   },
   {

@@ -75,6 +75,7 @@ export class TelemetryGenerator {
         reading.reactive_import_varh = this.reactiveImportMvarh[i] / 1000;
         reading.reactive_export_varh = this.reactiveExportMvarh[i] / 1000;
       }
+      reading.angle_deg = Math.round((Math.atan2(q, p) * 1800) / Math.PI) / 10;
       circuits.push(reading);
     }
     return { ts: this.tsMs, interval_s: this.intervalS, circuits };

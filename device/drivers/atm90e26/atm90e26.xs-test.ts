@@ -138,6 +138,7 @@ const tests: XsTest[] = [
       checkClose(r.apparent_va, 2300, 1, 'VA');
       checkClose(r.pf, 0.8, 0.001, 'pf');
       checkClose(r.freq_hz, 50, 0.01, 'Hz');
+      checkClose(r.angle_deg, 36.9, 0.1, 'angle');
     },
   },
   {

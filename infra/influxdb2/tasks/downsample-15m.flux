@@ -15,7 +15,7 @@ data =
         |> filter(fn: (r) => r._measurement == "circuit")
 
 data
-    |> filter(fn: (r) => r._field == "voltage_v" or r._field == "current_a" or r._field == "power_w" or r._field == "reactive_var" or r._field == "apparent_va" or r._field == "pf" or r._field == "freq_hz")
+    |> filter(fn: (r) => r._field == "voltage_v" or r._field == "current_a" or r._field == "power_w" or r._field == "reactive_var" or r._field == "apparent_va" or r._field == "pf" or r._field == "freq_hz" or r._field == "angle_deg")
     |> aggregateWindow(every: 15m, fn: mean, createEmpty: false, timeSrc: "_start")
     |> to(bucket: "dinmeter_15m")
 

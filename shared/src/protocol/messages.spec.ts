@@ -16,6 +16,7 @@ const REJECTIONS: [MessageKind, string, Mutation, string | RegExp][] = [
   ['telemetry', 'a missing metric', (m) => delete m.circuits[0].voltage_v, '$.circuits[0].voltage_v: is required'],
   ['telemetry', 'an unknown metric', (m) => (m.circuits[0].thd_pct = 3), '$.circuits[0]: unknown field "thd_pct"'],
   ['telemetry', 'pf above 1', (m) => (m.circuits[0].pf = 1.01), '$.circuits[0].pf: 1.01 is above the maximum 1'],
+  ['telemetry', 'phase angle beyond 180°', (m) => (m.circuits[1].angle_deg = 180.5), '$.circuits[1].angle_deg: 180.5 is above the maximum 180'],
   ['telemetry', 'negative voltage', (m) => (m.circuits[0].voltage_v = -1), '$.circuits[0].voltage_v: -1 is below the minimum 0'],
   ['telemetry', 'Infinity power', (m) => (m.circuits[0].power_w = Infinity), '$.circuits[0].power_w: expected a finite number, got Infinity'],
   ['telemetry', 'null energy', (m) => (m.circuits[0].energy_import_wh = null), '$.circuits[0].energy_import_wh: expected a finite number, got null'],
@@ -193,7 +194,7 @@ describe('message schemas', () => {
     else expect(errors).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
   });
 
-  it('should accept a reading with only the required metrics', () => {
+  it('should accept a reading with only the required metrics (e.g. from a meter older than angle_deg)', () => {
     const message = { ...exampleMessage('telemetry'), circuits: [exampleReading(10)] };
 
     expect(validate(telemetrySchema, message).ok).toBe(true);

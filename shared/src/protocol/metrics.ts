@@ -69,8 +69,12 @@ export interface MetricDef {
   readonly flash: {
     /** Stored as round(value × scale): integer units (counters: exact). */
     readonly scale: number;
-    /** A merged record recomputes it from the merged power values instead of averaging it. */
-    readonly merged?: 'power-factor';
+    /**
+     * A merged record recomputes it from the merged powers instead of averaging it: `power-factor`
+     * = mean P / mean S (IEC 61557-12 total PF); `phase-angle` = atan2(mean Q, mean P), since a mean
+     * of angles is wrong where they wrap at ±180° (a circuit that exports).
+     */
+    readonly merged?: 'power-factor' | 'phase-angle';
   };
   /** Home Assistant sensor; absent: no entity. */
   readonly ha?: HaMetric;
@@ -135,7 +139,6 @@ export const CIRCUIT_METRICS = [
     min: -1,
     max: 1,
     source: { register: 'PowerF', encoding: 'sign-magnitude', lsb: 0.001, rescale: 'none' },
-    // IEC 61557-12 total power factor of an interval: mean P / mean S.
     flash: { scale: 1000, merged: 'power-factor' },
     ha: { entity: 'circuit', name: 'power factor', deviceClass: 'power_factor', precision: 2 },
   },
@@ -188,6 +191,18 @@ export const CIRCUIT_METRICS = [
     optional: true,
     source: { energy: 'reactiveExport' },
     flash: { scale: 1000 },
+  },
+  {
+    field: 'angle_deg',
+    unit: '°',
+    kind: 'reading',
+    min: -180,
+    max: 180,
+    optional: true,
+    // Mean phase angle of the current to the voltage, positive lagging; encoding, LSB and sign are **unverified** (docs/atm90e26.md).
+    source: { register: 'Pangle', encoding: 'twos-complement', lsb: 0.1, rescale: 'none' },
+    flash: { scale: 10, merged: 'phase-angle' },
+    ha: { entity: 'diagnostic', name: 'phase angle', precision: 1 },
   },
 ] as const satisfies readonly MetricDef[];
 

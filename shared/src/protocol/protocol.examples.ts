@@ -48,7 +48,8 @@ const buildExample: { [K in MessageKind]: () => MessageByKind[K] } = {
     ts: EXAMPLE_TS,
     interval_s: 10,
     acked_seq: 5,
-    circuits: [exampleReading(1), { ...exampleReading(2), reactive_import_varh: 12, reactive_export_varh: 3 }],
+    // Circuit 2 with every optional metric, in table order (the order a decoded message has).
+    circuits: [exampleReading(1), { ...exampleReading(2), reactive_import_varh: 12, reactive_export_varh: 3, angle_deg: -7.2 }],
   }),
   'telemetry/ack': () => ({ v: 1, upto_seq: 7 }),
   events: () => ({
