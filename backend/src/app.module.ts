@@ -10,6 +10,7 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DevicesModule } from './devices/devices.module';
 import { EventsModule } from './events/events.module';
+import { FirmwareModule } from './firmware/firmware.module';
 import { HealthModule } from './health/health.module';
 import { HeartbeatModule } from './heartbeat/heartbeat.module';
 import { HomeAssistantModule } from './homeassistant/homeassistant.module';
@@ -46,6 +47,7 @@ const FEATURE_MODULES: Type[] = [
   AutomationModule,
   HomeAssistantModule,
   AppliancesModule,
+  FirmwareModule,
 ];
 
 @Module({})

@@ -7,6 +7,7 @@ import { DevicesService } from '../devices/devices.service';
 import { DeviceRecord } from '../devices/devices.types';
 import { LeaderLeaseService } from '../leader/leader-lease.service';
 import { InMemoryMqttBus } from '../mqtt/in-memory-mqtt-bus.testing';
+import { FirmwareService } from '../firmware/firmware.service';
 import { HomeAssistantService } from './homeassistant.service';
 import { StoredEvent } from '../events/event-points';
 import { EventsService, StoredEventListener } from '../events/events.service';
@@ -20,8 +21,8 @@ const device = (id: string, extra: Partial<DeviceRecord> = {}): DeviceRecord => 
 });
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
-/** 112 entities and 21 device triggers (ha-discovery.spec.ts). */
-const CONFIGS_PER_METER = 2 + CIRCUIT_COUNT * 11 + 2 * CIRCUIT_COUNT + 1;
+/** 113 entities and 21 device triggers (ha-discovery.spec.ts). */
+const CONFIGS_PER_METER = 3 + CIRCUIT_COUNT * 11 + 2 * CIRCUIT_COUNT + 1;
 /** The per-circuit voltage and frequency sensors of earlier versions, cleared once per meter. */
 const STALE_PER_METER = 2 * CIRCUIT_COUNT;
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -32,6 +33,7 @@ describe(HomeAssistantService.name, () => {
   let leader: boolean;
   let registry: Map<string, DeviceRecord>;
   let send: jest.Mock;
+  let installLatest: jest.Mock;
   let removed: ((id: string) => void)[];
   let counters: Counters;
   let service: HomeAssistantService;
@@ -43,6 +45,7 @@ describe(HomeAssistantService.name, () => {
     storedListeners = [];
     const events = { onStored: (listener: StoredEventListener) => storedListeners.push(listener) } as unknown as EventsService;
     send = jest.fn((deviceId: string) => ({ commandId: 'c-1', deviceId }));
+    installLatest = jest.fn((deviceId: string) => ({ deviceId, rollout: { version: '2.0.0', commandId: 'c-3', at: NOW } }));
     removed = [];
     counters = new Counters();
     const devices = {
@@ -51,7 +54,7 @@ describe(HomeAssistantService.name, () => {
       onRemoved: (listener: (id: string) => void) => removed.push(listener),
     } as unknown as DevicesService;
     const lease = { isLeader: () => leader } as LeaderLeaseService;
-    service = new HomeAssistantService(config, devices, { send } as unknown as CommandsService, bus, lease, counters, () => NOW, events);
+    service = new HomeAssistantService(config, devices, { send } as unknown as CommandsService, bus, lease, counters, () => NOW, { installLatest } as unknown as FirmwareService, events);
     service.onModuleInit();
     return service;
   }
@@ -76,12 +79,17 @@ describe(HomeAssistantService.name, () => {
         'dinmeter/backend/status',
         'dinmeter/+/ha/+/set',
         'dinmeter/+/ha/+/reset',
+        'dinmeter/+/ha/firmware/install',
       ]);
     });
 
     it('should share the request subscriptions with the other instances under MQTT_SHARE_GROUP', () => {
       create(loadConfig({ MQTT_SHARE_GROUP: 'ingest' }));
-      expect([...bus.brokerFilters].filter((f) => f.includes('/ha/'))).toEqual(['$share/ingest-ha/dinmeter/+/ha/+/set', '$share/ingest-ha/dinmeter/+/ha/+/reset']);
+      expect([...bus.brokerFilters].filter((f) => f.includes('/ha/'))).toEqual([
+        '$share/ingest-ha/dinmeter/+/ha/+/set',
+        '$share/ingest-ha/dinmeter/+/ha/+/reset',
+        '$share/ingest-ha/dinmeter/+/ha/firmware/install',
+      ]);
     });
 
     it('should say the backend is online when the link connects, then publish every known meter retained', async () => {
@@ -250,6 +258,32 @@ describe(HomeAssistantService.name, () => {
     ])('should ignore %s', (_what, topic, payload, retained) => {
       bus.deliver(topic, payload, retained);
       expect(send).not.toHaveBeenCalled();
+      expect(counters.get('ha_commands_rejected')).toBe(1);
+    });
+  });
+
+  describe('firmware update entity', () => {
+    it('should turn install on dinmeter/vm-1/ha/firmware/install into a rollout of the newest image', () => {
+      bus.deliver('dinmeter/vm-1/ha/firmware/install', 'install');
+      expect(installLatest).toHaveBeenCalledWith('vm-1');
+      expect(counters.get('ha_commands')).toBe(1);
+    });
+
+    it.each([
+      ['a retained install', 'dinmeter/vm-1/ha/firmware/install', 'install', true],
+      ['another payload', 'dinmeter/vm-1/ha/firmware/install', 'PRESS', false],
+      ['an unknown meter', 'dinmeter/vm-9/ha/firmware/install', 'install', false],
+    ])('should ignore %s', (_what, topic, payload, retained) => {
+      bus.deliver(topic, payload, retained);
+      expect(installLatest).not.toHaveBeenCalled();
+      expect(counters.get('ha_commands_rejected')).toBe(1);
+    });
+
+    it('should count an install the firmware service refuses (no upload yet) as rejected', () => {
+      installLatest.mockImplementation(() => {
+        throw new Error('no firmware uploaded yet');
+      });
+      bus.deliver('dinmeter/vm-1/ha/firmware/install', 'install');
       expect(counters.get('ha_commands_rejected')).toBe(1);
     });
   });

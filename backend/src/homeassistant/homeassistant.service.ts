@@ -1,5 +1,15 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { haRelaySetFilter, haStatusTopic, haTripResetFilter, isKnownTime, parseHaCircuitTopic, PROTOCOL_VERSION, topics } from '@dinmeter/shared';
+import {
+  haFirmwareInstallFilter,
+  haRelaySetFilter,
+  haStatusTopic,
+  haTripResetFilter,
+  isKnownTime,
+  parseHaCircuitTopic,
+  parseHaFirmwareInstallTopic,
+  PROTOCOL_VERSION,
+  topics,
+} from '@dinmeter/shared';
 import { CommandsService } from '../commands/commands.service';
 import { CLOCK, NowFn } from '../common/tokens';
 import { Counters } from '../common/counters';
@@ -8,6 +18,7 @@ import { DevicesService } from '../devices/devices.service';
 import { DeviceRecord } from '../devices/devices.types';
 import { StoredEvent } from '../events/event-points';
 import { EventsService } from '../events/events.service';
+import { FirmwareService } from '../firmware/firmware.service';
 import { LeaderLeaseService } from '../leader/leader-lease.service';
 import { MQTT_BUS, MqttBus } from '../mqtt/mqtt-bus';
 import {
@@ -15,6 +26,7 @@ import {
   DEFAULT_MAX_RECORD_AGE_S,
   HA_BACKEND_OFFLINE,
   HA_BACKEND_ONLINE,
+  HA_PAYLOAD_INSTALL,
   HA_PAYLOAD_PRESS,
   HA_TRIGGERS,
   haDiscoveryRemoval,
@@ -23,11 +35,11 @@ import {
   parseHaRelayPayload,
   staleHaDiscoveryTopics,
 } from './ha-discovery';
+import { PacedPublisher } from './paced-publisher';
 
 /**
  * Home Assistant MQTT discovery for every known meter, and the bridge back: switch and button
- * requests become real commands, meter events become device triggers once they are stored
- * (EventsService, so also those a meter replays after an outage). Configs are published retained
+ * requests become real commands, meter events become device triggers. Configs are published retained
  * when the backend (re)connects, when Home Assistant announces itself on <prefix>/status, and when a
  * meter is first seen or its firmware or circuit labels change; a removed meter's are cleared.
  * ON/OFF on dinmeter/<id>/ha/<circuit>/set becomes a relay command and PRESS on …/reset a reset_trip
@@ -43,6 +55,8 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
   /** Meters whose stale configs of earlier versions this process cleared. */
   private readonly staleCleared = new Set<string>();
   private readonly checkScheduled = new Set<string>();
+  /** Discovery configs and their removal go out paced, behind commands (paced-publisher.ts). */
+  private readonly discovery = new PacedPublisher((m) => this.mqtt.publish(m.topic, m.payload, { qos: 1, retain: true }));
   private started = false;
   private unsubscribeBackendStatus?: () => void;
 
@@ -54,6 +68,7 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
     private readonly leader: LeaderLeaseService,
     private readonly counters: Counters,
     @Inject(CLOCK) private readonly now: NowFn,
+    private readonly firmware: FirmwareService,
     private readonly events: EventsService,
   ) {}
 
@@ -90,6 +105,10 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
         if (target) this.onRequest(topic, target, payload.toString('utf8'), retained);
       });
     }
+    this.mqtt.subscribe(once(haFirmwareInstallFilter()), (topic, payload, retained) => {
+      const install = parseHaFirmwareInstallTopic(topic);
+      if (install) this.onInstall(topic, install.deviceId, payload.toString('utf8'), retained);
+    });
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -118,7 +137,7 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
     this.published.delete(deviceId);
     const messages = haDiscoveryRemoval(deviceId, this.prefix);
     try {
-      await Promise.all(messages.map((m) => this.mqtt.publish(m.topic, m.payload, { qos: 1, retain: true })));
+      await this.discovery.enqueue(messages);
       this.counters.inc('ha_discovery_removed', messages.length);
       this.logger.log(`Home Assistant entities of ${deviceId} removed`);
     } catch (error) {
@@ -149,7 +168,7 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
     // Once per meter and process: installations of earlier versions keep no stale entities.
     const stale = this.staleCleared.has(meter.id) ? [] : staleHaDiscoveryTopics(meter.id, this.prefix).map((topic) => ({ topic, payload: '' }));
     try {
-      await Promise.all([...stale, ...messages].map((m) => this.mqtt.publish(m.topic, m.payload, { qos: 1, retain: true })));
+      await this.discovery.enqueue([...stale, ...messages]);
       this.staleCleared.add(meter.id);
       this.counters.inc('ha_discovery_published', messages.length);
     } catch (error) {
@@ -167,6 +186,24 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
   private onBackendStatus(topic: string, payload: string): void {
     // Another instance stopped (its last will or clean stop): this one still bridges.
     if (payload !== HA_BACKEND_ONLINE && this.started) void this.mqtt.publish(topic, HA_BACKEND_ONLINE, { qos: 1, retain: true }).catch(() => undefined);
+  }
+
+  /** The update entity's install: a rollout of the newest upload (docs/ota.md). */
+  private onInstall(topic: string, deviceId: string, payload: string, retained: boolean): void {
+    const reject = (why: string) => {
+      this.counters.inc('ha_commands_rejected');
+      this.logger.warn(`ignored ${topic} ${JSON.stringify(payload.slice(0, 40))}: ${why}`);
+    };
+    if (retained) return reject('retained requests are never applied');
+    if (payload.trim() !== HA_PAYLOAD_INSTALL) return reject(`payload must be ${HA_PAYLOAD_INSTALL}`);
+    if (!this.devices.find(deviceId)) return reject(`unknown device ${deviceId}`);
+    try {
+      const rollout = this.firmware.installLatest(deviceId).rollout;
+      this.counters.inc('ha_commands');
+      this.logger.log(`Home Assistant: ${deviceId} install firmware ${rollout?.version} → command ${rollout?.commandId}`);
+    } catch (error) {
+      reject((error as Error).message); // no upload, no FIRMWARE_URL_BASE, no command key
+    }
   }
 
   private onRequest(topic: string, target: { deviceId: string; circuit: number; request: 'set' | 'reset' }, payload: string, retained: boolean): void {

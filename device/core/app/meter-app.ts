@@ -3,6 +3,7 @@ import {
   CircuitReading,
   CIRCUIT_COUNT,
   decodeMessage,
+  OtaStatus,
   parseDeviceTopic,
   PROTOCOL_VERSION,
   TelemetryMessage,
@@ -36,6 +37,8 @@ export interface MeterAppOptions {
   /** A random id of this boot, for status and diagnostics. */
   bootId: string;
   delivery?: { window?: number; ackTimeoutMs?: number };
+  /** The firmware update agent (core/ota): its state goes into status; a telemetry ack confirms a new image. */
+  ota?: { readonly status: OtaStatus | undefined; onBackendReached(): void };
   /** After each record is in the flash log (energy checkpoints). */
   onRecord?: (record: TelemetryMessage, nowMs: number) => void;
 }
@@ -159,6 +162,8 @@ export class MeterApp implements MqttEvents {
         const ack = decodeMessage('telemetry/ack', payload);
         if (!ack.ok) return;
         this.delivery.onAck(ack.value.upto_seq, now);
+        // The backend stored what this boot sent: a new firmware image has proven itself.
+        this.o.ota?.onBackendReached();
         // Refill the window at once rather than on the next tick: a replay is paced by the acks.
         this.delivery.tick(now);
         return;
@@ -166,6 +171,11 @@ export class MeterApp implements MqttEvents {
       default:
         return;
     }
+  }
+
+  /** Something in status changed outside the app (an update's progress): publish it now. */
+  statusChanged(): void {
+    if (this.o.mqtt.connected) this.publishStatus();
   }
 
   private poll(now: number): void {
@@ -227,6 +237,7 @@ export class MeterApp implements MqttEvents {
       circuits: CIRCUIT_COUNT,
       health: this.health,
       failsafe_min_s: this.statusFailsafeS,
+      ...(this.o.ota?.status ? { ota: this.o.ota.status } : {}),
     });
   }
 }

@@ -16,6 +16,8 @@ import { EnergyKeeper } from '../metering/energy-keeper';
 import { Metering } from '../metering/metering';
 import { WaveformPath } from '../metering/waveform-path';
 import { Outbox } from '../outbox/outbox';
+import { OtaAgent } from '../ota/ota-agent';
+import { FirmwareSlots, HttpRangePort } from '../ota/ota.ports';
 import {
   ChipSelect,
   Clock,
@@ -56,6 +58,8 @@ export interface MeterCorePorts {
   waveform?: WaveformSampler;
   /** The DSP's per-sample loops (default: the portable TypeScript; the firmware passes the native C ones). */
   dspKernels?: WaveformKernels;
+  /** Firmware updates (core/ota): the app slots and an HTTP client; without them `firmware` commands are unsupported. */
+  ota?: { slots: FirmwareSlots; http: HttpRangePort };
 }
 
 export interface MeterCoreConfig {
@@ -77,6 +81,10 @@ export interface MeterCoreConfig {
   /** Event delivery (window default 8, ack timeout as telemetry's). */
   eventDelivery?: { window?: number; ackTimeoutMs?: number };
   relayDefaults?: Pick<RelayManagerOptions, 'factoryDefaults' | 'restoreWithoutSavedState'>;
+  /** The Ed25519 key firmware images must be signed with (shared/src/firmware/firmware-public-key.ts). */
+  firmwareKey?: Uint8Array;
+  /** A new image must reach the backend within this much uptime, else it is rolled back (default 5 min). */
+  otaConfirmDeadlineMs?: number;
 }
 
 /**
@@ -102,6 +110,7 @@ export class MeterCore {
   readonly app: MeterApp;
   readonly energy = new EnergyCounterStore({ circuits: CIRCUIT_COUNT });
   readonly waveform?: WaveformPath;
+  readonly ota?: OtaAgent;
   private readonly calibration: CalibrationSettings;
   private readonly energyKeeper: EnergyKeeper;
   private readonly waveformStepMs: number;
@@ -181,6 +190,21 @@ export class MeterCore {
     this.commands.register('calibrate', (command) =>
       refusal('calibration_failed', this.calibration.apply(command.circuit, command.calibration)),
     );
+    if (ports.ota) {
+      const ota = new OtaAgent({
+        ...ports.ota,
+        settings: ports.settings,
+        clock: ports.clock,
+        publicKey: config.firmwareKey,
+        confirmDeadlineMs: config.otaConfirmDeadlineMs,
+        onStatus: () => this.app?.statusChanged(),
+      });
+      this.ota = ota;
+      this.commands.register('firmware', ({ op: _op, v: _v, id: _id, seq: _seq, expires: _expires, ...order }) => {
+        const result = ota.handleOrder(order);
+        return result.ok ? undefined : { code: result.code, error: result.error };
+      });
+    }
     this.waveformStepMs = config.waveformStepMs ?? 500;
     if (ports.waveform) {
       this.waveform = new WaveformPath({
@@ -206,6 +230,7 @@ export class MeterCore {
       pollMs: config.pollMs,
       delivery: config.delivery,
       onRecord: (record, nowMs) => this.energyKeeper.checkpoint(record, nowMs),
+      ota: this.ota,
     });
   }
 
@@ -221,6 +246,7 @@ export class MeterCore {
       });
     }
     this.metering.start(this.ports.clock.monotonicMs());
+    this.ota?.start();
     this.app.start();
     this.bootReport = {
       records: opened.records,
@@ -234,6 +260,7 @@ export class MeterCore {
 
   tick(): void {
     this.app.tick();
+    this.ota?.tick();
     const now = this.ports.clock.monotonicMs();
     const wall = this.ports.clock.wallMs();
     if (this.waveform && wall !== undefined && now >= this.nextWaveformMs) {

@@ -1,10 +1,13 @@
 /**
  * `embedded:io/digital` on the virtual board: the GPIOs the firmware uses directly (board file) —
  * the chip selects of the ATM90E26 and the ADS131M08 (outputs) and the ADCs' data-ready lines
- * (inputs), each wired to its simulated chip.
+ * (inputs), each wired to its simulated chip, and the setup button (an input nobody presses).
  */
+import { PINS } from 'board/pins';
 import type { ChipSelect, DigitalInput } from 'core/ports';
 import { virtualBoard } from 'platform/lin/virtual-board';
+
+const RELEASED_BUTTON: DigitalInput = { read: () => 0 };
 
 const claimed = new Set<number>();
 
@@ -25,10 +28,10 @@ export default class Digital {
   constructor(options: { pin: number; mode: number }) {
     const board = virtualBoard();
     const output = board.chipSelect(options.pin);
-    const input = board.dataReady(options.pin);
+    const input = options.pin === PINS.setupButton ? RELEASED_BUTTON : board.dataReady(options.pin);
     if (!output && !input) throw new Error(`nothing wired to GPIO ${options.pin} on the virtual board`);
     if (output && options.mode !== Digital.Output) throw new Error(`GPIO ${options.pin} is a chip select: Output only, got mode ${options.mode}`);
-    if (input && options.mode !== Digital.Input) throw new Error(`GPIO ${options.pin} is an ADC data-ready line: Input only, got mode ${options.mode}`);
+    if (input && options.mode !== Digital.Input) throw new Error(`GPIO ${options.pin} is an input (ADC data-ready, setup button): Input only, got mode ${options.mode}`);
     if (claimed.has(options.pin)) throw new Error('in use');
     claimed.add(options.pin);
     this.#pin = options.pin;

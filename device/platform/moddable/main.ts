@@ -11,8 +11,12 @@ import Timer from 'timer';
 import { BOARD_CALIBRATION } from '../../board/front-end';
 import { MeterCore } from '../../core/app/meter-core';
 import { createDevicePorts } from './device-ports';
+import { portalStationMac } from './access-point.adapter';
+import { isCommissioned, portalRequested } from './commissioning-store.adapter';
 import { ModdableMqtt } from './mqtt.adapter';
+import { startPortalMode } from './portal-mode';
 import { PROVISIONING_DOMAIN, resolveProvisioning } from './provisioning';
+import { SetupButtonInput } from './setup-button.adapter';
 import { WifiLink } from './wifi.adapter';
 
 export const FIRMWARE_VERSION = 'dinmeter-esp32 0.1.0';
@@ -40,10 +44,13 @@ function randomBootId(): string {
 }
 
 const ports = createDevicePorts();
-const wifi = new WifiLink();
-const provisioning = resolveProvisioning(config, savedProvisioning, wifi.mac);
+// Portal mode (docs/setup-portal.md) runs the AP on the SDK's `wifi` module: no station link then.
+const portalWanted = portalRequested() || !isCommissioned(resolveProvisioning(config, savedProvisioning, undefined));
+const wifi = portalWanted ? undefined : new WifiLink();
+const provisioning = resolveProvisioning(config, savedProvisioning, wifi ? wifi.mac : portalStationMac());
 for (const problem of provisioning.problems) trace(`dinmeter provisioning: ${problem}\n`);
 const { deviceId } = provisioning;
+const setupButton = new SetupButtonInput();
 
 const mqtt = provisioning.mqtt
   ? new ModdableMqtt({
@@ -78,6 +85,7 @@ let failedTicks = 0;
 Timer.repeat(() => {
   try {
     core.tick();
+    setupButton.poll(ports.clock.monotonicMs());
     failedTicks = 0;
   } catch (error) {
     failedTicks++;
@@ -86,7 +94,8 @@ Timer.repeat(() => {
   }
 }, TICK_MS);
 
-if (provisioning.wifi) {
+if (portalWanted) startPortalMode({ provisioning, settings: ports.settings, firmware: FIRMWARE_VERSION });
+else if (wifi && provisioning.wifi) {
   let networkStarted = false;
   wifi.start(provisioning.wifi, () => {
     trace(`dinmeter: Wi-Fi up, address ${wifi.address ?? '?'}\n`);

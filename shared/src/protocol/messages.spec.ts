@@ -68,7 +68,7 @@ const REJECTIONS: [MessageKind, string, Mutation, string | RegExp][] = [
   // events/ack
   ['events/ack', 'missing upto_seq', (m) => delete m.upto_seq, '$.upto_seq: is required'],
   // cmd: fields common to every op
-  ['cmd', 'unknown op', (m) => (m.op = 'toggle'), '$.op: expected one of "relay", "reset_trip", "config", "calibrate", "ping", got "toggle"'],
+  ['cmd', 'unknown op', (m) => (m.op = 'toggle'), '$.op: expected one of "relay", "reset_trip", "config", "calibrate", "ping", "firmware", got "toggle"'],
   ['cmd', 'missing op', (m) => delete m.op, /^\$\.op: expected one of .*, got undefined$/],
   ['cmd', 'an id with a space', (m) => (m.id = 'cmd 1'), /^\$\.id: "cmd 1" does not match/],
   ['cmd', 'an id with a slash', (m) => (m.id = 'a/b'), /^\$\.id: "a\/b" does not match/],

@@ -2,6 +2,7 @@
  * Payload types and their runtime schemas, one per topic kind (see docs/protocol.md).
  * Every payload carries `v`, the protocol version. Timestamps are milliseconds since the Unix epoch (UTC).
  */
+import { FIRMWARE_MAX_BYTES, FIRMWARE_SIGNATURE_HEX_PATTERN, FIRMWARE_VERSION_PATTERN, SHA256_HEX_PATTERN } from '../firmware/firmware-manifest';
 import { CIRCUIT_COUNT, CIRCUIT_METRICS, OptionalMetricField, RequiredMetricField } from './metrics';
 import { arr, bool, int, literal, num, obj, optional, refine, Schema, str, tagged } from './schema';
 import { TIMESTAMP_MAX_MS, TIMESTAMP_MIN_MS } from './time';
@@ -116,7 +117,36 @@ export interface StatusMessage {
    * every backend instance heartbeats often enough for it, also one that did not configure it.
    */
   failsafe_min_s?: number;
+  /** The firmware update in progress or last finished (docs/ota.md). */
+  ota?: OtaStatus;
 }
+
+/**
+ * OTA states (docs/ota.md): `downloading` → `rebooting` → (new image) `pending` → `confirmed`,
+ * or `failed` (refused or broken off: the old image keeps running) or `rolled_back` (the new image
+ * did not reach the backend in time and the previous one booted again).
+ */
+export const OTA_STATES = ['downloading', 'rebooting', 'pending', 'confirmed', 'failed', 'rolled_back'] as const;
+export type OtaState = (typeof OTA_STATES)[number];
+export interface OtaStatus {
+  state: OtaState;
+  /** The version being installed, installed or refused. */
+  version: string;
+  /** Bytes of the image in the slot so far, and its size. */
+  bytes?: number;
+  size?: number;
+  error?: string;
+}
+const firmwareVersion = str({ pattern: FIRMWARE_VERSION_PATTERN });
+const firmwareSize = int({ min: 1, max: FIRMWARE_MAX_BYTES });
+export const otaStatusSchema: Schema<OtaStatus> = obj({
+  state: literal(...OTA_STATES),
+  version: firmwareVersion,
+  bytes: optional(int({ min: 0, max: FIRMWARE_MAX_BYTES })),
+  size: optional(firmwareSize),
+  error: optional(shortText),
+});
+
 export const statusSchema: Schema<StatusMessage> = obj({
   v: version,
   online: bool(),
@@ -131,6 +161,7 @@ export const statusSchema: Schema<StatusMessage> = obj({
     }),
   ),
   failsafe_min_s: optional(int({ min: 1, max: MAX_FAILSAFE_AFTER_S })),
+  ota: optional(otaStatusSchema),
 });
 
 // ---- events ----------------------------------------------------------------------------------
@@ -317,6 +348,18 @@ export const calibrationSchema: Schema<CalibrationParams> = obj({
   meterConstant: optional(num({ min: 1, max: 1e6 })),
 });
 
+/** A `firmware` command's order (docs/ota.md): where the image is and what it must be. */
+export interface FirmwareOrder {
+  version: string;
+  /** http(s) URL of the image; the meter fetches it with Range requests, so a broken download resumes. */
+  url: string;
+  size: number;
+  /** SHA-256 of the image, lower-case hex. */
+  sha256: string;
+  /** Ed25519 signature (lower-case hex) of the manifest over version, size and sha256 (shared/src/firmware). */
+  signature: string;
+}
+
 interface CommandBase {
   v: typeof PROTOCOL_VERSION;
   id: string;
@@ -330,7 +373,8 @@ export type Command =
   | (CommandBase & { op: 'reset_trip'; circuit: number })
   | (CommandBase & { op: 'config'; circuit: number; config: CircuitConfig })
   | (CommandBase & { op: 'calibrate'; circuit: number; calibration: CalibrationParams })
-  | (CommandBase & { op: 'ping' });
+  | (CommandBase & { op: 'ping' })
+  | (CommandBase & { op: 'firmware' } & FirmwareOrder);
 export type CommandOp = Command['op'];
 
 const base = { v: version, id: commandId, seq: int({ min: 1, max: Number.MAX_SAFE_INTEGER }), expires: timestampMs };
@@ -340,6 +384,15 @@ export const commandSchema: Schema<Command> = tagged('op', {
   config: obj({ ...base, op: literal('config'), circuit: circuitNumber, config: circuitConfigSchema }),
   calibrate: obj({ ...base, op: literal('calibrate'), circuit: circuitNumber, calibration: calibrationSchema }),
   ping: obj({ ...base, op: literal('ping') }),
+  firmware: obj({
+    ...base,
+    op: literal('firmware'),
+    version: firmwareVersion,
+    url: str({ maxLength: 512, pattern: /^https?:\/\/[^\s]+$/ }),
+    size: firmwareSize,
+    sha256: str({ pattern: SHA256_HEX_PATTERN }),
+    signature: str({ pattern: FIRMWARE_SIGNATURE_HEX_PATTERN }),
+  }),
 }) as Schema<Command>;
 
 /**

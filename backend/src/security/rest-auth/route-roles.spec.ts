@@ -54,8 +54,8 @@ describe('REST route roles', () => {
     expect(undecided.map((r) => r.route)).toEqual([]);
   });
 
-  it('should leave only the health probe public', () => {
-    expect(all.filter((r) => r.public).map((r) => r.route)).toEqual(['GET /api/health']);
+  it('should leave only the health probe and the firmware download (meters hold no token; images are signed) public', () => {
+    expect(all.filter((r) => r.public).map((r) => r.route)).toEqual(['GET /api/health', 'GET /api/firmware/:version/image']);
   });
 
   it('should ask control for relays, automation and price uploads and admin for configuration and calibration', () => {
