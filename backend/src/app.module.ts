@@ -11,6 +11,7 @@ import { withOverrides } from './common/module-overrides';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DevicesModule } from './devices/devices.module';
+import { EventsModule } from './events/events.module';
 import { FirmwareModule } from './firmware/firmware.module';
 import { HealthModule } from './health/health.module';
 import { HeartbeatModule } from './heartbeat/heartbeat.module';
@@ -41,6 +42,7 @@ const FEATURE_MODULES: Type[] = [
   HeartbeatModule,
   MetricsModule,
   IngestModule,
+  EventsModule,
   HealthModule,
   LeaderModule,
   PricesModule,

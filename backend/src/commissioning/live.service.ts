@@ -1,6 +1,6 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { openSse, SseStream } from '../common/sse';
+import { SseChannel, SseConnections } from '../common/sse';
 import { CircuitSetupService } from './circuit-setup.service';
 
 /** How often a stream looks for a change: the meters report every second at the fastest. */
@@ -12,7 +12,7 @@ export const LIVE_POLL_MS = 1000;
  */
 @Injectable()
 export class LiveService implements OnModuleDestroy {
-  private readonly streams = new Set<SseStream>();
+  private readonly streams = new SseConnections();
 
   constructor(private readonly setup: CircuitSetupService) {}
 
@@ -36,15 +36,11 @@ export class LiveService implements OnModuleDestroy {
       last = next;
       stream.send('snapshot', JSON.parse(next));
     }, LIVE_POLL_MS);
-    const stream = openSse(request, response, () => {
-      clearInterval(timer);
-      this.streams.delete(stream);
-    });
-    this.streams.add(stream);
+    const stream: SseChannel = this.streams.accept(request, response, () => clearInterval(timer));
     stream.send('snapshot', JSON.parse(last));
   }
 
   onModuleDestroy(): void {
-    for (const stream of [...this.streams]) stream.close();
+    this.streams.closeAll();
   }
 }
