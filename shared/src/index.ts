@@ -8,3 +8,4 @@ export * from './protocol/signed';
 export * from './utf8';
 export * from './firmware/firmware-manifest';
 export * from './firmware/firmware-public-key';
+export * from './ct/ct-models';

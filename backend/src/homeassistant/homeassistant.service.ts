@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import {
-  decodeMessage,
   haFirmwareInstallFilter,
   haRelaySetFilter,
   haStatusTopic,
@@ -8,6 +7,7 @@ import {
   isKnownTime,
   parseHaCircuitTopic,
   parseHaFirmwareInstallTopic,
+  PROTOCOL_VERSION,
   topics,
 } from '@dinmeter/shared';
 import { CommandsService } from '../commands/commands.service';
@@ -16,6 +16,8 @@ import { Counters } from '../common/counters';
 import { AppConfig } from '../config/app-config';
 import { DevicesService } from '../devices/devices.service';
 import { DeviceRecord } from '../devices/devices.types';
+import { StoredEvent } from '../events/event-points';
+import { EventsService } from '../events/events.service';
 import { FirmwareService } from '../firmware/firmware.service';
 import { LeaderLeaseService } from '../leader/leader-lease.service';
 import { MQTT_BUS, MqttBus } from '../mqtt/mqtt-bus';
@@ -67,6 +69,7 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
     private readonly counters: Counters,
     @Inject(CLOCK) private readonly now: NowFn,
     private readonly firmware: FirmwareService,
+    private readonly events: EventsService,
   ) {}
 
   private get enabled(): boolean {
@@ -89,7 +92,7 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
     // Any message of a meter may be its first, or follow a label/firmware change. The check runs
     // after this dispatch, once the registry has taken the message in.
     for (const kind of ['status', 'relays', 'telemetry'] as const) this.mqtt.on(kind, (id) => this.scheduleCheck(id));
-    this.mqtt.on('events', (id, payload, retained) => this.onEvent(id, payload.toString('utf8'), retained));
+    this.events.onStored((event) => this.onEvent(event));
     this.devices.onRemoved((id) => void this.removeMeter(id));
     this.mqtt.subscribe(haStatusTopic(this.prefix), (_topic, payload) => this.onHaStatus(payload.toString('utf8')));
     this.unsubscribeBackendStatus = this.mqtt.subscribe(topics.backendStatus(), (topic, payload) => this.onBackendStatus(topic, payload.toString('utf8')));
@@ -233,13 +236,11 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
    * Fires the device trigger of a step change, trip or fault. Not for events older than the sensors'
    * record age limit: a replayed backlog must not run automations for what happened long ago.
    */
-  private onEvent(deviceId: string, payload: string, retained: boolean): void {
-    // Every instance hears every event (DevicesService needs them all, and on one connection a
-    // shared subscription of the same topic could not be told apart): the leader alone fires.
-    if (retained || (this.config.MQTT_SHARE_GROUP && !this.leader.isLeader())) return;
-    const result = decodeMessage('events', payload);
-    if (!result.ok) return; // DevicesService counts and logs it
-    const event = result.value;
+  private onEvent(stored: StoredEvent): void {
+    // Every instance stores every event (EventsService acks what it stored): the leader alone fires.
+    if (!this.started || (this.config.MQTT_SHARE_GROUP && !this.leader.isLeader())) return;
+    const { device: deviceId, ...fields } = stored;
+    const event = { v: PROTOCOL_VERSION, ...fields };
     const trigger = HA_TRIGGERS.find((t) => t.type === event.type);
     if (!trigger || (trigger.scope === 'circuit' && !event.circuit)) return;
     // Before SNTP a meter stamps TIME_UNKNOWN_MS (or counts up from it): such events cannot be judged by age.

@@ -11,6 +11,7 @@ import {
 } from '@dinmeter/shared';
 import { Delivery } from '../delivery/delivery';
 import { TelemetryLog } from '../delivery/delivery.types';
+import { EventForwarder } from '../events/event-forwarder';
 import { Outbox } from '../outbox/outbox';
 import { Clock, MqttEvents, MqttPort } from '../ports';
 import { CommandInbox, MeteringSource, RelayControl } from './meter-app.types';
@@ -27,6 +28,8 @@ export interface MeterAppOptions {
   /** Everything the app publishes besides telemetry goes out here; Delivery publishes on its telemetry topic. */
   outbox: Outbox;
   log: TelemetryLog;
+  /** Store-and-forward of events (the outbox hands it every event); without it events are published once. */
+  events?: EventForwarder;
   /** Telemetry record period. */
   intervalS: number;
   /** Metering poll period (energy registers are read every poll). */
@@ -114,6 +117,7 @@ export class MeterApp implements MqttEvents {
     }
     this.o.relays.tick(now);
     this.delivery.tick(now);
+    this.o.events?.tick(now);
   }
 
   onConnect(): void {
@@ -124,6 +128,7 @@ export class MeterApp implements MqttEvents {
       topics.plan(deviceId),
       topics.telemetryAck(deviceId),
       topics.heartbeat(),
+      ...(this.o.events ? [this.o.events.subscription] : []),
     ]) {
       this.o.mqtt.subscribe(topic, 1);
     }
@@ -131,6 +136,7 @@ export class MeterApp implements MqttEvents {
     this.o.outbox.send('relays', this.o.relays.snapshot());
     this.o.outbox.onConnect();
     this.delivery.onConnect(now);
+    this.o.events?.onConnect(now);
   }
 
   onDisconnect(): void {
@@ -140,6 +146,7 @@ export class MeterApp implements MqttEvents {
   onMessage(topic: string, payload: Uint8Array, retained: boolean): void {
     const now = this.o.clock.monotonicMs();
     if (topic === topics.heartbeat()) return this.o.relays.handleHeartbeat(payload, now);
+    if (this.o.events?.onMessage(topic, payload, now)) return;
     const parsed = parseDeviceTopic(topic);
     if (!parsed || parsed.deviceId !== this.o.deviceId) return;
     switch (parsed.kind) {

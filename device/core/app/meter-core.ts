@@ -1,6 +1,6 @@
 /**
  * The composition root of the firmware, shared by the ESP32 entry (platform/moddable/main.ts) and
- * the virtual meter (platform/host): given the ports, it builds the outbox first, then metering,
+ * the virtual meter (platform/host): given the ports, it builds the event log and the outbox first, then metering,
  * the flash record log, energy counters, the relay manager, the command gate with its op handlers
  * and the app, and restores what survives a reboot. Wiring only. Portable.
  */
@@ -9,6 +9,8 @@ import { Atm90e26Calibration } from '../../drivers/atm90e26/atm90e26.calibration
 import type { WaveformKernels } from '../../dsp/waveform.kernels';
 import { CommandGate } from '../commands/command-gate';
 import { refusal } from '../commands/command-gate.types';
+import { EventForwarder } from '../events/event-forwarder';
+import { EventLog, EventLogOpenResult } from '../events/event-log';
 import { CalibrationSettings } from '../metering/calibration-settings';
 import { EnergyKeeper } from '../metering/energy-keeper';
 import { Metering } from '../metering/metering';
@@ -40,6 +42,11 @@ export interface MeterCorePorts {
   selects: readonly ChipSelect[];
   relays: RelayDriver;
   flash: FlashPartition;
+  /**
+   * The event log's own partition (`events` in device/partitions.csv): events wait there until the
+   * backend acknowledges them. Without it events are published once and lost while offline.
+   */
+  eventFlash?: FlashPartition;
   settings: SettingsStore;
   clock: Clock;
   mqtt: MqttPort;
@@ -71,6 +78,8 @@ export interface MeterCoreConfig {
   /** One circuit's waveform burst every this many ms (default 500: each circuit every 5 s). */
   waveformStepMs?: number;
   delivery?: { window?: number; ackTimeoutMs?: number };
+  /** Event delivery (window default 8, ack timeout as telemetry's). */
+  eventDelivery?: { window?: number; ackTimeoutMs?: number };
   relayDefaults?: Pick<RelayManagerOptions, 'factoryDefaults' | 'restoreWithoutSavedState'>;
   /** The Ed25519 key firmware images must be signed with (shared/src/firmware/firmware-public-key.ts). */
   firmwareKey?: Uint8Array;
@@ -92,6 +101,8 @@ export const PRODUCT_RELAY_DEFAULTS: Required<
 
 export class MeterCore {
   readonly outbox: Outbox;
+  readonly eventLog?: EventLog;
+  readonly events?: EventForwarder;
   readonly metering: Metering;
   readonly log: RecordLog;
   readonly relays: RelayManager;
@@ -111,13 +122,28 @@ export class MeterCore {
     energyFrom: string;
     ackedSeq: number;
     nextSeq: number;
+    events?: EventLogOpenResult;
   };
+  private readonly eventsOpened?: EventLogOpenResult;
 
   constructor(
     private readonly ports: MeterCorePorts,
     config: MeterCoreConfig,
   ) {
-    const outbox = new Outbox({ deviceId: config.deviceId, mqtt: ports.mqtt, clock: ports.clock });
+    if (ports.eventFlash) {
+      // Opened here, not in start(): parts built below may report events from their constructors.
+      this.eventLog = new EventLog(ports.eventFlash);
+      this.eventsOpened = this.eventLog.open();
+      this.events = new EventForwarder({
+        deviceId: config.deviceId,
+        log: this.eventLog,
+        mqtt: ports.mqtt,
+        clock: ports.clock,
+        window: config.eventDelivery?.window,
+        ackTimeoutMs: config.eventDelivery?.ackTimeoutMs ?? config.delivery?.ackTimeoutMs,
+      });
+    }
+    const outbox = new Outbox({ deviceId: config.deviceId, mqtt: ports.mqtt, clock: ports.clock, events: this.events });
     this.outbox = outbox;
     this.metering = new Metering({
       bus: ports.bus,
@@ -199,6 +225,7 @@ export class MeterCore {
       relays: this.relays,
       commands: this.commands,
       log: this.log,
+      events: this.events,
       intervalS: config.intervalS,
       pollMs: config.pollMs,
       delivery: config.delivery,
@@ -227,6 +254,7 @@ export class MeterCore {
       energyFrom: this.energy.restoredFrom,
       ackedSeq: this.log.ackedSeq,
       nextSeq: this.log.nextSeq,
+      events: this.eventsOpened,
     };
   }
 

@@ -23,6 +23,8 @@ import { nodeCrypto } from './node-crypto';
 export const FIRMWARE_VERSION = 'dinmeter-vm 0.1.0';
 /** The record-log partition of the ESP32 build (device/partitions.csv: records, 1 MiB). */
 export const FLASH_BYTES = 1024 * 1024;
+/** The event log's partition (`events` in device/partitions.csv). */
+export const EVENT_FLASH_BYTES = 56 * 1024;
 /** Real time between two waveform bursts of one virtual meter, whatever the clock speed. */
 const WAVEFORM_MIN_REAL_MS = 400;
 
@@ -68,6 +70,7 @@ export class VirtualMeter {
   readonly board: SimulatedBoard;
   readonly core: MeterCore;
   readonly flash: FileFlash;
+  readonly eventFlash: FileFlash;
   readonly waveform: AdcWaveformSampler;
   /** The OTA app slots (files in dataDir/ota); what runs is the boot slot's version. */
   readonly slots: FileSlots;
@@ -91,6 +94,7 @@ export class VirtualMeter {
     this.waveform = createBoardWaveformSampler({ bus: this.board.adcBus, selects: this.board.adcSelects, dataReady: this.board.adcDataReady });
     this.waveform.start();
     this.flash = new FileFlash({ path: join(o.dataDir, 'flash.bin'), byteLength: FLASH_BYTES });
+    this.eventFlash = new FileFlash({ path: join(o.dataDir, 'events.bin'), byteLength: EVENT_FLASH_BYTES });
     this.mqtt = new HostMqttPort(o.mqttUrl, o.deviceId, o.mqttLogin);
     this.slots = new FileSlots(join(o.dataDir, 'ota'), FIRMWARE_VERSION, () => this.restart());
     this.network = hostImageBehaviour(this.slots.runningImageBytes()).network;
@@ -100,6 +104,7 @@ export class VirtualMeter {
         selects: this.board.selects,
         relays: this.board.relays,
         flash: this.flash,
+        eventFlash: this.eventFlash,
         settings: new FileSettingsStore(join(o.dataDir, 'settings.json')),
         clock: o.clock,
         mqtt: this.mqtt,
@@ -121,6 +126,7 @@ export class VirtualMeter {
         // Window 128 (ESP32 default 16): a 24 h replay drains at ~1400 records/s instead of ~500 with 32
         // (npm run bench:replay; one backend ack per InfluxDB batch, ~50 ms apart).
         delivery: { window: 128, ackTimeoutMs: Math.max(5000, 5000 * speed) },
+        eventDelivery: { window: 16 },
       },
     );
     const created = o.onRecordCreated;
@@ -199,7 +205,8 @@ export class VirtualMeter {
   /** Clean stop: give the backlog up to `drainMs` to be acknowledged, then say goodbye on MQTT. */
   async stop(drainMs = 5000): Promise<void> {
     const deadline = Date.now() + drainMs;
-    while (this.core.log.pendingCount > 0 && this.mqtt.connected && Date.now() < deadline) {
+    const pending = () => this.core.log.pendingCount + (this.core.eventLog?.pendingCount ?? 0);
+    while (pending() > 0 && this.mqtt.connected && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     if (this.timer) clearInterval(this.timer);
@@ -207,5 +214,6 @@ export class VirtualMeter {
     await this.mqtt.stop();
     this.slots.close();
     this.flash.close();
+    this.eventFlash.close();
   }
 }

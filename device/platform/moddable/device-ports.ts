@@ -31,6 +31,7 @@ export interface DevicePorts extends Omit<MeterCorePorts, 'mqtt'> {
   selects: ChipSelect[];
   relays: RelayDriver;
   flash: FlashPartition;
+  eventFlash: FlashPartition;
   settings: SettingsStore;
   clock: SntpClock;
   /** The two ADS131M08 on their own bus (configured at start; a chip that fails is retried by the sampler). */
@@ -65,6 +66,7 @@ export function createDevicePorts(builtInVersion: string): DevicePorts {
     selects,
     relays: new ExpanderRelays(expander, PINS.relay),
     flash: new ModdableFlashPartition('records'),
+    eventFlash: new ModdableFlashPartition('events'),
     settings,
     clock,
     crypto: new ModdableCrypto(),

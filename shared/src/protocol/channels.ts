@@ -60,7 +60,17 @@ export const CHANNELS = {
     qos: 1,
     retain: false,
     payload: 'events',
-    description: 'Relay changes, protection trips, faults, step changes, config and plan changes, failsafe, boot.',
+    description:
+      'Relay changes, protection trips, faults, step changes, config and plan changes, failsafe, boot. Stored-and-forwarded like telemetry: each carries seq and acked_seq, replays keep their ts; expect duplicates.',
+  },
+  eventsAck: {
+    address: device('events/ack'),
+    publishers: ['backend'],
+    subscribers: ['meter'],
+    qos: 1,
+    retain: false,
+    payload: 'events/ack',
+    description: 'Every event with seq ≤ upto_seq is stored in InfluxDB: the meter may drop it from its event log.',
   },
   cmd: {
     address: device('cmd'),

@@ -187,6 +187,14 @@ export interface EventMessage {
   circuit?: number;
   message?: string;
   data?: Record<string, string | number | boolean>;
+  /**
+   * Per-device event sequence number (1, 2, 3 …, never reused), given by the meter's event log:
+   * the event is on the meter's flash until the backend acknowledges it on events/ack. Meters
+   * without an event log leave it out (such events are stored but cannot be acknowledged).
+   */
+  seq?: number;
+  /** Highest event seq the meter has had acknowledged: present together with seq. */
+  acked_seq?: number;
 }
 const eventData: Schema<Record<string, string | number | boolean>> = {
   optional: true,
@@ -213,14 +221,30 @@ const eventData: Schema<Record<string, string | number | boolean>> = {
     additionalProperties: { oneOf: [{ type: 'string', maxLength: 200 }, { type: 'number' }, { type: 'boolean' }] },
   }),
 };
-export const eventSchema: Schema<EventMessage> = obj({
-  v: version,
-  ts: timestampMs,
-  type: literal(...EVENT_TYPES),
-  circuit: optional(circuitNumber),
-  message: optional(shortText),
-  data: eventData,
-});
+export const eventSchema: Schema<EventMessage> = refine(
+  obj({
+    v: version,
+    ts: timestampMs,
+    type: literal(...EVENT_TYPES),
+    circuit: optional(circuitNumber),
+    message: optional(shortText),
+    data: eventData,
+    seq: optional(int({ min: 1, max: Number.MAX_SAFE_INTEGER })),
+    acked_seq: optional(seq),
+  }),
+  (m) => {
+    if ((m.seq === undefined) !== (m.acked_seq === undefined)) return 'seq and acked_seq come together';
+    if (m.seq !== undefined && m.acked_seq! >= m.seq) return `acked_seq ${m.acked_seq} must be below seq ${m.seq}`;
+    return undefined;
+  },
+) as Schema<EventMessage>;
+
+/** An event as the meter's event log returns it: with its seq, before delivery adds acked_seq. */
+export type SequencedEvent = Omit<EventMessage, 'acked_seq'> & { seq: number };
+
+/** Every event with seq <= upto_seq is stored in InfluxDB: the meter may drop it from its event log. */
+export type EventsAckMessage = TelemetryAckMessage;
+export const eventsAckSchema: Schema<EventsAckMessage> = telemetryAckSchema;
 
 // ---- alerts (backend → integrations) -------------------------------------------------------------
 
@@ -307,6 +331,8 @@ export interface CalibrationParams {
   pga?: 1 | 4 | 8 | 16 | 24;
   ctRatio?: number;
   meterConstant?: number;
+  /** The CT is clamped the wrong way round: the firmware negates P, Q and PF and swaps import and export energy. */
+  ctReversed?: boolean;
 }
 const u16 = int({ min: 0, max: 0xffff });
 export const calibrationSchema: Schema<CalibrationParams> = obj({
@@ -322,6 +348,7 @@ export const calibrationSchema: Schema<CalibrationParams> = obj({
   pga: optional(literal(1, 4, 8, 16, 24)),
   ctRatio: optional(num({ min: 0.001, max: 100000 })),
   meterConstant: optional(num({ min: 1, max: 1e6 })),
+  ctReversed: optional(bool()),
 });
 
 /** A `firmware` command's order (docs/ota.md): where the image is and what it must be. */

@@ -14,6 +14,7 @@ export const DEVICE_TOPIC_KINDS = [
   'telemetry',
   'telemetry/ack',
   'events',
+  'events/ack',
   'cmd',
   'cmd/ack',
   'relays',
@@ -47,6 +48,8 @@ export const topics = {
   telemetry: (id: string) => deviceTopic(id, 'telemetry'),
   telemetryAck: (id: string) => deviceTopic(id, 'telemetry/ack'),
   events: (id: string) => deviceTopic(id, 'events'),
+  /** Backend → meter: every event up to upto_seq is in InfluxDB (the meter's event log may drop it). */
+  eventsAck: (id: string) => deviceTopic(id, 'events/ack'),
   cmd: (id: string) => deviceTopic(id, 'cmd'),
   cmdAck: (id: string) => deviceTopic(id, 'cmd/ack'),
   relays: (id: string) => deviceTopic(id, 'relays'),
