@@ -3,12 +3,16 @@ import { AppliancesModule } from './appliances/appliances.module';
 import { AutomationModule } from './automation/automation.module';
 import { BrokerModule } from './broker/broker.module';
 import { CircuitsModule } from './circuits/circuits.module';
+import { ClaimsModule } from './claims/claims.module';
+import { CommissioningModule } from './commissioning/commissioning.module';
 import { CommandsModule } from './commands/commands.module';
 import { CommonModule } from './common/common.module';
 import { withOverrides } from './common/module-overrides';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DevicesModule } from './devices/devices.module';
+import { EventsModule } from './events/events.module';
+import { FirmwareModule } from './firmware/firmware.module';
 import { HealthModule } from './health/health.module';
 import { HeartbeatModule } from './heartbeat/heartbeat.module';
 import { HomeAssistantModule } from './homeassistant/homeassistant.module';
@@ -38,12 +42,16 @@ const FEATURE_MODULES: Type[] = [
   HeartbeatModule,
   MetricsModule,
   IngestModule,
+  EventsModule,
   HealthModule,
   LeaderModule,
   PricesModule,
   AutomationModule,
   HomeAssistantModule,
   AppliancesModule,
+  FirmwareModule,
+  ClaimsModule,
+  CommissioningModule,
 ];
 
 @Module({})

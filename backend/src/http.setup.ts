@@ -4,6 +4,7 @@ import { AppConfig, corsOrigins } from './config/app-config';
 import { servePrometheus } from './metrics/metrics.route';
 import { API_PREFIX, serveOpenApi } from './openapi/openapi.route';
 import { PRICE_TEXT_MEDIA_TYPES } from './prices/prices.dto';
+import { serveWebApp } from './webapp/webapp.route';
 
 /**
  * Everything about the HTTP side that is not a controller: body parsers, the /api prefix, validation,
@@ -20,4 +21,5 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   servePrometheus(app, config.METRICS_TOKEN);
   serveOpenApi(app);
+  serveWebApp(app);
 }

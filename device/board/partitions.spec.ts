@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FLASH_BYTES } from '../platform/host/virtual-meter';
+import { EVENT_FLASH_BYTES, FLASH_BYTES } from '../platform/host/virtual-meter';
 
 interface Partition {
   name: string;
@@ -56,8 +56,9 @@ describe('device/partitions.csv', () => {
     expect(partitions.some((p) => p.subtype === 'factory')).toBe(false);
   });
 
-  it('should hold the record log the virtual meter mirrors, and the LittleFS storage for large settings', () => {
+  it('should hold the record and event logs the virtual meter mirrors, and the LittleFS storage for large settings', () => {
     expect(byName('records')).toMatchObject({ type: 'data', size: FLASH_BYTES });
+    expect(byName('events')).toMatchObject({ type: 'data', size: EVENT_FLASH_BYTES });
     // A 60 KB relay plan is written to a temp file and renamed: two copies plus LittleFS metadata.
     expect(byName('storage').type).toBe('data');
     expect(byName('storage').size).toBeGreaterThanOrEqual(4 * 64 * 1024);

@@ -55,6 +55,8 @@ describe('production build', () => {
       cpSync(join(ROOT, ws, 'package.json'), join(app, ws, 'package.json'));
     }
     for (const ws of ['shared', 'backend']) cpSync(join(ROOT, ws, 'dist'), join(app, ws, 'dist'), { recursive: true });
+    // The commissioning web app: static files, no build step (backend/src/webapp).
+    cpSync(join(ROOT, 'backend', 'web'), join(app, 'backend', 'web'), { recursive: true });
     run('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], app);
   });
 
@@ -97,6 +99,10 @@ describe('production build', () => {
     expect(served.status).toBe(200);
     expect(await served.json()).toEqual(JSON.parse(readFileSync(join(ROOT, 'docs', 'openapi.json'), 'utf8')));
     expect((await fetch(`${origin}/api/docs`)).headers.get('content-type')).toMatch(/^text\/html/);
+    // The commissioning web app at /, without a token (its API calls carry one).
+    const page = await fetch(`${origin}/`);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('<script type="module" src="app.js">');
     // The ordered shutdown (backend/src/lifecycle) exits 0 once its steps ran.
     const exited = new Promise<string>((resolve) => backend!.once('exit', (code, signal) => resolve(signal ?? String(code))));
     backend.kill('SIGTERM');

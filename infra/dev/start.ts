@@ -201,6 +201,7 @@ async function main(meters: string, interval: string, dataDir: string): Promise<
       `               curl -H "authorization: Bearer $DINMETER_TOKEN" ${restUrl}/devices/vm-1/circuits`,
       `               curl -X POST -H "authorization: Bearer $DINMETER_TOKEN" ${restUrl}/devices/vm-1/circuits/3/relay -H 'content-type: application/json' -d '{"state":"off"}'`,
       '               more tokens: npm run --silent dinmeter -- token create --role read|control|admin',
+      ` Web app       ${new URL(restUrl).origin}/   commissioning: meters, claim codes, live view (log in with the token)`,
       ` MQTT broker   ${env.MQTT_URL ?? mqttUrl}`,
       `               mosquitto_sub -h 127.0.0.1 -p ${mqttPort} -u dinmeter-backend -P "$(cat ${join(backendDataDir, 'mqtt-backend.password')})" -t 'dinmeter/#' -v`,
       '               every client logs in: npm run --silent dinmeter -- device add <id> (docs/security.md)',

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROTOCOL_VERSION, RelayCircuitState, TelemetryMessage } from '@dinmeter/shared';
 import { RELAY_SNAPSHOT_MS, RelayHistoryService, relayPoint } from '../../backend/src/devices/relay-history.service';
+import { InfluxEventsRepository } from '../../backend/src/events/events.repository';
 import { telemetryToPoints } from '../../backend/src/ingest/ingest.service';
 import { PricesRepository } from '../../backend/src/prices/prices.repository';
 import { Influx1Store } from '../../backend/src/storage/influx1.store';
@@ -45,6 +46,7 @@ interface Variable {
 interface Dashboard {
   __inputs: { name: string; type: string; pluginId: string }[];
   uid: string;
+  annotations: { list: { name: string; query: string; datasource: { type: string; uid: string }; titleColumn: string; textColumn: string }[] };
   panels: Panel[];
   templating: { list: Variable[] };
 }
@@ -202,6 +204,13 @@ describe('Grafana dashboard queries against a real influxd, on data the backend 
       ],
       plan.history!.rp,
     );
+
+    // Meter events as EventsService stores them (rp_history.event).
+    const events = new InfluxEventsRepository(store, retention);
+    await events.write('vm-1', { v: 1, ts: START + 5 * HOUR, type: 'protection_trip', circuit: 2, message: 'overcurrent 17.2 A > 16 A', data: { limit_a: 16 }, seq: 1, acked_seq: 0 });
+    await events.write('vm-1', { v: 1, ts: START + 6 * HOUR, type: 'fault', message: 'chip 3: checksum', seq: 2, acked_seq: 1 });
+    await events.write('vm-1', { v: 1, ts: START + 7 * HOUR, type: 'config', circuit: 2, seq: 3, acked_seq: 2 });
+    await events.write('vm-2', { v: 1, ts: START + 8 * HOUR, type: 'step_change', circuit: 1, message: 'kettle on', seq: 1, acked_seq: 0 });
   });
 
   afterAll(async () => {
@@ -225,6 +234,18 @@ describe('Grafana dashboard queries against a real influxd, on data the backend 
     // Grafana's import replaces ${DS_INFLUXDB} with the chosen datasource's uid; nothing else names one.
     const imported = JSON.parse(text.replaceAll('${DS_INFLUXDB}', 'picked-uid')) as Dashboard;
     expect(JSON.stringify(imported)).not.toMatch(/dinmeter-influxdb|\$\{DS_/);
+  });
+
+  it.each([
+    ['dinmeter-circuits.json', ['vm-1 protection_trip 2 overcurrent 17.2 A > 16 A', 'vm-1 fault  chip 3: checksum']],
+    ['dinmeter-site.json', ['vm-1 protection_trip 2 overcurrent 17.2 A > 16 A', 'vm-1 fault  chip 3: checksum', 'vm-2 step_change 1 kettle on']],
+  ])('should annotate %s with the meters\' events (not config changes)', async (file, expected) => {
+    const board = file === 'dinmeter-site.json' ? site : dashboard;
+    const [annotation] = board.annotations.list;
+    expect(annotation).toMatchObject({ name: 'Meter events', datasource: { type: 'influxdb', uid: '${DS_INFLUXDB}' }, titleColumn: 'type', textColumn: 'message' });
+    const [series] = await influxql(interpolate(annotation.query, DEFAULTS, FROM, END, 300, board));
+    const column = (row: unknown[], name: string) => row[series.columns.indexOf(name)] ?? '';
+    expect(series.values.map((row) => ['device', 'type', 'circuit', 'message'].map((name) => column(row, name)).join(' '))).toEqual(expected);
   });
 
   it.each(DASHBOARD_FILES.flatMap((file) => RESOLUTIONS.map((rp) => [file, rp])))('should get data back from every panel query of %s at resolution %s', async (file, rp) => {

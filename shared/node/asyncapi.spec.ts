@@ -1,6 +1,6 @@
 import { CHANNELS } from '../src/protocol/channels';
 import { MESSAGE_SCHEMAS } from '../src/protocol/codec';
-import { DEVICE_TOPIC_KINDS, deviceTopic, haRelaySetTopic, haTripResetTopic, topics } from '../src/protocol/topics';
+import { DEVICE_TOPIC_KINDS, deviceTopic, haFirmwareInstallTopic, haRelaySetTopic, haTripResetTopic, topics } from '../src/protocol/topics';
 import { buildAsyncApiDocument } from './asyncapi';
 
 /** A channel address as a regular expression: each {parameter} is one topic level; a device id is never "backend". */
@@ -25,9 +25,11 @@ describe(buildAsyncApiDocument.name, () => {
       topics.haTriggers('meter-01'),
       haRelaySetTopic('meter-01', 10),
       haTripResetTopic('meter-01', 2),
+      haFirmwareInstallTopic('meter-01'),
+      topics.firmwareLatest(),
     ];
     const builders = Object.keys(topics).filter((name) => !['allDevices', 'everything', 'sharedSubscription'].includes(name));
-    expect(builders.length).toBe(DEVICE_TOPIC_KINDS.length + 6); // a new topic builder needs a channel here and in CHANNELS
+    expect(builders.length).toBe(DEVICE_TOPIC_KINDS.length + 7); // a new topic builder needs a channel here and in CHANNELS
     expect(built.map((topic) => [topic, channelOf(topic).length])).toEqual(built.map((topic) => [topic, 1]));
     expect(Object.keys(CHANNELS).length).toBe(built.length);
   });

@@ -6,3 +6,6 @@ export * from './protocol/time';
 export * from './protocol/codec';
 export * from './protocol/signed';
 export * from './utf8';
+export * from './firmware/firmware-manifest';
+export * from './firmware/firmware-public-key';
+export * from './ct/ct-models';

@@ -1,4 +1,4 @@
-import { haStatusTopic, isValidDeviceId, parseDeviceTopic, parseHaCircuitTopic, TOPIC_ROOT, topics } from '@dinmeter/shared';
+import { haStatusTopic, isValidDeviceId, parseDeviceTopic, parseHaCircuitTopic, parseHaFirmwareInstallTopic, TOPIC_ROOT, topics } from '@dinmeter/shared';
 import type { IdentityKind } from '../security/credentials/credentials-file';
 
 /** Client ids of the backend's own connections start with this (logs, heartbeats, the lease). */
@@ -11,15 +11,16 @@ export interface BrokerIdentity {
 }
 
 const METER_PUBLISHES = new Set(['status', 'telemetry', 'events', 'cmd/ack', 'relays']);
-const METER_SUBSCRIBES = new Set(['cmd', 'plan', 'telemetry/ack']);
+const METER_SUBSCRIBES = new Set(['cmd', 'plan', 'telemetry/ack', 'events/ack']);
 
 /**
  * Topic ACL of the embedded broker, keyed on the authenticated identity (never the client id, which
  * anyone chooses). Each function returns undefined when allowed, else the reason.
  * - the backend may publish and subscribe anything;
  * - a meter publishes only its own status/telemetry/events/cmd-ack/relays and subscribes only its own
- *   cmd/plan/telemetry-ack and the backend heartbeat, without wildcards;
- * - Home Assistant publishes only requests on dinmeter/<id>/ha/<circuit>/set (ON/OFF) and …/reset (PRESS),
+ *   cmd/plan/telemetry-ack/events-ack and the backend heartbeat, without wildcards;
+ * - Home Assistant publishes only requests on dinmeter/<id>/ha/<circuit>/set (ON/OFF), …/reset (PRESS) and
+ *   dinmeter/<id>/ha/firmware/install,
  *   which the backend turns into signed commands, and its birth message; it reads dinmeter/… and its discovery tree.
  * infra/mosquitto/dinmeter.acl is the same rules for Mosquitto.
  */
@@ -34,8 +35,8 @@ export function publishDenial(who: BrokerIdentity, topic: string, haPrefix: stri
       return `meter ${who.username} may not publish to ${topic}`;
     }
     case 'homeassistant':
-      if (parseHaCircuitTopic(topic) || topic === haStatusTopic(haPrefix)) return undefined;
-      return `${who.username} may publish only ${TOPIC_ROOT}/<id>/ha/<circuit>/set|reset and ${haStatusTopic(haPrefix)}, not ${topic}`;
+      if (parseHaCircuitTopic(topic) || parseHaFirmwareInstallTopic(topic) || topic === haStatusTopic(haPrefix)) return undefined;
+      return `${who.username} may publish only ${TOPIC_ROOT}/<id>/ha/<circuit>/set|reset, ${TOPIC_ROOT}/<id>/ha/firmware/install and ${haStatusTopic(haPrefix)}, not ${topic}`;
   }
 }
 

@@ -72,6 +72,17 @@ export class AppConfig {
   @Transform(emptyToUndefined) @IsOptional() @Matches(/^[A-Za-z0-9_-]{1,64}$/)
   MQTT_SHARE_GROUP?: string;
 
+  /**
+   * Firmware updates (docs/ota.md): the Ed25519 public key (64 hex digits) uploads must be signed
+   * with; unset: the key built into the firmware (shared/src/firmware/firmware-public-key.ts).
+   */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^[0-9a-f]{64}$/, { message: 'FIRMWARE_PUBLIC_KEY must be 64 lower-case hex digits (the raw Ed25519 key)' })
+  FIRMWARE_PUBLIC_KEY?: string;
+
+  /** The backend's URL as meters reach it (http://host:port), for firmware downloads; unset: the rollout request's own host. */
+  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  FIRMWARE_URL_BASE?: string;
+
   @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
   INFLUX_URL = 'http://127.0.0.1:8086';
 
@@ -188,7 +199,7 @@ export class ConfigError extends Error {
 }
 
 /** Every variable the backend reads (.env.example lists them all: app-config.spec.ts checks it). */
-export const CONFIG_KEYS: ReadonlySet<string> = new Set(Object.keys(new AppConfig()).concat(['MQTT_URL', 'MQTTS_PORT', 'MQTT_TLS_CERT', 'MQTT_TLS_KEY', 'MQTT_TLS_CA', 'MQTT_USERNAME', 'MQTT_PASSWORD', 'MQTT_SHARE_GROUP', 'INFLUX_TOKEN', 'INFLUX_ORG', 'INFLUX_BUCKET', 'INSTANCE_ID', 'ENTSOE_TOKEN', 'ENTSOE_AREA', 'ESIOS_TOKEN', 'PRICE_API_URL', 'TARIFF_FILE', 'PRICE_AREA', 'LOG_FORMAT', 'METRICS_TOKEN', 'CORS_ORIGINS']));
+export const CONFIG_KEYS: ReadonlySet<string> = new Set(Object.keys(new AppConfig()).concat(['MQTT_URL', 'MQTTS_PORT', 'MQTT_TLS_CERT', 'MQTT_TLS_KEY', 'MQTT_TLS_CA', 'MQTT_USERNAME', 'MQTT_PASSWORD', 'MQTT_SHARE_GROUP', 'INFLUX_TOKEN', 'INFLUX_ORG', 'INFLUX_BUCKET', 'INSTANCE_ID', 'ENTSOE_TOKEN', 'ENTSOE_AREA', 'ESIOS_TOKEN', 'PRICE_API_URL', 'TARIFF_FILE', 'PRICE_AREA', 'LOG_FORMAT', 'METRICS_TOKEN', 'CORS_ORIGINS', 'FIRMWARE_PUBLIC_KEY', 'FIRMWARE_URL_BASE']));
 
 /** The origins of CORS_ORIGINS, empty when unset. */
 export function corsOrigins(config: AppConfig): string[] {

@@ -18,17 +18,32 @@ describe('buildHaDiscovery', () => {
   const byId = (uniqueId: string) => all.find((m) => m.config.unique_id === uniqueId)!.config;
   const enabled = entities.filter((m) => m.config.enabled_by_default !== false);
 
-  it('should give a meter 112 entities, 82 of them enabled, and 21 device triggers', () => {
+  it('should give a meter 113 entities, 83 of them enabled, and 21 device triggers', () => {
     const count = (component: string) => entities.filter((m) => m.topic.split('/')[1] === component).length;
-    expect(entities).toHaveLength(2 + CIRCUIT_COUNT * 11);
-    expect({ sensor: count('sensor'), switch: count('switch'), binary_sensor: count('binary_sensor'), button: count('button') }).toEqual({
+    expect(entities).toHaveLength(3 + CIRCUIT_COUNT * 11);
+    expect({ sensor: count('sensor'), switch: count('switch'), binary_sensor: count('binary_sensor'), button: count('button'), update: count('update') }).toEqual({
       sensor: 2 + CIRCUIT_COUNT * 8,
       switch: CIRCUIT_COUNT,
       binary_sensor: CIRCUIT_COUNT,
       button: CIRCUIT_COUNT,
+      update: 1,
     });
-    expect(enabled).toHaveLength(2 + CIRCUIT_COUNT * 8);
+    expect(enabled).toHaveLength(3 + CIRCUIT_COUNT * 8);
     expect(all.length - entities.length).toBe(2 * CIRCUIT_COUNT + 1);
+  });
+
+  it('should give the meter a firmware update entity: installed from its status, latest from the backend, install through the backend', () => {
+    const update = byId('dinmeter_vm-1_firmware');
+    expect(update).toMatchObject({
+      device_class: 'firmware',
+      state_topic: 'dinmeter/vm-1/status',
+      latest_version_topic: 'dinmeter/backend/firmware/latest',
+      command_topic: 'dinmeter/vm-1/ha/firmware/install',
+      payload_install: 'install',
+      retain: false,
+    });
+    expect(update.value_template).toContain("'installed_version': value_json.firmware");
+    expect(update.value_template).toContain("'update_percentage'");
   });
 
   it('should keep the unique ids of earlier versions and give the new entities stable ones', () => {
@@ -41,7 +56,7 @@ describe('buildHaDiscovery', () => {
         'relay', 'reset_trip', 'tripped',
       ].map((e) => `dinmeter_vm-1_c3_${e}`).sort(),
     );
-    expect(ids.filter((id) => !/_c[0-9]+_|_trigger_/.test(id))).toEqual(['dinmeter_vm-1_voltage_v', 'dinmeter_vm-1_freq_hz']);
+    expect(ids.filter((id) => !/_c[0-9]+_|_trigger_/.test(id))).toEqual(['dinmeter_vm-1_voltage_v', 'dinmeter_vm-1_freq_hz', 'dinmeter_vm-1_firmware']);
     for (const m of entities) expect(m.topic).toBe(`homeassistant/${m.topic.split('/')[1]}/${m.config.unique_id}/config`);
     // Same input, same output: Home Assistant keeps entity ids and history across restarts.
     expect(buildHaDiscovery(meter)).toEqual(buildHaDiscovery(meter));

@@ -6,6 +6,7 @@ import {
   HaComponent,
   HaMetric,
   haDiscoveryTopic,
+  haFirmwareInstallTopic,
   haObjectId,
   haRelaySetTopic,
   haTripResetTopic,
@@ -41,6 +42,14 @@ export const HA_PAYLOAD_ON = 'ON';
 export const HA_PAYLOAD_OFF = 'OFF';
 /** The trip reset button's payload on haTripResetTopic (Home Assistant's default payload_press). */
 export const HA_PAYLOAD_PRESS = 'PRESS';
+/** The update entity's install payload on haFirmwareInstallTopic (docs/ota.md). */
+export const HA_PAYLOAD_INSTALL = 'install';
+/**
+ * The update entity's state from the meter's retained status: the running firmware, and while an
+ * update is under way (docs/ota.md "Status") in_progress with the download's percentage.
+ */
+const FIRMWARE_STATE_TEMPLATE =
+  "{% if value_json.firmware is defined %}{% set o = value_json.ota if value_json.ota is defined else {} %}{{ {'installed_version': value_json.firmware, 'in_progress': o.state in ['downloading', 'rebooting', 'pending'], 'update_percentage': ((100 * o.bytes / o.size) | round(0)) if o.state == 'downloading' and o.size else none} | tojson }}{% endif %}";
 /** Payloads of topics.backendStatus(). */
 export const HA_BACKEND_ONLINE = 'online';
 export const HA_BACKEND_OFFLINE = 'offline';
@@ -123,7 +132,7 @@ function availability(meterId: string) {
 /**
  * Every discovery config of one meter (publish them retained, QoS 1): per meter a voltage and a
  * frequency sensor; per circuit the sensors of HA_METRICS, a relay switch, a protection-trip binary
- * sensor and its reset button; device triggers for HA_TRIGGERS. Sensors read the meter's own
+ * sensor and its reset button; a firmware update entity; device triggers for HA_TRIGGERS. Sensors read the meter's own
  * telemetry topic; switch and binary sensor read the retained relays topic; switch and button
  * command through the backend's dinmeter/<id>/ha/<circuit>/… topics, never the meter's cmd topic.
  */
@@ -197,6 +206,18 @@ export function buildHaDiscovery(meter: HaMeter, options: HaDiscoveryOptions = {
       retain: false,
     });
   }
+  // Install asks the backend for a rollout of the newest upload (docs/ota.md); never the meter's cmd topic.
+  add('update', 'firmware', {
+    name: 'Firmware',
+    device_class: 'firmware',
+    entity_category: 'config',
+    state_topic: topics.status(meter.id),
+    value_template: FIRMWARE_STATE_TEMPLATE,
+    latest_version_topic: topics.firmwareLatest(),
+    command_topic: haFirmwareInstallTopic(meter.id),
+    payload_install: HA_PAYLOAD_INSTALL,
+    retain: false,
+  });
   for (const trigger of HA_TRIGGERS) {
     const circuits = trigger.scope === 'circuit' ? Array.from({ length: CIRCUIT_COUNT }, (_, k) => k + 1) : [undefined];
     for (const circuit of circuits) {

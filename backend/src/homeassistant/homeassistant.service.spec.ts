@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { CIRCUIT_COUNT, DeviceTopicKind, topics } from '@dinmeter/shared';
+import { CIRCUIT_COUNT, DeviceTopicKind } from '@dinmeter/shared';
 import { CommandsService } from '../commands/commands.service';
 import { Counters } from '../common/counters';
 import { AppConfig, loadConfig } from '../config/app-config';
@@ -7,7 +7,10 @@ import { DevicesService } from '../devices/devices.service';
 import { DeviceRecord } from '../devices/devices.types';
 import { LeaderLeaseService } from '../leader/leader-lease.service';
 import { InMemoryMqttBus } from '../mqtt/in-memory-mqtt-bus.testing';
+import { FirmwareService } from '../firmware/firmware.service';
 import { HomeAssistantService } from './homeassistant.service';
+import { StoredEvent } from '../events/event-points';
+import { EventsService, StoredEventListener } from '../events/events.service';
 
 const device = (id: string, extra: Partial<DeviceRecord> = {}): DeviceRecord => ({
   id,
@@ -18,8 +21,8 @@ const device = (id: string, extra: Partial<DeviceRecord> = {}): DeviceRecord => 
 });
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
-/** 112 entities and 21 device triggers (ha-discovery.spec.ts). */
-const CONFIGS_PER_METER = 2 + CIRCUIT_COUNT * 11 + 2 * CIRCUIT_COUNT + 1;
+/** 113 entities and 21 device triggers (ha-discovery.spec.ts). */
+const CONFIGS_PER_METER = 3 + CIRCUIT_COUNT * 11 + 2 * CIRCUIT_COUNT + 1;
 /** The per-circuit voltage and frequency sensors of earlier versions, cleared once per meter. */
 const STALE_PER_METER = 2 * CIRCUIT_COUNT;
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -30,14 +33,19 @@ describe(HomeAssistantService.name, () => {
   let leader: boolean;
   let registry: Map<string, DeviceRecord>;
   let send: jest.Mock;
+  let installLatest: jest.Mock;
   let removed: ((id: string) => void)[];
   let counters: Counters;
   let service: HomeAssistantService;
+  let storedListeners: StoredEventListener[];
 
   function create(config: AppConfig = loadConfig({})): HomeAssistantService {
     bus = new InMemoryMqttBus({ connected: false });
     leader = true;
+    storedListeners = [];
+    const events = { onStored: (listener: StoredEventListener) => storedListeners.push(listener) } as unknown as EventsService;
     send = jest.fn((deviceId: string) => ({ commandId: 'c-1', deviceId }));
+    installLatest = jest.fn((deviceId: string) => ({ deviceId, rollout: { version: '2.0.0', commandId: 'c-3', at: NOW } }));
     removed = [];
     counters = new Counters();
     const devices = {
@@ -46,7 +54,7 @@ describe(HomeAssistantService.name, () => {
       onRemoved: (listener: (id: string) => void) => removed.push(listener),
     } as unknown as DevicesService;
     const lease = { isLeader: () => leader } as LeaderLeaseService;
-    service = new HomeAssistantService(config, devices, { send } as unknown as CommandsService, bus, lease, counters, () => NOW);
+    service = new HomeAssistantService(config, devices, { send } as unknown as CommandsService, bus, lease, counters, () => NOW, { installLatest } as unknown as FirmwareService, events);
     service.onModuleInit();
     return service;
   }
@@ -61,22 +69,27 @@ describe(HomeAssistantService.name, () => {
   });
 
   describe('discovery', () => {
-    it('should subscribe to meter messages and events, Home Assistant status, backend status, relay and reset requests', () => {
+    it('should subscribe to meter messages, Home Assistant status, backend status, relay and reset requests (events come stored, from EventsService)', () => {
+      expect(storedListeners).toHaveLength(1);
       expect([...bus.brokerFilters]).toEqual([
         'dinmeter/+/status',
         'dinmeter/+/relays',
         'dinmeter/+/telemetry',
-        'dinmeter/+/events',
         'homeassistant/status',
         'dinmeter/backend/status',
         'dinmeter/+/ha/+/set',
         'dinmeter/+/ha/+/reset',
+        'dinmeter/+/ha/firmware/install',
       ]);
     });
 
     it('should share the request subscriptions with the other instances under MQTT_SHARE_GROUP', () => {
       create(loadConfig({ MQTT_SHARE_GROUP: 'ingest' }));
-      expect([...bus.brokerFilters].filter((f) => f.includes('/ha/'))).toEqual(['$share/ingest-ha/dinmeter/+/ha/+/set', '$share/ingest-ha/dinmeter/+/ha/+/reset']);
+      expect([...bus.brokerFilters].filter((f) => f.includes('/ha/'))).toEqual([
+        '$share/ingest-ha/dinmeter/+/ha/+/set',
+        '$share/ingest-ha/dinmeter/+/ha/+/reset',
+        '$share/ingest-ha/dinmeter/+/ha/firmware/install',
+      ]);
     });
 
     it('should say the backend is online when the link connects, then publish every known meter retained', async () => {
@@ -183,49 +196,49 @@ describe(HomeAssistantService.name, () => {
   });
 
   describe('device triggers', () => {
-    const event = (fields: Record<string, unknown>) => JSON.stringify({ v: 1, ts: NOW - 1000, ...fields });
+    const stored = (fields: Partial<StoredEvent>) => storedListeners.forEach((listener) => listener({ device: 'vm-1', ts: NOW - 1000, type: 'fault', ...fields }));
 
     it.each([
       ['step_change', 4, 'c4_step_change'],
       ['protection_trip', 7, 'c7_protection_trip'],
       ['fault', 2, 'fault'],
       ['fault', undefined, 'fault'],
-    ])('should fire a %s event of circuit %p as the trigger %s', async (type, circuit, trigger) => {
-      bus.deliver('dinmeter/vm-1/events', event({ type, ...(circuit ? { circuit } : {}), data: { delta_w: 2000 } }));
+    ] as const)('should fire a stored %s event of circuit %p as the trigger %s', async (type, circuit, trigger) => {
+      stored({ type, ...(circuit ? { circuit } : {}), data: { delta_w: 2000 }, seq: 5 });
       await tick();
       expect(published()).toHaveLength(1);
       const [fired] = published();
       expect(fired).toMatchObject({ topic: 'dinmeter/vm-1/ha/triggers', retain: false });
-      expect(JSON.parse(fired.payload)).toMatchObject({ trigger, type, ...(circuit ? { circuit } : {}), data: { delta_w: 2000 } });
+      const payload = JSON.parse(fired.payload);
+      expect(payload).toMatchObject({ trigger, v: 1, type, ...(circuit ? { circuit } : {}), data: { delta_w: 2000 }, seq: 5 });
+      expect(payload.device).toBeUndefined();
       expect(counters.get('ha_triggers')).toBe(1);
     });
 
     it.each([
-      ['another event type', event({ type: 'relay', circuit: 1 }), false],
-      ['a step change without a circuit', event({ type: 'step_change' }), false],
-      ['an invalid event', '{"type":"fault"}', false],
-      ['a retained event', event({ type: 'fault' }), true],
-      ['an event older than ten minutes (a replayed backlog)', JSON.stringify({ v: 1, ts: NOW - 601_000, type: 'fault' }), false],
-    ])('should fire nothing for %s', async (_what, payload, retained) => {
-      bus.deliver('dinmeter/vm-1/events', payload, retained);
+      ['another event type', { type: 'relay', circuit: 1 }],
+      ['a step change without a circuit', { type: 'step_change' }],
+      ['an event older than ten minutes (a replayed backlog)', { ts: NOW - 601_000 }],
+    ] as const)('should fire nothing for %s', async (_what, fields) => {
+      stored(fields);
       await tick();
       expect(published()).toEqual([]);
     });
 
-    it('should leave the triggers to the leader when several instances share the meters', async () => {
+    it('should leave the triggers to the leader when several instances share the meters (each stores every event)', async () => {
       create(loadConfig({ MQTT_SHARE_GROUP: 'ingest' }));
       leader = false;
-      bus.deliver(topics.events('vm-1'), event({ type: 'fault' }));
+      stored({});
       await tick();
       expect(published()).toEqual([]);
       leader = true;
-      bus.deliver(topics.events('vm-1'), event({ type: 'fault' }));
+      stored({});
       await tick();
       expect(published()).toHaveLength(1);
     });
 
     it('should fire an event stamped before SNTP (year 2000): its age is unknown', async () => {
-      bus.deliver('dinmeter/vm-1/events', JSON.stringify({ v: 1, ts: 946684805000, type: 'fault' }));
+      stored({ ts: 946684805000 });
       await tick();
       expect(published()).toHaveLength(1);
     });
@@ -245,6 +258,32 @@ describe(HomeAssistantService.name, () => {
     ])('should ignore %s', (_what, topic, payload, retained) => {
       bus.deliver(topic, payload, retained);
       expect(send).not.toHaveBeenCalled();
+      expect(counters.get('ha_commands_rejected')).toBe(1);
+    });
+  });
+
+  describe('firmware update entity', () => {
+    it('should turn install on dinmeter/vm-1/ha/firmware/install into a rollout of the newest image', () => {
+      bus.deliver('dinmeter/vm-1/ha/firmware/install', 'install');
+      expect(installLatest).toHaveBeenCalledWith('vm-1');
+      expect(counters.get('ha_commands')).toBe(1);
+    });
+
+    it.each([
+      ['a retained install', 'dinmeter/vm-1/ha/firmware/install', 'install', true],
+      ['another payload', 'dinmeter/vm-1/ha/firmware/install', 'PRESS', false],
+      ['an unknown meter', 'dinmeter/vm-9/ha/firmware/install', 'install', false],
+    ])('should ignore %s', (_what, topic, payload, retained) => {
+      bus.deliver(topic, payload, retained);
+      expect(installLatest).not.toHaveBeenCalled();
+      expect(counters.get('ha_commands_rejected')).toBe(1);
+    });
+
+    it('should count an install the firmware service refuses (no upload yet) as rejected', () => {
+      installLatest.mockImplementation(() => {
+        throw new Error('no firmware uploaded yet');
+      });
+      bus.deliver('dinmeter/vm-1/ha/firmware/install', 'install');
       expect(counters.get('ha_commands_rejected')).toBe(1);
     });
   });

@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import {
-  decodeMessage,
+  haFirmwareInstallFilter,
   haRelaySetFilter,
   haStatusTopic,
   haTripResetFilter,
   isKnownTime,
   parseHaCircuitTopic,
+  parseHaFirmwareInstallTopic,
+  PROTOCOL_VERSION,
   topics,
 } from '@dinmeter/shared';
 import { CommandsService } from '../commands/commands.service';
@@ -14,6 +16,9 @@ import { Counters } from '../common/counters';
 import { AppConfig } from '../config/app-config';
 import { DevicesService } from '../devices/devices.service';
 import { DeviceRecord } from '../devices/devices.types';
+import { StoredEvent } from '../events/event-points';
+import { EventsService } from '../events/events.service';
+import { FirmwareService } from '../firmware/firmware.service';
 import { LeaderLeaseService } from '../leader/leader-lease.service';
 import { MQTT_BUS, MqttBus } from '../mqtt/mqtt-bus';
 import {
@@ -21,6 +26,7 @@ import {
   DEFAULT_MAX_RECORD_AGE_S,
   HA_BACKEND_OFFLINE,
   HA_BACKEND_ONLINE,
+  HA_PAYLOAD_INSTALL,
   HA_PAYLOAD_PRESS,
   HA_TRIGGERS,
   haDiscoveryRemoval,
@@ -29,6 +35,7 @@ import {
   parseHaRelayPayload,
   staleHaDiscoveryTopics,
 } from './ha-discovery';
+import { PacedPublisher } from './paced-publisher';
 
 /**
  * Home Assistant MQTT discovery for every known meter, and the bridge back: switch and button
@@ -48,6 +55,8 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
   /** Meters whose stale configs of earlier versions this process cleared. */
   private readonly staleCleared = new Set<string>();
   private readonly checkScheduled = new Set<string>();
+  /** Discovery configs and their removal go out paced, behind commands (paced-publisher.ts). */
+  private readonly discovery = new PacedPublisher((m) => this.mqtt.publish(m.topic, m.payload, { qos: 1, retain: true }));
   private started = false;
   private unsubscribeBackendStatus?: () => void;
 
@@ -59,6 +68,8 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
     private readonly leader: LeaderLeaseService,
     private readonly counters: Counters,
     @Inject(CLOCK) private readonly now: NowFn,
+    private readonly firmware: FirmwareService,
+    private readonly events: EventsService,
   ) {}
 
   private get enabled(): boolean {
@@ -81,7 +92,7 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
     // Any message of a meter may be its first, or follow a label/firmware change. The check runs
     // after this dispatch, once the registry has taken the message in.
     for (const kind of ['status', 'relays', 'telemetry'] as const) this.mqtt.on(kind, (id) => this.scheduleCheck(id));
-    this.mqtt.on('events', (id, payload, retained) => this.onEvent(id, payload.toString('utf8'), retained));
+    this.events.onStored((event) => this.onEvent(event));
     this.devices.onRemoved((id) => void this.removeMeter(id));
     this.mqtt.subscribe(haStatusTopic(this.prefix), (_topic, payload) => this.onHaStatus(payload.toString('utf8')));
     this.unsubscribeBackendStatus = this.mqtt.subscribe(topics.backendStatus(), (topic, payload) => this.onBackendStatus(topic, payload.toString('utf8')));
@@ -94,6 +105,10 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
         if (target) this.onRequest(topic, target, payload.toString('utf8'), retained);
       });
     }
+    this.mqtt.subscribe(once(haFirmwareInstallFilter()), (topic, payload, retained) => {
+      const install = parseHaFirmwareInstallTopic(topic);
+      if (install) this.onInstall(topic, install.deviceId, payload.toString('utf8'), retained);
+    });
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -122,7 +137,7 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
     this.published.delete(deviceId);
     const messages = haDiscoveryRemoval(deviceId, this.prefix);
     try {
-      await Promise.all(messages.map((m) => this.mqtt.publish(m.topic, m.payload, { qos: 1, retain: true })));
+      await this.discovery.enqueue(messages);
       this.counters.inc('ha_discovery_removed', messages.length);
       this.logger.log(`Home Assistant entities of ${deviceId} removed`);
     } catch (error) {
@@ -153,7 +168,7 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
     // Once per meter and process: installations of earlier versions keep no stale entities.
     const stale = this.staleCleared.has(meter.id) ? [] : staleHaDiscoveryTopics(meter.id, this.prefix).map((topic) => ({ topic, payload: '' }));
     try {
-      await Promise.all([...stale, ...messages].map((m) => this.mqtt.publish(m.topic, m.payload, { qos: 1, retain: true })));
+      await this.discovery.enqueue([...stale, ...messages]);
       this.staleCleared.add(meter.id);
       this.counters.inc('ha_discovery_published', messages.length);
     } catch (error) {
@@ -171,6 +186,24 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
   private onBackendStatus(topic: string, payload: string): void {
     // Another instance stopped (its last will or clean stop): this one still bridges.
     if (payload !== HA_BACKEND_ONLINE && this.started) void this.mqtt.publish(topic, HA_BACKEND_ONLINE, { qos: 1, retain: true }).catch(() => undefined);
+  }
+
+  /** The update entity's install: a rollout of the newest upload (docs/ota.md). */
+  private onInstall(topic: string, deviceId: string, payload: string, retained: boolean): void {
+    const reject = (why: string) => {
+      this.counters.inc('ha_commands_rejected');
+      this.logger.warn(`ignored ${topic} ${JSON.stringify(payload.slice(0, 40))}: ${why}`);
+    };
+    if (retained) return reject('retained requests are never applied');
+    if (payload.trim() !== HA_PAYLOAD_INSTALL) return reject(`payload must be ${HA_PAYLOAD_INSTALL}`);
+    if (!this.devices.find(deviceId)) return reject(`unknown device ${deviceId}`);
+    try {
+      const rollout = this.firmware.installLatest(deviceId).rollout;
+      this.counters.inc('ha_commands');
+      this.logger.log(`Home Assistant: ${deviceId} install firmware ${rollout?.version} → command ${rollout?.commandId}`);
+    } catch (error) {
+      reject((error as Error).message); // no upload, no FIRMWARE_URL_BASE, no command key
+    }
   }
 
   private onRequest(topic: string, target: { deviceId: string; circuit: number; request: 'set' | 'reset' }, payload: string, retained: boolean): void {
@@ -203,13 +236,11 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
    * Fires the device trigger of a step change, trip or fault. Not for events older than the sensors'
    * record age limit: a replayed backlog must not run automations for what happened long ago.
    */
-  private onEvent(deviceId: string, payload: string, retained: boolean): void {
-    // Every instance hears every event (DevicesService needs them all, and on one connection a
-    // shared subscription of the same topic could not be told apart): the leader alone fires.
-    if (retained || (this.config.MQTT_SHARE_GROUP && !this.leader.isLeader())) return;
-    const result = decodeMessage('events', payload);
-    if (!result.ok) return; // DevicesService counts and logs it
-    const event = result.value;
+  private onEvent(stored: StoredEvent): void {
+    // Every instance stores every event (EventsService acks what it stored): the leader alone fires.
+    if (!this.started || (this.config.MQTT_SHARE_GROUP && !this.leader.isLeader())) return;
+    const { device: deviceId, ...fields } = stored;
+    const event = { v: PROTOCOL_VERSION, ...fields };
     const trigger = HA_TRIGGERS.find((t) => t.type === event.type);
     if (!trigger || (trigger.scope === 'circuit' && !event.circuit)) return;
     // Before SNTP a meter stamps TIME_UNKNOWN_MS (or counts up from it): such events cannot be judged by age.

@@ -27,5 +27,5 @@ export const PUBLIC_METADATA = 'dinmeter:public';
  */
 export const RequireRole = (role: Role) => SetMetadata(ROLE_METADATA, role);
 
-/** A route anyone may call without a token (only the health probe). */
+/** A route anyone may call without a token (the health probe; claim redemption, which limits guessing itself). */
 export const Public = () => SetMetadata(PUBLIC_METADATA, true);

@@ -46,7 +46,7 @@ export const DEFAULT_TIERS: readonly DownsampleTier[] = [
 export const LATE_RECORD_MS = 5 * 60_000;
 
 export const HISTORY_RP = 'rp_history';
-export const HISTORY_MEASUREMENTS = ['relay', 'price'] as const;
+export const HISTORY_MEASUREMENTS = ['relay', 'price', 'event'] as const;
 export const DEFAULT_HISTORY = { rp: HISTORY_RP, keep: 'INF' } as const;
 
 const UNIT_MS: Record<string, number> = { ns: 1e-6, u: 1e-3, µ: 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 604800e3 };
@@ -124,7 +124,7 @@ export function retentionStatements(plan: RetentionPlan, defaultRp = 'autogen') 
     alterRaw: plan.rawKeep === undefined ? undefined : `ALTER RETENTION POLICY ${quoteIdent(defaultRp)} ON ${db} DURATION ${keepLiteral(plan.rawKeep, 'raw retention')}`,
     history: plan.history && {
       ...policy(plan.history.rp, plan.history.keep),
-      // Relay and price points written before the policy existed went to the default policy: copy them over once.
+      // Relay, price and event points written before the policy existed went to the default policy: copy them over once.
       copy: `SELECT * INTO ${db}.${quoteIdent(plan.history.rp)}.:MEASUREMENT FROM ${HISTORY_MEASUREMENTS.map((m) => `${db}.${quoteIdent(defaultRp)}.${quoteIdent(m)}`).join(', ')} GROUP BY *`,
     },
     tiers: plan.tiers.map((tier, i) => ({

@@ -3,6 +3,7 @@ import {
   CircuitReading,
   CIRCUIT_COUNT,
   decodeMessage,
+  OtaStatus,
   parseDeviceTopic,
   PROTOCOL_VERSION,
   TelemetryMessage,
@@ -10,6 +11,7 @@ import {
 } from '@dinmeter/shared';
 import { Delivery } from '../delivery/delivery';
 import { TelemetryLog } from '../delivery/delivery.types';
+import { EventForwarder } from '../events/event-forwarder';
 import { Outbox } from '../outbox/outbox';
 import { Clock, MqttEvents, MqttPort } from '../ports';
 import { CommandInbox, MeteringSource, RelayControl } from './meter-app.types';
@@ -26,6 +28,8 @@ export interface MeterAppOptions {
   /** Everything the app publishes besides telemetry goes out here; Delivery publishes on its telemetry topic. */
   outbox: Outbox;
   log: TelemetryLog;
+  /** Store-and-forward of events (the outbox hands it every event); without it events are published once. */
+  events?: EventForwarder;
   /** Telemetry record period. */
   intervalS: number;
   /** Metering poll period (energy registers are read every poll). */
@@ -33,6 +37,8 @@ export interface MeterAppOptions {
   /** A random id of this boot, for status and diagnostics. */
   bootId: string;
   delivery?: { window?: number; ackTimeoutMs?: number };
+  /** The firmware update agent (core/ota): its state goes into status; a telemetry ack confirms a new image. */
+  ota?: { readonly status: OtaStatus | undefined; onBackendReached(): void };
   /** After each record is in the flash log (energy checkpoints). */
   onRecord?: (record: TelemetryMessage, nowMs: number) => void;
 }
@@ -111,6 +117,7 @@ export class MeterApp implements MqttEvents {
     }
     this.o.relays.tick(now);
     this.delivery.tick(now);
+    this.o.events?.tick(now);
   }
 
   onConnect(): void {
@@ -121,6 +128,7 @@ export class MeterApp implements MqttEvents {
       topics.plan(deviceId),
       topics.telemetryAck(deviceId),
       topics.heartbeat(),
+      ...(this.o.events ? [this.o.events.subscription] : []),
     ]) {
       this.o.mqtt.subscribe(topic, 1);
     }
@@ -128,6 +136,7 @@ export class MeterApp implements MqttEvents {
     this.o.outbox.send('relays', this.o.relays.snapshot());
     this.o.outbox.onConnect();
     this.delivery.onConnect(now);
+    this.o.events?.onConnect(now);
   }
 
   onDisconnect(): void {
@@ -137,6 +146,7 @@ export class MeterApp implements MqttEvents {
   onMessage(topic: string, payload: Uint8Array, retained: boolean): void {
     const now = this.o.clock.monotonicMs();
     if (topic === topics.heartbeat()) return this.o.relays.handleHeartbeat(payload, now);
+    if (this.o.events?.onMessage(topic, payload, now)) return;
     const parsed = parseDeviceTopic(topic);
     if (!parsed || parsed.deviceId !== this.o.deviceId) return;
     switch (parsed.kind) {
@@ -152,6 +162,8 @@ export class MeterApp implements MqttEvents {
         const ack = decodeMessage('telemetry/ack', payload);
         if (!ack.ok) return;
         this.delivery.onAck(ack.value.upto_seq, now);
+        // The backend stored what this boot sent: a new firmware image has proven itself.
+        this.o.ota?.onBackendReached();
         // Refill the window at once rather than on the next tick: a replay is paced by the acks.
         this.delivery.tick(now);
         return;
@@ -159,6 +171,11 @@ export class MeterApp implements MqttEvents {
       default:
         return;
     }
+  }
+
+  /** Something in status changed outside the app (an update's progress): publish it now. */
+  statusChanged(): void {
+    if (this.o.mqtt.connected) this.publishStatus();
   }
 
   private poll(now: number): void {
@@ -220,6 +237,7 @@ export class MeterApp implements MqttEvents {
       circuits: CIRCUIT_COUNT,
       health: this.health,
       failsafe_min_s: this.statusFailsafeS,
+      ...(this.o.ota?.status ? { ota: this.o.ota.status } : {}),
     });
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The composition root of the firmware, shared by the ESP32 entry (platform/moddable/main.ts) and
- * the virtual meter (platform/host): given the ports, it builds the outbox first, then metering,
+ * the virtual meter (platform/host): given the ports, it builds the event log and the outbox first, then metering,
  * the flash record log, energy counters, the relay manager, the command gate with its op handlers
  * and the app, and restores what survives a reboot. Wiring only. Portable.
  */
@@ -9,11 +9,15 @@ import { Atm90e26Calibration } from '../../drivers/atm90e26/atm90e26.calibration
 import type { WaveformKernels } from '../../dsp/waveform.kernels';
 import { CommandGate } from '../commands/command-gate';
 import { refusal } from '../commands/command-gate.types';
+import { EventForwarder } from '../events/event-forwarder';
+import { EventLog, EventLogOpenResult } from '../events/event-log';
 import { CalibrationSettings } from '../metering/calibration-settings';
 import { EnergyKeeper } from '../metering/energy-keeper';
 import { Metering } from '../metering/metering';
 import { WaveformPath } from '../metering/waveform-path';
 import { Outbox } from '../outbox/outbox';
+import { OtaAgent } from '../ota/ota-agent';
+import { FirmwareSlots, HttpRangePort } from '../ota/ota.ports';
 import {
   ChipSelect,
   Clock,
@@ -38,6 +42,11 @@ export interface MeterCorePorts {
   selects: readonly ChipSelect[];
   relays: RelayDriver;
   flash: FlashPartition;
+  /**
+   * The event log's own partition (`events` in device/partitions.csv): events wait there until the
+   * backend acknowledges them. Without it events are published once and lost while offline.
+   */
+  eventFlash?: FlashPartition;
   settings: SettingsStore;
   clock: Clock;
   mqtt: MqttPort;
@@ -49,6 +58,8 @@ export interface MeterCorePorts {
   waveform?: WaveformSampler;
   /** The DSP's per-sample loops (default: the portable TypeScript; the firmware passes the native C ones). */
   dspKernels?: WaveformKernels;
+  /** Firmware updates (core/ota): the app slots and an HTTP client; without them `firmware` commands are unsupported. */
+  ota?: { slots: FirmwareSlots; http: HttpRangePort };
 }
 
 export interface MeterCoreConfig {
@@ -67,7 +78,13 @@ export interface MeterCoreConfig {
   /** One circuit's waveform burst every this many ms (default 500: each circuit every 5 s). */
   waveformStepMs?: number;
   delivery?: { window?: number; ackTimeoutMs?: number };
+  /** Event delivery (window default 8, ack timeout as telemetry's). */
+  eventDelivery?: { window?: number; ackTimeoutMs?: number };
   relayDefaults?: Pick<RelayManagerOptions, 'factoryDefaults' | 'restoreWithoutSavedState'>;
+  /** The Ed25519 key firmware images must be signed with (shared/src/firmware/firmware-public-key.ts). */
+  firmwareKey?: Uint8Array;
+  /** A new image must reach the backend within this much uptime, else it is rolled back (default 5 min). */
+  otaConfirmDeadlineMs?: number;
 }
 
 /**
@@ -84,6 +101,8 @@ export const PRODUCT_RELAY_DEFAULTS: Required<
 
 export class MeterCore {
   readonly outbox: Outbox;
+  readonly eventLog?: EventLog;
+  readonly events?: EventForwarder;
   readonly metering: Metering;
   readonly log: RecordLog;
   readonly relays: RelayManager;
@@ -91,6 +110,7 @@ export class MeterCore {
   readonly app: MeterApp;
   readonly energy = new EnergyCounterStore({ circuits: CIRCUIT_COUNT });
   readonly waveform?: WaveformPath;
+  readonly ota?: OtaAgent;
   private readonly calibration: CalibrationSettings;
   private readonly energyKeeper: EnergyKeeper;
   private readonly waveformStepMs: number;
@@ -102,13 +122,28 @@ export class MeterCore {
     energyFrom: string;
     ackedSeq: number;
     nextSeq: number;
+    events?: EventLogOpenResult;
   };
+  private readonly eventsOpened?: EventLogOpenResult;
 
   constructor(
     private readonly ports: MeterCorePorts,
     config: MeterCoreConfig,
   ) {
-    const outbox = new Outbox({ deviceId: config.deviceId, mqtt: ports.mqtt, clock: ports.clock });
+    if (ports.eventFlash) {
+      // Opened here, not in start(): parts built below may report events from their constructors.
+      this.eventLog = new EventLog(ports.eventFlash);
+      this.eventsOpened = this.eventLog.open();
+      this.events = new EventForwarder({
+        deviceId: config.deviceId,
+        log: this.eventLog,
+        mqtt: ports.mqtt,
+        clock: ports.clock,
+        window: config.eventDelivery?.window,
+        ackTimeoutMs: config.eventDelivery?.ackTimeoutMs ?? config.delivery?.ackTimeoutMs,
+      });
+    }
+    const outbox = new Outbox({ deviceId: config.deviceId, mqtt: ports.mqtt, clock: ports.clock, events: this.events });
     this.outbox = outbox;
     this.metering = new Metering({
       bus: ports.bus,
@@ -155,6 +190,21 @@ export class MeterCore {
     this.commands.register('calibrate', (command) =>
       refusal('calibration_failed', this.calibration.apply(command.circuit, command.calibration)),
     );
+    if (ports.ota) {
+      const ota = new OtaAgent({
+        ...ports.ota,
+        settings: ports.settings,
+        clock: ports.clock,
+        publicKey: config.firmwareKey,
+        confirmDeadlineMs: config.otaConfirmDeadlineMs,
+        onStatus: () => this.app?.statusChanged(),
+      });
+      this.ota = ota;
+      this.commands.register('firmware', ({ op: _op, v: _v, id: _id, seq: _seq, expires: _expires, ...order }) => {
+        const result = ota.handleOrder(order);
+        return result.ok ? undefined : { code: result.code, error: result.error };
+      });
+    }
     this.waveformStepMs = config.waveformStepMs ?? 500;
     if (ports.waveform) {
       this.waveform = new WaveformPath({
@@ -175,10 +225,12 @@ export class MeterCore {
       relays: this.relays,
       commands: this.commands,
       log: this.log,
+      events: this.events,
       intervalS: config.intervalS,
       pollMs: config.pollMs,
       delivery: config.delivery,
       onRecord: (record, nowMs) => this.energyKeeper.checkpoint(record, nowMs),
+      ota: this.ota,
     });
   }
 
@@ -194,6 +246,7 @@ export class MeterCore {
       });
     }
     this.metering.start(this.ports.clock.monotonicMs());
+    this.ota?.start();
     this.app.start();
     this.bootReport = {
       records: opened.records,
@@ -201,11 +254,13 @@ export class MeterCore {
       energyFrom: this.energy.restoredFrom,
       ackedSeq: this.log.ackedSeq,
       nextSeq: this.log.nextSeq,
+      events: this.eventsOpened,
     };
   }
 
   tick(): void {
     this.app.tick();
+    this.ota?.tick();
     const now = this.ports.clock.monotonicMs();
     const wall = this.ports.clock.wallMs();
     if (this.waveform && wall !== undefined && now >= this.nextWaveformMs) {

@@ -1,12 +1,20 @@
-import { encodeMessage, SequencedRecord, TelemetryMessage } from '@dinmeter/shared';
+import { encodeMessage, SequencedRecord } from '@dinmeter/shared';
 import { MqttPort } from '../ports';
-import { TelemetryLog } from './delivery.types';
+import { SequencedLog } from './delivery.types';
 
-export interface DeliveryOptions {
-  log: TelemetryLog;
+/** What delivery publishes: a log entry with its seq (a merged record also names the first seq it replaces). */
+export interface Sequenced {
+  seq: number;
+  merged_from_seq?: number;
+}
+
+export interface DeliveryOptions<R extends Sequenced = SequencedRecord> {
+  log: SequencedLog<unknown, R>;
   mqtt: MqttPort;
-  /** Telemetry topic of this device. */
+  /** The device's topic of this kind. */
   topic: string;
+  /** The message kind published (its schema validates `{...entry, acked_seq}`); default telemetry. */
+  kind?: 'telemetry' | 'events';
   /** Records published but not yet acknowledged, at most (bounded memory and broker load). */
   window?: number;
   /**
@@ -38,7 +46,7 @@ export interface DeliveryStats {
  * retransmission. A new live record is also published at once, ahead of the replay, so dashboards
  * stay current during a long replay; its replayed copy later is a harmless duplicate.
  */
-export class Delivery {
+export class Delivery<R extends Sequenced = SequencedRecord> {
   private readonly window: number;
   private readonly ackTimeoutMs: number;
   /** Highest seq published in the current pass. */
@@ -50,7 +58,7 @@ export class Delivery {
   /** Highest seq the replay has published: a replay at or below it is a retransmission. */
   private replayHighWater = 0;
 
-  constructor(private readonly options: DeliveryOptions) {
+  constructor(private readonly options: DeliveryOptions<R>) {
     this.window = options.window ?? 16;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
     if (!(this.window >= 1)) throw new Error(`window must be >= 1, got ${options.window}`);
@@ -74,7 +82,7 @@ export class Delivery {
   }
 
   /** A record was just appended: publish it live if connected. */
-  onAppended(record: SequencedRecord): void {
+  onAppended(record: R): void {
     if (!this.options.mqtt.connected) return;
     if (record.seq === this.cursor + 1 && this.cursor - this.options.log.ackedSeq < this.window) {
       // Caught up: this is simply the next record in order, not a copy ahead of a replay.
@@ -124,10 +132,11 @@ export class Delivery {
     return this.options.log.pendingCount;
   }
 
-  private publish(record: SequencedRecord, replay: boolean): boolean {
-    const message: TelemetryMessage = { ...record, acked_seq: this.options.log.ackedSeq };
-    if (message.acked_seq >= message.seq) return true; // acknowledged meanwhile
-    const ok = this.options.mqtt.publish(this.options.topic, encodeMessage('telemetry', message), { qos: 1 });
+  private publish(record: R, replay: boolean): boolean {
+    const ackedSeq = this.options.log.ackedSeq;
+    if (ackedSeq >= record.seq) return true; // acknowledged meanwhile
+    const message = { ...record, acked_seq: ackedSeq };
+    const ok = this.options.mqtt.publish(this.options.topic, encodeMessage(this.options.kind ?? 'telemetry', message as never), { qos: 1 });
     if (ok) {
       this.stats.published++;
       if (replay && record.seq <= this.replayHighWater) this.stats.resent++;

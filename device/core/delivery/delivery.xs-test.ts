@@ -1,5 +1,5 @@
 /** Portable vectors for go-back-N delivery: the same rules in Node and in XS. */
-import { PROTOCOL_VERSION } from '@dinmeter/shared';
+import { PROTOCOL_VERSION, SequencedRecord } from '@dinmeter/shared';
 import { check, checkEqual, checkThrows, XsTest } from '../../xs/harness';
 import { Delivery } from './delivery';
 import { MemoryTelemetryLog, RecordingMqtt, TEST_EPOCH_MS, telemetryRecord } from './testing';
@@ -9,7 +9,7 @@ const TOPIC = 'dinmeter/m1/telemetry';
 function setup(ackedSeq = 0, window = 3) {
   const log = new MemoryTelemetryLog(ackedSeq);
   const mqtt = new RecordingMqtt();
-  const delivery = new Delivery({ log, mqtt, topic: TOPIC, window, ackTimeoutMs: 10_000 });
+  const delivery = new Delivery<SequencedRecord>({ log, mqtt, topic: TOPIC, window, ackTimeoutMs: 10_000 });
   return { log, mqtt, delivery };
 }
 

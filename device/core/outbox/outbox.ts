@@ -15,6 +15,11 @@ export interface OutboxOptions {
   clock: Clock;
   /** Non-retained messages kept while offline, at most (the oldest goes first). Default 64. */
   limit?: number;
+  /**
+   * Where events go instead of the queue: the event log's forwarder (core/events), which keeps them
+   * on flash until the backend acknowledges them. Without it events are published like the rest.
+   */
+  events?: { record(event: EventMessage): void };
 }
 
 /** Kinds the meter publishes retained: the broker hands the latest state to every new subscriber. */
@@ -61,7 +66,8 @@ export class Outbox implements Publisher {
 
   send<K extends DeviceTopicKind>(kind: K, message: MessageByKind[K]): string {
     const payload = encodeMessage(kind, message);
-    this.sendEncoded(kind, payload);
+    if (kind === 'events' && this.o.events) this.o.events.record(message as EventMessage);
+    else this.sendEncoded(kind, payload);
     return payload;
   }
 

@@ -22,30 +22,90 @@ const BLOCK_BYTES = 64;
 
 /** SHA-256 of the concatenation of `parts`. */
 export function sha256(...parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  // §5.1.1 padding: 0x80, zeros, the bit length as a 64-bit big-endian number.
-  const padded = new Uint8Array((((length + 8) >> 6) + 1) * BLOCK_BYTES);
-  let offset = 0;
-  for (const part of parts) {
-    padded.set(part, offset);
-    offset += part.length;
-  }
-  padded[length] = 0x80;
-  const bits = length * 8;
-  const end = padded.length;
-  padded[end - 5] = Math.floor(bits / 0x100000000) & 0xff;
-  padded[end - 4] = (bits >>> 24) & 0xff;
-  padded[end - 3] = (bits >>> 16) & 0xff;
-  padded[end - 2] = (bits >>> 8) & 0xff;
-  padded[end - 1] = bits & 0xff;
+  const hash = new Sha256Stream();
+  for (const part of parts) hash.update(part);
+  return hash.digest();
+}
 
-  const h = H0.slice();
-  const w = new Uint32Array(64);
-  for (let block = 0; block < end; block += BLOCK_BYTES) {
+/**
+ * Incremental SHA-256: a firmware image is hashed as it streams in, and the state survives a
+ * power cut (`state()` / `Sha256Stream.resume`), so a download resumes without re-reading the slot.
+ */
+export class Sha256Stream {
+  private readonly h = new Int32Array(H0);
+  private readonly block = new Uint8Array(BLOCK_BYTES);
+  private readonly w = new Uint32Array(64);
+  private length = 0;
+  private finished = false;
+
+  /** A hash continued from a `state()` string; throws on anything else. */
+  static resume(state: string): Sha256Stream {
+    const match = /^([0-9a-f]{64}):([0-9a-f]{0,128}):([0-9]{1,15})$/.exec(state);
+    const length = match ? Number(match[3]) : NaN;
+    if (!match || match[2].length !== (length % BLOCK_BYTES) * 2) throw new Error(`not a SHA-256 state: ${state.slice(0, 40)}`);
+    const hash = new Sha256Stream();
+    for (let i = 0; i < 8; i++) hash.h[i] = parseInt(match[1].slice(i * 8, i * 8 + 8), 16) | 0;
+    for (let i = 0; i < match[2].length / 2; i++) hash.block[i] = parseInt(match[2].slice(i * 2, i * 2 + 2), 16);
+    hash.length = length;
+    return hash;
+  }
+
+  get byteLength(): number {
+    return this.length;
+  }
+
+  update(data: Uint8Array): this {
+    if (this.finished) throw new Error('SHA-256 already finished');
+    for (let i = 0; i < data.length; ) {
+      const used = this.length % BLOCK_BYTES;
+      const take = Math.min(BLOCK_BYTES - used, data.length - i);
+      this.block.set(data.subarray(i, i + take), used);
+      this.length += take;
+      i += take;
+      if (used + take === BLOCK_BYTES) this.compress();
+    }
+    return this;
+  }
+
+  /** The running state (hash words, buffered bytes, length) as text: what `resume` takes. */
+  state(): string {
+    let hex = '';
+    for (let i = 0; i < 8; i++) hex += (this.h[i] >>> 0).toString(16).padStart(8, '0');
+    let rest = '';
+    for (let i = 0; i < this.length % BLOCK_BYTES; i++) rest += this.block[i].toString(16).padStart(2, '0');
+    return `${hex}:${rest}:${this.length}`;
+  }
+
+  digest(): Uint8Array {
+    // §5.1.1 padding: 0x80, zeros, the bit length as a 64-bit big-endian number.
+    const bits = this.length * 8;
+    const tail = new Uint8Array(((this.length % BLOCK_BYTES) + 8 < BLOCK_BYTES ? BLOCK_BYTES : 2 * BLOCK_BYTES) - (this.length % BLOCK_BYTES));
+    tail[0] = 0x80;
+    const end = tail.length;
+    tail[end - 5] = Math.floor(bits / 0x100000000) & 0xff;
+    tail[end - 4] = (bits >>> 24) & 0xff;
+    tail[end - 3] = (bits >>> 16) & 0xff;
+    tail[end - 2] = (bits >>> 8) & 0xff;
+    tail[end - 1] = bits & 0xff;
+    const length = this.length;
+    this.update(tail);
+    this.length = length;
+    this.finished = true;
+    const out = new Uint8Array(32);
+    for (let i = 0; i < 8; i++) {
+      out[i * 4] = this.h[i] >>> 24;
+      out[i * 4 + 1] = (this.h[i] >>> 16) & 0xff;
+      out[i * 4 + 2] = (this.h[i] >>> 8) & 0xff;
+      out[i * 4 + 3] = this.h[i] & 0xff;
+    }
+    return out;
+  }
+
+  private compress(): void {
+    const { h, w, block } = this;
     for (let t = 0; t < 16; t++) {
-      const i = block + t * 4;
-      w[t] = (padded[i] << 24) | (padded[i + 1] << 16) | (padded[i + 2] << 8) | padded[i + 3];
+      const i = t * 4;
+      w[t] = (block[i] << 24) | (block[i + 1] << 16) | (block[i + 2] << 8) | block[i + 3];
     }
     for (let t = 16; t < 64; t++) {
       const x = w[t - 15];
@@ -80,14 +140,6 @@ export function sha256(...parts: Uint8Array[]): Uint8Array {
     h[6] = (h[6] + g) | 0;
     h[7] = (h[7] + k) | 0;
   }
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 8; i++) {
-    out[i * 4] = h[i] >>> 24;
-    out[i * 4 + 1] = (h[i] >>> 16) & 0xff;
-    out[i * 4 + 2] = (h[i] >>> 8) & 0xff;
-    out[i * 4 + 3] = h[i] & 0xff;
-  }
-  return out;
 }
 
 /** HMAC-SHA256 (RFC 2104 §2, B = 64): H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ message)); a key longer than a block is hashed first. */

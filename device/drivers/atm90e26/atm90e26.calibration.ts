@@ -32,6 +32,7 @@ export const CHIP_DEFAULT_CALIBRATION: Readonly<Atm90e26Calibration> = Object.fr
   pga: 1,
   ctRatio: 1,
   meterConstant: 3200,
+  ctReversed: false,
 });
 
 /**

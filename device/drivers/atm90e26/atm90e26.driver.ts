@@ -18,7 +18,7 @@ import {
   resolveCalibration,
 } from './atm90e26.calibration';
 import { ENERGY_CROSS_CHECK_TOLERANCE, ENERGY_REGISTERS, EnergyDelta } from './atm90e26.energy';
-import { decodeWord, MEASUREMENTS, Reading } from './atm90e26.measurements';
+import { decodeWord, MEASUREMENTS, Reading, unreversed } from './atm90e26.measurements';
 import { FUNC_EN, MAGIC, REG, SOFT_RESET_SETTLE_MS, SYS_STATUS } from './atm90e26.registers';
 
 export type Atm90e26FaultCode = 'bus' | 'reset' | 'checksum' | 'write_verify' | 'energy_mismatch';
@@ -159,7 +159,7 @@ export class Atm90e26 {
       for (const def of MEASUREMENTS) {
         const value = decodeWord(this.read(def.register), def.encoding) * def.scale;
         const factor = def.rescale === 'current' ? currentScale : def.rescale === 'power' ? powerScale : 1;
-        reading[def.field] = value * factor;
+        reading[def.field] = this.cal.ctReversed ? unreversed(def, value * factor) : value * factor;
       }
       return reading;
     } catch (error) {
@@ -180,6 +180,11 @@ export class Atm90e26 {
     } catch (error) {
       this.recover(this.asFault(error));
       return undefined;
+    }
+    if (this.cal.ctReversed) {
+      // A reversed CT makes the chip count import as export and the other way round.
+      [delta.activeImport, delta.activeExport] = [delta.activeExport, delta.activeImport];
+      [delta.reactiveImport, delta.reactiveExport] = [delta.reactiveExport, delta.reactiveImport];
     }
     const activeGap = Math.abs(delta.activeImport + delta.activeExport - delta.activeAbsolute);
     const reactiveGap = Math.abs(delta.reactiveImport + delta.reactiveExport - delta.reactiveAbsolute);

@@ -2,7 +2,7 @@
  * The measurement registers the driver reads, taken from the shared metric table
  * (shared/src/protocol/metrics.ts: register, encoding, LSB, rescale per telemetry field).
  */
-import { CIRCUIT_METRICS, isRegisterMetric, RegisterEncoding, RegisterMetric, Rescale } from '@dinmeter/shared';
+import { ChipRegisterSource, CIRCUIT_METRICS, CtReversal, isRegisterMetric, RegisterEncoding, RegisterMetric, Rescale } from '@dinmeter/shared';
 import { REG } from './atm90e26.registers';
 
 export type { RegisterEncoding, Rescale };
@@ -17,16 +17,26 @@ export interface MeasurementDef {
   readonly encoding: RegisterEncoding;
   readonly unit: string;
   readonly rescale: Rescale;
+  readonly reversed?: CtReversal;
 }
+
+const reversedOf = (source: ChipRegisterSource): CtReversal | undefined => ('reversed' in source ? source.reversed : undefined);
 
 /** Datasheet 5.5 (L line), in table order. Items marked **unverified** in docs/atm90e26.md are flagged in the table. */
 export const MEASUREMENTS: readonly MeasurementDef[] = Object.freeze(
   CIRCUIT_METRICS.filter(isRegisterMetric).map(({ field, unit, source }) =>
-    Object.freeze({ field, register: REG[source.register], scale: source.lsb, encoding: source.encoding, unit, rescale: source.rescale }),
+    Object.freeze({ field, register: REG[source.register], scale: source.lsb, encoding: source.encoding, unit, rescale: source.rescale, reversed: reversedOf(source) }),
   ),
 );
 
 export type Reading = Record<ReadingField, number>;
+
+/** A reading as a correctly clamped CT would have given it. */
+export function unreversed(def: MeasurementDef, value: number): number {
+  if (def.reversed === 'sign') return value === 0 ? 0 : -value;
+  if (def.reversed === 'half-turn') return value > 0 ? value - 180 : value + 180;
+  return value;
+}
 
 export function decodeWord(word: number, encoding: RegisterEncoding): number {
   switch (encoding) {

@@ -227,6 +227,27 @@ const tests: XsTest[] = [
       checkEqual(drivers[0].calibration.ctRatio, 2, 'a rejected calibration changes nothing');
     },
   },
+  {
+    name: 'atm90e26: ctReversed undoes a CT clamped the wrong way (signs and energy direction)',
+    run() {
+      const { models, drivers } = rig();
+      check(drivers[0].configure(), 'configure');
+      // A reversed CT: the chip sees the load as export.
+      const reversed = (seconds: number) => {
+        for (let k = 0; k < seconds * 50; k++) models[0].advance({ vrms: 230, irms: 5, pW: -1150, qVar: -200, freqHz: 50 }, 0.02);
+      };
+      reversed(5);
+      const before = drivers[0].poll()!;
+      check(before.reading.power_w < 0 && before.energy.activeExport > 0 && before.energy.activeImport === 0, 'reads as export');
+      check(drivers[0].setCalibration({ ctReversed: true }), 'flip');
+      reversed(5);
+      const after = drivers[0].poll()!;
+      checkClose(after.reading.power_w, 1150, 2);
+      check(after.reading.reactive_var > 0 && after.reading.pf > 0, 'Q and PF positive');
+      check(after.energy.activeImport > 0 && after.energy.activeExport === 0, 'counted as import');
+      checkClose(after.reading.current_a, 5, 0.002);
+    },
+  },
 ];
 
 export default tests;

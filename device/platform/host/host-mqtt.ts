@@ -50,6 +50,14 @@ export class HostMqttPort implements MqttPort {
     this.client?.subscribe(topic, { qos });
   }
 
+  /** The meter loses power or restarts: the connection just drops (the broker publishes the last will). */
+  kill(): void {
+    const client = this.client;
+    this.client = undefined;
+    client?.stream?.destroy();
+    client?.end(true);
+  }
+
   /** Clean stop: publishes offline status (a kill would let the broker send the last will instead). */
   async stop(): Promise<void> {
     const client = this.client;

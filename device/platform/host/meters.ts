@@ -107,24 +107,30 @@ async function main(args: Args): Promise<void> {
     args.backendDataDir,
     ids.map((id) => ({ id, dir: join(args.dataDir, id) })),
   );
-  const meters = ids.map(
-    (id, k) =>
-      new VirtualMeter({
-        deviceId: id,
-        dataDir: join(args.dataDir, id),
-        mqttUrl: args.mqttUrl,
-        mqttLogin: { username: credentials.get(id)!.username, password: credentials.get(id)!.password },
-        commandKey: credentials.get(id)!.commandKey,
-        intervalS: args.intervalS,
-        clock,
-        seed: k + 1,
-        traces,
-        frontEndTolerance: args.frontEndTolerance,
-        // appendFileSync: the line is written before anything else runs, so a kill cannot lose it
-        // once the record is on flash and about to be published.
-        onRecordCreated: args.journal ? (seq, ts) => appendFileSync(args.journal!, `${id} ${seq} ${ts}\n`) : undefined,
-      }),
-  );
+  const build = (id: string, k: number): VirtualMeter =>
+    new VirtualMeter({
+      deviceId: id,
+      dataDir: join(args.dataDir, id),
+      mqttUrl: args.mqttUrl,
+      mqttLogin: { username: credentials.get(id)!.username, password: credentials.get(id)!.password },
+      commandKey: credentials.get(id)!.commandKey,
+      intervalS: args.intervalS,
+      clock,
+      seed: k + 1,
+      traces,
+      frontEndTolerance: args.frontEndTolerance,
+      // appendFileSync: the line is written before anything else runs, so a kill cannot lose it
+      // once the record is on flash and about to be published.
+      onRecordCreated: args.journal ? (seq, ts) => appendFileSync(args.journal!, `${id} ${seq} ${ts}\n`) : undefined,
+      // A firmware update or rollback restarts the meter (docs/ota.md): boot it again in place.
+      onRestart: () =>
+        setImmediate(() => {
+          meters[k] = build(id, k);
+          meters[k].start();
+          process.stdout.write(`meter ${id} restarted: firmware ${meters[k].slots.running().version}\n`);
+        }),
+    });
+  const meters = ids.map(build);
   for (const meter of meters) {
     meter.start();
     const boot = meter.core.bootReport;

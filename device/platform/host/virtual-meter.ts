@@ -1,16 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { parseCommandKeyHex } from '@dinmeter/shared';
+import { FIRMWARE_PUBLIC_KEY_HEX, fromHex, parseCommandKeyHex } from '@dinmeter/shared';
 import { BOARD_CALIBRATION } from '../../board/front-end';
 import { createBoardWaveformSampler } from '../../board/waveform-sampler';
 import { MeterCore } from '../../core/app/meter-core';
 import type { AdcWaveformSampler } from '../../core/metering/adc-waveform-sampler';
 import type { WaveformSampler } from '../../core/ports';
+import type { HttpRangePort } from '../../core/ota/ota.ports';
 import { createSimulatedBoard, SimulatedBoard } from '../../sim/simulated-board';
 import { ApplianceSpec } from '../../sim/appliances';
 import { ApplianceTraces } from '../../sim/power-trace';
 import { FileFlash } from './file-flash';
+import { FileSlots } from './file-slots';
+import { hostImageBehaviour } from './host-image';
+import { nodeHttpRange } from './node-http-range';
 import { FileSettingsStore } from './file-settings';
 import { HostClock } from './host-clock';
 import { HostMqttPort } from './host-mqtt';
@@ -19,6 +23,8 @@ import { nodeCrypto } from './node-crypto';
 export const FIRMWARE_VERSION = 'dinmeter-vm 0.1.0';
 /** The record-log partition of the ESP32 build (device/partitions.csv: records, 1 MiB). */
 export const FLASH_BYTES = 1024 * 1024;
+/** The event log's partition (`events` in device/partitions.csv). */
+export const EVENT_FLASH_BYTES = 56 * 1024;
 /** Real time between two waveform bursts of one virtual meter, whatever the clock speed. */
 const WAVEFORM_MIN_REAL_MS = 400;
 
@@ -40,6 +46,14 @@ export interface VirtualMeterOptions {
   frontEndTolerance?: number;
   /** Real milliseconds between ticks of the core. */
   tickMs?: number;
+  /** The firmware signing key (raw Ed25519, 32 bytes); default: the one built into the firmware. */
+  firmwareKey?: Uint8Array;
+  /** A new firmware image must reach the backend within this much time (default 5 min). */
+  otaConfirmDeadlineMs?: number;
+  /** The firmware download's HTTP client (default: Node's http/https); a test may cut it off. */
+  otaHttp?: HttpRangePort;
+  /** The meter restarted itself (a firmware update, a rollback): build it again on the same dataDir. */
+  onRestart?: () => void;
   /**
    * Called with each record's seq and ts right after `append()` returned it (the record is on flash):
    * the truth integration tests compare InfluxDB against (`meters --journal`).
@@ -56,8 +70,12 @@ export class VirtualMeter {
   readonly board: SimulatedBoard;
   readonly core: MeterCore;
   readonly flash: FileFlash;
+  readonly eventFlash: FileFlash;
   readonly waveform: AdcWaveformSampler;
+  /** The OTA app slots (files in dataDir/ota); what runs is the boot slot's version. */
+  readonly slots: FileSlots;
   private readonly mqtt: HostMqttPort;
+  private readonly network: boolean;
   private timer?: NodeJS.Timeout;
 
   constructor(private readonly o: VirtualMeterOptions) {
@@ -76,31 +94,39 @@ export class VirtualMeter {
     this.waveform = createBoardWaveformSampler({ bus: this.board.adcBus, selects: this.board.adcSelects, dataReady: this.board.adcDataReady });
     this.waveform.start();
     this.flash = new FileFlash({ path: join(o.dataDir, 'flash.bin'), byteLength: FLASH_BYTES });
+    this.eventFlash = new FileFlash({ path: join(o.dataDir, 'events.bin'), byteLength: EVENT_FLASH_BYTES });
     this.mqtt = new HostMqttPort(o.mqttUrl, o.deviceId, o.mqttLogin);
+    this.slots = new FileSlots(join(o.dataDir, 'ota'), FIRMWARE_VERSION, () => this.restart());
+    this.network = hostImageBehaviour(this.slots.runningImageBytes()).network;
     this.core = new MeterCore(
       {
         bus: this.board.bus,
         selects: this.board.selects,
         relays: this.board.relays,
         flash: this.flash,
+        eventFlash: this.eventFlash,
         settings: new FileSettingsStore(join(o.dataDir, 'settings.json')),
         clock: o.clock,
         mqtt: this.mqtt,
         crypto: nodeCrypto,
         // The waveform path runs through the ADS131M08 driver and the chip models on the board's ADC bus.
         waveform: this.throttledWaveform(),
+        ota: { slots: this.slots, http: o.otaHttp ?? nodeHttpRange },
       },
       {
         deviceId: o.deviceId,
-        firmware: FIRMWARE_VERSION,
+        firmware: this.slots.running().version,
         bootId: randomBytes(4).toString('hex'),
         intervalS: o.intervalS,
         commandKey: o.commandKey === undefined ? undefined : parseCommandKeyHex(o.commandKey),
         calibration: BOARD_CALIBRATION,
+        firmwareKey: o.firmwareKey ?? (FIRMWARE_PUBLIC_KEY_HEX === undefined ? undefined : fromHex(FIRMWARE_PUBLIC_KEY_HEX)),
+        otaConfirmDeadlineMs: o.otaConfirmDeadlineMs,
         // Acks come back within milliseconds on a LAN; a simulated second passes faster when accelerated.
         // Window 128 (ESP32 default 16): a 24 h replay drains at ~1400 records/s instead of ~500 with 32
         // (npm run bench:replay; one backend ack per InfluxDB batch, ~50 ms apart).
         delivery: { window: 128, ackTimeoutMs: Math.max(5000, 5000 * speed) },
+        eventDelivery: { window: 16 },
       },
     );
     const created = o.onRecordCreated;
@@ -146,7 +172,8 @@ export class VirtualMeter {
 
   start(): void {
     this.core.start();
-    this.mqtt.start(this.core.app);
+    // An image that never reaches the backend (host-image.ts) boots, ticks and rolls itself back.
+    if (this.network) this.mqtt.start(this.core.app);
     this.timer = setInterval(() => this.tick(), this.o.tickMs ?? 50);
   }
 
@@ -160,15 +187,33 @@ export class VirtualMeter {
     return { lastSeq: log.nextSeq - 1, ackedSeq: log.ackedSeq, backlog: log.pendingCount, delivery: this.core.app.deliveryStats };
   }
 
+  /** The power goes: no drain, no goodbye; what is on flash and in the slot files stays. */
+  powerCut(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.mqtt.kill();
+    this.slots.close();
+    this.flash.close();
+  }
+
+  /** The meter restarts itself (OTA): like a power cut, then the owner boots it again. */
+  private restart(): void {
+    this.powerCut();
+    this.o.onRestart?.();
+  }
+
   /** Clean stop: give the backlog up to `drainMs` to be acknowledged, then say goodbye on MQTT. */
   async stop(drainMs = 5000): Promise<void> {
     const deadline = Date.now() + drainMs;
-    while (this.core.log.pendingCount > 0 && this.mqtt.connected && Date.now() < deadline) {
+    const pending = () => this.core.log.pendingCount + (this.core.eventLog?.pendingCount ?? 0);
+    while (pending() > 0 && this.mqtt.connected && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.mqtt.stop();
+    this.slots.close();
     this.flash.close();
+    this.eventFlash.close();
   }
 }

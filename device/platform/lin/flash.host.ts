@@ -9,7 +9,7 @@ import { storageWrite } from 'platform/lin/power';
 
 const SECTOR_BYTES = 4096;
 /** Data partitions the firmware opens by label; sizes as in device/partitions.csv (checked by virtual-board.spec.ts). */
-export const DATA_PARTITIONS: Readonly<Record<string, number>> = Object.freeze({ records: 0x100000 });
+export const DATA_PARTITIONS: Readonly<Record<string, number>> = Object.freeze({ records: 0x100000, events: 0xe000 });
 
 type Bytes = ArrayBuffer | ArrayBufferView;
 

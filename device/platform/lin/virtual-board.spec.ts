@@ -14,9 +14,10 @@ const sizeOf = (name: string): number => {
 const source = (file: string): string => fs.readFileSync(path.join(__dirname, file), 'utf8');
 
 describe('virtual board storage', () => {
-  it('should size the records flash file as the records partition', () => {
-    const match = source('flash.host.ts').match(/DATA_PARTITIONS[^=]*= Object\.freeze\(\{ records: (0x[0-9a-f]+) \}\)/);
+  it('should size the records and events flash files as their partitions', () => {
+    const match = source('flash.host.ts').match(/DATA_PARTITIONS[^=]*= Object\.freeze\(\{ records: (0x[0-9a-f]+), events: (0x[0-9a-f]+) \}\)/);
     expect(Number(match?.[1])).toBe(sizeOf('records'));
+    expect(Number(match?.[2])).toBe(sizeOf('events'));
   });
 
   it('should size the OTA slot files as the app partitions', () => {

@@ -29,6 +29,7 @@ export interface DevicePorts extends Omit<MeterCorePorts, 'mqtt'> {
   selects: ChipSelect[];
   relays: RelayDriver;
   flash: FlashPartition;
+  eventFlash: FlashPartition;
   settings: SettingsStore;
   clock: SntpClock;
   ota: FirmwareUpdate;
@@ -59,6 +60,7 @@ export function createDevicePorts(): DevicePorts {
     selects,
     relays: new ExpanderRelays(expander, PINS.relay),
     flash: new ModdableFlashPartition('records'),
+    eventFlash: new ModdableFlashPartition('events'),
     settings: createSettingsStore(),
     clock,
     crypto: new ModdableCrypto(),

@@ -1,6 +1,6 @@
 /**
- * FlashPartition on the Moddable `flash` module: the `records` data partition of
- * device/partitions.csv, opened by label. NOR semantics: erase a 4096-byte sector to 0xFF,
+ * FlashPartition on the Moddable `flash` module: a data partition of device/partitions.csv
+ * (`records`, `events`), opened by label. NOR semantics: erase a 4096-byte sector to 0xFF,
  * writes only clear bits.
  */
 import Flash from 'flash';

@@ -1,7 +1,7 @@
 /**
  * Runs the lin build of the firmware (the virtual board, device/platform/lin) headless: one Xvfb
  * display shared by the boards of a process, `mcsim <image>` per board with its working directory
- * as the board's storage (flash-records.bin, nvs.json, LittleFS files, OTA slots, board.json).
+ * as the board's storage (flash-records.bin, flash-events.bin, nvs.json, LittleFS files, OTA slots, board.json).
  * Provisioning goes where a factory step puts it on the ESP32: NVS domain `prov`.
  */
 import { ChildProcess, spawn } from 'node:child_process';

@@ -60,7 +60,17 @@ export const CHANNELS = {
     qos: 1,
     retain: false,
     payload: 'events',
-    description: 'Relay changes, protection trips, faults, step changes, config and plan changes, failsafe, boot.',
+    description:
+      'Relay changes, protection trips, faults, step changes, config and plan changes, failsafe, boot. Stored-and-forwarded like telemetry: each carries seq and acked_seq, replays keep their ts; expect duplicates.',
+  },
+  eventsAck: {
+    address: device('events/ack'),
+    publishers: ['backend'],
+    subscribers: ['meter'],
+    qos: 1,
+    retain: false,
+    payload: 'events/ack',
+    description: 'Every event with seq ≤ upto_seq is stored in InfluxDB: the meter may drop it from its event log.',
   },
   cmd: {
     address: device('cmd'),
@@ -146,6 +156,24 @@ export const CHANNELS = {
     retain: false,
     payload: { contentType: 'text/plain', schema: { type: 'string', enum: ['PRESS'] } },
     description: "Asks to clear a circuit's protection trip (Home Assistant's reset button); the backend sends reset_trip. Retained requests and other payloads are ignored.",
+  },
+  haFirmwareInstall: {
+    address: `${TOPIC_ROOT}/{deviceId}/ha/firmware/install`,
+    publishers: ['integration', 'home-assistant'],
+    subscribers: ['backend'],
+    qos: 1,
+    retain: false,
+    payload: { contentType: 'text/plain', schema: { type: 'string', enum: ['install'] } },
+    description: "Asks for the newest firmware on this meter (Home Assistant's update entity); the backend rolls it out (docs/ota.md). Retained requests and other payloads are ignored.",
+  },
+  firmwareLatest: {
+    address: `${TOPIC_ROOT}/backend/firmware/latest`,
+    publishers: ['backend'],
+    subscribers: ['home-assistant', 'integration'],
+    qos: 1,
+    retain: true,
+    payload: { contentType: 'text/plain', schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._+-]{0,31}$' } },
+    description: 'The version of the newest uploaded firmware image: the latest_version of every Home Assistant update entity.',
   },
   haTriggers: {
     address: `${TOPIC_ROOT}/{deviceId}/ha/triggers`,

@@ -11,6 +11,8 @@ import {
   commandAckSchema,
   commandSchema,
   EventMessage,
+  EventsAckMessage,
+  eventsAckSchema,
   eventSchema,
   HeartbeatMessage,
   heartbeatSchema,
@@ -35,6 +37,7 @@ export interface MessageByKind {
   telemetry: TelemetryMessage;
   'telemetry/ack': TelemetryAckMessage;
   events: EventMessage;
+  'events/ack': EventsAckMessage;
   cmd: Command;
   'cmd/ack': CommandAckMessage;
   relays: RelaysMessage;
@@ -49,6 +52,7 @@ export const MESSAGE_SCHEMAS: { [K in MessageKind]: Schema<MessageByKind[K]> } =
   telemetry: telemetrySchema,
   'telemetry/ack': telemetryAckSchema,
   events: eventSchema,
+  'events/ack': eventsAckSchema,
   cmd: commandSchema,
   'cmd/ack': commandAckSchema,
   relays: relaysSchema,
@@ -63,6 +67,7 @@ export const MAX_PAYLOAD_BYTES: { [K in MessageKind]: number } = {
   telemetry: 8192,
   'telemetry/ack': 256,
   events: 8192,
+  'events/ack': 256,
   cmd: 4096,
   'cmd/ack': 1024,
   relays: 2048,

@@ -62,8 +62,13 @@ const REJECTIONS: [MessageKind, string, Mutation, string | RegExp][] = [
     '$.data: at most 32 entries',
   ],
   ['events', 'ts in seconds', (m) => (m.ts = 1_700_000_000), '$.ts: 1700000000 is below the minimum 946684800000'],
+  ['events', 'seq without acked_seq', (m) => delete m.acked_seq, '$: seq and acked_seq come together'],
+  ['events', 'acked_seq at seq', (m) => (m.acked_seq = m.seq), '$: acked_seq 12 must be below seq 12'],
+  ['events', 'seq 0', (m) => (m.seq = 0), '$.seq: 0 is below the minimum 1'],
+  // events/ack
+  ['events/ack', 'missing upto_seq', (m) => delete m.upto_seq, '$.upto_seq: is required'],
   // cmd: fields common to every op
-  ['cmd', 'unknown op', (m) => (m.op = 'toggle'), '$.op: expected one of "relay", "reset_trip", "config", "calibrate", "ping", got "toggle"'],
+  ['cmd', 'unknown op', (m) => (m.op = 'toggle'), '$.op: expected one of "relay", "reset_trip", "config", "calibrate", "ping", "firmware", got "toggle"'],
   ['cmd', 'missing op', (m) => delete m.op, /^\$\.op: expected one of .*, got undefined$/],
   ['cmd', 'an id with a space', (m) => (m.id = 'cmd 1'), /^\$\.id: "cmd 1" does not match/],
   ['cmd', 'an id with a slash', (m) => (m.id = 'a/b'), /^\$\.id: "a\/b" does not match/],

@@ -2,6 +2,7 @@
  * Payload types and their runtime schemas, one per topic kind (see docs/protocol.md).
  * Every payload carries `v`, the protocol version. Timestamps are milliseconds since the Unix epoch (UTC).
  */
+import { FIRMWARE_MAX_BYTES, FIRMWARE_SIGNATURE_HEX_PATTERN, FIRMWARE_VERSION_PATTERN, SHA256_HEX_PATTERN } from '../firmware/firmware-manifest';
 import { CIRCUIT_COUNT, CIRCUIT_METRICS, OptionalMetricField, RequiredMetricField } from './metrics';
 import { arr, bool, int, literal, num, obj, optional, refine, Schema, str, tagged } from './schema';
 import { TIMESTAMP_MAX_MS, TIMESTAMP_MIN_MS } from './time';
@@ -116,7 +117,36 @@ export interface StatusMessage {
    * every backend instance heartbeats often enough for it, also one that did not configure it.
    */
   failsafe_min_s?: number;
+  /** The firmware update in progress or last finished (docs/ota.md). */
+  ota?: OtaStatus;
 }
+
+/**
+ * OTA states (docs/ota.md): `downloading` → `rebooting` → (new image) `pending` → `confirmed`,
+ * or `failed` (refused or broken off: the old image keeps running) or `rolled_back` (the new image
+ * did not reach the backend in time and the previous one booted again).
+ */
+export const OTA_STATES = ['downloading', 'rebooting', 'pending', 'confirmed', 'failed', 'rolled_back'] as const;
+export type OtaState = (typeof OTA_STATES)[number];
+export interface OtaStatus {
+  state: OtaState;
+  /** The version being installed, installed or refused. */
+  version: string;
+  /** Bytes of the image in the slot so far, and its size. */
+  bytes?: number;
+  size?: number;
+  error?: string;
+}
+const firmwareVersion = str({ pattern: FIRMWARE_VERSION_PATTERN });
+const firmwareSize = int({ min: 1, max: FIRMWARE_MAX_BYTES });
+export const otaStatusSchema: Schema<OtaStatus> = obj({
+  state: literal(...OTA_STATES),
+  version: firmwareVersion,
+  bytes: optional(int({ min: 0, max: FIRMWARE_MAX_BYTES })),
+  size: optional(firmwareSize),
+  error: optional(shortText),
+});
+
 export const statusSchema: Schema<StatusMessage> = obj({
   v: version,
   online: bool(),
@@ -131,6 +161,7 @@ export const statusSchema: Schema<StatusMessage> = obj({
     }),
   ),
   failsafe_min_s: optional(int({ min: 1, max: MAX_FAILSAFE_AFTER_S })),
+  ota: optional(otaStatusSchema),
 });
 
 // ---- events ----------------------------------------------------------------------------------
@@ -156,6 +187,14 @@ export interface EventMessage {
   circuit?: number;
   message?: string;
   data?: Record<string, string | number | boolean>;
+  /**
+   * Per-device event sequence number (1, 2, 3 …, never reused), given by the meter's event log:
+   * the event is on the meter's flash until the backend acknowledges it on events/ack. Meters
+   * without an event log leave it out (such events are stored but cannot be acknowledged).
+   */
+  seq?: number;
+  /** Highest event seq the meter has had acknowledged: present together with seq. */
+  acked_seq?: number;
 }
 const eventData: Schema<Record<string, string | number | boolean>> = {
   optional: true,
@@ -182,14 +221,30 @@ const eventData: Schema<Record<string, string | number | boolean>> = {
     additionalProperties: { oneOf: [{ type: 'string', maxLength: 200 }, { type: 'number' }, { type: 'boolean' }] },
   }),
 };
-export const eventSchema: Schema<EventMessage> = obj({
-  v: version,
-  ts: timestampMs,
-  type: literal(...EVENT_TYPES),
-  circuit: optional(circuitNumber),
-  message: optional(shortText),
-  data: eventData,
-});
+export const eventSchema: Schema<EventMessage> = refine(
+  obj({
+    v: version,
+    ts: timestampMs,
+    type: literal(...EVENT_TYPES),
+    circuit: optional(circuitNumber),
+    message: optional(shortText),
+    data: eventData,
+    seq: optional(int({ min: 1, max: Number.MAX_SAFE_INTEGER })),
+    acked_seq: optional(seq),
+  }),
+  (m) => {
+    if ((m.seq === undefined) !== (m.acked_seq === undefined)) return 'seq and acked_seq come together';
+    if (m.seq !== undefined && m.acked_seq! >= m.seq) return `acked_seq ${m.acked_seq} must be below seq ${m.seq}`;
+    return undefined;
+  },
+) as Schema<EventMessage>;
+
+/** An event as the meter's event log returns it: with its seq, before delivery adds acked_seq. */
+export type SequencedEvent = Omit<EventMessage, 'acked_seq'> & { seq: number };
+
+/** Every event with seq <= upto_seq is stored in InfluxDB: the meter may drop it from its event log. */
+export type EventsAckMessage = TelemetryAckMessage;
+export const eventsAckSchema: Schema<EventsAckMessage> = telemetryAckSchema;
 
 // ---- alerts (backend → integrations) -------------------------------------------------------------
 
@@ -276,6 +331,8 @@ export interface CalibrationParams {
   pga?: 1 | 4 | 8 | 16 | 24;
   ctRatio?: number;
   meterConstant?: number;
+  /** The CT is clamped the wrong way round: the firmware negates P, Q and PF and swaps import and export energy. */
+  ctReversed?: boolean;
 }
 const u16 = int({ min: 0, max: 0xffff });
 export const calibrationSchema: Schema<CalibrationParams> = obj({
@@ -291,7 +348,20 @@ export const calibrationSchema: Schema<CalibrationParams> = obj({
   pga: optional(literal(1, 4, 8, 16, 24)),
   ctRatio: optional(num({ min: 0.001, max: 100000 })),
   meterConstant: optional(num({ min: 1, max: 1e6 })),
+  ctReversed: optional(bool()),
 });
+
+/** A `firmware` command's order (docs/ota.md): where the image is and what it must be. */
+export interface FirmwareOrder {
+  version: string;
+  /** http(s) URL of the image; the meter fetches it with Range requests, so a broken download resumes. */
+  url: string;
+  size: number;
+  /** SHA-256 of the image, lower-case hex. */
+  sha256: string;
+  /** Ed25519 signature (lower-case hex) of the manifest over version, size and sha256 (shared/src/firmware). */
+  signature: string;
+}
 
 interface CommandBase {
   v: typeof PROTOCOL_VERSION;
@@ -306,7 +376,8 @@ export type Command =
   | (CommandBase & { op: 'reset_trip'; circuit: number })
   | (CommandBase & { op: 'config'; circuit: number; config: CircuitConfig })
   | (CommandBase & { op: 'calibrate'; circuit: number; calibration: CalibrationParams })
-  | (CommandBase & { op: 'ping' });
+  | (CommandBase & { op: 'ping' })
+  | (CommandBase & { op: 'firmware' } & FirmwareOrder);
 export type CommandOp = Command['op'];
 
 const base = { v: version, id: commandId, seq: int({ min: 1, max: Number.MAX_SAFE_INTEGER }), expires: timestampMs };
@@ -316,6 +387,15 @@ export const commandSchema: Schema<Command> = tagged('op', {
   config: obj({ ...base, op: literal('config'), circuit: circuitNumber, config: circuitConfigSchema }),
   calibrate: obj({ ...base, op: literal('calibrate'), circuit: circuitNumber, calibration: calibrationSchema }),
   ping: obj({ ...base, op: literal('ping') }),
+  firmware: obj({
+    ...base,
+    op: literal('firmware'),
+    version: firmwareVersion,
+    url: str({ maxLength: 512, pattern: /^https?:\/\/[^\s]+$/ }),
+    size: firmwareSize,
+    sha256: str({ pattern: SHA256_HEX_PATTERN }),
+    signature: str({ pattern: FIRMWARE_SIGNATURE_HEX_PATTERN }),
+  }),
 }) as Schema<Command>;
 
 /**

@@ -20,6 +20,12 @@ export type RegisterEncoding = 'unsigned' | 'twos-complement' | 'sign-magnitude'
  */
 export type Rescale = 'none' | 'current' | 'power';
 
+/**
+ * What a CT clamped the wrong way round does to a value, undone by the firmware when the circuit's
+ * calibration says `ctReversed` (docs/commissioning.md): its sign flips, or an angle turns by 180°.
+ */
+export type CtReversal = 'sign' | 'half-turn';
+
 /** A measurement register of the ATM90E26, L line (datasheet 5.5). */
 export interface ChipRegisterSource {
   /** Its name in the driver's register map (device/drivers/atm90e26/atm90e26.registers.ts `REG`). */
@@ -28,6 +34,7 @@ export interface ChipRegisterSource {
   /** Units of the metric per LSB. */
   readonly lsb: number;
   readonly rescale: Rescale;
+  readonly reversed?: CtReversal;
 }
 
 /** A running total the metering core keeps from a clear-on-read energy register (datasheet 5.4). */
@@ -107,7 +114,7 @@ export const CIRCUIT_METRICS = [
     kind: 'reading',
     min: -1e6,
     max: 1e6,
-    source: { register: 'Pmean', encoding: 'twos-complement', lsb: 1, rescale: 'power' },
+    source: { register: 'Pmean', encoding: 'twos-complement', lsb: 1, rescale: 'power', reversed: 'sign' },
     flash: { scale: 10 },
     ha: { entity: 'circuit', name: 'power', deviceClass: 'power', precision: 0 },
   },
@@ -117,7 +124,7 @@ export const CIRCUIT_METRICS = [
     kind: 'reading',
     min: -1e6,
     max: 1e6,
-    source: { register: 'Qmean', encoding: 'twos-complement', lsb: 1, rescale: 'power' },
+    source: { register: 'Qmean', encoding: 'twos-complement', lsb: 1, rescale: 'power', reversed: 'sign' },
     flash: { scale: 10 },
     ha: { entity: 'diagnostic', name: 'reactive power', deviceClass: 'reactive_power', precision: 0 },
   },
@@ -138,7 +145,7 @@ export const CIRCUIT_METRICS = [
     kind: 'reading',
     min: -1,
     max: 1,
-    source: { register: 'PowerF', encoding: 'sign-magnitude', lsb: 0.001, rescale: 'none' },
+    source: { register: 'PowerF', encoding: 'sign-magnitude', lsb: 0.001, rescale: 'none', reversed: 'sign' },
     flash: { scale: 1000, merged: 'power-factor' },
     ha: { entity: 'circuit', name: 'power factor', deviceClass: 'power_factor', precision: 2 },
   },
@@ -200,7 +207,7 @@ export const CIRCUIT_METRICS = [
     max: 180,
     optional: true,
     // Mean phase angle of the current to the voltage, positive lagging; encoding, LSB and sign are **unverified** (docs/atm90e26.md).
-    source: { register: 'Pangle', encoding: 'twos-complement', lsb: 0.1, rescale: 'none' },
+    source: { register: 'Pangle', encoding: 'twos-complement', lsb: 0.1, rescale: 'none', reversed: 'half-turn' },
     flash: { scale: 10, merged: 'phase-angle' },
     ha: { entity: 'diagnostic', name: 'phase angle', precision: 1 },
   },

@@ -59,7 +59,10 @@ const buildExample: { [K in MessageKind]: () => MessageByKind[K] } = {
     circuit: 3,
     message: 'overcurrent 17.2 A > 16 A for 200 ms',
     data: { current_a: 17.2, limit_a: 16, latched: true, source: 'guard' },
+    seq: 12,
+    acked_seq: 9,
   }),
+  'events/ack': () => ({ v: 1, upto_seq: 12 }),
   cmd: () => ({ v: 1, id: 'cmd-1', seq: EXAMPLE_TS, expires: EXAMPLE_TS + 60_000, op: 'relay', circuit: 4, state: 'off' }),
   'cmd/ack': () => ({ v: 1, id: 'cmd-1', ok: true, ts: EXAMPLE_TS, circuit: 4, state: 'off' }),
   relays: () => ({

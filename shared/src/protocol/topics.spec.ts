@@ -43,6 +43,7 @@ describe('topics', () => {
       topics.telemetry('m1'),
       topics.telemetryAck('m1'),
       topics.events('m1'),
+      topics.eventsAck('m1'),
       topics.cmd('m1'),
       topics.cmdAck('m1'),
       topics.relays('m1'),

@@ -14,6 +14,7 @@ export const DEVICE_TOPIC_KINDS = [
   'telemetry',
   'telemetry/ack',
   'events',
+  'events/ack',
   'cmd',
   'cmd/ack',
   'relays',
@@ -47,6 +48,8 @@ export const topics = {
   telemetry: (id: string) => deviceTopic(id, 'telemetry'),
   telemetryAck: (id: string) => deviceTopic(id, 'telemetry/ack'),
   events: (id: string) => deviceTopic(id, 'events'),
+  /** Backend → meter: every event up to upto_seq is in InfluxDB (the meter's event log may drop it). */
+  eventsAck: (id: string) => deviceTopic(id, 'events/ack'),
   cmd: (id: string) => deviceTopic(id, 'cmd'),
   cmdAck: (id: string) => deviceTopic(id, 'cmd/ack'),
   relays: (id: string) => deviceTopic(id, 'relays'),
@@ -75,6 +78,8 @@ export const topics = {
     assertDeviceId(id);
     return `${TOPIC_ROOT}/${id}/ha/triggers`;
   },
+  /** Retained version of the newest uploaded firmware image (Home Assistant's update entities, docs/ota.md). */
+  firmwareLatest: () => `${TOPIC_ROOT}/backend/firmware/latest`,
   /** Subscription filters. */
   allDevices: (kind: DeviceTopicKind) => `${TOPIC_ROOT}/+/${kind}`,
   everything: () => `${TOPIC_ROOT}/#`,
@@ -110,7 +115,7 @@ export const HA_DISCOVERY_PREFIX_PATTERN = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/
 function assertHaPrefix(prefix: string): void {
   if (!HA_DISCOVERY_PREFIX_PATTERN.test(prefix)) throw new Error(`invalid Home Assistant discovery prefix ${JSON.stringify(prefix)}`);
 }
-export type HaComponent = 'sensor' | 'binary_sensor' | 'switch' | 'button' | 'event' | 'device_automation';
+export type HaComponent = 'sensor' | 'binary_sensor' | 'switch' | 'button' | 'event' | 'device_automation' | 'update';
 export function haDiscoveryTopic(component: HaComponent, objectId: string, prefix = HA_DISCOVERY_PREFIX): string {
   if (!/^[A-Za-z0-9_-]+$/.test(objectId)) throw new Error(`invalid Home Assistant object id ${JSON.stringify(objectId)}`);
   assertHaPrefix(prefix);
@@ -176,4 +181,18 @@ export const haTripResetFilter = () => `${TOPIC_ROOT}/+/ha/+/reset`;
 export function parseHaTripResetTopic(topic: string): { deviceId: string; circuit: number } | undefined {
   const parsed = parseHaCircuitTopic(topic);
   return parsed?.request === 'reset' ? { deviceId: parsed.deviceId, circuit: parsed.circuit } : undefined;
+}
+
+/** Firmware install requests of Home Assistant's update entity: `install` on dinmeter/<id>/ha/firmware/install (docs/ota.md). */
+export const haFirmwareInstallTopic = (deviceId: string) => {
+  assertDeviceId(deviceId);
+  return `${TOPIC_ROOT}/${deviceId}/ha/firmware/install`;
+};
+/** Subscription filter for every haFirmwareInstallTopic. */
+export const haFirmwareInstallFilter = () => `${TOPIC_ROOT}/+/ha/firmware/install`;
+/** The device of a haFirmwareInstallTopic, or undefined for anything else. */
+export function parseHaFirmwareInstallTopic(topic: string): { deviceId: string } | undefined {
+  const parts = topic.split('/');
+  if (parts.length !== 5 || parts[0] !== TOPIC_ROOT || parts[2] !== 'ha' || parts[3] !== 'firmware' || parts[4] !== 'install') return undefined;
+  return isValidDeviceId(parts[1]) ? { deviceId: parts[1] } : undefined;
 }

@@ -1,5 +1,6 @@
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { lockFile } from '../../common/file-lock';
 import type { ScryptHash } from './password-hash';
 
 /** Who an MQTT identity is: a meter (username = device id), the backend, or Home Assistant. */
@@ -30,8 +31,6 @@ export interface CredentialsDocument {
 }
 
 export const CREDENTIALS_FILE = 'credentials.json';
-const LOCK_STALE_MS = 10_000;
-const LOCK_WAIT_MS = 5_000;
 
 /**
  * The one file in DATA_DIR that holds every MQTT identity (mode 0600: it holds the command keys).
@@ -74,7 +73,7 @@ export class CredentialsFile {
    */
   update<T>(change: (doc: CredentialsDocument) => T): T {
     mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
-    const release = this.lock();
+    const release = lockFile(this.path);
     try {
       const doc = this.read();
       const result = change(doc);
@@ -84,29 +83,6 @@ export class CredentialsFile {
       return result;
     } finally {
       release();
-    }
-  }
-
-  private lock(): () => void {
-    const lockPath = `${this.path}.lock`;
-    const deadline = Date.now() + LOCK_WAIT_MS;
-    for (;;) {
-      try {
-        closeSync(openSync(lockPath, 'wx', 0o600));
-        return () => rmSync(lockPath, { force: true });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        // A writer killed while holding the lock leaves the file behind: take over a stale one.
-        let age = 0;
-        try {
-          age = Date.now() - statSync(lockPath).mtimeMs;
-        } catch {
-          continue;
-        }
-        if (age > LOCK_STALE_MS) rmSync(lockPath, { force: true });
-        else if (Date.now() > deadline) throw new Error(`${lockPath} is held by another writer`);
-        else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
-      }
     }
   }
 }

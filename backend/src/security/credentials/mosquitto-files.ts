@@ -26,7 +26,7 @@ export function mosquittoAcl(doc: CredentialsDocument, haPrefix = HA_DISCOVERY_P
     } else {
       const id = identity.username;
       for (const topic of [topics.status(id), topics.telemetry(id), topics.events(id), topics.cmdAck(id), topics.relays(id)]) lines.push(`topic write ${topic}`);
-      for (const topic of [topics.cmd(id), topics.plan(id), topics.telemetryAck(id), topics.heartbeat()]) lines.push(`topic read ${topic}`);
+      for (const topic of [topics.cmd(id), topics.plan(id), topics.telemetryAck(id), topics.eventsAck(id), topics.heartbeat()]) lines.push(`topic read ${topic}`);
     }
     lines.push('');
   }

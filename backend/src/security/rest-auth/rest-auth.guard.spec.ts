@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
+import { SseEndpoint } from '../../common/sse';
 import { Public, RequireRole } from '../roles';
 import { TokenStore } from '../tokens/token-store';
 import { AuthFailureLimiter } from './auth-failure-limiter';
@@ -33,6 +34,12 @@ class ProbeController {
   @Delete('devices')
   removeAll() {
     return { removed: true };
+  }
+
+  @Get('stream')
+  @SseEndpoint()
+  stream() {
+    return { streaming: true };
   }
 }
 
@@ -86,6 +93,14 @@ describe(RestAuthGuard.name, () => {
     expect(bad.status).toBe(401);
     expect(bad.headers['www-authenticate']).toBe('Bearer realm="dinmeter", error="invalid_token"');
     expect((await request(app.getHttpServer()).get('/devices').set('authorization', tokens.read)).status).toBe(401);
+  });
+
+  it('should take ?access_token= on an SseEndpoint only (EventSource sends no headers), judged like the header', async () => {
+    const server = app.getHttpServer();
+    expect((await request(server).get(`/stream?access_token=${tokens.read}`)).status).toBe(200);
+    expect((await request(server).get(`/stream?access_token=${tokens.read}0`)).status).toBe(401);
+    expect((await request(server).get('/stream')).status).toBe(401);
+    expect((await request(server).get(`/devices?access_token=${tokens.read}`)).status).toBe(401);
   });
 
   it('should take the role a route declares, else read for GET and admin for the rest', async () => {

@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, ForbiddenException, HttpException, HttpStatus, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SSE_QUERY_TOKEN_METADATA, SSE_TOKEN_PARAM } from '../../common/sse';
 import { PUBLIC_METADATA, Role, ROLE_METADATA } from '../roles';
 import { AuthDecision, RestAuthService } from './rest-auth.service';
 
@@ -27,9 +28,17 @@ export class RestAuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_METADATA, targets)) return true;
     const request = context.switchToHttp().getRequest<IncomingMessage>();
     const needed = neededRole(this.reflector.getAllAndOverride<Role>(ROLE_METADATA, targets), request.method ?? 'GET');
-    const decision = this.auth.decide(request.headers.authorization, request.socket.remoteAddress, needed);
+    const decision = this.auth.decide(this.authorization(request, targets), request.socket.remoteAddress, needed);
     if (decision.outcome === 'allowed') return true;
     throw withHeaders(context.switchToHttp().getResponse<ServerResponse>(), decision);
+  }
+
+  /** The Authorization header; on an SseEndpoint without one, the `access_token` query parameter (EventSource sends no headers). */
+  private authorization(request: IncomingMessage, targets: Parameters<Reflector['getAllAndOverride']>[1]): string | undefined {
+    const header = request.headers.authorization;
+    if (header !== undefined || !this.reflector.getAllAndOverride<boolean>(SSE_QUERY_TOKEN_METADATA, targets)) return header;
+    const token = new URL(request.url ?? '/', 'http://localhost').searchParams.get(SSE_TOKEN_PARAM);
+    return token ? `Bearer ${token}` : undefined;
   }
 }
 
