@@ -2,6 +2,7 @@
 // relay state and chip health; the CT check with its one-click flip, the relay test, the circuit settings.
 import { api, settled, subscribe } from './api.js';
 import { ago, announce, errorText, h, show } from './dom.js';
+import { firmwarePanel } from './firmware.js';
 
 const FLAG_TEXT = {
   'ct-reversed?': 'CT reversed?',
@@ -20,6 +21,7 @@ export function livePage(deviceId) {
   const list = h('ul', { class: 'circuits', 'aria-label': 'Circuits' });
   const speak = h('input', { id: 'speak', type: 'checkbox', onchange: () => cards.forEach((card) => card.values.setAttribute('aria-live', speak.checked ? 'polite' : 'off')) });
   const grafana = localStorage.getItem('dinmeter.grafana');
+  const firmware = firmwarePanel(deviceId);
   show(
     h('h1', {}, `Meter ${deviceId}`),
     h(
@@ -31,6 +33,7 @@ export function livePage(deviceId) {
       h('label', { class: 'inline' }, speak, 'Announce live values'),
     ),
     list,
+    firmware.element,
   );
 
   /** Resolves with the first snapshot for which `test` holds (or undefined after timeoutMs). */
@@ -66,7 +69,10 @@ export function livePage(deviceId) {
       connection.textContent = error?.status === 404 ? 'unknown meter' : 'reconnecting…';
     },
   });
-  return () => abort.abort();
+  return () => {
+    abort.abort();
+    firmware.stop();
+  };
 }
 
 function number(value, digits, unit) {
