@@ -97,6 +97,7 @@ export function firmwarePage() {
  */
 export function firmwarePanel(deviceId) {
   const path = `/devices/${encodeURIComponent(deviceId)}/firmware`;
+  const title = h('h2', { id: 'fw-title' }, 'Firmware');
   const installed = h('span', { id: 'fw-installed' }, '…');
   const version = h('select', { id: 'fw-target' });
   const update = h('button', { type: 'button', class: 'primary', id: 'fw-update', disabled: true }, 'Update');
@@ -164,7 +165,7 @@ export function firmwarePanel(deviceId) {
   const element = h(
     'section',
     { class: 'firmware', 'aria-labelledby': 'fw-title' },
-    h('h2', { id: 'fw-title' }, 'Firmware'),
+    title,
     h('p', {}, 'Installed: ', installed),
     h('label', { for: 'fw-target' }, 'Version to install'),
     version,
@@ -177,6 +178,12 @@ export function firmwarePanel(deviceId) {
   poll();
   return {
     element,
+    /** Scrolls to the panel and moves focus to its heading. */
+    focus() {
+      title.setAttribute('tabindex', '-1');
+      title.focus();
+      title.scrollIntoView({ block: 'start' });
+    },
     stop() {
       stopped = true;
       clearTimeout(timer);

@@ -31,6 +31,8 @@ export function livePage(deviceId) {
       h('span', {}, 'Last record: ', lastRecord),
       grafana ? h('a', { href: `${grafana.replace(/\/$/, '')}/d/dinmeter-circuits?var-device=${encodeURIComponent(deviceId)}`, target: '_blank', rel: 'noopener' }, 'Grafana dashboard') : h('a', { href: '#/' }, 'Set the Grafana address on the meters page'),
       h('label', { class: 'inline' }, speak, 'Announce live values'),
+      // The firmware panel sits below ten circuits: one step there for phone and keyboard users.
+      h('button', { type: 'button', class: 'link', onclick: () => firmware.focus() }, 'Firmware'),
     ),
     list,
     firmware.element,

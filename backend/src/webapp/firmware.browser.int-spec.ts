@@ -150,6 +150,10 @@ describe('firmware updates in the web app, in Chromium', () => {
     await page.goto(`${origin()}/#/meter/${ID}`);
     await waitText('#fw-installed', new RegExp(`^${FIRMWARE_VERSION.replace(/\./g, '\\.')}$`), 60_000);
     await waitText('#fw-update', /^Update to 0\.2\.0$/);
+    // From the top of the page to the panel below the circuits, then by keyboard to the button.
+    const toPanel = await page.waitForSelector('::-p-xpath(//div[@class="meta"]/button[text()="Firmware"])');
+    await toPanel!.click();
+    expect(await page.evaluate('document.activeElement.id')).toBe('fw-title');
     await page.focus('#fw-update');
     await page.keyboard.press('Enter');
     // Midway (the download is held there): the bar and the percentage, announced politely.
