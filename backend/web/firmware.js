@@ -113,10 +113,13 @@ export function firmwarePanel(deviceId) {
   const render = (firmware) => {
     installed.textContent = firmware.installed ?? 'unknown (no status yet)';
     const ota = firmware.ota;
-    if (!ota) {
+    // Until the meter reports on the version last sent, its status still tells the previous update.
+    if (!ota || (firmware.rollout && firmware.rollout.version !== ota.version)) {
       bar.hidden = true;
       percent.textContent = '';
       state.textContent = firmware.rollout ? `Update to ${firmware.rollout.version} sent, waiting for the meter…` : 'No update in progress.';
+      delete state.dataset.state;
+      state.className = 'status';
       return;
     }
     const fraction = ota.size ? Math.min(1, (ota.bytes ?? 0) / ota.size) : undefined;
