@@ -8,9 +8,11 @@ import type { MeterSetup, NetworkChoice } from './setup-form';
 
 /** The access point with its captive DNS and the portal's HTTP server. */
 export interface PortalNetwork {
-  /** Opens the AP (SSID from the device id), answers every DNS name with the AP address, serves the portal. */
+  /**
+   * Opens the AP (SSID from the device id), answers every DNS name with the AP address, serves the
+   * portal. It stays open until the meter restarts (ESP32) or stops (virtual meter).
+   */
   openPortal(): void;
-  closePortal(): void;
   /**
    * Joins the installer's network (station beside the AP, so the phone keeps the status page).
    * `done(undefined)` once it has an IP address, `done(reason)` when it gave up.

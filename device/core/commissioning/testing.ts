@@ -13,9 +13,6 @@ export class MemoryPortalNetwork implements PortalNetwork {
   openPortal(): void {
     this.portalOpen = true;
   }
-  closePortal(): void {
-    this.portalOpen = false;
-  }
   join(network: NetworkChoice, done: (error: string | undefined) => void): void {
     this.joins.push(network);
     this.pending = done;

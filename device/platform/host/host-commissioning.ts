@@ -33,12 +33,8 @@ export class FetchHttpClient implements HttpClient {
 
 /** No access point on the host: the portal server is opened by the caller; joining succeeds at once. */
 export class HostPortalNetwork implements PortalNetwork {
-  portalOpen = false;
   openPortal(): void {
-    this.portalOpen = true;
-  }
-  closePortal(): void {
-    this.portalOpen = false;
+    // the caller's PortalServer already listens
   }
   join(_network: MeterSetup['network'], done: (error: string | undefined) => void): void {
     setImmediate(() => done(undefined));

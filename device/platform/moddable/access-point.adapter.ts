@@ -26,8 +26,8 @@ export function portalStationMac(): string | undefined {
 }
 
 export class AccessPointPortal implements PortalNetwork {
-  private dns?: DNSServer;
-  private http?: Server;
+  /** The DNS and HTTP servers, held for the portal's lifetime (until the restart). */
+  private readonly servers: (DNSServer | Server)[] = [];
   private station?: WiFi;
 
   /** `handlerFor`: the portal's handler for the AP's address (known once the AP is up). */
@@ -45,16 +45,7 @@ export class AccessPointPortal implements PortalNetwork {
     // `station: true` keeps the station interface (APSTA) for the join; absent from the SDK's typings.
     WiFi.accessPoint({ ssid: this.ssid, station: true } as Parameters<typeof WiFi.accessPoint>[0]);
     const address = this.address;
-    this.dns = new DNSServer((message: number) => (message === 1 ? address : ''));
-    this.http = startPortalServer(this.handlerFor(address));
-  }
-
-  closePortal(): void {
-    this.http?.close();
-    this.dns?.close();
-    this.station?.close();
-    this.http = this.dns = this.station = undefined;
-    WiFi.mode = 1; // station only
+    this.servers.push(new DNSServer((message: number) => (message === 1 ? address : '')), startPortalServer(this.handlerFor(address)));
   }
 
   join(network: NetworkChoice, done: (error: string | undefined) => void): void {
