@@ -12,6 +12,7 @@ import {
   haObjectId,
   haRelaySetTopic,
   haTripResetTopic,
+  haFirmwareInstallTopic,
   haStatusTopic,
   MessageKind,
   parseDeviceTopic,
@@ -73,6 +74,8 @@ export function backendTargets(): BackendTarget[] {
       targets.push({ topic: haTripResetTopic(id, circuit), valid: 'PRESS', mayChange: (_p, retained, knows) => !retained && knows(id) });
     }
     targets.push({ topic: topics.haTriggers(id), valid: '{}', mayChange: () => false });
+    // Home Assistant's update entity: "install" for a known meter may start a rollout of the newest image.
+    targets.push({ topic: haFirmwareInstallTopic(id), valid: 'install', mayChange: (_p, retained, knows) => !retained && knows(id) });
     for (const circuit of ['0', '11', '99', '-1', '1.5', '01', 'x']) {
       const topic = haRelaySetTopic(id, 1).replace('/ha/1/', `/ha/${circuit}/`);
       if (parseHaRelaySetTopic(topic)) throw new Error(`${topic} should not parse`);
