@@ -3,6 +3,7 @@ import { api, forgetToken, saveToken, token } from './api.js';
 import { ago, announce, errorText, h, show } from './dom.js';
 import { addMeterPage } from './add-meter.js';
 import { livePage } from './live.js';
+import { firmwarePage } from './firmware.js';
 
 let leavePage = () => {};
 
@@ -15,6 +16,7 @@ function route() {
   const meter = hash.match(/^\/meter\/([^/]+)$/);
   if (meter) leavePage = livePage(decodeURIComponent(meter[1]));
   else if (hash === '/add') leavePage = addMeterPage();
+  else if (hash === '/firmware') leavePage = firmwarePage();
   else metersPage();
 }
 

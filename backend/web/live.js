@@ -2,6 +2,7 @@
 // relay state and chip health; the CT check with its one-click flip, the relay test, the circuit settings.
 import { api, settled, subscribe } from './api.js';
 import { ago, announce, errorText, h, show } from './dom.js';
+import { firmwarePanel } from './firmware.js';
 
 const FLAG_TEXT = {
   'ct-reversed?': 'CT reversed?',
@@ -20,6 +21,7 @@ export function livePage(deviceId) {
   const list = h('ul', { class: 'circuits', 'aria-label': 'Circuits' });
   const speak = h('input', { id: 'speak', type: 'checkbox', onchange: () => cards.forEach((card) => card.values.setAttribute('aria-live', speak.checked ? 'polite' : 'off')) });
   const grafana = localStorage.getItem('dinmeter.grafana');
+  const firmware = firmwarePanel(deviceId);
   show(
     h('h1', {}, `Meter ${deviceId}`),
     h(
@@ -29,8 +31,11 @@ export function livePage(deviceId) {
       h('span', {}, 'Last record: ', lastRecord),
       grafana ? h('a', { href: `${grafana.replace(/\/$/, '')}/d/dinmeter-circuits?var-device=${encodeURIComponent(deviceId)}`, target: '_blank', rel: 'noopener' }, 'Grafana dashboard') : h('a', { href: '#/' }, 'Set the Grafana address on the meters page'),
       h('label', { class: 'inline' }, speak, 'Announce live values'),
+      // The firmware panel sits below ten circuits: one step there for phone and keyboard users.
+      h('button', { type: 'button', class: 'link', onclick: () => firmware.focus() }, 'Firmware'),
     ),
     list,
+    firmware.element,
   );
 
   /** Resolves with the first snapshot for which `test` holds (or undefined after timeoutMs). */
@@ -66,7 +71,10 @@ export function livePage(deviceId) {
       connection.textContent = error?.status === 404 ? 'unknown meter' : 'reconnecting…';
     },
   });
-  return () => abort.abort();
+  return () => {
+    abort.abort();
+    firmware.stop();
+  };
 }
 
 function number(value, digits, unit) {

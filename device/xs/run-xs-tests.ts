@@ -46,8 +46,22 @@ report(results);
   return results;
 }
 
-async function main(json: boolean): Promise<number> {
-  const results = await runXsTests();
+/** The files of shard `index` of `count` (0-based): every count-th file, so slow suites spread out. */
+export function shardOf<T>(files: readonly T[], index: number, count: number): T[] {
+  if (!(Number.isInteger(count) && count >= 1 && Number.isInteger(index) && index >= 0 && index < count)) {
+    throw new Error(`shard must be k/n with 0 <= k < n, got ${index}/${count}`);
+  }
+  return files.filter((_, k) => k % count === index);
+}
+
+async function main(json: boolean, shard: string | undefined): Promise<number> {
+  let files = findXsTestFiles(REPO_ROOT);
+  if (shard !== undefined) {
+    const match = /^(\d+)\/(\d+)$/.exec(shard);
+    if (!match) throw new Error(`--shard takes k/n (e.g. 0/4), got "${shard}"`);
+    files = shardOf(files, Number(match[1]), Number(match[2]));
+  }
+  const results = await runXsTests(files);
   const failed = results.filter((r) => r.error !== undefined);
   for (const r of failed) console.log(`FAIL [xs] ${r.file} › ${r.name}\n     ${r.error}`);
   console.log(`xs: ${results.length - failed.length} passed, ${failed.length} failed`);
@@ -56,7 +70,10 @@ async function main(json: boolean): Promise<number> {
 }
 
 if (require.main === module) {
-  const usage = `usage: npm run test:xs [-- --json]
-  Runs every *.xs-test.ts inside the XS engine. --json adds a last line with the per-test results.`;
-  void runCli({ name: 'xs', usage, options: { json: { type: 'boolean' } } }, ({ values }) => main(values.json === true));
+  const usage = `usage: npm run test:xs [-- --json] [--shard k/n]
+  Runs every *.xs-test.ts inside the XS engine. --json adds a last line with the per-test results;
+  --shard k/n runs only every n-th file starting at the k-th (0-based).`;
+  void runCli({ name: 'xs', usage, options: { json: { type: 'boolean' }, shard: { type: 'string' } } }, ({ values }) =>
+    main(values.json === true, values.shard as string | undefined),
+  );
 }

@@ -121,6 +121,13 @@ describeWith(selected, ['backend-config'])('automation: prices → cheapest rule
     expect(report.worstCost).toBeGreaterThanOrEqual(report.actualCost);
     expect(report.energyKwh * 1000).toBeGreaterThan(0.1); // ≥ a few seconds of ~120 W
     expect(report).toEqual(expect.objectContaining({ averageCost: expect.any(Number), savings: expect.any(Number) }));
+
+    // The backend wrote the pushed plan for Grafana's plan vs actual: the run's share of its 15-minute slot.
+    const slot = Math.floor(start / 900_000) * 900_000;
+    const planned = await rig.influxQuery(
+      `SELECT "planned_on", "rule" FROM "rp_history"."automation_plan" WHERE "device" = 'vm-1' AND "circuit" = '${CIRCUIT}' AND time = ${slot}ms`,
+    );
+    expect(planned).toEqual([expect.objectContaining({ time: slot, rule: 'cheapest', planned_on: expect.closeTo((Math.min(end, slot + 900_000) - start) / 900_000, 9) })]);
   });
 
   it('should refuse a bad rule with 400 and keep the current one', async () => {

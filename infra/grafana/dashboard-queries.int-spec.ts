@@ -4,7 +4,8 @@
  * Grafana's InfluxDB datasource does, for every Resolution choice. The data is written by the
  * backend's own code: telemetry through telemetryToPoints + Influx1Store, the tiers by the
  * retention plan's SELECT … INTO, relay changes and quarter-hour snapshots by RelayHistoryService,
- * prices by PricesRepository. Relay states and prices start before the range. A new panel is
+ * prices by PricesRepository, plans, savings and the site cap by AutomationHistoryService. Relay
+ * states and prices start before the range. A new panel is
  * covered by construction: the test walks both dashboards' JSON (dinmeter circuits, dinmeter site).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,7 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROTOCOL_VERSION, RelayCircuitState, TelemetryMessage } from '@dinmeter/shared';
 import { RELAY_SNAPSHOT_MS, RelayHistoryService, relayPoint } from '../../backend/src/devices/relay-history.service';
+import { AutomationHistoryService } from '../../backend/src/automation/history/automation-history.service';
+import { AutomationService } from '../../backend/src/automation/automation.service';
+import { SavingsService } from '../../backend/src/automation/savings.service';
+import { AppConfig } from '../../backend/src/config/app-config';
 import { InfluxEventsRepository } from '../../backend/src/events/events.repository';
+import { LeaderLeaseService } from '../../backend/src/leader/leader-lease.service';
 import { telemetryToPoints } from '../../backend/src/ingest/ingest.service';
 import { PricesRepository } from '../../backend/src/prices/prices.repository';
 import { Influx1Store } from '../../backend/src/storage/influx1.store';
@@ -78,8 +84,11 @@ const EXPORT_W = 20; // circuit 3 of each meter also exports (think PV behind it
 const RESOLUTIONS = ['autogen', 'rp_1m', 'rp_15m'];
 const priceAt = (slotStart: number) => Number((0.1 + ((slotStart - START) / HOUR) * 0.01).toFixed(2));
 
-type Values = { device: string; circuit: string[]; rp: string; tz: string };
-const DEFAULTS: Values = { device: 'vm-1', circuit: ['1', '2', '3'], rp: 'autogen', tz: 'UTC' };
+type Values = { device: string; circuit: string[]; rp: string; tz: string; automation_device: string[] };
+const DEFAULTS: Values = { device: 'vm-1', circuit: ['1', '2', '3'], rp: 'autogen', tz: 'UTC', automation_device: ['vm-2'] };
+const SITE_CAP_W = 1000;
+/** What GET …/savings reports for circuit 1 of vm-2 on any day (its own tests check the calculation). */
+const SAVINGS = { energyKwh: 0.2, unpricedKwh: 0, onMinutes: 120, actualCost: 0.05, worstCost: 0.09, averageCost: 0.07, savings: 0.02, savingsVsWorst: 0.04, currency: 'EUR' };
 
 /** Grafana's InfluxQL interpolation: multi/all variables become an escaped regex group, others the raw value. */
 function interpolate(query: string, values: Values, from = FROM, to = END, intervalS = 300, board = dashboard): string {
@@ -179,6 +188,20 @@ describe('Grafana dashboard queries against a real influxd, on data the backend 
     // The automation's plan switched circuit 1 of vm-2 on for two hours after START.
     await relays.write([relayPoint('vm-2', { circuit: 1, state: 'on', reason: 'plan' }, START + 2 * HOUR)]);
     await relays.write([relayPoint('vm-2', { circuit: 1, state: 'off', reason: 'plan' }, START + 4 * HOUR)]);
+    // …as the plan pushed an hour after START said, and the automation leader wrote it, the site cap
+    // and the savings of circuit 1 of vm-2 (a cheapest rule) every hour while it ran.
+    const automation = { onPlanPushed: () => undefined, automatedCircuits: () => [{ deviceId: 'vm-2', circuit: 1, mode: 'cheapest' }] };
+    const history = new AutomationHistoryService(
+      store,
+      () => END,
+      { SITE_POWER_CAP_W: SITE_CAP_W } as AppConfig,
+      automation as unknown as AutomationService,
+      { report: async () => SAVINGS } as unknown as SavingsService,
+      { isLeader: () => true } as unknown as LeaderLeaseService,
+      retention,
+    );
+    await history.writePlan('vm-2', { v: PROTOCOL_VERSION, version: START + HOUR, issued: START + HOUR, circuits: [{ circuit: 1, on: [{ start: START + 2 * HOUR, end: START + 4 * HOUR }], valid_until: START + 6 * HOUR }] });
+    for (let t = START - HOUR; t <= END; t += HOUR) await history.snapshot(t);
 
     // Day-ahead prices per kWh, hourly, uploaded as the REST API stores them.
     const prices = new PricesRepository(store, retention);
@@ -257,6 +280,13 @@ describe('Grafana dashboard queries against a real influxd, on data the backend 
         expect({ panel: panel.title, ref: target.refId, hasData: values.length > 0 }).toEqual({ panel: panel.title, ref: target.refId, hasData: true });
       }
     }
+  });
+
+  it('should list the meters with automation plans for the site\'s repeated automation row', async () => {
+    const variable = site.templating.list.find((v) => v.name === 'automation_device')!;
+    const devices = await influxql(interpolate(variable.query, DEFAULTS, FROM, END, 300, site));
+    expect(devices[0].values.map((row) => row[1])).toEqual(['vm-2']);
+    expect(site.panels.find((p) => p.title === 'Automation on $automation_device')).toMatchObject({ type: 'row', repeat: 'automation_device' });
   });
 
   it('should list meters and their circuits for the template variables', async () => {
@@ -405,6 +435,34 @@ describe('Grafana dashboard queries against a real influxd, on data the backend 
       const now = await runSite('Relays now');
       const rows = Object.fromEntries(now.map((s) => [`${s.tags!.device}/${s.tags!.circuit}`, s.values[0].slice(1)]));
       expect(rows).toEqual({ 'vm-1/1': [0, 'command'], 'vm-1/2': [0, 'command'], 'vm-2/1': [0, 'plan'] });
+    });
+
+    it.each(RESOLUTIONS)('should draw the summed site power against the configured cap at resolution %s', async (rp) => {
+      const [power] = await runSite('Site power vs cap', 'A', { rp });
+      const [cap] = await runSite('Site power vs cap', 'B', { rp });
+      // Every circuit of both meters: (100 + 200 + 300 − 20) + (50 + 100 + 150 − 20) W.
+      expect(at(power, START + HOUR)).toBeCloseTo(860, 6);
+      expect(at(cap, FROM)).toBe(SITE_CAP_W);
+      expect(at(cap, START + 2 * DAY)).toBe(SITE_CAP_W);
+    });
+
+    it('should show each automated circuit\'s plan against its relay', async () => {
+      const [planned] = await runSite('Plan vs actual', 'A');
+      expect(planned.tags).toEqual({ circuit: '1', rule: 'cheapest' });
+      const [actual] = await runSite('Plan vs actual', 'B');
+      const slots = [HOUR, 2 * HOUR, 3 * HOUR, 4 * HOUR, 5 * HOUR].map((t) => START + t);
+      expect(slots.map((t) => at(planned, t))).toEqual([0, 1, 1, 0, 0]);
+      expect(slots.map((t) => at(actual, t))).toEqual([null, 1, 1, 0, 0]);
+    });
+
+    it('should show the savings of each whole or running UTC day in the range', async () => {
+      const [savings] = await runSite('Savings per day');
+      expect(savings.tags).toEqual({ circuit: '1' });
+      expect(savings.columns).toEqual(['time', 'cost', 'at average price', 'saved']);
+      expect(savings.values).toEqual([
+        [START + DAY, SAVINGS.actualCost, SAVINGS.averageCost, SAVINGS.savings],
+        [START + 2 * DAY, SAVINGS.actualCost, SAVINGS.averageCost, SAVINGS.savings],
+      ]);
     });
   });
 });

@@ -12,6 +12,7 @@ import { AutomationService } from './automation.service';
 import { AUTOMATION_REPOSITORY } from './automation.types';
 import { EnergyRepository } from './energy.repository';
 import { GuardsService } from './guards.service';
+import { AutomationHistoryService } from './history/automation-history.service';
 import { SavingsService } from './savings.service';
 
 /** Automation: rules, guards, plans pushed to meters, savings. Runs on the leader only (leader/). */
@@ -28,6 +29,7 @@ import { SavingsService } from './savings.service';
     GuardsService,
     AutomationService,
     SavingsService,
+    AutomationHistoryService,
   ],
 })
 export class AutomationModule {}

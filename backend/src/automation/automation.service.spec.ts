@@ -115,6 +115,28 @@ describe(AutomationService.name, () => {
     });
   });
 
+  describe('onPlanPushed', () => {
+    it('should hand each published plan to the listeners, and nothing for a plan left unpublished', async () => {
+      const { service, keys } = setup({ keyless: true });
+      const seen: [string, number[]][] = [];
+      service.onPlanPushed((deviceId, plan) => seen.push([deviceId, plan.circuits.map((c) => c.circuit)]));
+      await service.put('m1', 3, cheapest);
+      expect(seen).toEqual([]);
+      keys.missing = false;
+      await service.tick();
+      expect(seen).toEqual([['m1', [3]]]);
+    });
+  });
+
+  describe('automatedCircuits', () => {
+    it('should list the circuits with a rule other than manual', async () => {
+      const { service } = setup();
+      await service.put('m1', 3, cheapest);
+      await service.put('m1', 4, { mode: 'manual' });
+      expect(service.automatedCircuits()).toEqual([{ deviceId: 'm1', circuit: 3, mode: 'cheapest' }]);
+    });
+  });
+
   describe('tick', () => {
     it('should not push an unchanged plan again, and push a higher version when the rule changes', async () => {
       const { service, published } = setup();

@@ -31,6 +31,7 @@ export class AutomationService implements OnModuleInit, OnApplicationBootstrap, 
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
+  private readonly planListeners: ((deviceId: string, plan: PlanMessage) => void)[] = [];
 
   constructor(
     @Inject(AUTOMATION_REPOSITORY) private readonly repository: AutomationRepository,
@@ -147,6 +148,18 @@ export class AutomationService implements OnModuleInit, OnApplicationBootstrap, 
     };
   }
 
+  /** Called after each plan is published (history/ writes it to InfluxDB). */
+  onPlanPushed(listener: (deviceId: string, plan: PlanMessage) => void): void {
+    this.planListeners.push(listener);
+  }
+
+  /** Every circuit with a rule other than manual. */
+  automatedCircuits(): { deviceId: string; circuit: number; mode: CircuitAutomation['mode'] }[] {
+    return Object.entries(this.file.rules)
+      .filter(([, rule]) => rule.mode !== 'manual')
+      .map(([key, rule]) => ({ ...parseCircuitKey(key), mode: rule.mode }));
+  }
+
   rule(deviceId: string, circuit: number): CircuitAutomation | undefined {
     return this.file.rules[circuitKey(deviceId, circuit)];
   }
@@ -215,6 +228,7 @@ export class AutomationService implements OnModuleInit, OnApplicationBootstrap, 
     this.file.lastVersion[deviceId] = version;
     this.file.plans[deviceId] = plan;
     this.counters.inc('automation_plans_pushed');
+    for (const listener of this.planListeners) listener(deviceId, plan);
     this.logger.log(`plan ${version} → ${deviceId}: ${circuits.map((c) => `c${c.circuit} ${c.on.length} on-interval(s)`).join(', ') || 'no circuits'}`);
   }
 

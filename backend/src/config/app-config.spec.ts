@@ -108,6 +108,12 @@ describe('loadConfig', () => {
     }
   });
 
+  it('should take SITE_POWER_CAP_W as a positive number of watts and refuse anything else', () => {
+    expect(loadConfig({ SITE_POWER_CAP_W: '17250' }).SITE_POWER_CAP_W).toBe(17250);
+    expect(loadConfig({}).SITE_POWER_CAP_W).toBeUndefined();
+    for (const value of ['0', '-5', '17 kW']) expect(problemsOf({ SITE_POWER_CAP_W: value })[0]).toContain(`SITE_POWER_CAP_W=${JSON.stringify(value)}`);
+  });
+
   it('should put every problem in the error message', () => {
     expect(() => loadConfig({ HTTP_PORT: '-1', LOG_LEVEL: 'x' })).toThrow(
       /invalid configuration:\n {2}- HTTP_PORT="-1": .*\n {2}- LOG_LEVEL="x": /,

@@ -190,6 +190,10 @@ export class AppConfig {
   /** How often the automation leader evaluates guards and refreshes plans. */
   @Transform(toInt) @IsInt() @Min(1) @Max(3600)
   AUTOMATION_TICK_S = 5;
+
+  /** The site's power cap in W (main fuse, grid contract), written to InfluxDB for Grafana's site power vs cap. Unset: none. */
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1)
+  SITE_POWER_CAP_W?: number;
 }
 
 export class ConfigError extends Error {

@@ -84,6 +84,10 @@ export class OtaAgent {
       this.current = { state: 'pending', version: running.version };
       return;
     }
+    if (this.current?.state === 'rebooting' && this.current.version !== running.version) {
+      // ESP32: the bootloader's app rollback went back by itself (the new image reset before confirming).
+      return this.finish({ state: 'rolled_back', version: this.current.version, error: `firmware ${this.current.version} rolled back: it restarted before reaching the backend and ${running.version} booted again`.slice(0, 200) });
+    }
     const job = readJson<Job>(this.o.settings, JOB_KEY);
     if (job) this.resume(job);
   }
@@ -181,7 +185,8 @@ export class OtaAgent {
     this.o.slots.activate(job.order.version);
     this.clearJob();
     this.restartAtMs = this.o.clock.monotonicMs() + RESTART_DELAY_MS;
-    this.setStatus({ state: 'rebooting', version: job.order.version, bytes: this.written, size: job.order.size });
+    // Kept: if the next boot runs another version, the platform's bootloader refused or reverted this one.
+    this.finish({ state: 'rebooting', version: job.order.version, bytes: this.written, size: job.order.size });
   }
 
   private retry(message: string): void {

@@ -8,6 +8,7 @@ import { FirmwareOrder, fromHex, OtaStatus } from '@dinmeter/shared';
 import { check, checkEqual, XsTest } from '../../xs/harness';
 import { ManualClock, MemorySettingsStore } from '../relays/testing';
 import { OtaAgent } from './ota-agent';
+import { rolledBack } from './slot-table';
 import { MemoryHttp, MemorySlots } from './testing';
 
 const PUBLIC_KEY = fromHex('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
@@ -144,6 +145,20 @@ const tests: XsTest[] = [
       r.after(1000);
       r.boot();
       checkEqual(r.slots.running().version, '1.0.0', 'the old image runs');
+    },
+  },
+  {
+    name: 'ota: when the bootloader went back to the old image by itself, the status says rolled back',
+    run: () => {
+      const r = rig();
+      r.agent.handleOrder(ORDER);
+      r.http.pump(4096);
+      r.after(1000);
+      rolledBack(r.slots.table); // what the ESP32 bootloader does when a pending image resets
+      r.boot();
+      checkEqual(r.slots.running().version, '1.0.0', 'the old image runs');
+      checkEqual(r.agent.status?.state, 'rolled_back', 'status');
+      check(/2\.0\.0 rolled back: it restarted .* 1\.0\.0 booted again/.test(r.agent.status?.error ?? ''), `error: ${r.agent.status?.error}`);
     },
   },
   {

@@ -15,7 +15,9 @@ import { SntpClock } from './clock.adapter';
 import { ModdableCrypto } from './crypto.adapter';
 import { ModdableFlashPartition } from './flash.adapter';
 import { Mcp23017Outputs } from './mcp23017.expander';
-import { FirmwareUpdate, ModdableOta } from './ota.adapter';
+import { EspFirmwareSlots } from './firmware-slots.adapter';
+import { moddableHttpRange } from './http-range.adapter';
+import otaFlash from './ota-flash.native';
 import { ExpanderRelays } from './relays.adapter';
 import { createSettingsStore } from './settings.adapter';
 import { DigitalChipSelect, DigitalInputLine, ModdableSpiBus } from './spi.adapter';
@@ -32,14 +34,14 @@ export interface DevicePorts extends Omit<MeterCorePorts, 'mqtt'> {
   eventFlash: FlashPartition;
   settings: SettingsStore;
   clock: SntpClock;
-  ota: FirmwareUpdate;
   /** The two ADS131M08 on their own bus (configured at start; a chip that fails is retried by the sampler). */
   waveform: WaveformSampler;
   /** Blocking delay (ATM90E26 soft-reset settle time); bounded by MAX_DELAY_MS. */
   delayMs(ms: number): void;
 }
 
-export function createDevicePorts(): DevicePorts {
+/** `builtInVersion`: what this image calls itself when the OTA slot table does not know it (docs/ota.md). */
+export function createDevicePorts(builtInVersion: string): DevicePorts {
   const bus = new ModdableSpiBus(PINS.spi, METER_SPI);
   const selects = PINS.chipSelect.map((pin) => new DigitalChipSelect(pin));
   // The burst loop below reads one frame per conversion from JS: at 16 kSPS that needs a native
@@ -55,16 +57,20 @@ export function createDevicePorts(): DevicePorts {
   waveform.start();
   // Relays start de-energised; the core applies power-on states.
   const expander = new Mcp23017Outputs({ ...PINS.i2c, address: PINS.expanderAddress });
+  const settings = createSettingsStore();
+  // Firmware updates need the app to run from an OTA slot (device/partitions.csv); the lin
+  // virtual board has none (runningSlot -1), so there `firmware` orders are `unsupported`.
+  const ota = otaFlash.runningSlot() < 0 ? undefined : { slots: new EspFirmwareSlots(otaFlash, settings, builtInVersion), http: moddableHttpRange };
   return {
     bus,
     selects,
     relays: new ExpanderRelays(expander, PINS.relay),
     flash: new ModdableFlashPartition('records'),
     eventFlash: new ModdableFlashPartition('events'),
-    settings: createSettingsStore(),
+    settings,
     clock,
     crypto: new ModdableCrypto(),
-    ota: new ModdableOta(),
+    ota,
     waveform,
     // The DSP's loops in C (dsp/waveform.kernels.native.c): in XS they do not fit the ESP32's budget (docs/firmware-build.md).
     dspKernels: nativeWaveformKernels,

@@ -19,6 +19,7 @@ import { PROVISIONING_DOMAIN, resolveProvisioning } from './provisioning';
 import { SetupButtonInput } from './setup-button.adapter';
 import { WifiLink } from './wifi.adapter';
 
+/** The version this build calls itself until an OTA order names it (docs/ota.md). */
 export const FIRMWARE_VERSION = 'dinmeter-esp32 0.1.0';
 /**
  * Core tick period. MeterApp.tick() does at most one metering poll (10 chips, ~40 ms of SPI at
@@ -43,7 +44,9 @@ function randomBootId(): string {
   return id;
 }
 
-const ports = createDevicePorts();
+const ports = createDevicePorts(FIRMWARE_VERSION);
+/** What runs: the signed version an update installed, else the built-in one. */
+const firmware = ports.ota?.slots.running().version ?? FIRMWARE_VERSION;
 // Portal mode (docs/setup-portal.md) runs the AP on the SDK's `wifi` module: no station link then.
 const portalWanted = portalRequested() || !isCommissioned(resolveProvisioning(config, savedProvisioning, undefined));
 const wifi = portalWanted ? undefined : new WifiLink();
@@ -71,7 +74,7 @@ const core = new MeterCore(
   { ...ports, mqtt: mqtt ?? offline },
   {
     deviceId,
-    firmware: FIRMWARE_VERSION,
+    firmware,
     bootId: randomBootId(),
     intervalS: provisioning.intervalS,
     commandKey: provisioning.commandKey,
@@ -94,7 +97,7 @@ Timer.repeat(() => {
   }
 }, TICK_MS);
 
-if (portalWanted) startPortalMode({ provisioning, settings: ports.settings, firmware: FIRMWARE_VERSION });
+if (portalWanted) startPortalMode({ provisioning, settings: ports.settings, firmware });
 else if (wifi && provisioning.wifi) {
   let networkStarted = false;
   wifi.start(provisioning.wifi, () => {
