@@ -10,6 +10,7 @@ import { DevicesService } from '../devices/devices.service';
  * power-on `restore`, and a meter that never saved a state comes up `on`).
  */
 export const DEFAULT_CIRCUIT_CONFIG: Required<Omit<CircuitConfig, 'label' | 'overcurrentA'>> = {
+  relayFitted: true,
   powerOnState: 'restore',
   failsafe: { mode: 'hold', afterSeconds: 120 },
   overcurrentDelayMs: 2000,

@@ -7,13 +7,14 @@ describe(CircuitSetupService.name, () => {
   let settle: (record: CommandRecord) => void;
   let sent: { deviceId: string; circuit: number; calibration: any }[];
   let service: CircuitSetupService;
+  let configs: { update: jest.Mock };
   const device = { id: 'vm-1', online: true, circuits: Array.from({ length: 10 }, (_, k) => ({ circuit: k + 1 })) };
 
   beforeEach(() => {
     sent = [];
     const repository = { load: (fallback: unknown) => fallback, save: jest.fn(), flush: jest.fn() };
     const devices = { get: jest.fn(() => device) };
-    const configs = { update: jest.fn(() => ({ commandId: 'cfg-1' })) };
+    configs = { update: jest.fn(() => ({ commandId: 'cfg-1' })) };
     const commands = {
       onSettled: (listener: (record: CommandRecord) => void) => (settle = listener),
       send: jest.fn((deviceId: string, body: { circuit: number; calibration: unknown }) => {
@@ -44,6 +45,14 @@ describe(CircuitSetupService.name, () => {
       service.update('vm-1', 4, { ctModel: 'SCT-013-030' });
       ack('cal-1', 'failed');
       expect(service.circuitView('vm-1', 4)).toMatchObject({ ctModel: 'SCT-013-000', lastError: 'failed' });
+    });
+
+    it("should send relay fitted to the meter in the config op (the setting its relay commands obey)", () => {
+      const result = service.update('vm-1', 5, { relayFitted: false });
+      expect(configs.update).toHaveBeenCalledWith('vm-1', 5, { relayFitted: false });
+      expect(result.configCommandId).toBe('cfg-1');
+      expect(service.circuitView('vm-1', 5).relayFitted).toBe(false);
+      expect(sent).toEqual([]);
     });
 
     it('should refuse an unknown CT model and send nothing', () => {

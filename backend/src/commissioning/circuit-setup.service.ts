@@ -68,10 +68,12 @@ export class CircuitSetupService implements OnModuleInit, OnModuleDestroy {
 
   update(deviceId: string, circuit: number, change: CircuitSetupDto): CircuitSetupView & { configCommandId?: string; calibrationCommandId?: string } {
     this.devices.get(deviceId);
-    const { ctModel: modelId, relayFitted, ...config } = change;
+    // relayFitted is the meter's relay configuration (it refuses relay commands without one): sent in the config op.
+    const { ctModel: modelId, ...config } = change;
+    const { relayFitted } = change;
     const model = modelId === undefined ? undefined : ctModel(modelId);
     if (modelId !== undefined && !model) throw new BadRequestException(`ctModel: unknown CT ${JSON.stringify(modelId)} (known: ${CT_MODEL_IDS.join(', ')})`);
-    if (modelId === undefined && relayFitted === undefined && Object.keys(config).length === 0) throw new BadRequestException('give at least one setting to change');
+    if (modelId === undefined && Object.keys(config).length === 0) throw new BadRequestException('give at least one setting to change');
     const result: { configCommandId?: string; calibrationCommandId?: string } = {};
     if (Object.keys(config).length > 0) result.configCommandId = this.configs.update(deviceId, circuit, config).commandId;
     const stored = this.entry(deviceId, circuit);

@@ -13,7 +13,7 @@ const SETUP: MeterSetup = {
   claimCode: 'ABCD-EFGH',
   circuits: Array.from({ length: 10 }, (_, k) => ({
     circuit: k + 1,
-    ctModel: 'sct-013-000',
+    ctModel: 'SCT-013-000',
     relayFitted: true,
     powerOnState: CIRCUIT_DEFAULTS.powerOnState,
     failsafe: { mode: CIRCUIT_DEFAULTS.failsafe, afterSeconds: CIRCUIT_DEFAULTS.failsafeS },

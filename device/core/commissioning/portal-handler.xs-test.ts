@@ -1,9 +1,9 @@
 /** The portal's HTTP handler, form validation and the per-circuit setup it saves (portal-handler.ts, setup-form.ts, circuit-setup.ts). */
+import { CT_MODELS, ctCalibration, ctModel } from '@dinmeter/shared';
 import { check, checkEqual, checkThrows, XsTest } from '../../xs/harness';
 import { MemorySettingsStore } from '../relays/testing';
 import { saveCircuitSetup } from './circuit-setup';
 import { Commissioning } from './commissioning';
-import { calibrationForCt, CT_MODELS } from './ct-choices';
 import { CAPTIVE_PROBE_PATHS, PortalHandler, PortalRequest } from './portal-handler';
 import { escapeHtml } from './portal-pages';
 import { parseSetupForm, parseUrlEncoded } from './setup-form';
@@ -24,7 +24,7 @@ function portal() {
 const get = (path: string, host = HOST): PortalRequest => ({ method: 'GET', path, headers: { host } });
 const post = (body: string, type = 'application/x-www-form-urlencoded'): PortalRequest => ({ method: 'POST', path: '/', headers: { host: HOST, 'content-type': type }, body });
 const encode = (fields: Record<string, string>) => Object.entries(fields).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
-const GOOD = { network: 'wifi', ssid: 'plant room', wifi_password: 'correct horse', backend: 'http://192.168.1.20:3000/', code: 'abcd-efgh', c3_label: 'Kitchen', c3_ct: 'sct-016', c3_relay: 'yes', c3_power_on: 'off', c3_failsafe: 'off', c3_failsafe_s: '300' };
+const GOOD = { network: 'wifi', ssid: 'plant room', wifi_password: 'correct horse', backend: 'http://192.168.1.20:3000/', code: 'abcd-efgh', c3_label: 'Kitchen', c3_ct: 'SCT-013-030', c3_relay: 'yes', c3_power_on: 'off', c3_failsafe: 'off', c3_failsafe_s: '300' };
 
 const tests: XsTest[] = [
   {
@@ -102,7 +102,7 @@ const tests: XsTest[] = [
       checkEqual(parsed.setup.backendUrl, 'http://192.168.1.20:3000', 'trailing slash dropped');
       checkEqual(parsed.setup.circuits.length, 10);
       const c1 = parsed.setup.circuits[0];
-      check(c1.ctModel === 'sct-013-000' && !c1.relayFitted && c1.powerOnState === 'restore' && c1.failsafe.mode === 'hold' && c1.failsafe.afterSeconds === 120, JSON.stringify(c1));
+      check(c1.ctModel === 'SCT-013-000' && !c1.relayFitted && c1.powerOnState === 'restore' && c1.failsafe.mode === 'hold' && c1.failsafe.afterSeconds === 120, JSON.stringify(c1));
       const c3 = parsed.setup.circuits[2];
       check(c3.label === 'Kitchen' && c3.relayFitted && c3.powerOnState === 'off' && c3.failsafe.afterSeconds === 300, JSON.stringify(c3));
       const eth = parseSetupForm({ ...GOOD, network: 'ethernet' }, CONTEXT);
@@ -121,22 +121,26 @@ const tests: XsTest[] = [
   {
     name: 'circuit setup: relay config, CT calibration and fitted relays land where the core reads them',
     run() {
-      const parsed = parseSetupForm(parseUrlEncoded(encode({ ...GOOD, c4_ct: 'sct-019' })), CONTEXT);
+      const parsed = parseSetupForm(parseUrlEncoded(encode({ ...GOOD, c4_ct: 'SCT-013-100' })), CONTEXT);
       if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
       const settings = new MemorySettingsStore();
       settings.set('rl.cfg.3', JSON.stringify({ overcurrentA: 16 }));
       settings.set('cal.3', JSON.stringify({ ugain: 26000 }));
-      saveCircuitSetup(settings, parsed.setup.circuits, calibrationForCt);
+      saveCircuitSetup(settings, parsed.setup.circuits);
       const c3 = JSON.parse(settings.get('rl.cfg.3') ?? '{}');
       check(c3.label === 'Kitchen' && c3.powerOnState === 'off' && c3.failsafe.mode === 'off' && c3.overcurrentA === 16, JSON.stringify(c3));
       const c1 = JSON.parse(settings.get('rl.cfg.1') ?? '{}');
       check(c1.powerOnState === 'on' && c1.failsafe.mode === 'hold', `no relay: reported on, held (${JSON.stringify(c1)})`);
       const cal3 = JSON.parse(settings.get('cal.3') ?? '{}');
-      check(cal3.ugain === 26000 && cal3.ctRatio === 1.5, `SCT-016 on the 12 Ω burden, unit calibration kept: ${JSON.stringify(cal3)}`);
-      checkEqual(JSON.parse(settings.get('cal.1') ?? '{}').ctRatio, 1, 'SCT-013-000 is the nominal CT');
-      checkEqual(settings.get('rl.fit'), '0010000000');
+      // The shared table's calibration, the one the web app sends for the same CT.
+      const sct030 = ctCalibration(ctModel('SCT-013-030')!);
+      check(cal3.ugain === 26000 && cal3.igainL === sct030.igainL && cal3.plconst === sct030.plconst && cal3.ctRatio === 1, `SCT-013-030, unit calibration kept: ${JSON.stringify(cal3)}`);
+      checkEqual(JSON.parse(settings.get('cal.1') ?? '{}').igainL, 0x7a13, 'SCT-013-000 is the nominal CT: the power-on IgainL');
+      checkEqual(JSON.parse(settings.get('cal.4') ?? '{}').igainL, ctCalibration(ctModel('SCT-013-100')!).igainL, 'the circuit 4 choice');
+      check(sct030.igainL !== 0x7a13, 'a voltage-output CT needs another gain');
+      check(c1.relayFitted === false && c3.relayFitted === true, 'relay fitted or not: the config op\'s relayFitted');
       const before = settings.get('rl.cfg.2');
-      checkThrows(() => saveCircuitSetup(settings, parsed.setup.circuits.map((c) => (c.circuit === 2 ? { ...c, ctModel: 'x' } : c)), calibrationForCt), /circuit 2: unknown CT model/);
+      checkThrows(() => saveCircuitSetup(settings, parsed.setup.circuits.map((c) => (c.circuit === 2 ? { ...c, ctModel: 'x' } : c))), /circuit 2: unknown CT model/);
       checkEqual(settings.get('rl.cfg.2'), before, 'nothing written on a refused setup');
     },
   },

@@ -4,7 +4,7 @@
  * their fields and marked on the field (aria-invalid, aria-describedby), each circuit is a
  * fieldset with a legend, no script is needed. Every value put into the page is escaped.
  */
-import { CIRCUIT_COUNT } from '@dinmeter/shared';
+import { CIRCUIT_COUNT, CtModel } from '@dinmeter/shared';
 import type { CommissioningStatus } from './commissioning';
 import { CIRCUIT_DEFAULTS, circuitField, FormContext } from './setup-form';
 
@@ -22,6 +22,12 @@ const STYLE =
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;'));
+}
+
+/** "SCT-013-000 100 A : 50 mA", "SCT-013-030 30 A : 1 V": the rating printed on the CT. */
+function ctLabel(model: CtModel): string {
+  const out = model.output.kind === 'current' ? `${model.output.ratedOutputA * 1000} mA` : `${model.output.ratedOutputV} V`;
+  return `${model.id} ${model.ratedCurrentA} A : ${out}`;
 }
 
 function page(title: string, body: string, refreshS?: number): string {
@@ -82,7 +88,7 @@ export function formPage(input: FormPageInput): string {
   parts.push('</fieldset>');
 
   parts.push('<h2>Circuits</h2><p class="hint">Open a circuit to change it. Untouched circuits keep the defaults.</p>');
-  const cts = input.context.ctModels.map((m): [string, string] => [m.id, m.label]);
+  const cts = input.context.ctModels.map((m): [string, string] => [m.id, ctLabel(m)]);
   for (let k = 1; k <= CIRCUIT_COUNT; k++) {
     const f = circuitField(k);
     const hasError = Object.values(f).some((name) => errors[name]);

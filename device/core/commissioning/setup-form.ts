@@ -3,14 +3,14 @@
  * and every error is reported at once, keyed by the field's name, so the page can mark each one;
  * a form with any error yields no setup (nothing is saved, nothing is joined).
  */
-import { CIRCUIT_COUNT, FailsafeMode, MAX_FAILSAFE_AFTER_S, MIN_FAILSAFE_AFTER_S, PowerOnState, utf8ByteLength } from '@dinmeter/shared';
+import { CIRCUIT_COUNT, CtModel, FailsafeMode, MAX_FAILSAFE_AFTER_S, MIN_FAILSAFE_AFTER_S, PowerOnState, utf8ByteLength } from '@dinmeter/shared';
 
 export type NetworkChoice = { kind: 'wifi'; ssid: string; password?: string } | { kind: 'ethernet' };
 
 export interface CircuitSetup {
   circuit: number;
   label?: string;
-  /** Id of a CT model of the offered list (CtChoice.id). */
+  /** Id of a CT model of the offered list (the shared CT table's id, e.g. SCT-013-000). */
   ctModel: string;
   relayFitted: boolean;
   powerOnState: PowerOnState;
@@ -26,14 +26,9 @@ export interface MeterSetup {
   circuits: CircuitSetup[];
 }
 
-/** A CT model the installer can pick; the platform builds the list from the shared CT table. */
-export interface CtChoice {
-  id: string;
-  label: string;
-}
-
 export interface FormContext {
-  ctModels: readonly CtChoice[];
+  /** The CT models offered, the first the default: the shared CT_MODELS. */
+  ctModels: readonly CtModel[];
   /** Whether the board has the W5500 Ethernet option (docs/hardware.md). */
   ethernet: boolean;
 }

@@ -99,7 +99,8 @@ export class RelayBank {
   }
 
   trySwitch(circuit: Circuit, on: boolean, reason: RelayReason, nowMs: number): SwitchResult {
-    if (on === circuit.on) return 'unchanged';
+    // Nothing to switch without a relay: plans and the failsafe leave such a circuit alone.
+    if (on === circuit.on || !circuit.effective.relayFitted) return 'unchanged';
     if (on && circuit.tripped) return 'tripped';
     if (this.switchWaitMs(circuit, nowMs) > 0) return 'limited';
     this.switchRelay(circuit, on, reason, nowMs);
@@ -155,6 +156,7 @@ export class RelayBank {
         state: c.on ? 'on' : 'off',
         reason: c.reason,
         tripped: c.tripped,
+        ...(c.effective.relayFitted ? {} : { relay_fitted: false }),
         ...(c.planVersion !== undefined ? { plan_version: c.planVersion } : {}),
       })),
     };

@@ -6,6 +6,7 @@ import { EffectiveCircuitConfig } from './relay-manager.types';
  * device never switches a load on by itself unless told to (docs/invariants.md invariant 2).
  */
 export const DEFAULT_CIRCUIT_CONFIG: Readonly<EffectiveCircuitConfig> = Object.freeze({
+  relayFitted: true,
   powerOnState: 'off',
   failsafe: Object.freeze({ mode: 'hold', afterSeconds: 120 }),
   overcurrentDelayMs: 2000,

@@ -59,7 +59,8 @@ export class RelayManager implements PlanSink {
       const mode = effective.powerOnState;
       // A tripped circuit stays off whatever its power-on state: only reset_trip clears the latch.
       const restored = saved.states[i] ?? this.options.restoreWithoutSavedState === 'on';
-      const on = !tripped && (mode === 'on' || (mode === 'restore' && restored === true));
+      // Without a relay the circuit is always live.
+      const on = !effective.relayFitted || (!tripped && (mode === 'on' || (mode === 'restore' && restored === true)));
       this.bank.powerOn({
         circuit: i + 1,
         on,
@@ -84,7 +85,7 @@ export class RelayManager implements PlanSink {
 
   // ---- command ops (registered with the command gate: relay-ops.ts) --------------------------
 
-  /** `relay`: refused while tripped or held back by the wear limits; the same state again is no switching. */
+  /** `relay`: refused without a relay, while tripped or held back by the wear limits; the same state again is no switching. */
   switchByCommand(circuitNumber: number, on: boolean, at: CommandContext): CommandRefusal | undefined {
     const circuit = this.at(circuitNumber);
     const refused = this.commandSwitch(circuit, on, at);
@@ -127,6 +128,12 @@ export class RelayManager implements PlanSink {
     circuit.config = merged.value;
     circuit.effective = effectiveConfig(merged.value, this.options.factoryDefaults);
     circuit.guard.reset();
+    if (!circuit.effective.relayFitted) {
+      // Without a relay the circuit is live: nothing pending, reported on (relay_fitted: false).
+      circuit.on = true;
+      circuit.pending = undefined;
+    }
+    if (update.relayFitted !== undefined) this.bank.markChanged();
     this.bank.store.saveConfig(circuit.circuit, merged.value);
     this.bank.event(nowMs, 'config', circuit.circuit, 'configuration changed', {
       fields: Object.keys(update).join(','),
@@ -236,6 +243,9 @@ export class RelayManager implements PlanSink {
   }
 
   private commandSwitch(circuit: Circuit, on: boolean, at: CommandContext): CommandRefusal | undefined {
+    if (!circuit.effective.relayFitted) {
+      return { code: 'no_relay', error: `circuit ${circuit.circuit} has no relay fitted (config relayFitted: false): it is always live` };
+    }
     if (on && circuit.tripped) {
       return {
         code: 'tripped',

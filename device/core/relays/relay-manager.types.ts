@@ -21,6 +21,8 @@ export interface RelayManagerOptions {
 /** A circuit's configuration with every default filled in. `label`/`overcurrentA` stay optional: absent = none. */
 export interface EffectiveCircuitConfig {
   label?: string;
+  /** False: no relay on this circuit; relay commands are refused (`no_relay`), plans and failsafe skip it. */
+  relayFitted: boolean;
   powerOnState: PowerOnState;
   failsafe: { mode: FailsafeMode; afterSeconds: number };
   /** No value: no local overcurrent protection on this circuit. */

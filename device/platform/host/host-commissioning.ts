@@ -4,7 +4,6 @@
  */
 import type { ClaimedCredentials, CommissioningStore, HttpClient, HttpResult, PortalNetwork } from '../../core/commissioning/commissioning.ports';
 import { saveCircuitSetup } from '../../core/commissioning/circuit-setup';
-import { calibrationForCt } from '../../core/commissioning/ct-choices';
 import type { MeterSetup } from '../../core/commissioning/setup-form';
 import type { SettingsStore } from '../../core/ports';
 import { CREDENTIAL_SETTINGS } from './meter-provisioning';
@@ -52,7 +51,7 @@ export class SettingsCommissioningStore implements CommissioningStore {
   /** The circuits first (they may refuse), the login last: a meter cut off mid-way is not commissioned. */
   save(setup: MeterSetup, credentials: ClaimedCredentials): void {
     const k = PROVISIONING_SETTINGS;
-    saveCircuitSetup(this.settings, setup.circuits, calibrationForCt);
+    saveCircuitSetup(this.settings, setup.circuits);
     if (setup.network.kind === 'wifi') {
       this.settings.set(k.wifiSsid, setup.network.ssid);
       this.settings.set(k.wifiPassword, setup.network.password ?? '');

@@ -7,12 +7,11 @@
  * its status). Prints `portal: http://127.0.0.1:PORT/` and `meter <id> commissioned`.
  */
 import { resolve } from 'node:path';
-import { isValidDeviceId } from '@dinmeter/shared';
+import { CT_MODELS, isValidDeviceId } from '@dinmeter/shared';
 import { CliArgs, numberOption, required, runCli, UsageError } from '../../../shared/node/cli';
 import { BOARD_OPTIONS } from '../../board/options';
 import { ClaimedCredentials } from '../../core/commissioning/commissioning.ports';
 import { Commissioning } from '../../core/commissioning/commissioning';
-import { CT_MODELS } from '../../core/commissioning/ct-choices';
 import { PortalHandler } from '../../core/commissioning/portal-handler';
 import { loadFixtureTraces } from '../../sim/fixture-traces';
 import { FileSettingsStore } from './file-settings';

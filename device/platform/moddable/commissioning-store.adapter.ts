@@ -7,7 +7,6 @@
 import Preference from 'preference';
 import type { ClaimedCredentials, CommissioningStore } from '../../core/commissioning/commissioning.ports';
 import { saveCircuitSetup } from '../../core/commissioning/circuit-setup';
-import { calibrationForCt } from '../../core/commissioning/ct-choices';
 import type { MeterSetup } from '../../core/commissioning/setup-form';
 import type { SettingsStore } from '../../core/ports';
 import { Provisioning, PROVISIONING_DOMAIN, PROVISIONING_KEYS } from './provisioning';
@@ -40,7 +39,7 @@ export class NvsCommissioningStore implements CommissioningStore {
   }
 
   save(setup: MeterSetup, credentials: ClaimedCredentials): void {
-    saveCircuitSetup(this.settings, setup.circuits, calibrationForCt);
+    saveCircuitSetup(this.settings, setup.circuits);
     const set = (field: keyof typeof PROVISIONING_KEYS, value: string) => Preference.set(PROVISIONING_DOMAIN, PROVISIONING_KEYS[field].pref, value);
     if (setup.network.kind === 'wifi') {
       set('wifiSsid', setup.network.ssid);

@@ -6,8 +6,8 @@
  */
 import System from 'embedded:io/system';
 import Timer from 'timer';
+import { CT_MODELS } from '@dinmeter/shared';
 import { Commissioning } from '../../core/commissioning/commissioning';
-import { CT_MODELS } from '../../core/commissioning/ct-choices';
 import { PortalHandler } from '../../core/commissioning/portal-handler';
 import type { SettingsStore } from '../../core/ports';
 import { BOARD_OPTIONS } from '../../board/options';

@@ -298,6 +298,8 @@ export type FailsafeMode = 'hold' | 'on' | 'off';
 
 export interface CircuitConfig {
   label?: string;
+  /** False: this circuit has no relay (relays are an optional module); it is always live. Absent: fitted. */
+  relayFitted?: boolean;
   powerOnState?: PowerOnState;
   failsafe?: { mode: FailsafeMode; afterSeconds: number };
   overcurrentA?: number;
@@ -308,6 +310,7 @@ export interface CircuitConfig {
 }
 export const circuitConfigSchema: Schema<CircuitConfig> = obj({
   label: optional(str({ maxLength: 64 })),
+  relayFitted: optional(bool()),
   powerOnState: optional(literal('off', 'on', 'restore')),
   // Well-formed from 1 s: whether a meter can honour a short one is its call (`failsafe_too_short`).
   failsafe: optional(obj({ mode: literal('hold', 'on', 'off'), afterSeconds: int({ min: 1, max: MAX_FAILSAFE_AFTER_S }) })),
@@ -409,6 +412,7 @@ export const commandSchema: Schema<Command> = tagged('op', {
  * - `failsafe_too_short`: `failsafe.afterSeconds` below MIN_FAILSAFE_AFTER_S
  * - `calibration_failed`: the metering chip refused the calibration
  * - `unsupported`: the meter cannot do this operation
+ * - `no_relay`: the circuit has no relay fitted (config `relayFitted: false`)
  * - `unauthenticated`: no valid MAC with the meter's command key (docs/security.md "Signed commands");
  *   nothing was checked or changed beyond that
  */
@@ -422,6 +426,7 @@ export const COMMAND_ACK_CODES = [
   'failsafe_too_short',
   'calibration_failed',
   'unsupported',
+  'no_relay',
   'unauthenticated',
 ] as const;
 export type CommandAckCode = (typeof COMMAND_ACK_CODES)[number];
@@ -459,6 +464,8 @@ export interface RelayCircuitState {
   state: RelayState;
   reason: RelayReason;
   tripped?: boolean;
+  /** false: no relay on this circuit (always live); absent: fitted. */
+  relay_fitted?: boolean;
   plan_version?: number;
 }
 export interface RelaysMessage {
@@ -475,6 +482,7 @@ export const relaysSchema: Schema<RelaysMessage> = obj({
       state: literal('on', 'off'),
       reason: literal(...RELAY_REASONS),
       tripped: optional(bool()),
+      relay_fitted: optional(bool()),
       plan_version: optional(int({ min: 0 })),
     }),
     { minItems: 1, maxItems: CIRCUIT_COUNT },
