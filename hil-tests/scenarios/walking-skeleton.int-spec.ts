@@ -70,21 +70,27 @@ describe('walking skeleton: meters → MQTT → backend → InfluxDB, relay comm
   itWith(rig, ['power-cut'])('should show retained status with a last will, telemetry and relay state on dinmeter/#', async () => {
     const id = ids()[1];
     const client = await mqtt.connectAsync(rig.backendUrl, { clientId: 'observer-test' });
-    const seen = new Map<string, { payload: string; retain: boolean }>();
-    client.on('message', (topic, payload, packet) => seen.set(topic, { payload: payload.toString(), retain: packet.retain }));
-    await client.subscribeAsync([topics.telemetry(id), topics.relays(id), topics.status(id)], { qos: 1 });
-    await eventually(async () => seen.has(topics.telemetry(id)) && seen.has(topics.relays(id)), 30_000, 'telemetry');
-    expect(seen.get(topics.status(id))?.retain).toBe(true);
-    expect(JSON.parse(seen.get(topics.status(id))!.payload).online).toBe(true);
-    expect(JSON.parse(seen.get(topics.relays(id))!.payload).circuits).toHaveLength(10);
+    let killed = false;
+    try {
+      const seen = new Map<string, { payload: string; retain: boolean }>();
+      client.on('message', (topic, payload, packet) => seen.set(topic, { payload: payload.toString(), retain: packet.retain }));
+      await client.subscribeAsync([topics.telemetry(id), topics.relays(id), topics.status(id)], { qos: 1 });
+      await eventually(async () => seen.has(topics.telemetry(id)) && seen.has(topics.relays(id)), 30_000, 'telemetry');
+      expect(seen.get(topics.status(id))?.retain).toBe(true);
+      expect(JSON.parse(seen.get(topics.status(id))!.payload).online).toBe(true);
+      expect(JSON.parse(seen.get(topics.relays(id))!.payload).circuits).toHaveLength(10);
 
-    // A meter that dies without a goodbye (SIGKILL, or the bench source's output off): the broker publishes its last will.
-    await rig.killMeters('SIGKILL');
-    await eventually(async () => JSON.parse(seen.get(topics.status(id))!.payload).online === false, 40_000, 'last will');
-    const { body } = await rig.rest('GET', `/devices/${id}`);
-    expect(body.online).toBe(false);
-    await client.endAsync();
-    await rig.startMeters(setup);
+      // A meter that dies without a goodbye (SIGKILL, or the bench source's output off): the broker publishes its last will.
+      killed = true;
+      await rig.killMeters('SIGKILL');
+      await eventually(async () => JSON.parse(seen.get(topics.status(id))!.payload).online === false, 40_000, 'last will');
+      // The backend takes the same will from its own subscription, in its own time.
+      await eventually(async () => (await rig.rest('GET', `/devices/${id}`)).body?.online === false, 10_000, 'backend sees the meter offline');
+    } finally {
+      // Whatever failed above: no observer left reconnecting after the suite, and the meters back for the next tests.
+      await client.endAsync(true);
+      if (killed) await rig.startMeters(setup);
+    }
   });
 
   itWith(rig, ['instruments'])('should switch a loaded circuit off through REST, get the ack, and see it draw 0 W', async () => {
