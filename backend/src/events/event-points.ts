@@ -10,15 +10,8 @@ import { GenericPoint, InfluxSeries } from '../storage/storage.types';
 export const EVENT_MEASUREMENT = 'event';
 
 /** An event as the REST API and the live stream give it out. */
-export interface StoredEvent {
+export interface StoredEvent extends Pick<EventMessage, 'ts' | 'type' | 'circuit' | 'message' | 'data' | 'seq'> {
   device: string;
-  ts: number;
-  type: EventType;
-  circuit?: number;
-  message?: string;
-  data?: Record<string, string | number | boolean>;
-  /** The meter's event seq; absent for events of meters without an event log. */
-  seq?: number;
 }
 
 export function eventToPoint(device: string, event: EventMessage): GenericPoint {
