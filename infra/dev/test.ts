@@ -1,14 +1,18 @@
 /**
- * The whole suite, in order of cost: type-check, lint, unit tests (Node; device/xs/vectors.spec.ts
- * also runs every portable vector inside the real XS engine), the firmware through the Moddable
- * SDK's own build (esp32 through TypeScript/xsc/xsl, and the lin image of the virtual board),
- * integration tests against real servers (influxd, mosquitto, the embedded broker, the virtual
- * board) that the tests start themselves on free ports, then the HIL scenarios again through the
- * bench rig against an emulated bench (docs/hil.md). Debian packages are installed first when
- * missing (as root).
+ * The whole suite: type-check, lint, unit tests (Node; device/xs/vectors.spec.ts also runs every
+ * portable vector inside the real XS engine), the firmware through the Moddable SDK's own build
+ * (esp32 through TypeScript/xsc/xsl, and the lin image of the virtual board), integration tests
+ * against real servers (influxd, mosquitto, the embedded broker, the virtual board) that the tests
+ * start themselves on free ports, then the HIL scenarios again through the bench rig against an
+ * emulated bench (docs/hil.md). Debian packages are installed first when missing (as root).
+ *
+ * The two firmware builds are CPU work that nothing before the integration step needs, while the
+ * unit tests run in one jest worker and the integration tests mostly wait on servers and clocks: the
+ * builds run in the background at the lowest CPU priority (`nice -n 19`) from the start, one after
+ * the other, the lin image first because the integration step waits for it (docs/testing.md).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { locateSdk } from '../../device/tools/firmware/moddable-sdk';
 import { runCli, UsageError } from '../../shared/node/cli';
@@ -23,6 +27,20 @@ interface Step {
   /** Why the step cannot run on this machine (it is then skipped with that note), or undefined. */
   skip?: () => string | undefined;
   env?: Record<string, string>;
+  /**
+   * Runs in the background lane (see above) instead of in order; `before`: the step that waits for
+   * it (else the summary does). Its output goes to `<name>.log` beside the reports, printed when it ends.
+   */
+  background?: { before?: string };
+}
+
+interface StepResult {
+  name: string;
+  ok: boolean;
+  seconds: number;
+  passed: number;
+  failed: number;
+  skipped?: string;
 }
 
 const noSdk = (): string | undefined =>
@@ -44,8 +62,9 @@ const steps: Step[] = [
   { name: 'typecheck', command: 'npm', args: ['run', '--silent', 'typecheck'] },
   { name: 'lint', command: 'npx', args: ['eslint', '.'] },
   { name: 'unit', command: 'npx', args: ['jest', '--selectProjects', 'shared', 'device', 'schematics', 'backend', 'hil', 'infra'], jest: true },
-  { name: 'firmware', command: 'npm', args: ['run', '--silent', 'firmware', '--', 'check', '--quiet'], skip: noSdk },
-  { name: 'firmware-lin', command: 'npm', args: ['run', '--silent', 'firmware', '--', 'lin', '--quiet'], skip: noSdk },
+  { name: 'firmware', command: 'npm', args: ['run', '--silent', 'firmware', '--', 'check', '--quiet'], skip: noSdk, background: {} },
+  // hil-tests/scenarios/virtual-board.int-spec.ts runs this image (and would build it itself if it were missing).
+  { name: 'firmware-lin', command: 'npm', args: ['run', '--silent', 'firmware', '--', 'lin', '--quiet'], skip: noSdk, background: { before: 'integration' } },
   // HIL_QUICK: the accuracy and production suites' short runs (npm run hil runs them in full).
   { name: 'integration', command: 'npx', args: ['jest', '--selectProjects', 'integration', '--runInBand'], jest: true, env: { HIL_QUICK: '1' } },
   // The bench path without hardware: HIL_RIG=bench against virtual meters behind emulated SCPI/Modbus instruments.
@@ -57,42 +76,93 @@ const steps: Step[] = [
   },
 ];
 
+/** Runs one step to its end; a background one at the lowest priority with its output in a log file. */
+async function runStep(step: Step): Promise<StepResult> {
+  const skipped = step.skip?.();
+  if (skipped) return { name: step.name, ok: true, seconds: 0, passed: 0, failed: 0, skipped };
+  const args = step.jest && step.command === 'npx' ? [...step.args, '--json', `--outputFile=${join(REPORTS, `${step.name}.json`)}`] : step.args;
+  const log = step.background ? openSync(join(REPORTS, `${step.name}.log`), 'w') : undefined;
+  const [command, commandArgs] = step.background ? ['nice', ['-n', '19', step.command, ...args]] : [step.command, args];
+  const started = Date.now();
+  const code = await new Promise<number>((done) => {
+    const child = spawn(command, commandArgs, {
+      stdio: log === undefined ? 'inherit' : ['ignore', log, log],
+      env: { ...process.env, FORCE_COLOR: '0', ...step.env },
+    });
+    child.once('error', (error) => {
+      process.stderr.write(`${step.name}: ${command}: ${error.message}\n`);
+      done(1);
+    });
+    child.once('exit', (status, signal) => done(status ?? (signal ? 128 : 1)));
+  });
+  if (log !== undefined) closeSync(log);
+  const ok = code === 0;
+  // A non-jest step counts as one check.
+  const counts = step.jest ? jestCounts(step.name) : { passed: ok ? 1 : 0, failed: ok ? 0 : 1 };
+  return { name: step.name, ok, seconds: (Date.now() - started) / 1000, ...counts };
+}
+
+function header(step: Step, note = ''): void {
+  process.stdout.write(`\n=== ${step.name}${note}: ${step.command} ${step.args.join(' ')}\n`);
+}
+
+/** A background step's header comes when it has ended, with its log. */
+function printResult(step: Step, result: StepResult): void {
+  if (step.background) header(step, result.skipped ? ' (background)' : ` (background, ${result.seconds.toFixed(0)} s, ${result.ok ? 'ok' : 'FAILED'})`);
+  if (result.skipped) process.stdout.write(`SKIPPED: ${result.skipped}\n`);
+  else if (step.background) process.stdout.write(readFileSync(join(REPORTS, `${step.name}.log`), 'utf8'));
+}
+
 async function main(only: string[]): Promise<number> {
   const unknown = only.filter((name) => !steps.some((s) => s.name === name));
   if (unknown.length > 0) throw new UsageError(`unknown step ${unknown.join(', ')} (steps: ${steps.map((s) => s.name).join(', ')})`);
   await ensureDebianPackages(['influxdb', 'mosquitto']);
-  const results: { name: string; ok: boolean; seconds: number; passed: number; failed: number; skipped?: string }[] = [];
+  const suiteStarted = Date.now();
   rmSync(REPORTS, { recursive: true, force: true });
   mkdirSync(REPORTS, { recursive: true });
-  for (const step of steps.filter((s) => only.length === 0 || only.includes(s.name))) {
-    const args = step.jest && step.command === 'npx' ? [...step.args, '--json', `--outputFile=${join(REPORTS, `${step.name}.json`)}`] : step.args;
-    process.stdout.write(`\n=== ${step.name}: ${step.command} ${step.args.join(' ')}\n`);
-    const skipped = step.skip?.();
-    if (skipped) {
-      process.stdout.write(`SKIPPED: ${skipped}\n`);
-      results.push({ name: step.name, ok: true, seconds: 0, passed: 0, failed: 0, skipped });
-      continue;
-    }
-    const started = Date.now();
-    const result = spawnSync(step.command, args, { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0', ...step.env } });
-    const ok = result.status === 0;
-    // A non-jest step counts as one check.
-    const counts = step.jest ? jestCounts(step.name) : { passed: ok ? 1 : 0, failed: ok ? 0 : 1 };
-    results.push({ name: step.name, ok, seconds: (Date.now() - started) / 1000, ...counts });
+  const selected = steps.filter((s) => only.length === 0 || only.includes(s.name));
+  // The background lane: one step at a time, those another step waits for first.
+  const lane = selected.filter((s) => s.background).sort((a, b) => Number(!a.background!.before) - Number(!b.background!.before));
+  const pending = new Map<string, Promise<StepResult>>();
+  let previous: Promise<unknown> = Promise.resolve();
+  for (const step of lane) {
+    const result = previous.then(() => runStep(step));
+    pending.set(step.name, result);
+    previous = result;
   }
+  if (lane.length > 0) process.stdout.write(`\n=== in the background (nice -n 19), in this order: ${lane.map((s) => s.name).join(', ')}\n`);
+  const results = new Map<string, StepResult>();
+  const collect = async (step: Step): Promise<void> => {
+    const result = await pending.get(step.name)!;
+    if (!results.has(step.name)) printResult(step, result);
+    results.set(step.name, result);
+  };
+  for (const step of selected.filter((s) => !s.background)) {
+    for (const waited of lane.filter((s) => s.background!.before === step.name)) {
+      process.stdout.write(`\n=== ${step.name} waits for ${waited.name}\n`);
+      await collect(waited);
+    }
+    header(step);
+    const result = await runStep(step);
+    printResult(step, result);
+    results.set(step.name, result);
+  }
+  for (const step of lane) await collect(step);
+  const ordered = selected.map((s) => results.get(s.name)!);
   process.stdout.write('\n=== summary\n');
-  for (const r of results) {
+  for (const r of ordered) {
     if (r.skipped) process.stdout.write(`skip ${r.name}: ${r.skipped}\n`);
     else process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.seconds.toFixed(0)} s, ${r.passed} passed, ${r.failed} failed)\n`);
   }
-  const passed = results.reduce((sum, r) => sum + r.passed, 0);
-  const failed = results.reduce((sum, r) => sum + r.failed, 0);
-  const stepsFailed = results.filter((r) => !r.ok).length;
-  process.stdout.write(`${passed} passed, ${failed + (failed === 0 ? stepsFailed : 0)} failed\n`);
+  const passed = ordered.reduce((sum, r) => sum + r.passed, 0);
+  const failed = ordered.reduce((sum, r) => sum + r.failed, 0);
+  const stepsFailed = ordered.filter((r) => !r.ok).length;
+  process.stdout.write(`${passed} passed, ${failed + (failed === 0 ? stepsFailed : 0)} failed in ${((Date.now() - suiteStarted) / 1000).toFixed(0)} s\n`);
   return stepsFailed === 0 ? 0 : 1;
 }
 
 const usage = `usage: npm test [-- STEP …]
-  Runs the whole suite in order, or only the named steps: ${steps.map((s) => s.name).join(', ')}.
+  Runs the whole suite, or only the named steps: ${steps.map((s) => s.name).join(', ')}.
+  The firmware builds run in the background at the lowest CPU priority (docs/testing.md).
   Debian's influxdb and mosquitto are installed first when missing (as root).`;
 void runCli({ name: 'npm test', usage, options: {}, positionals: [0, steps.length] }, ({ positionals }) => main(positionals));

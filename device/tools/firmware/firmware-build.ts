@@ -46,7 +46,10 @@ export function typescriptBin(): string {
   if (Number(version.split('.')[0]) < 6) throw new Error(`mcconfig's tsconfig targets es2025, which needs TypeScript 6; node_modules has ${version}`);
   const dir = join(OUTPUT_DIR, 'tsc');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'tsc'), `#!/bin/sh\nexec "${process.execPath}" "${join(pkg, 'bin', 'tsc')}" "$@"\n`, { mode: 0o755 });
+  const script = `#!/bin/sh\nexec "${process.execPath}" "${join(pkg, 'bin', 'tsc')}" "$@"\n`;
+  // Rewritten only when it changed: another build may be running it (npm test builds in the background).
+  const shim = join(dir, 'tsc');
+  if (!existsSync(shim) || readFileSync(shim, 'utf8') !== script) writeFileSync(shim, script, { mode: 0o755 });
   return dir;
 }
 
