@@ -9,6 +9,12 @@ import { SimulatedRig, SimulatedRigOptions } from './simulated-rig';
 
 export type RigKind = 'sim' | 'bench';
 
+/**
+ * HIL_QUICK=1 (`npm test`, `npm run hil -- --quick`): the short versions of the long scenarios;
+ * without it they run in full (docs/hil.md).
+ */
+export const QUICK = process.env.HIL_QUICK === '1';
+
 export function rigKind(env: NodeJS.ProcessEnv = process.env): RigKind {
   const kind = (env.HIL_RIG ?? 'sim').trim().toLowerCase();
   if (kind === 'sim' || kind === 'bench') return kind;

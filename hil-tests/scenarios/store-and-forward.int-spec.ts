@@ -7,11 +7,14 @@
  * (its journal: seq and ts as append() returned them) is in InfluxDB exactly once — one point per
  * circuit, at the original timestamp — no seq was reused with another ts, timestamps increase with
  * seq, and energy_import_wh never goes backwards per circuit. Figures go to stdout.
+ *
+ * HIL_QUICK=1 (npm test) shortens the waits, not the checks: the backend is down 10 s instead of 30,
+ * influxd 30 s instead of 60, and the offline day runs at ×2880 instead of ×1440.
  */
 import { join } from 'node:path';
 import { ManagedProcess } from '../rig/managed-process';
 import { MeterSetup } from '../rig/rig';
-import { createRig, describeWith, simulated } from '../rig';
+import { createRig, describeWith, QUICK, simulated } from '../rig';
 import { eventually, freePort, SimulatedRig } from '../rig/simulated-rig';
 import { seededRandom } from '../../device/core/storage/power-cut';
 import { AckWatcher } from './support/ack-watcher';
@@ -28,6 +31,10 @@ jest.setTimeout(240_000);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const say = (line: string) => process.stdout.write(`[store-and-forward] ${line}\n`);
+const BACKEND_DOWN_S = QUICK ? 10 : 30;
+const INFLUX_DOWN_S = QUICK ? 30 : 60;
+/** Writes in flight when influxd goes away fail after the writer's retries, within this. */
+const WRITES_FAILED_MS = 15_000;
 
 interface Scenario {
   rig: SimulatedRig;
@@ -108,26 +115,26 @@ describeWith(withAedes, ['backend-restart', 'influx-restart', 'meter-journal', '
     ids,
   });
 
-  it('(a) should lose nothing while the backend (and its broker) is SIGKILLed for 30 s', async () => {
+  it(`(a) should lose nothing while the backend (and its broker) is SIGKILLed for ${BACKEND_DOWN_S} s`, async () => {
     const s = scenario('a', ['saf-a1', 'saf-a2', 'saf-a3']);
     await rig.startMeters(meterSetup(s));
     await watcher.waitFor(new Map(s.ids.map((id) => [id, 3])), 60_000);
 
     await rig.killBackend('SIGKILL');
     const before = currentTargets(s);
-    await sleep(30_000);
+    await sleep(BACKEND_DOWN_S * 1000);
     const during = currentTargets(s);
-    for (const id of s.ids) expect(during.get(id)! - before.get(id)!).toBeGreaterThanOrEqual(25); // kept recording
+    for (const id of s.ids) expect(during.get(id)! - before.get(id)!).toBeGreaterThanOrEqual(BACKEND_DOWN_S - 5); // kept recording
     const restarting = Date.now();
     await rig.startBackend();
     const bootMs = Date.now() - restarting;
     const { catchUpMs, checks } = await settleAndCheck(s, rig.meters, 60_000);
     say(
-      `(a) backend down 30 s (+${bootMs} ms to boot); backlog acked ${catchUpMs} ms after it was ready; ${summary(checks)}`,
+      `(a) backend down ${BACKEND_DOWN_S} s (+${bootMs} ms to boot); backlog acked ${catchUpMs} ms after it was ready; ${summary(checks)}`,
     );
   });
 
-  it('(b) should stop acking while InfluxDB is stopped for 60 s, then catch up', async () => {
+  it(`(b) should stop acking while InfluxDB is stopped for ${INFLUX_DOWN_S} s, then catch up`, async () => {
     const s = scenario('b', ['saf-b1', 'saf-b2', 'saf-b3']);
     await rig.startMeters(meterSetup(s));
     await watcher.waitFor(new Map(s.ids.map((id) => [id, 3])), 60_000);
@@ -135,10 +142,10 @@ describeWith(withAedes, ['backend-restart', 'influx-restart', 'meter-journal', '
 
     const stoppedAt = Date.now();
     await rig.stopInflux();
-    await sleep(60_000);
+    await sleep(INFLUX_DOWN_S * 1000);
     // Writes in flight when influxd went away fail after the writer's retries (a few seconds); from
     // then on nothing may be acknowledged: the records are not stored.
-    const settledAt = stoppedAt + 15_000;
+    const settledAt = stoppedAt + WRITES_FAILED_MS;
     for (const id of s.ids) {
       expect({
         id,
@@ -150,7 +157,7 @@ describeWith(withAedes, ['backend-restart', 'influx-restart', 'meter-journal', '
       metricsBefore.telemetry_write_failed ?? 0,
     );
     const backlog = Math.min(...s.ids.map((id) => currentTargets(s).get(id)! - watcher.upto.get(id)!));
-    expect(backlog).toBeGreaterThanOrEqual(45);
+    expect(backlog).toBeGreaterThanOrEqual(INFLUX_DOWN_S - WRITES_FAILED_MS / 1000);
     // Health says so with its status code, for a load balancer or a watchdog.
     const health = await rig.rest('GET', '/health');
     expect({ status: health.status, body: health.body.status, influx: health.body.influx.ok }).toEqual({ status: 503, body: 'degraded', influx: false });
@@ -159,7 +166,7 @@ describeWith(withAedes, ['backend-restart', 'influx-restart', 'meter-journal', '
     const { catchUpMs, checks } = await settleAndCheck(s, rig.meters, 90_000);
     expect((await rig.rest('GET', '/health')).status).toBe(200);
     say(
-      `(b) influxd down 60 s, smallest backlog ${backlog} records; caught up ${catchUpMs} ms after influxd was back; ` +
+      `(b) influxd down ${INFLUX_DOWN_S} s, smallest backlog ${backlog} records; caught up ${catchUpMs} ms after influxd was back; ` +
         `write failures ${metricsDuring.telemetry_write_failed - (metricsBefore.telemetry_write_failed ?? 0)}; ${summary(checks)}`,
     );
   });
@@ -244,7 +251,7 @@ describeWith(withAedes, ['backend-restart', 'influx-restart', 'meter-journal', '
       join(rig.dir, 'day-meter.log'),
     );
     const INTERVAL_S = 120; // 720 records a day: no merging needed in the 1 MiB log (see device/core/storage/README.md)
-    const SPEED = 1440; // a day in 60 s
+    const SPEED = QUICK ? 2880 : 1440; // a day in 30 s or 60 s
     const startMs = Date.now() - 86_400_000 - 15 * 60_000;
     const base = [
       '--ids',
