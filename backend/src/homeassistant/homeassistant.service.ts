@@ -41,7 +41,8 @@ import { PacedPublisher } from './paced-publisher';
  * Home Assistant MQTT discovery for every known meter, and the bridge back: switch and button
  * requests become real commands, meter events become device triggers. Configs are published retained
  * when the backend (re)connects, when Home Assistant announces itself on <prefix>/status, and when a
- * meter is first seen or its firmware or circuit labels change; a removed meter's are cleared.
+ * meter is first seen or its firmware or circuit labels change (the registry says so: nothing is done per
+ * reading), for at most HA_DISCOVERY_MAX_METERS meters; a removed meter's are cleared.
  * ON/OFF on dinmeter/<id>/ha/<circuit>/set becomes a relay command and PRESS on …/reset a reset_trip
  * command (CommandsService.send), so each command gets an id, a seq and an expiry like every other
  * (docs/invariants.md invariant 2). The bridge's retained dinmeter/backend/status (online, and
