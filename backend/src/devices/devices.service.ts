@@ -84,7 +84,8 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
   /**
    * Called with a meter's id when what describes it changed: it was registered (its first message,
    * or its birth after a removal), its firmware, or a circuit label. Never for readings, relay states
-   * or health, so a listener costs nothing per telemetry record (Home Assistant discovery).
+   * or health, so a listener costs nothing per telemetry record (Home Assistant discovery). It runs
+   * while the registry takes the message in: read the record from a later turn (setImmediate).
    */
   onDescriptionChange(listener: (id: string) => void): void {
     this.describedListeners.push(listener);
