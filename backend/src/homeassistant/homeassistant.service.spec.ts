@@ -14,6 +14,7 @@ import { LeaderLeaseService } from '../leader/leader-lease.service';
 import { InMemoryMqttBus } from '../mqtt/in-memory-mqtt-bus.testing';
 import { FirmwareService } from '../firmware/firmware.service';
 import { HomeAssistantService } from './homeassistant.service';
+import { DISCOVERY_MAX_IN_FLIGHT } from './paced-publisher';
 import { StoredEvent } from '../events/event-points';
 import { EventsService, StoredEventListener } from '../events/events.service';
 
@@ -175,11 +176,11 @@ describe(HomeAssistantService.name, () => {
       expect(relays.map((p) => JSON.parse(p.payload).name)).toEqual(['Oven relay']);
     });
 
-    it('should hand at most 64 configs to the client per event-loop turn', async () => {
+    it('should hand at most DISCOVERY_MAX_IN_FLIGHT configs to the client per event-loop turn', async () => {
       registry.set('vm-2', device('vm-2'));
       bus.deliver('homeassistant/status', 'online');
       await tick();
-      expect(published()).toHaveLength(64);
+      expect(published()).toHaveLength(DISCOVERY_MAX_IN_FLIGHT);
       await drain();
       expect(published()).toHaveLength(2 * (STALE_PER_METER + CONFIGS_PER_METER));
     });
