@@ -25,7 +25,7 @@ import { CliValues, numberOption, runCli, UsageError } from '../../shared/node/c
 import { LoadMeters, percentile } from './load-meters';
 
 const USAGE = `usage: npm run bench:ingest -- [--meters N] [--window W] [--records R | --interval S --duration S]
-                           [--broker embedded|mosquitto] [--storm] [--commands N] [--cpu-prof DIR]
+                           [--broker embedded|mosquitto] [--storm] [--commands N] [--cpu-prof DIR] [--no-ha]
   MQTT → backend → InfluxDB throughput with N load meters, beside the raw InfluxDB ceiling for the
   same points; prints figures, then one JSON line.`;
 
@@ -39,13 +39,14 @@ const OPTIONS = {
   storm: { type: 'boolean' },
   commands: { type: 'string' },
   'cpu-prof': { type: 'string' },
+  'no-ha': { type: 'boolean' },
 } as const;
 
 let cli: CliValues<typeof OPTIONS> = {};
 const count = (name: keyof typeof OPTIONS, fallback: number, min = 0, max = 100_000) =>
   numberOption(name, cli[name] as string | undefined, { min, max, integer: true }) ?? fallback;
 const arg = (name: 'broker' | 'cpu-prof', fallback: string) => (cli[name] as string | undefined) ?? fallback;
-const flag = (name: 'storm') => cli[name] === true;
+const flag = (name: 'storm' | 'no-ha') => cli[name] === true;
 
 /** Resident and peak memory (MB) and CPU seconds of a process, from /proc. */
 function processUsage(pid: number | undefined): { rssMb: number; peakMb: number; cpuS: number } {
@@ -122,7 +123,9 @@ async function main(): Promise<void> {
   // --cpu-prof DIR: the backend writes a V8 CPU profile there when it stops (cpu-profile.hook.js).
   const profileDir = arg('cpu-prof', '');
   const profiling = { NODE_OPTIONS: `--require ${join(__dirname, 'cpu-profile.hook.js')}`, BENCH_CPU_PROFILE_DIR: profileDir };
-  const backendEnv: Record<string, string> = { LOG_LEVEL: 'warn', ...(profileDir ? profiling : {}) };
+  // --no-ha: a fleet without Home Assistant (HA_DISCOVERY=false): no discovery configs per new meter.
+  const noHa = flag('no-ha');
+  const backendEnv: Record<string, string> = { LOG_LEVEL: 'warn', ...(noHa ? { HA_DISCOVERY: 'false' } : {}), ...(profileDir ? profiling : {}) };
   const rig = new SimulatedRig({ externalBroker: broker === 'mosquitto', backendEnv });
   let load: LoadMeters | undefined;
   let crashed = false;
@@ -135,7 +138,7 @@ async function main(): Promise<void> {
     const connecting = performance.now();
     await load.connect();
     const connectS = (performance.now() - connecting) / 1000;
-    line(`${meters} meters connected in ${connectS.toFixed(1)} s (${broker} broker${storm ? ', all at once' : ''})`);
+    line(`${meters} meters connected in ${connectS.toFixed(1)} s (${broker} broker${storm ? ', all at once' : ''}${noHa ? ', Home Assistant discovery off' : ''})`);
     const cpu0 = processUsage(pid).cpuS;
     let peakRss = 0;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, processUsage(pid).rssMb)), 500);
@@ -183,6 +186,7 @@ async function main(): Promise<void> {
         window,
         broker,
         storm,
+        ha_discovery: !noHa,
         interval_s: intervalS || undefined,
         records,
         records_per_s: Math.round(recordsPerS),
@@ -191,6 +195,7 @@ async function main(): Promise<void> {
         ratio: Number((pointsPerS / raw || 0).toFixed(2)),
         lost: crashed ? stats.recorded - records : stats.recorded - stored,
         p99_ack_ms: Math.round(p99),
+        connect_s: Number(connectS.toFixed(1)),
         backend_rss_mb: Math.round(Math.max(peakRss, usage.rssMb)),
         backend_cpu_us_per_record: Math.round(((usage.cpuS - cpu0) / Math.max(records, 1)) * 1e6),
         go_backs: stats.goBacks,

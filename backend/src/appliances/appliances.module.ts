@@ -4,6 +4,8 @@ import { Counters } from '../common/counters';
 import { CLOCK, NowFn, TELEMETRY_STORE } from '../common/tokens';
 import { JsonFileRepository } from '../common/json-file.repository';
 import { AppConfig } from '../config/app-config';
+import { IngestModule } from '../ingest/ingest.module';
+import { TelemetryFeed } from '../ingest/telemetry-feed';
 import { MQTT_BUS, MqttBus } from '../mqtt/mqtt-bus';
 import { RetentionService } from '../storage/retention.service';
 import { TelemetryStore } from '../storage/storage.types';
@@ -14,6 +16,7 @@ import { APPLIANCES_REPOSITORY } from './appliances.types';
 
 /** Appliance recognition and anomaly detection (docs/anomalies.md). MQTT, InfluxDB, counters and clock come from the global modules. */
 @Module({
+  imports: [IngestModule],
   controllers: [AppliancesController],
   providers: [
     {
@@ -23,14 +26,15 @@ import { APPLIANCES_REPOSITORY } from './appliances.types';
     },
     {
       provide: APPLIANCES_PORTS,
-      useFactory: (mqtt: MqttBus, store: TelemetryStore, counters: Counters, now: NowFn, retention?: RetentionService): AppliancesPorts => ({
+      useFactory: (telemetry: TelemetryFeed, mqtt: MqttBus, store: TelemetryStore, counters: Counters, now: NowFn, retention?: RetentionService): AppliancesPorts => ({
+        telemetry,
         mqtt,
         store,
         counters,
         now: () => now(),
         historyRp: async () => retention?.historyRpWhenReady(),
       }),
-      inject: [MQTT_BUS, TELEMETRY_STORE, Counters, CLOCK, { token: RetentionService, optional: true }],
+      inject: [TelemetryFeed, MQTT_BUS, TELEMETRY_STORE, Counters, CLOCK, { token: RetentionService, optional: true }],
     },
     AppliancesService,
   ],

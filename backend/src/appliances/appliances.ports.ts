@@ -1,9 +1,11 @@
 import type { Counters } from '../common/counters';
+import type { TelemetryFeed } from '../ingest/telemetry-feed';
 import type { MqttBus } from '../mqtt/mqtt-bus';
 import type { TelemetryStore } from '../storage/storage.types';
 
-/** What the appliances feature uses of the application: MQTT, InfluxDB, counters, the clock. */
+/** What the appliances feature uses of the application: the accepted telemetry, MQTT, InfluxDB, counters, the clock. */
 export interface AppliancesPorts {
+  readonly telemetry: Pick<TelemetryFeed, 'subscribe'>;
   readonly mqtt: Pick<MqttBus, 'on' | 'onConnect' | 'publishQuietly' | 'connected'>;
   readonly store: Pick<TelemetryStore, 'writePoints'>;
   readonly counters: Pick<Counters, 'inc'>;

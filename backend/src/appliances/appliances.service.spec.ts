@@ -1,6 +1,7 @@
 import { NotFoundException } from '@nestjs/common';
 import { validateMessage } from '@dinmeter/shared';
 import { AppConfig } from '../config/app-config';
+import { TelemetryListener } from '../ingest/telemetry-feed';
 import { cycles, DAY, MIN, render, T0 } from './analysis/testing';
 import { AppliancesPorts } from './appliances.ports';
 import { AppliancesService } from './appliances.service';
@@ -12,7 +13,9 @@ function setup() {
   const points: { measurement: string; tags: Record<string, string>; rp?: string }[] = [];
   let now = T0;
   let saved: AppliancesFile | undefined;
+  let onRecord: TelemetryListener = () => undefined;
   const ports: AppliancesPorts = {
+    telemetry: { subscribe: (listener) => ((onRecord = listener), () => undefined) },
     mqtt: {
       on: (kind: string, h: (id: string, payload: Buffer) => void) => void (handlers[kind] = h),
       onConnect: () => undefined,
@@ -32,7 +35,7 @@ function setup() {
     for (const s of samples) {
       now = s.ts;
       const reading = { circuit: 4, voltage_v: 230, current_a: s.powerW / 230, power_w: s.powerW, reactive_var: 0, apparent_va: s.powerW, pf: 1, freq_hz: 50, energy_import_wh: 0, energy_export_wh: 0 };
-      handlers.telemetry('vm-1', Buffer.from(JSON.stringify({ v: 1, seq: seq++, ts: s.ts, interval_s: 60, acked_seq: 0, circuits: [reading] })));
+      onRecord('vm-1', { v: 1, seq: seq++, ts: s.ts, interval_s: 60, acked_seq: 0, circuits: [reading] });
     }
   };
   return { service, feed, published, points, saved: () => saved };

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { AlertMessage, decodeMessage, PROTOCOL_VERSION, topics, validateMessage } from '@dinmeter/shared';
+import { AlertMessage, decodeMessage, TelemetryMessage, PROTOCOL_VERSION, topics, validateMessage } from '@dinmeter/shared';
 import { AppConfig } from '../config/app-config';
 import { GenericPoint } from '../storage/storage.types';
 import { AnomalyDetector, Anomaly, DEFAULT_ANOMALY_SETTINGS } from './analysis/anomaly-detector';
@@ -55,7 +55,7 @@ export class AppliancesService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     const file = this.repository.load({ version: 1, circuits: [] });
     for (const history of file.circuits) this.live(history.device, history.circuit, history);
-    this.ports.mqtt.on('telemetry', (id, payload) => this.onTelemetry(id, payload));
+    this.ports.telemetry.subscribe((id, record) => this.onTelemetry(id, record));
     this.ports.mqtt.on('events', (id, payload) => this.onEvent(id, payload));
     this.ports.mqtt.onConnect(() => this.publishDiscoveryAll());
   }
@@ -66,19 +66,18 @@ export class AppliancesService implements OnModuleInit, OnModuleDestroy {
 
   // ---- live input --------------------------------------------------------------------------------
 
-  onTelemetry(deviceId: string, payload: Buffer | string): void {
-    const result = decodeMessage('telemetry', payload);
-    if (!result.ok) return; // ingest counts and logs rejected telemetry
-    for (const reading of result.value.circuits) {
+  /** One record as ingest accepted it (validated, not a duplicate): TelemetryFeed. */
+  onTelemetry(deviceId: string, record: TelemetryMessage): void {
+    for (const reading of record.circuits) {
       const live = this.live(deviceId, reading.circuit);
-      const out = live.segmenter.push(result.value.ts, reading.power_w);
+      const out = live.segmenter.push(record.ts, reading.power_w);
       for (const run of out.runs) this.onRun(live, run);
       for (const window of out.idle) this.onIdle(live, window);
       this.updateRunning(live);
-      if (result.value.ts - live.lastTick >= TICK_MS) {
-        live.lastTick = result.value.ts;
-        this.relearnIfDue(live, result.value.ts);
-        for (const a of live.detector?.tick(result.value.ts, live.segmenter.ongoing()) ?? []) this.raise(live, a, result.value.ts);
+      if (record.ts - live.lastTick >= TICK_MS) {
+        live.lastTick = record.ts;
+        this.relearnIfDue(live, record.ts);
+        for (const a of live.detector?.tick(record.ts, live.segmenter.ongoing()) ?? []) this.raise(live, a, record.ts);
       }
     }
     if (this.dirty) this.persist();
@@ -225,9 +224,10 @@ export class AppliancesService implements OnModuleInit, OnModuleDestroy {
   }
 
   private updateRunning(live: LiveCircuit): void {
-    const ongoing = live.segmenter.ongoing();
     // Which appliance is running is settled in its first minutes (the median needs a few readings).
-    if (ongoing && ongoing.start === live.runStart && ongoing.elapsedS > 300) return;
+    const span = live.segmenter.ongoingSpan();
+    if (span && span.start === live.runStart && span.elapsedS > 300) return;
+    const ongoing = live.segmenter.ongoing();
     live.runStart = ongoing?.start;
     const index = ongoing ? matchSignature(live.history.appliances.map((a) => a.signature), { powerW: ongoing.powerW }) : -1;
     const running = index >= 0 ? live.history.appliances[index].id : undefined;

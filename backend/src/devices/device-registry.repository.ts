@@ -1,14 +1,16 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { JsonLinesJournal } from '../common/json-lines-journal';
-import { DeviceRecord, DeviceRegistryRepository, StoredDevice } from './devices.types';
+import { DeviceRecord, DeviceRegistryRepository, RemovedDevice, StoredDevice } from './devices.types';
 
 /**
  * The registry as a JSON-lines journal (DATA_DIR/devices.jsonl): a change to one meter appends one
  * line, so the cost of persisting does not grow with the number of meters. A `devices.json` from
- * before (the whole registry rewritten on every change) is imported once and removed.
+ * before (the whole registry rewritten on every change) is imported once and removed. A removed meter
+ * keeps one line `{"id", "removedAt"}` (not the journal's own tombstone, which compaction drops), so its
+ * removal outlives a restart until the meter is saved again.
  */
 export class DeviceRegistryJournal implements DeviceRegistryRepository {
-  private readonly journal: JsonLinesJournal<StoredDevice>;
+  private readonly journal: JsonLinesJournal<StoredDevice | RemovedDevice>;
 
   constructor(
     path: string,
@@ -18,17 +20,23 @@ export class DeviceRegistryJournal implements DeviceRegistryRepository {
     this.journal = new JsonLinesJournal(path, delayMs);
   }
 
-  load(): StoredDevice[] {
+  load(): { devices: StoredDevice[]; removed: RemovedDevice[] } {
     if (!this.journal.exists() && this.legacyPath) this.importLegacy(this.legacyPath);
-    return this.journal.load();
+    const devices: StoredDevice[] = [];
+    const removed: RemovedDevice[] = [];
+    for (const record of this.journal.load()) {
+      if ('removedAt' in record) removed.push(record);
+      else devices.push(record);
+    }
+    return { devices, removed };
   }
 
   save(device: StoredDevice): void {
     this.journal.save(device);
   }
 
-  remove(id: string): void {
-    this.journal.remove(id);
+  remove(removed: RemovedDevice): void {
+    this.journal.save(removed);
   }
 
   flush(): void {

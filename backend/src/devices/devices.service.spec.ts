@@ -25,13 +25,14 @@ describe(DevicesService.name, () => {
     const mqtt = new InMemoryMqttBus();
     const relayHistory = { watch: jest.fn(), write: jest.fn(async () => undefined) } as unknown as RelayHistoryService;
     const repository = new DeviceRegistryJournal(join(dir, 'devices.jsonl'), join(dir, 'devices.json'), 60_000);
-    const service = new DevicesService(repository, () => NOW, mqtt, new Counters(), relayHistory);
+    const counters = new Counters();
+    const service = new DevicesService(repository, () => NOW, mqtt, counters, relayHistory);
     service.onModuleInit();
     const send = (kind: string, id: string, message: object) => mqtt.deliver(`dinmeter/${id}/${kind}`, encodeMessage(kind as never, message as never));
     const changes = jest.fn();
     service.onFailsafeChange(changes);
     const status = (id: string, fields: Record<string, unknown>) => mqtt.deliver(`dinmeter/${id}/status`, JSON.stringify({ v: 1, ...fields }));
-    return { service, repository, send, status, changes };
+    return { service, repository, send, status, changes, counters };
   }
   const reading = (circuit: number, power_w: number) => ({ circuit, voltage_v: 230, current_a: 1, power_w, energy_import_wh: 100 }) as CircuitReading;
 
@@ -91,12 +92,44 @@ describe(DevicesService.name, () => {
       expect(boot().service.list().map((d) => d.id)).toEqual(['m2']);
     });
 
-    it('should register a removed meter again when it publishes again', () => {
-      const { service, send } = boot();
-      send('status', 'm1', { v: PROTOCOL_VERSION, online: true });
+    it('should register a removed meter again by its birth (status online), and persist that', () => {
+      const first = boot();
+      first.send('status', 'm1', { v: PROTOCOL_VERSION, online: true });
+      first.service.remove('m1');
+      first.send('status', 'm1', { v: PROTOCOL_VERSION, online: true, firmware: '1.3.0' });
+      expect(first.service.get('m1')).toMatchObject({ online: true, firmware: '1.3.0' });
+      first.service.recordTelemetry('m1', 9, NOW, [reading(1, 9)]);
+      expect(first.service.get('m1').lastTelemetrySeq).toBe(9);
+      first.service.onModuleDestroy();
+      expect(boot().service.get('m1').firmware).toBe('1.3.0');
+    });
+
+    // The race of the Home Assistant scenario: the broker publishes the stopped meter's last will after the
+    // DELETE, and records in flight are stored after it. None of them is the meter coming back.
+    it('should not register a removed meter again by its last will, a late record, gap, event or relay state', () => {
+      const { service, send, status, counters } = boot();
+      status('m1', { online: true });
       service.remove('m1');
-      send('status', 'm1', { v: PROTOCOL_VERSION, online: true });
-      expect(service.get('m1').online).toBe(true);
+      status('m1', { online: false });
+      service.recordTelemetry('m1', 41, NOW, [reading(1, 41)]);
+      service.recordGap('m1', 40);
+      send('events', 'm1', { v: PROTOCOL_VERSION, ts: NOW, type: 'fault', message: 'late' });
+      send('relays', 'm1', { v: PROTOCOL_VERSION, ts: NOW, circuits: [{ circuit: 2, state: 'off', reason: 'command' }] });
+      expect(service.find('m1')).toBeUndefined();
+      expect(counters.get('device_messages_after_removal')).toBe(5);
+      expect(counters.get('device_events_fault')).toBe(1); // the event is still counted (EventsService stores it)
+    });
+
+    it('should keep a meter removed across a restart until its birth', () => {
+      const first = boot();
+      first.status('m1', { online: true });
+      first.service.remove('m1');
+      first.service.onModuleDestroy();
+      const second = boot();
+      second.status('m1', { online: false }); // the retained last will, redelivered to the new connection
+      expect(second.service.find('m1')).toBeUndefined();
+      second.status('m1', { online: true });
+      expect(second.service.get('m1').online).toBe(true);
     });
   });
 

@@ -14,6 +14,8 @@ const GAP_STARTS_REMEMBERED = 64;
  * their latest readings, relay states and chip health. What survives a restart (identity, firmware,
  * relays, health, labels) is persisted per device through the repository; the latest readings live in
  * memory only, so storing a record costs O(1) and never touches the disk (InfluxDB has the readings).
+ * A removed meter is registered again only by its birth, a status `online: true` (docs/homeassistant.md):
+ * its last will, or a record stored after the removal, is not the meter coming back.
  */
 @Injectable()
 export class DevicesService implements OnModuleInit, OnModuleDestroy {
@@ -23,6 +25,8 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
   private readonly removedListeners: ((id: string) => void)[] = [];
   /** Per meter, the first missing seq of its recent gaps (recordGap). */
   private readonly gapStarts = new Map<string, Set<number>>();
+  /** Removed meters (persisted) that have not announced themselves online since. */
+  private readonly removed = new Set<string>();
 
   constructor(
     @Inject(DEVICE_REGISTRY_REPOSITORY) private readonly repository: DeviceRegistryRepository,
@@ -33,7 +37,9 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    for (const device of this.repository.load()) this.devices.set(device.id, device);
+    const { devices, removed } = this.repository.load();
+    for (const device of devices) this.devices.set(device.id, device);
+    for (const { id } of removed) this.removed.add(id);
     // Snapshots only for meters that are online: an offline meter's relays may have moved (failsafe).
     this.relayHistory.watch(() => this.list().filter((d) => d.online).map((d) => [d.id, d.circuits.map((c) => c.relay)]));
     this.mqtt.on('status', (id, payload) => this.onStatus(id, payload));
@@ -76,14 +82,15 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Forgets a meter: registry entry and persisted state; listeners clear what depends on it. Its
-   * readings stay in InfluxDB. A meter that is still connected is registered again by its next
-   * message, so revoke its MQTT credentials first or unplug it.
+   * readings stay in InfluxDB, and so do its records stored after this. Only its next birth (it
+   * reconnects) registers it again, so revoke its MQTT credentials first or unplug it.
    */
   remove(id: string): void {
     this.get(id);
     this.devices.delete(id);
     this.gapStarts.delete(id);
-    this.repository.remove(id);
+    this.removed.add(id);
+    this.repository.remove({ id, removedAt: this.now() });
     this.logger.log(`device ${id} removed`);
     for (const listener of this.removedListeners) listener(id);
   }
@@ -96,6 +103,7 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
   recordTelemetry(id: string, seq: number, ts: number, readings: CircuitReading[]): void {
     const known = this.devices.has(id);
     const device = this.touch(id);
+    if (!device) return;
     if (device.lastTelemetryTs === undefined || ts >= device.lastTelemetryTs) {
       device.lastTelemetryTs = ts;
       device.lastTelemetrySeq = seq;
@@ -114,6 +122,7 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
    */
   recordGap(id: string, firstMissingSeq: number): void {
     const device = this.touch(id);
+    if (!device) return;
     const seen = this.gapStarts.get(id) ?? new Set<number>();
     if (seen.has(firstMissingSeq)) return;
     // Bounded: only recent holes can be reported twice.
@@ -128,10 +137,15 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
     this.persist(this.get(id));
   }
 
-  private touch(id: string): DeviceRecord {
+  /** The meter's entry, created by its first message; none for a removed meter (until onStatus sees its birth). */
+  private touch(id: string): DeviceRecord | undefined {
     let device = this.devices.get(id);
     const now = this.now();
     if (!device) {
+      if (this.removed.has(id)) {
+        this.counters.inc('device_messages_after_removal');
+        return undefined;
+      }
       device = {
         id,
         online: false,
@@ -149,7 +163,10 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
     const result = decodeMessage('status', payload);
     if (!result.ok) return this.reject(id, 'status', result.errors);
     const status = result.value;
+    // The birth of a removed meter: it really is back (its last will is not).
+    if (status.online && this.removed.delete(id)) this.logger.log(`removed device ${id} is online again`);
     const device = this.touch(id);
+    if (!device) return;
     if (device.online !== status.online) this.logger.log(`device ${id} is ${status.online ? 'online' : 'offline'}`);
     device.online = status.online;
     if (status.firmware !== undefined) device.firmware = status.firmware;
@@ -167,6 +184,7 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
     const result = decodeMessage('relays', payload);
     if (!result.ok) return this.reject(id, 'relays', result.errors);
     const device = this.touch(id);
+    if (!device) return;
     // Before SNTP the meter stamps TIME_UNKNOWN_MS (or counts up from it): use our clock for the history then.
     const ts = isKnownTime(result.value.ts) ? result.value.ts : this.now();
     const changes = [];

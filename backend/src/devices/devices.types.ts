@@ -34,12 +34,20 @@ export interface DeviceRecord {
 export type StoredCircuit = Omit<CircuitView, 'reading' | 'readingTs'>;
 export type StoredDevice = Omit<DeviceRecord, 'circuits' | 'lastTelemetrySeq' | 'lastTelemetryTs' | 'telemetryGaps'> & { circuits: StoredCircuit[] };
 
+/** What the registry keeps of a removed meter, until its birth registers it again (docs/homeassistant.md). */
+export interface RemovedDevice {
+  id: string;
+  removedAt: number;
+}
+
 /** The registry's storage: `save()` queues one device's durable state and never touches the disk itself. */
 export interface DeviceRegistryRepository {
-  load(): StoredDevice[];
+  /** The registered meters, and the removed ones not registered again since. */
+  load(): { devices: StoredDevice[]; removed: RemovedDevice[] };
+  /** Also ends a removal: the device is registered again. */
   save(device: StoredDevice): void;
-  /** Forgets one device (queued like save). */
-  remove(id: string): void;
+  /** Forgets one device's state but remembers its removal (queued like save). */
+  remove(removed: RemovedDevice): void;
   flush(): void;
 }
 export const DEVICE_REGISTRY_REPOSITORY = Symbol('DEVICE_REGISTRY_REPOSITORY');

@@ -1,10 +1,15 @@
 import { Logger } from '@nestjs/common';
 import { CIRCUIT_COUNT, DeviceTopicKind } from '@dinmeter/shared';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CommandsService } from '../commands/commands.service';
 import { Counters } from '../common/counters';
 import { AppConfig, loadConfig } from '../config/app-config';
+import { DeviceRegistryJournal } from '../devices/device-registry.repository';
 import { DevicesService } from '../devices/devices.service';
 import { DeviceRecord } from '../devices/devices.types';
+import { RelayHistoryService } from '../devices/relay-history.service';
 import { LeaderLeaseService } from '../leader/leader-lease.service';
 import { InMemoryMqttBus } from '../mqtt/in-memory-mqtt-bus.testing';
 import { FirmwareService } from '../firmware/firmware.service';
@@ -174,6 +179,66 @@ describe(HomeAssistantService.name, () => {
       expect(published().every((p) => p.payload === '' && p.retain && p.topic.includes('/dinmeter_vm-1_'))).toBe(true);
       expect(published().map((p) => p.topic)).toContain('homeassistant/switch/dinmeter_vm-1_c3_relay/config');
       expect(counters.get('ha_discovery_removed')).toBe(published().length);
+    });
+
+    it('should not publish a meter removed while every meter is being published, after its clears', async () => {
+      registry.set('vm-2', device('vm-2'));
+      bus.deliver('homeassistant/status', 'online'); // publishes vm-1, then vm-2 once vm-1's are acknowledged
+      registry.delete('vm-2');
+      removed.forEach((listener) => listener('vm-2'));
+      await tick();
+      const last = new Map(published().filter((p) => p.topic.includes('/dinmeter_vm-2_')).map((p) => [p.topic, p.payload]));
+      expect(last.size).toBeGreaterThan(CONFIGS_PER_METER);
+      expect([...last.values()].filter((payload) => payload !== '')).toEqual([]);
+    });
+
+    describe('with the real registry', () => {
+      let dir: string;
+      beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'ha-registry-'))));
+      afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+      /** DevicesService and HomeAssistantService on one bus, registered in the order Nest starts them. */
+      function wire() {
+        const wired = new InMemoryMqttBus();
+        const relayHistory = new RelayHistoryService({ writePoints: async () => undefined }, () => NOW);
+        const devices = new DevicesService(new DeviceRegistryJournal(join(dir, 'devices.jsonl'), undefined, 60_000), () => NOW, wired, new Counters(), relayHistory);
+        devices.onModuleInit();
+        const events = { onStored: () => () => undefined } as unknown as EventsService;
+        const lease = { isLeader: () => true } as LeaderLeaseService;
+        new HomeAssistantService(loadConfig({}), devices, {} as CommandsService, wired, lease, new Counters(), () => NOW, {} as FirmwareService, events).onModuleInit();
+        const status = (online: boolean) => wired.deliver('dinmeter/vm-1/status', JSON.stringify({ v: 1, online }));
+        /** What the broker retains of vm-1's configs: the last payload published to each topic. */
+        const retained = () => {
+          const last = new Map<string, string>();
+          for (const m of wired.published) if (m.options.retain && m.topic.includes('/dinmeter_vm-1_')) last.set(m.topic, m.payload);
+          return [...last.values()];
+        };
+        return { wired, devices, status, retained };
+      }
+
+      // The race of hil-tests/scenarios/homeassistant.int-spec.ts: the broker publishes the stopped meter's
+      // last will after the DELETE, and a record in flight is stored after it.
+      it("should keep a removed meter's configs cleared through its last will and late records, until its birth", async () => {
+        const { wired, devices, status, retained } = wire();
+        status(true);
+        await tick();
+        expect(retained().filter((p) => p !== '')).toHaveLength(CONFIGS_PER_METER);
+
+        devices.remove('vm-1');
+        await tick();
+        status(false);
+        wired.deliver('dinmeter/vm-1/telemetry', '{}');
+        devices.recordTelemetry('vm-1', 41, NOW, []);
+        wired.deliver('dinmeter/vm-1/events', JSON.stringify({ v: 1, ts: NOW, type: 'fault', message: 'late' }));
+        await tick();
+        await tick();
+        expect(devices.find('vm-1')).toBeUndefined();
+        expect(retained().filter((p) => p !== '')).toEqual([]);
+
+        status(true);
+        await tick();
+        expect(retained().filter((p) => p !== '')).toHaveLength(CONFIGS_PER_METER);
+      });
     });
   });
 

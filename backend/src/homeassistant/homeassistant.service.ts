@@ -123,14 +123,18 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
   /** Publishes every meter's configs again (retained). */
   async publishAll(): Promise<void> {
     this.published.clear();
-    for (const device of this.devices.list()) await this.publishMeter(toMeter(device));
+    for (const { id } of this.devices.list()) {
+      // Looked up when its turn comes: a meter removed meanwhile must not be published after its clears.
+      const device = this.devices.find(id);
+      if (device) await this.publishMeter(toMeter(device));
+    }
   }
 
   /**
    * Clears every Home Assistant entity and trigger of a meter (empty retained configs): Home
    * Assistant then deletes them, and the device once it has none left. DevicesService.remove calls it
-   * through onRemoved; a credentials revoke may call it directly. A meter that publishes again is
-   * discovered again.
+   * through onRemoved; a credentials revoke may call it directly. The registry keeps a removed meter out
+   * until its birth, which discovers it again.
    */
   async removeMeter(deviceId: string): Promise<void> {
     if (!this.started) return;

@@ -9,6 +9,7 @@ import { CircuitPointWriter, IngestService, SHARED_GAP_CONFIRM_MS, telemetryToPo
 import { PrometheusMetrics } from '../metrics/prometheus-metrics.service';
 import { RetentionService } from '../storage/retention.service';
 import { CircuitPoint } from '../storage/storage.types';
+import { TelemetryFeed } from './telemetry-feed';
 
 const TS = 1_700_000_000_000;
 
@@ -60,7 +61,10 @@ function setup(retention?: Pick<RetentionService, 'noteStored'>, metrics?: Pick<
   };
   const devices = { recordTelemetry: jest.fn(), recordGap: jest.fn() };
   const counters = new Counters();
-  const service = new IngestService(mqtt, writer, devices as unknown as DevicesService, counters, config, retention as RetentionService, metrics as PrometheusMetrics);
+  const feed = new TelemetryFeed();
+  const fed: [string, number][] = [];
+  feed.subscribe((device, record) => fed.push([device, record.seq]));
+  const service = new IngestService(mqtt, writer, devices as unknown as DevicesService, counters, config, retention as RetentionService, metrics as PrometheusMetrics, feed);
   service.onModuleInit();
   /** Upto_seq of every ack published so far (all on m1's ack topic). */
   const acks = () =>
@@ -70,7 +74,7 @@ function setup(retention?: Pick<RetentionService, 'noteStored'>, metrics?: Pick<
       if (!ack.ok) throw new Error(ack.errors.join('; '));
       return ack.value.upto_seq;
     });
-  return { service, mqtt, telemetryFrom, published, writer, writes, devices, counters, acks };
+  return { service, mqtt, telemetryFrom, published, writer, writes, devices, counters, acks, feed, fed };
 }
 
 /** Lets pending promise callbacks run, then fires the coalesced setImmediate acks. */
@@ -98,6 +102,42 @@ describe(IngestService.name, () => {
 
       expect(writes).toHaveLength(1);
       expect(acks()).toEqual([1]);
+    });
+  });
+
+  describe('telemetry feed', () => {
+    it('should pass each new valid record on once, decoded, and neither a duplicate, a rejected nor a retained one', async () => {
+      const { telemetryFrom, fed, counters } = setup();
+
+      telemetryFrom('m1', bytes(telemetry(1)), false);
+      await settle();
+      telemetryFrom('m1', bytes(telemetry(1)), false); // replayed after it was stored: a duplicate
+      telemetryFrom('m1', bytes({ ...telemetry(2), circuits: 'nope' }), false);
+      telemetryFrom('m1', bytes(telemetry(3)), true);
+      telemetryFrom('m2', bytes(telemetry(2)), false);
+      await settle();
+
+      expect(fed).toEqual([
+        ['m1', 1],
+        ['m2', 2],
+      ]);
+      expect(counters.get('telemetry_duplicates')).toBe(1);
+      expect(counters.get('telemetry_rejected')).toBe(2);
+    });
+
+    it('should store and ack a record even when a listener throws', async () => {
+      const { telemetryFrom, feed, writes, acks } = setup();
+      jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      feed.subscribe(() => {
+        throw new Error('listener bug');
+      });
+
+      telemetryFrom('m1', bytes(telemetry(1)), false);
+      await settle();
+
+      expect(writes).toHaveLength(1);
+      expect(acks()).toEqual([1]);
+      expect(Logger.prototype.error).toHaveBeenCalledWith(expect.stringContaining('listener bug'));
     });
   });
 

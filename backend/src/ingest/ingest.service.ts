@@ -10,6 +10,7 @@ import { CircuitPoint, InfluxWriteError, TelemetryStore } from '../storage/stora
 import { PrometheusMetrics } from '../metrics/prometheus-metrics.service';
 import { IngestPeers } from './ingest-peers';
 import { SequenceTracker } from './sequence-tracker';
+import { TelemetryFeed } from './telemetry-feed';
 
 /**
  * With a shared subscription a record can reach this instance before the notice that another stored
@@ -61,6 +62,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     @Optional() private readonly config?: AppConfig,
     @Optional() private readonly retention?: RetentionService,
     @Optional() private readonly metrics?: PrometheusMetrics,
+    @Optional() private readonly feed?: TelemetryFeed,
   ) {}
 
   onModuleInit(): void {
@@ -133,6 +135,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       this.scheduleAck(deviceId);
       return;
     }
+    this.feed?.publish(deviceId, message);
     try {
       await this.writer.writeCircuitPoints(telemetryToPoints(deviceId, message));
       // A replayed record may have missed the downsampling CQs: note its slot before the ack.

@@ -45,6 +45,29 @@ describe(RunSegmenter.name, () => {
     expect(s.ongoing()?.start).toBe(T0 + 5000);
   });
 
+  it('should ignore a second reading at the same time (a replay taken twice) and count its energy once', () => {
+    const once = new RunSegmenter();
+    const twice = new RunSegmenter();
+    for (const s of [once, twice]) {
+      s.push(T0, 0);
+      s.push(T0 + 10_000, 100);
+      s.push(T0 + 20_000, 100);
+    }
+    twice.push(T0 + 20_000, 900);
+    for (const s of [once, twice]) s.push(T0 + 30_000, 100);
+    expect(twice.ongoing()).toEqual(once.ongoing());
+  });
+
+  it('should tell the span of the run in progress, the same as ongoing() without its median', () => {
+    const s = new RunSegmenter();
+    expect(s.ongoingSpan()).toBeUndefined();
+    s.push(T0, 0);
+    s.push(T0 + 10_000, 100);
+    s.push(T0 + 70_000, 120);
+    expect(s.ongoingSpan()).toEqual({ start: T0 + 10_000, elapsedS: 60 });
+    expect(s.ongoing()).toMatchObject({ start: T0 + 10_000, elapsedS: 60, powerW: 110 });
+  });
+
   it('should refuse nonsense options', () => {
     expect(() => new RunSegmenter({ onDeltaW: 0 })).toThrow(/onDeltaW/);
   });

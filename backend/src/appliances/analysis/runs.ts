@@ -74,6 +74,8 @@ interface OpenRun {
   kept: number[];
   stride: number;
   seen: number;
+  /** median(kept), computed when asked and kept until the next kept power (a sort per reading was the hot spot). */
+  medianW?: number;
 }
 
 export class RunSegmenter {
@@ -99,10 +101,10 @@ export class RunSegmenter {
     if (!(this.idleWindowMs >= 60_000)) throw new RangeError(`idleWindowS must be ≥ 60, got ${options.idleWindowS}`);
   }
 
-  /** Feeds one reading; readings must come in time order (an older one is ignored). */
+  /** Feeds one reading; readings must come in time order (an older one, or a second at the same time, is ignored). */
   push(ts: number, powerW: number): SegmenterOutput {
     const out: SegmenterOutput = { runs: [], idle: [] };
-    if (this.lastTs !== undefined && ts < this.lastTs) return out;
+    if (this.lastTs !== undefined && ts <= this.lastTs) return out;
     const dtMs = this.lastTs === undefined ? 0 : Math.min(ts - this.lastTs, this.maxHoldMs);
     this.flushIdleWindow(ts, out);
     if (this.idleW === undefined) this.idleW = powerW;
@@ -131,6 +133,12 @@ export class RunSegmenter {
     return out;
   }
 
+  /** When the run in progress began, without its median power: cheap enough to ask on every reading. */
+  ongoingSpan(): { start: number; elapsedS: number } | undefined {
+    if (!this.open || this.lastTs === undefined) return undefined;
+    return { start: this.open.start, elapsedS: (this.lastTs - this.open.start) / 1000 };
+  }
+
   /** The run in progress, if any (for "never stops"). */
   ongoing(): OngoingRun | undefined {
     const open = this.open;
@@ -139,7 +147,7 @@ export class RunSegmenter {
       start: open.start,
       now: this.lastTs,
       elapsedS: (this.lastTs - open.start) / 1000,
-      powerW: median(open.kept) - open.idleW,
+      powerW: this.medianOf(open) - open.idleW,
       energyWh: open.energyWh,
     };
   }
@@ -175,10 +183,15 @@ export class RunSegmenter {
     open.peakW = Math.max(open.peakW, powerW);
     if (open.seen++ % open.stride !== 0) return;
     open.kept.push(powerW);
+    open.medianW = undefined;
     if (open.kept.length >= MAX_KEPT) {
       open.kept = open.kept.filter((_, k) => k % 2 === 0);
       open.stride *= 2;
     }
+  }
+
+  private medianOf(open: OpenRun): number {
+    return (open.medianW ??= median(open.kept));
   }
 
   private close(open: OpenRun): Run {
@@ -188,7 +201,7 @@ export class RunSegmenter {
       end,
       durationS: (end - open.start) / 1000,
       energyWh: open.energyWh,
-      powerW: median(open.kept) - open.idleW,
+      powerW: this.medianOf(open) - open.idleW,
       peakW: open.peakW,
       idleW: open.idleW,
     };
