@@ -16,10 +16,10 @@ export class JsonFileError extends Error {}
 
 /**
  * One JSON document in DATA_DIR that the CLI and a running backend both change (claims,
- * credentials): read whole on every use, so no one keeps a stale view, and changed read-modify-write
- * under `<path>.lock` (file-lock.ts), so neither loses the other's change. Written to a temp file
- * (mode 0600, fsync) and renamed over the old one: a writer killed at any point leaves the old
- * content or the new, never a torn file.
+ * credentials, REST tokens): `read` reads the file whole every time (a caller that caches checks
+ * the file's stat first), `update` is a read-modify-write under `<path>.lock` (file-lock.ts), so
+ * neither process loses the other's change. Written to a temp file (mode 0600, fsync) and renamed
+ * over the old one: a writer killed at any point leaves the old content or the new, never a torn file.
  */
 export class LockedJsonFile<T> {
   constructor(

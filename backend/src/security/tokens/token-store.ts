@@ -46,8 +46,9 @@ interface Snapshot {
 
 /**
  * REST bearer tokens in `<DATA_DIR>/tokens.json` (a LockedJsonFile: mode 0600, written atomically
- * under a lock file): the `dinmeter token` CLI and a running backend share it. `verify` stats the file on every call and
- * reads it again when it changed, so a token created or revoked by the CLI counts at the next request.
+ * under a lock file): the `dinmeter token` CLI and a running backend share it. `verify` stats the
+ * file on every call and reads it again when it changed, so a token created or revoked by the CLI
+ * counts at the next request.
  */
 export class TokenStore {
   private snapshot?: Snapshot;
