@@ -140,8 +140,20 @@ async function main(): Promise<void> {
     const connectS = (performance.now() - connecting) / 1000;
     line(`${meters} meters connected in ${connectS.toFixed(1)} s (${broker} broker${storm ? ', all at once' : ''}${noHa ? ', Home Assistant discovery off' : ''})`);
     const cpu0 = processUsage(pid).cpuS;
+    // Who else spends CPU on the same records: influxd, mosquitto (--broker mosquitto), this load generator.
+    const { influxd, mosquitto } = rig.serverPids;
+    const influx0 = processUsage(influxd).cpuS;
+    const mosquitto0 = processUsage(mosquitto).cpuS;
+    const load0 = process.cpuUsage();
     let peakRss = 0;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, processUsage(pid).rssMb)), 500);
+    // Long runs say how far they are (stderr: the last stdout line stays the JSON).
+    const progress = setInterval(() => {
+      const now = load!.stats();
+      process.stderr.write(
+        `[${((performance.now() - started) / 1000).toFixed(0)} s] ${now.acked}/${now.recorded} acked, ${now.sent} sent, ${now.connected}/${meters} connected, go-backs ${now.goBacks}, backend RSS ${processUsage(pid).rssMb.toFixed(0)} MB\n`,
+      );
+    }, 10_000);
     const started = performance.now();
     const running = load.run(intervalS ? durationS : 0);
     const commanding = commands ? relayRoundTrips(rig, load, commands) : undefined;
@@ -159,7 +171,12 @@ async function main(): Promise<void> {
     const commandFigures = await commanding;
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
+    clearInterval(progress);
     const usage = processUsage(pid);
+    const influxCpuS = processUsage(influxd).cpuS - influx0;
+    const mosquittoCpuS = processUsage(mosquitto).cpuS - mosquitto0;
+    const loadUsage = process.cpuUsage(load0);
+    const loadCpuS = (loadUsage.user + loadUsage.system) / 1e6;
     const stats = load.stats();
     const records = stats.acked;
     let stored = 0;
@@ -167,7 +184,9 @@ async function main(): Promise<void> {
       const rows = await rig.influxQuery(`SELECT count("seq") FROM "circuit"`);
       stored = Number(rows[0]?.count ?? 0) / CIRCUIT_COUNT;
     }
+    const rawInflux0 = processUsage(influxd).cpuS;
     const raw = crashed ? 0 : await rawCeiling(rig.influxUrl, meters, stats.recorded, startTs);
+    const rawInfluxCpuS = processUsage(influxd).cpuS - rawInflux0;
     const recordsPerS = records / seconds;
     const pointsPerS = recordsPerS * CIRCUIT_COUNT;
     const p99 = percentile(stats.ackLatenciesMs, 99);
@@ -176,6 +195,11 @@ async function main(): Promise<void> {
     line(`ack latency p50 ${percentile(stats.ackLatenciesMs, 50).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${percentile(stats.ackLatenciesMs, 100).toFixed(0)} ms; meter disconnects ${stats.disconnects}, go-backs (30 s without an ack) ${stats.goBacks}`);
     line(`raw InfluxDB ceiling: ${raw.toFixed(0)} points/s (5,000-line batches) → ratio ${(pointsPerS / raw || 0).toFixed(2)}`);
     line(`backend: ${(usage.cpuS - cpu0).toFixed(1)} CPU s for the run (${(((usage.cpuS - cpu0) / Math.max(records, 1)) * 1e6).toFixed(0)} µs/record), RSS ${usage.rssMb.toFixed(0)} MB now, ${Math.max(peakRss, usage.rssMb).toFixed(0)} MB peak sampled`);
+    const perRecord = (cpuS: number, n: number) => Math.round((cpuS / Math.max(n, 1)) * 1e6);
+    line(
+      `CPU per record: backend ${perRecord(usage.cpuS - cpu0, records)} µs, influxd ${perRecord(influxCpuS, records)} µs (raw writes: ${perRecord(rawInfluxCpuS, stats.recorded)} µs)` +
+        `${mosquitto ? `, mosquitto ${perRecord(mosquittoCpuS, records)} µs` : ''}, load generator ${perRecord(loadCpuS, records)} µs`,
+    );
     if (commandFigures) {
       const { roundTrips, deliveries, failed } = commandFigures;
       line(`relay commands with ${meters} meters connected and telemetry flowing: ${roundTrips.length} round trips p50 ${percentile(roundTrips, 50).toFixed(0)} ms, p99 ${percentile(roundTrips, 99).toFixed(0)} ms (delivery to the meter p99 ${percentile(deliveries, 99).toFixed(0)} ms), ${failed} not acked`);
@@ -198,6 +222,10 @@ async function main(): Promise<void> {
         connect_s: Number(connectS.toFixed(1)),
         backend_rss_mb: Math.round(Math.max(peakRss, usage.rssMb)),
         backend_cpu_us_per_record: Math.round(((usage.cpuS - cpu0) / Math.max(records, 1)) * 1e6),
+        influx_cpu_us_per_record: perRecord(influxCpuS, records),
+        raw_influx_cpu_us_per_record: perRecord(rawInfluxCpuS, stats.recorded),
+        ...(mosquitto ? { mosquitto_cpu_us_per_record: perRecord(mosquittoCpuS, records) } : {}),
+        load_cpu_us_per_record: perRecord(loadCpuS, records),
         go_backs: stats.goBacks,
         crashed,
         // Other work on the machine skews every figure: the 1-minute load average at the end of the run.

@@ -106,6 +106,11 @@ export class SimulatedRig implements Rig {
   get mqttUrl(): string {
     return this.mosquitto ? this.mosquitto.url : `mqtt://127.0.0.1:${this.mqttPort}`;
   }
+  /** Process ids of the rig's influxd and (externalBroker) mosquitto, for benchmarks that read their CPU time. */
+  get serverPids(): { influxd?: number; mosquitto?: number } {
+    return { influxd: this.influx?.pid, mosquitto: this.mosquitto?.pid };
+  }
+
   get influxUrl(): string {
     return `http://127.0.0.1:${this.influxPort}`;
   }
