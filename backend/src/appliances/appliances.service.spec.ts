@@ -34,7 +34,8 @@ function setup() {
     now: () => now,
     historyRp: async () => 'rp_history',
   };
-  const repository = { load: (f: AppliancesFile) => f, save: (d: AppliancesFile) => void (saved = d), flush: () => undefined };
+  let saves = 0;
+  const repository = { load: (f: AppliancesFile) => f, save: (d: AppliancesFile) => void ((saved = d), saves++), flush: () => undefined };
   const service = new AppliancesService(Object.assign(new AppConfig(), { HA_DISCOVERY: true, HA_DISCOVERY_PREFIX: 'homeassistant' }), repository, ports);
   service.onModuleInit();
   let seq = 1;
@@ -60,7 +61,7 @@ function setup() {
     announced.add(id);
     announcedListeners.forEach((listener) => listener(id));
   };
-  return { service, feed, published, points, saved: () => saved, reconnect, remove, born };
+  return { service, feed, published, points, saved: () => saved, saves: () => saves, reconnect, remove, born };
 }
 
 // A week of readings goes through the whole service: seconds on a loaded machine.
@@ -160,5 +161,19 @@ describe(AppliancesService.name, () => {
     expect(() => service.list('vm-1', 4)).toThrow(NotFoundException);
     feed(render([], T0, T0 + 10 * MIN, { stepMs: 15_000 }));
     expect(() => service.name('vm-1', 4, 'a7', 'Fridge')).toThrow(NotFoundException);
+  });
+
+  it('should hand the repository one view of every circuit, read when the file is written, not rebuilt per record', () => {
+    const { feed, saved, saves } = setup();
+    feed(render([{ start: T0 + 5 * MIN, durationMs: 30 * MIN, powerW: 500 }], T0, T0 + 3 * DAY, { stepMs: 10 * MIN }));
+    const first = saved()!;
+    expect(saves()).toBeGreaterThan(1);
+    feed(render([], T0 + 3 * DAY + MIN, T0 + 3 * DAY + 2 * MIN, { stepMs: MIN }));
+
+    expect(saved()).toBe(first);
+    const written = JSON.parse(JSON.stringify(first)) as AppliancesFile;
+    expect(written.version).toBe(1);
+    expect(written.circuits.map((c) => `${c.device}/${c.circuit}`)).toEqual(['vm-1/4']);
+    expect(written.circuits[0].runs.length).toBeGreaterThan(0);
   });
 });
