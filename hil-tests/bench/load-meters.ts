@@ -39,6 +39,8 @@ interface Meter {
   sentAt: Map<number, number>;
   /** When the last ack arrived (or the window opened): what the ack timeout is measured from. */
   progressAt: number;
+  /** The wait before the next go-back: doubles per go-back without an ack, like the firmware's. */
+  waitMs: number;
 }
 
 export interface LoadStats {
@@ -54,8 +56,14 @@ export interface LoadStats {
   goBacks: number;
 }
 
-/** Like the firmware's delivery: no ack for this long → send the unacked records again. */
+/**
+ * Like the firmware's delivery (device/core/delivery/delivery.ts): no ack for this long → send the
+ * unacked records again, and wait twice as long before the next go-back if that brought no ack. The
+ * firmware starts at 10 s and stops doubling at 60 s; the load meters start at 30 s (a busy 2-core bench
+ * machine acks slower than a LAN backend) and stop at 120 s.
+ */
 const ACK_TIMEOUT_MS = 30_000;
+const MAX_ACK_TIMEOUT_MS = 120_000;
 
 function reading(circuit: number, seq: number): Record<string, number> {
   const values: Record<string, number> = { circuit };
@@ -122,7 +130,7 @@ export class LoadMeters {
       connectTimeout: 60_000,
       will: { topic: topics.status(id), payload: Buffer.from(encodeMessage('status', { v: PROTOCOL_VERSION, online: false })), qos: 1, retain: true },
     });
-    const meter: Meter = { id, client, nextSeq: 1, recorded: this.options.backlog, ackedSeq: 0, sentAt: new Map(), progressAt: 0 };
+    const meter: Meter = { id, client, nextSeq: 1, recorded: this.options.backlog, ackedSeq: 0, sentAt: new Map(), progressAt: 0, waitMs: ACK_TIMEOUT_MS };
     this.meters.push(meter);
     const cmdTopic = topics.cmd(id);
     client.on('message', (topic, payload) => (topic === cmdTopic ? this.onCommand(meter, payload) : this.onAck(meter, payload)));
@@ -132,6 +140,7 @@ export class LoadMeters {
       // After a reconnect the unacked records are sent again, like the firmware's log does.
       meter.nextSeq = meter.ackedSeq + 1;
       meter.sentAt.clear();
+      meter.waitMs = ACK_TIMEOUT_MS;
       this.pump(meter);
     });
     await new Promise<void>((resolve, reject) => {
@@ -194,6 +203,7 @@ export class LoadMeters {
     if (!ack.ok || ack.value.upto_seq <= meter.ackedSeq) return;
     const now = performance.now();
     meter.progressAt = now;
+    meter.waitMs = ACK_TIMEOUT_MS;
     for (let seq = meter.ackedSeq + 1; seq <= ack.value.upto_seq; seq++) {
       const at = meter.sentAt.get(seq);
       if (at !== undefined) this.latencies.push(now - at);
@@ -207,8 +217,10 @@ export class LoadMeters {
   private goBackWhereStalled(): void {
     const now = performance.now();
     for (const meter of this.meters) {
-      if (meter.nextSeq - 1 <= meter.ackedSeq || now - meter.progressAt < ACK_TIMEOUT_MS) continue;
+      if (meter.nextSeq - 1 <= meter.ackedSeq || now - meter.progressAt < meter.waitMs) continue;
       this.goBacks++;
+      meter.progressAt = now;
+      meter.waitMs = Math.min(meter.waitMs * 2, MAX_ACK_TIMEOUT_MS);
       meter.nextSeq = meter.ackedSeq + 1;
       meter.sentAt.clear();
       this.pump(meter);

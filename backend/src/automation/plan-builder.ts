@@ -10,7 +10,7 @@ import { CheapestRule, CircuitAutomation, CircuitRuntime, DAY_MS, MINUTE_MS, Pla
 import { dailyWindows } from './local-time';
 import { expandSchedule, OnInterval } from './schedule-expander';
 
-/** Most intervals per circuit in one plan (shared/src/protocol/messages.ts planSchema). */
+/** Most intervals per circuit in one plan (shared/src/protocol/messages/plan.ts planSchema). */
 export const MAX_PLAN_INTERVALS = 96;
 /** Plans look this far ahead for daily windows. */
 const LOOKAHEAD_MS = 36 * 3_600_000;

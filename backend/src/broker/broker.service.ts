@@ -8,6 +8,7 @@ import { BrokerIdentity, clientIdDenial, publishDenial, subscribeDenial } from '
 import { unqueuedEmitter } from './broker-emitter';
 import { brokerTlsFiles } from './broker-tls';
 import { RefusalLog } from './refusal-log';
+import { indexRetained, RetainedStore } from './retained-index';
 
 /** MQTT CONNACK return codes (MQTT 3.1.1 §3.2.2.3). */
 const BAD_USERNAME_OR_PASSWORD = 4;
@@ -124,6 +125,9 @@ export class BrokerService implements OnModuleInit, BeforeApplicationShutdown {
         callback(null, subscription);
       },
     });
+    // Each subscription finds its retained messages by topic level, not by a scan of them all (retained-index.ts).
+    // aedes keeps its persistence (aedes-persistence's memory one) in `persistence`; its types omit it.
+    indexRetained((broker as unknown as { persistence: RetainedStore }).persistence);
     broker.on('clientError', (client, error) => this.logger.debug(`client ${client?.id}: ${error.message}`));
     this.credentials.onChange(() => this.disconnectStale(broker));
     this.broker = broker;

@@ -147,6 +147,13 @@ export class AppConfig {
   @IsString() @Matches(HA_DISCOVERY_PREFIX_PATTERN)
   HA_DISCOVERY_PREFIX = HA_DISCOVERY_PREFIX;
 
+  /**
+   * Meters announced to Home Assistant at most (~150 retained configs each); further ones are left out,
+   * logged and counted (docs/homeassistant.md "Many meters"). Sized for a home or a small building.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  HA_DISCOVERY_MAX_METERS = 100;
+
   /** A name for this backend instance (heartbeats, leader election of the automation). */
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   INSTANCE_ID?: string;

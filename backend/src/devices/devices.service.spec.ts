@@ -133,6 +133,34 @@ describe(DevicesService.name, () => {
     });
   });
 
+  describe('onDescriptionChange', () => {
+    it('should tell the listeners of a new meter, new firmware, a label and a birth, never of readings, relays or an unchanged status', () => {
+      const { service, send, status } = boot();
+      const described = jest.fn();
+      service.onDescriptionChange(described);
+      status('m1', { online: true, firmware: '1.0.0' });
+      expect(described.mock.calls).toEqual([['m1']]);
+
+      status('m1', { online: true, firmware: '1.0.0', health: [{ circuit: 1, state: 'ok' }] });
+      status('m1', { online: false });
+      for (let seq = 1; seq <= 100; seq++) service.recordTelemetry('m1', seq, NOW + seq, [reading(1, seq)]);
+      send('relays', 'm1', { v: PROTOCOL_VERSION, ts: NOW, circuits: [{ circuit: 2, state: 'off', reason: 'command' }] });
+      service.setLabel('m1', 3, undefined); // no label before either
+      expect(service.circuit('m1', 1).health?.state).toBe('ok');
+      expect(described).toHaveBeenCalledTimes(1);
+
+      status('m1', { online: true, firmware: '1.1.0' });
+      service.setLabel('m1', 3, 'Oven');
+      service.recordTelemetry('m2', 1, NOW, [reading(1, 1)]);
+      expect(described.mock.calls.slice(1)).toEqual([['m1'], ['m1'], ['m2']]);
+
+      service.remove('m1');
+      status('m1', { online: false }); // its last will: still removed
+      status('m1', { online: true });
+      expect(described.mock.calls.slice(4)).toEqual([['m1']]);
+    });
+  });
+
   describe('restart', () => {
     it('should restore identity, firmware, health, relays and labels, but not readings', () => {
       const first = boot();

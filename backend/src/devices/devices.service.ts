@@ -23,6 +23,7 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
   private readonly devices = new Map<string, DeviceRecord>();
   private readonly failsafeListeners: (() => void)[] = [];
   private readonly removedListeners: ((id: string) => void)[] = [];
+  private readonly describedListeners: ((id: string) => void)[] = [];
   /** Per meter, the first missing seq of its recent gaps (recordGap). */
   private readonly gapStarts = new Map<string, Set<number>>();
   /** Removed meters (persisted) that have not announced themselves online since. */
@@ -81,6 +82,16 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
+   * Called with a meter's id when what describes it changed: it was registered (its first message,
+   * or its birth after a removal), its firmware, or a circuit label. Never for readings, relay states
+   * or health, so a listener costs nothing per telemetry record (Home Assistant discovery). It runs
+   * while the registry takes the message in: read the record from a later turn (setImmediate).
+   */
+  onDescriptionChange(listener: (id: string) => void): void {
+    this.describedListeners.push(listener);
+  }
+
+  /**
    * Forgets a meter: registry entry and persisted state; listeners clear what depends on it. Its
    * readings stay in InfluxDB, and so do its records stored after this. Only its next birth (it
    * reconnects) registers it again, so revoke its MQTT credentials first or unplug it.
@@ -133,8 +144,11 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
   }
 
   setLabel(id: string, circuit: number, label: string | undefined): void {
-    this.circuit(id, circuit).label = label;
+    const view = this.circuit(id, circuit);
+    if (view.label === label) return;
+    view.label = label;
     this.persist(this.get(id));
+    this.described(id);
   }
 
   /** The meter's entry, created by its first message; none for a removed meter (until onStatus sees its birth). */
@@ -154,9 +168,14 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
       };
       this.devices.set(id, device);
       this.logger.log(`new device ${id}`);
+      this.described(id);
     }
     device.lastSeen = now;
     return device;
+  }
+
+  private described(id: string): void {
+    for (const listener of this.describedListeners) listener(id);
   }
 
   private onStatus(id: string, payload: Buffer): void {
@@ -165,11 +184,13 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
     const status = result.value;
     // The birth of a removed meter: it really is back (its last will is not).
     if (status.online && this.removed.delete(id)) this.logger.log(`removed device ${id} is online again`);
+    const known = this.devices.has(id);
     const device = this.touch(id);
     if (!device) return;
     if (device.online !== status.online) this.logger.log(`device ${id} is ${status.online ? 'online' : 'offline'}`);
     device.online = status.online;
-    if (status.firmware !== undefined) device.firmware = status.firmware;
+    const firmwareChanged = status.firmware !== undefined && status.firmware !== device.firmware;
+    if (firmwareChanged) device.firmware = status.firmware;
     if (status.boot_id !== undefined) device.bootId = status.boot_id;
     if (status.boot_ts !== undefined) device.bootTs = status.boot_ts;
     for (const health of status.health ?? []) device.circuits[health.circuit - 1].health = health;
@@ -177,6 +198,7 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
     const failsafeChanged = status.failsafe_min_s !== undefined && status.failsafe_min_s !== device.failsafeMinS;
     if (failsafeChanged) device.failsafeMinS = status.failsafe_min_s;
     this.persist(device);
+    if (firmwareChanged && known) this.described(id); // a new meter was described by touch()
     if (failsafeChanged) for (const listener of this.failsafeListeners) listener();
   }
 

@@ -14,6 +14,7 @@ import { LeaderLeaseService } from '../leader/leader-lease.service';
 import { InMemoryMqttBus } from '../mqtt/in-memory-mqtt-bus.testing';
 import { FirmwareService } from '../firmware/firmware.service';
 import { HomeAssistantService } from './homeassistant.service';
+import { DISCOVERY_MAX_IN_FLIGHT } from './paced-publisher';
 import { StoredEvent } from '../events/event-points';
 import { EventsService, StoredEventListener } from '../events/events.service';
 
@@ -40,6 +41,7 @@ describe(HomeAssistantService.name, () => {
   let send: jest.Mock;
   let installLatest: jest.Mock;
   let removed: ((id: string) => void)[];
+  let described: ((id: string) => void)[];
   let counters: Counters;
   let service: HomeAssistantService;
   let storedListeners: StoredEventListener[];
@@ -52,11 +54,13 @@ describe(HomeAssistantService.name, () => {
     send = jest.fn((deviceId: string) => ({ commandId: 'c-1', deviceId }));
     installLatest = jest.fn((deviceId: string) => ({ deviceId, rollout: { version: '2.0.0', commandId: 'c-3', at: NOW } }));
     removed = [];
+    described = [];
     counters = new Counters();
     const devices = {
       find: (id: string) => registry.get(id),
       list: () => [...registry.values()],
       onRemoved: (listener: (id: string) => void) => removed.push(listener),
+      onDescriptionChange: (listener: (id: string) => void) => described.push(listener),
     } as unknown as DevicesService;
     const lease = { isLeader: () => leader } as LeaderLeaseService;
     service = new HomeAssistantService(config, devices, { send } as unknown as CommandsService, bus, lease, counters, () => NOW, { installLatest } as unknown as FirmwareService, events);
@@ -65,6 +69,16 @@ describe(HomeAssistantService.name, () => {
   }
 
   const fromDevice = (kind: DeviceTopicKind, id: string) => bus.deliver(`dinmeter/${id}/${kind}`, '{}');
+  /** The registry says a meter is new, or its firmware or a label changed. */
+  const changed = (id: string) => described.forEach((listener) => listener(id));
+  /** Lets the paced discovery publish all it has queued (a few dozen messages per event-loop turn). */
+  const drain = async () => {
+    let seen = -1;
+    while (seen !== bus.published.length) {
+      seen = bus.published.length;
+      for (let k = 0; k < 3; k++) await tick();
+    }
+  };
   /** What the service published, with its retain flag. */
   const published = () => bus.published.map(({ topic, payload, options }) => ({ topic, payload, retain: options.retain ?? false }));
 
@@ -74,12 +88,10 @@ describe(HomeAssistantService.name, () => {
   });
 
   describe('discovery', () => {
-    it('should subscribe to meter messages, Home Assistant status, backend status, relay and reset requests (events come stored, from EventsService)', () => {
+    it('should subscribe to Home Assistant status, backend status, relay and reset requests (meters come from the registry, events from EventsService)', () => {
       expect(storedListeners).toHaveLength(1);
+      expect(described).toHaveLength(1);
       expect([...bus.brokerFilters]).toEqual([
-        'dinmeter/+/status',
-        'dinmeter/+/relays',
-        'dinmeter/+/telemetry',
         'homeassistant/status',
         'dinmeter/backend/status',
         'dinmeter/+/ha/+/set',
@@ -100,8 +112,7 @@ describe(HomeAssistantService.name, () => {
     it('should say the backend is online when the link connects, then publish every known meter retained', async () => {
       registry.set('vm-2', device('vm-2'));
       bus.connect();
-      await tick();
-      await tick();
+      await drain();
       expect(published()[0]).toEqual({ topic: 'dinmeter/backend/status', payload: 'online', retain: true });
       const configs = published().slice(1).filter((p) => p.payload !== '');
       expect(configs).toHaveLength(2 * CONFIGS_PER_METER);
@@ -111,10 +122,9 @@ describe(HomeAssistantService.name, () => {
 
     it('should clear the stale configs of earlier versions once per meter', async () => {
       bus.connect();
-      await tick();
-      await tick();
+      await drain();
       bus.deliver('homeassistant/status', 'online');
-      await tick();
+      await drain();
       const cleared = published().filter((p) => p.payload === '').map((p) => p.topic);
       expect(cleared).toHaveLength(STALE_PER_METER);
       expect(cleared).toContain('homeassistant/sensor/dinmeter_vm-1_c4_voltage_v/config');
@@ -123,44 +133,74 @@ describe(HomeAssistantService.name, () => {
 
     it('should publish again when Home Assistant says online, not on other status payloads', async () => {
       bus.deliver('homeassistant/status', 'offline');
-      await tick();
+      await drain();
       expect(published()).toHaveLength(0);
       bus.deliver('homeassistant/status', 'online');
-      await tick();
+      await drain();
       expect(published()).toHaveLength(STALE_PER_METER + CONFIGS_PER_METER);
     });
 
-    it('should publish a meter when it is first seen, and not again for the same meter', async () => {
+    it('should publish a meter when the registry registers it, and do no work for its messages', async () => {
       registry.set('vm-3', device('vm-3'));
-      fromDevice('status', 'vm-3');
-      fromDevice('telemetry', 'vm-3');
-      await tick();
+      changed('vm-3');
+      await drain();
       expect(published()).toHaveLength(STALE_PER_METER + CONFIGS_PER_METER);
       expect(published()[0].topic).toContain('dinmeter_vm-3_');
-      fromDevice('relays', 'vm-3');
-      await tick();
+      for (const kind of ['status', 'relays', 'telemetry'] as const) fromDevice(kind, 'vm-3');
+      await drain();
       expect(published()).toHaveLength(STALE_PER_METER + CONFIGS_PER_METER);
     });
 
     it('should publish again when a label or the firmware changed', async () => {
-      fromDevice('status', 'vm-1');
-      await tick();
+      changed('vm-1');
+      await drain();
       registry.get('vm-1')!.circuits[4].label = 'Heat pump';
-      fromDevice('telemetry', 'vm-1');
-      await tick();
+      changed('vm-1');
+      await drain();
       expect(published()).toHaveLength(STALE_PER_METER + 2 * CONFIGS_PER_METER);
       expect(published().some((p) => p.payload !== '' && JSON.parse(p.payload).name === 'Heat pump relay')).toBe(true);
       registry.get('vm-1')!.firmware = '1.1.0';
-      fromDevice('status', 'vm-1');
-      await tick();
+      changed('vm-1');
+      await drain();
       expect(JSON.parse(published().at(-1)!.payload).device.sw_version).toBe('1.1.0');
+    });
+
+    it('should build a queued meter once, from the registry as it is when its turn comes', async () => {
+      registry.set('vm-2', device('vm-2'));
+      bus.connect(); // vm-1, then vm-2
+      changed('vm-2');
+      changed('vm-2');
+      registry.get('vm-2')!.circuits[0].label = 'Oven';
+      await drain();
+      const relays = published().filter((p) => p.topic === 'homeassistant/switch/dinmeter_vm-2_c1_relay/config');
+      expect(relays.map((p) => JSON.parse(p.payload).name)).toEqual(['Oven relay']);
+    });
+
+    it('should hand at most DISCOVERY_MAX_IN_FLIGHT configs to the client per event-loop turn', async () => {
+      registry.set('vm-2', device('vm-2'));
+      bus.deliver('homeassistant/status', 'online');
+      await tick();
+      expect(published()).toHaveLength(DISCOVERY_MAX_IN_FLIGHT);
+      await drain();
+      expect(published()).toHaveLength(2 * (STALE_PER_METER + CONFIGS_PER_METER));
+    });
+
+    it('should tell onAnnounced listeners and answer announces() for the meters it publishes', async () => {
+      const announced: string[] = [];
+      service.onAnnounced((id) => announced.push(id));
+      expect(service.announces('vm-1')).toBe(false);
+      bus.connect();
+      await drain();
+      expect(announced).toEqual(['vm-1']);
+      expect(service.announces('vm-1')).toBe(true);
+      expect(service.announces('vm-9')).toBe(false);
     });
 
     it('should use the configured prefix', async () => {
       create(loadConfig({ HA_DISCOVERY_PREFIX: 'hass' }));
       expect(bus.brokerFilters).toContain('hass/status');
       bus.deliver('hass/status', 'online');
-      await tick();
+      await drain();
       expect(published().every((p) => p.topic.startsWith('hass/'))).toBe(true);
     });
 
@@ -168,13 +208,52 @@ describe(HomeAssistantService.name, () => {
       create(loadConfig({ HA_DISCOVERY: 'false' }));
       expect(bus.brokerFilters.size).toBe(0);
       expect(bus.will).toBeUndefined();
+      expect(described).toHaveLength(0);
+    });
+  });
+
+  describe('HA_DISCOVERY_MAX_METERS', () => {
+    const meters = () => new Set(published().filter((p) => p.topic.startsWith('homeassistant/') && p.payload !== '').map((p) => JSON.parse(p.payload).device.identifiers[0].slice('dinmeter_'.length)));
+
+    beforeEach(() => {
+      for (const id of ['vm-2', 'vm-3', 'vm-4']) registry.set(id, device(id));
+      create(loadConfig({ HA_DISCOVERY_MAX_METERS: '2' }));
+    });
+
+    it('should announce no more meters than the limit, and count the ones left out once each', async () => {
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      bus.connect();
+      await drain();
+      bus.deliver('homeassistant/status', 'online');
+      changed('vm-4');
+      await drain();
+      expect(meters()).toEqual(new Set(['vm-1', 'vm-2']));
+      expect(service.announces('vm-3')).toBe(false);
+      expect(counters.get('ha_discovery_meters_left_out')).toBe(2);
+      expect(warn.mock.calls.filter(([m]) => String(m).includes('HA_DISCOVERY_MAX_METERS'))).toHaveLength(1);
+      warn.mockRestore();
+    });
+
+    it('should give a removed meter\'s slot to the first meter left out', async () => {
+      bus.connect();
+      await drain();
+      registry.delete('vm-1');
+      removed.forEach((listener) => listener('vm-1'));
+      await drain();
+      expect(service.announces('vm-3')).toBe(true);
+      expect(meters()).toEqual(new Set(['vm-1', 'vm-2', 'vm-3']));
+      expect(service.announces('vm-4')).toBe(false);
+    });
+
+    it('should refuse a limit below 1', () => {
+      expect(() => loadConfig({ HA_DISCOVERY_MAX_METERS: '0' })).toThrow(/HA_DISCOVERY_MAX_METERS/);
     });
   });
 
   describe('removeMeter', () => {
     it('should clear every config of a meter the registry removed', async () => {
       removed.forEach((listener) => listener('vm-1'));
-      await tick();
+      await drain();
       expect(published().length).toBeGreaterThan(CONFIGS_PER_METER);
       expect(published().every((p) => p.payload === '' && p.retain && p.topic.includes('/dinmeter_vm-1_'))).toBe(true);
       expect(published().map((p) => p.topic)).toContain('homeassistant/switch/dinmeter_vm-1_c3_relay/config');
@@ -183,13 +262,23 @@ describe(HomeAssistantService.name, () => {
 
     it('should not publish a meter removed while every meter is being published, after its clears', async () => {
       registry.set('vm-2', device('vm-2'));
-      bus.deliver('homeassistant/status', 'online'); // publishes vm-1, then vm-2 once vm-1's are acknowledged
+      bus.deliver('homeassistant/status', 'online'); // queues vm-1, then vm-2
       registry.delete('vm-2');
       removed.forEach((listener) => listener('vm-2'));
-      await tick();
+      await drain();
       const last = new Map(published().filter((p) => p.topic.includes('/dinmeter_vm-2_')).map((p) => [p.topic, p.payload]));
       expect(last.size).toBeGreaterThan(CONFIGS_PER_METER);
       expect([...last.values()].filter((payload) => payload !== '')).toEqual([]);
+    });
+
+    it('should publish a meter born again right after its removal after its clears', async () => {
+      bus.deliver('homeassistant/status', 'online'); // queues vm-1
+      removed.forEach((listener) => listener('vm-1'));
+      changed('vm-1'); // its birth: the registry has it again
+      await drain();
+      const last = new Map(published().filter((p) => p.topic.includes('/dinmeter_vm-1_')).map((p) => [p.topic, p.payload]));
+      expect([...last.values()].filter((payload) => payload !== '')).toHaveLength(CONFIGS_PER_METER);
+      expect(published().filter((p) => p.topic === 'homeassistant/switch/dinmeter_vm-1_c3_relay/config').map((p) => p.payload !== '')).toEqual([false, true]);
     });
 
     describe('with the real registry', () => {
@@ -206,6 +295,7 @@ describe(HomeAssistantService.name, () => {
         const events = { onStored: () => () => undefined } as unknown as EventsService;
         const lease = { isLeader: () => true } as LeaderLeaseService;
         new HomeAssistantService(loadConfig({}), devices, {} as CommandsService, wired, lease, new Counters(), () => NOW, {} as FirmwareService, events).onModuleInit();
+        bus = wired; // drain() waits for it
         const status = (online: boolean) => wired.deliver('dinmeter/vm-1/status', JSON.stringify({ v: 1, online }));
         /** What the broker retains of vm-1's configs: the last payload published to each topic. */
         const retained = () => {
@@ -221,22 +311,21 @@ describe(HomeAssistantService.name, () => {
       it("should keep a removed meter's configs cleared through its last will and late records, until its birth", async () => {
         const { wired, devices, status, retained } = wire();
         status(true);
-        await tick();
+        await drain();
         expect(retained().filter((p) => p !== '')).toHaveLength(CONFIGS_PER_METER);
 
         devices.remove('vm-1');
-        await tick();
+        await drain();
         status(false);
         wired.deliver('dinmeter/vm-1/telemetry', '{}');
         devices.recordTelemetry('vm-1', 41, NOW, []);
         wired.deliver('dinmeter/vm-1/events', JSON.stringify({ v: 1, ts: NOW, type: 'fault', message: 'late' }));
-        await tick();
-        await tick();
+        await drain();
         expect(devices.find('vm-1')).toBeUndefined();
         expect(retained().filter((p) => p !== '')).toEqual([]);
 
         status(true);
-        await tick();
+        await drain();
         expect(retained().filter((p) => p !== '')).toHaveLength(CONFIGS_PER_METER);
       });
     });

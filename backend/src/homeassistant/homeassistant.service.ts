@@ -41,7 +41,8 @@ import { PacedPublisher } from './paced-publisher';
  * Home Assistant MQTT discovery for every known meter, and the bridge back: switch and button
  * requests become real commands, meter events become device triggers. Configs are published retained
  * when the backend (re)connects, when Home Assistant announces itself on <prefix>/status, and when a
- * meter is first seen or its firmware or circuit labels change; a removed meter's are cleared.
+ * meter is first seen or its firmware or circuit labels change (the registry says so: nothing is done per
+ * reading), for at most HA_DISCOVERY_MAX_METERS meters; a removed meter's are cleared.
  * ON/OFF on dinmeter/<id>/ha/<circuit>/set becomes a relay command and PRESS on …/reset a reset_trip
  * command (CommandsService.send), so each command gets an id, a seq and an expiry like every other
  * (docs/invariants.md invariant 2). The bridge's retained dinmeter/backend/status (online, and
@@ -50,11 +51,15 @@ import { PacedPublisher } from './paced-publisher';
 @Injectable()
 export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(HomeAssistantService.name);
-  /** Per meter, what its published configs were built from: a change means publish again. */
-  private readonly published = new Map<string, string>();
+  /** Meters whose configs this process published or queued: at most HA_DISCOVERY_MAX_METERS. */
+  private readonly announced = new Set<string>();
+  /** Meters left out by HA_DISCOVERY_MAX_METERS, in the order they came: announced when a slot frees. */
+  private readonly leftOut = new Set<string>();
+  /** Per meter, its queued job's token: the job builds the configs from the registry when its turn comes. */
+  private readonly queued = new Map<string, object>();
   /** Meters whose stale configs of earlier versions this process cleared. */
   private readonly staleCleared = new Set<string>();
-  private readonly checkScheduled = new Set<string>();
+  private readonly announcedListeners: ((id: string) => void)[] = [];
   /** Discovery configs and their removal go out paced, behind commands (paced-publisher.ts). */
   private readonly discovery = new PacedPublisher((m) => this.mqtt.publish(m.topic, m.payload, { qos: 1, retain: true }));
   private started = false;
@@ -89,9 +94,8 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
     this.started = true;
     this.mqtt.setWill({ topic: topics.backendStatus(), payload: HA_BACKEND_OFFLINE });
     this.mqtt.onConnect(() => void this.onConnect());
-    // Any message of a meter may be its first, or follow a label/firmware change. The check runs
-    // after this dispatch, once the registry has taken the message in.
-    for (const kind of ['status', 'relays', 'telemetry'] as const) this.mqtt.on(kind, (id) => this.scheduleCheck(id));
+    // A new meter, a birth after removal, new firmware or a label: never a reading (no work per record).
+    this.devices.onDescriptionChange((id) => this.announce(id));
     this.events.onStored((event) => this.onEvent(event));
     this.devices.onRemoved((id) => void this.removeMeter(id));
     this.mqtt.subscribe(haStatusTopic(this.prefix), (_topic, payload) => this.onHaStatus(payload.toString('utf8')));
@@ -120,29 +124,49 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
     await this.mqtt.publish(topics.backendStatus(), HA_BACKEND_OFFLINE, { qos: 1, retain: true }).catch(() => undefined);
   }
 
-  /** Publishes every meter's configs again (retained). */
-  async publishAll(): Promise<void> {
-    this.published.clear();
-    for (const { id } of this.devices.list()) {
-      // Looked up when its turn comes: a meter removed meanwhile must not be published after its clears.
-      const device = this.devices.find(id);
-      if (device) await this.publishMeter(toMeter(device));
-    }
+  /** Publishes every meter's configs again (retained), up to HA_DISCOVERY_MAX_METERS meters. */
+  publishAll(): void {
+    for (const { id } of this.devices.list()) this.announce(id);
+  }
+
+  /** Whether this backend announces the meter to Home Assistant (discovery on, registered, within the limit). */
+  announces(deviceId: string): boolean {
+    return this.started && this.announced.has(deviceId);
+  }
+
+  /**
+   * Called with a meter's id each time its configs are built to go out (paced): features that add
+   * entities to the meter's Home Assistant device (appliances) announce theirs then.
+   */
+  onAnnounced(listener: (id: string) => void): void {
+    this.announcedListeners.push(listener);
   }
 
   /**
    * Clears every Home Assistant entity and trigger of a meter (empty retained configs): Home
    * Assistant then deletes them, and the device once it has none left. DevicesService.remove calls it
    * through onRemoved; a credentials revoke may call it directly. The registry keeps a removed meter out
-   * until its birth, which discovers it again.
+   * until its birth, which discovers it again. Its slot goes to the first meter left out by the limit.
    */
   async removeMeter(deviceId: string): Promise<void> {
     if (!this.started) return;
-    this.published.delete(deviceId);
-    const messages = haDiscoveryRemoval(deviceId, this.prefix);
+    this.queued.delete(deviceId); // a queued job of this meter builds nothing
+    this.leftOut.delete(deviceId);
+    if (this.announced.delete(deviceId)) {
+      const next = [...this.leftOut].find((id) => this.devices.find(id));
+      if (next !== undefined) {
+        this.leftOut.delete(next);
+        this.announce(next);
+      }
+    }
+    let cleared = 0;
     try {
-      await this.discovery.enqueue(messages);
-      this.counters.inc('ha_discovery_removed', messages.length);
+      await this.discovery.enqueue(() => {
+        const messages = haDiscoveryRemoval(deviceId, this.prefix);
+        cleared = messages.length;
+        return messages;
+      });
+      this.counters.inc('ha_discovery_removed', cleared);
       this.logger.log(`Home Assistant entities of ${deviceId} removed`);
     } catch (error) {
       this.logger.warn(`entities of ${deviceId} not removed: ${(error as Error).message}`);
@@ -151,40 +175,60 @@ export class HomeAssistantService implements OnModuleInit, OnModuleDestroy {
 
   private async onConnect(): Promise<void> {
     await this.mqtt.publish(topics.backendStatus(), HA_BACKEND_ONLINE, { qos: 1, retain: true }).catch((error: Error) => this.logger.warn(`backend status not published: ${error.message}`));
-    await this.publishAll();
+    this.publishAll();
   }
 
-  private scheduleCheck(deviceId: string): void {
-    if (!this.started || this.checkScheduled.has(deviceId)) return;
-    this.checkScheduled.add(deviceId);
-    setImmediate(() => {
-      this.checkScheduled.delete(deviceId);
+  /**
+   * Queues the meter's configs (once: a meter queued already goes out as the registry has it when its
+   * turn comes). A meter beyond HA_DISCOVERY_MAX_METERS is left out and counted.
+   */
+  private announce(deviceId: string): void {
+    if (!this.started || this.queued.has(deviceId)) return;
+    if (!this.announced.has(deviceId)) {
+      if (this.announced.size >= this.config.HA_DISCOVERY_MAX_METERS) return this.leaveOut(deviceId);
+      this.announced.add(deviceId);
+    }
+    const token = {};
+    this.queued.set(deviceId, token);
+    let published = 0;
+    const build = () => {
+      if (this.queued.get(deviceId) !== token) return []; // removed meanwhile
+      this.queued.delete(deviceId);
       const device = this.devices.find(deviceId);
-      if (device) void this.publishMeter(toMeter(device), true);
-    });
+      if (!device) return [];
+      const configs = buildHaDiscovery(toMeter(device), { prefix: this.prefix });
+      published = configs.length;
+      // Once per meter and process: installations of earlier versions keep no stale entities.
+      const stale = this.staleCleared.has(deviceId) ? [] : staleHaDiscoveryTopics(deviceId, this.prefix).map((topic) => ({ topic, payload: '' }));
+      for (const listener of this.announcedListeners) listener(deviceId);
+      return [...stale, ...configs];
+    };
+    this.discovery.enqueue(build).then(
+      () => {
+        this.staleCleared.add(deviceId);
+        this.counters.inc('ha_discovery_published', published);
+      },
+      // The next connect (or Home Assistant's birth) publishes every meter again.
+      (error: Error) => this.logger.warn(`discovery for ${deviceId} not published: ${error.message}`),
+    );
   }
 
-  private async publishMeter(meter: HaMeter, onlyIfChanged = false): Promise<void> {
-    const signature = JSON.stringify(meter);
-    if (onlyIfChanged && this.published.get(meter.id) === signature) return;
-    this.published.set(meter.id, signature);
-    const messages = buildHaDiscovery(meter, { prefix: this.prefix });
-    // Once per meter and process: installations of earlier versions keep no stale entities.
-    const stale = this.staleCleared.has(meter.id) ? [] : staleHaDiscoveryTopics(meter.id, this.prefix).map((topic) => ({ topic, payload: '' }));
-    try {
-      await this.discovery.enqueue([...stale, ...messages]);
-      this.staleCleared.add(meter.id);
-      this.counters.inc('ha_discovery_published', messages.length);
-    } catch (error) {
-      this.published.delete(meter.id); // the next message of this meter tries again
-      this.logger.warn(`discovery for ${meter.id} not published: ${(error as Error).message}`);
+  private leaveOut(deviceId: string): void {
+    if (this.leftOut.has(deviceId)) return;
+    this.leftOut.add(deviceId);
+    this.counters.inc('ha_discovery_meters_left_out');
+    if (this.leftOut.size === 1) {
+      const max = this.config.HA_DISCOVERY_MAX_METERS;
+      this.logger.warn(
+        `Home Assistant discovery is limited to ${max} meters (HA_DISCOVERY_MAX_METERS): ${deviceId} and further meters are not announced (counter ha_discovery_meters_left_out; docs/homeassistant.md)`,
+      );
     }
   }
 
   private onHaStatus(payload: string): void {
     if (payload.trim() !== 'online') return;
     this.logger.log('Home Assistant is online: publishing discovery again');
-    void this.publishAll();
+    this.publishAll();
   }
 
   private onBackendStatus(topic: string, payload: string): void {

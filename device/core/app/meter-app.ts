@@ -36,7 +36,7 @@ export interface MeterAppOptions {
   pollMs?: number;
   /** A random id of this boot, for status and diagnostics. */
   bootId: string;
-  delivery?: { window?: number; ackTimeoutMs?: number };
+  delivery?: { window?: number; ackTimeoutMs?: number; maxAckTimeoutMs?: number };
   /** The firmware update agent (core/ota): its state goes into status; a telemetry ack confirms a new image. */
   ota?: { readonly status: OtaStatus | undefined; onBackendReached(): void };
   /** After each record is in the flash log (energy checkpoints). */

@@ -77,7 +77,7 @@ export interface MeterCoreConfig {
   pollMs?: number;
   /** One circuit's waveform burst every this many ms (default 500: each circuit every 5 s). */
   waveformStepMs?: number;
-  delivery?: { window?: number; ackTimeoutMs?: number };
+  delivery?: { window?: number; ackTimeoutMs?: number; maxAckTimeoutMs?: number };
   /** Event delivery (window default 8, ack timeout as telemetry's). */
   eventDelivery?: { window?: number; ackTimeoutMs?: number };
   relayDefaults?: Pick<RelayManagerOptions, 'factoryDefaults' | 'restoreWithoutSavedState'>;

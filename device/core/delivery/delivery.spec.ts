@@ -156,20 +156,43 @@ describe(Delivery.name, () => {
       expect(delivery.stats.goBacks).toBe(0);
     });
 
-    it('should keep going back while acks stay away, and resume once they return', () => {
+    it('should keep going back while acks stay away, waiting twice as long each time, and resume once they return', () => {
       const { log, mqtt, delivery } = setup({ window: 2 });
       log.appendMany(3);
       delivery.tick(T0);
       delivery.tick(T0 + 10_000);
-      delivery.tick(T0 + 20_000);
+      delivery.tick(T0 + 29_999);
+      expect(delivery.stats.goBacks).toBe(1);
+      delivery.tick(T0 + 30_000);
       expect(mqtt.takeSeqs()).toEqual([1, 2, 1, 2, 1, 2]);
       expect(delivery.stats.goBacks).toBe(2);
 
-      delivery.onAck(2, T0 + 21_000);
-      delivery.tick(T0 + 21_000);
+      delivery.onAck(2, T0 + 31_000);
+      delivery.tick(T0 + 31_000);
 
       expect(mqtt.takeSeqs()).toEqual([3]);
       expect(log.heldSeqs()).toEqual([3]);
+    });
+
+    it('should back off to at most the longest wait, and wait the first timeout again after an ack', () => {
+      const { log, mqtt, delivery } = setup({ window: 2, maxAckTimeoutMs: 40_000 });
+      log.appendMany(4);
+      const goBackTimes: number[] = [];
+      for (let t = T0; t <= T0 + 200_000; t += 1000) {
+        const before = delivery.stats.goBacks;
+        delivery.tick(t);
+        if (delivery.stats.goBacks > before) goBackTimes.push(t - T0);
+      }
+      // waits of 10, 20, 40, then 40 s (the cap)
+      expect(goBackTimes.slice(0, 5)).toEqual([10_000, 30_000, 70_000, 110_000, 150_000]);
+
+      delivery.onAck(2, T0 + 200_500);
+      mqtt.takeSeqs();
+      delivery.tick(T0 + 201_000);
+      expect(mqtt.takeSeqs()).toEqual([3, 4]);
+      delivery.tick(T0 + 211_000);
+      expect(delivery.stats.goBacks).toBe(goBackTimes.length + 1);
+      expect(mqtt.takeSeqs()).toEqual([3, 4]);
     });
   });
 

@@ -22,8 +22,13 @@ export interface DeliveryOptions<R extends Sequenced = SequencedRecord> {
    * everything it could): they are written off so delivery does not wait for them forever.
    */
   onDropped?: (fromSeq: number, toSeq: number) => void;
-  /** No ack progress for this long while records are outstanding: go back and resend. */
+  /**
+   * No ack progress for this long while records are outstanding: go back and resend. Each go-back
+   * that brings no progress doubles the wait, up to `maxAckTimeoutMs`; an ack resets it.
+   */
   ackTimeoutMs?: number;
+  /** The longest wait between go-backs (default 60 s). */
+  maxAckTimeoutMs?: number;
 }
 
 /** Records decoded from flash at a time: RAM stays bounded whatever the window. */
@@ -45,10 +50,17 @@ export interface DeliveryStats {
  * record and resends. The MQTT client never retransmits by itself on the ESP32, so this is the
  * retransmission. A new live record is also published at once, ahead of the replay, so dashboards
  * stay current during a long replay; its replayed copy later is a harmless duplicate.
+ *
+ * The ack timeout backs off (doubles per fruitless go-back, up to 60 s; a new connection starts again at 10 s): when a whole neighbourhood
+ * reconnects at once, acks are slow because the backend is busy, and resending every window every 10 s
+ * would multiply the very load that makes them slow (docs/protocol.md, "Go-back").
  */
 export class Delivery<R extends Sequenced = SequencedRecord> {
   private readonly window: number;
   private readonly ackTimeoutMs: number;
+  private readonly maxAckTimeoutMs: number;
+  /** The wait before the next go-back: ackTimeoutMs, doubled by each go-back without progress. */
+  private waitMs: number;
   /** Highest seq published in the current pass. */
   private cursor: number;
   private lastProgressMs = 0;
@@ -61,6 +73,8 @@ export class Delivery<R extends Sequenced = SequencedRecord> {
   constructor(private readonly options: DeliveryOptions<R>) {
     this.window = options.window ?? 16;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    this.maxAckTimeoutMs = Math.max(this.ackTimeoutMs, options.maxAckTimeoutMs ?? 60_000);
+    this.waitMs = this.ackTimeoutMs;
     if (!(this.window >= 1)) throw new Error(`window must be >= 1, got ${options.window}`);
     this.cursor = options.log.ackedSeq;
   }
@@ -69,6 +83,7 @@ export class Delivery<R extends Sequenced = SequencedRecord> {
   onConnect(nowMs: number): void {
     this.cursor = this.options.log.ackedSeq;
     this.lastProgressMs = nowMs;
+    this.waitMs = this.ackTimeoutMs;
   }
 
   onAck(uptoSeq: number, nowMs: number): void {
@@ -78,6 +93,7 @@ export class Delivery<R extends Sequenced = SequencedRecord> {
     this.stats.acked += upto - log.ackedSeq;
     log.ack(upto);
     this.lastProgressMs = nowMs;
+    this.waitMs = this.ackTimeoutMs;
     if (this.cursor < upto) this.cursor = upto;
   }
 
@@ -98,10 +114,11 @@ export class Delivery<R extends Sequenced = SequencedRecord> {
     this.lastTickMs = nowMs;
     if (!mqtt.connected) return;
     const outstanding = this.cursor - log.ackedSeq;
-    if (outstanding > 0 && nowMs - this.lastProgressMs >= this.ackTimeoutMs) {
+    if (outstanding > 0 && nowMs - this.lastProgressMs >= this.waitMs) {
       this.cursor = log.ackedSeq;
       this.lastProgressMs = nowMs;
       this.stats.goBacks++;
+      this.waitMs = Math.min(this.waitMs * 2, this.maxAckTimeoutMs);
     }
     const room = this.window - (this.cursor - log.ackedSeq);
     if (room <= 0) return;

@@ -125,7 +125,8 @@ export class VirtualMeter {
         // Acks come back within milliseconds on a LAN; a simulated second passes faster when accelerated.
         // Window 128 (ESP32 default 16): a 24 h replay drains at ~1400 records/s instead of ~500 with 32
         // (npm run bench:replay; one backend ack per InfluxDB batch, ~50 ms apart).
-        delivery: { window: 128, ackTimeoutMs: Math.max(5000, 5000 * speed) },
+        // The go-back wait backs off like the firmware's (×2 per go-back without an ack), here to 20 s at most.
+        delivery: { window: 128, ackTimeoutMs: Math.max(5000, 5000 * speed), maxAckTimeoutMs: Math.max(20_000, 20_000 * speed) },
         eventDelivery: { window: 16 },
       },
     );

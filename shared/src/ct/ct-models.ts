@@ -3,7 +3,7 @@
  * from each on the dinmeter front end (docs/atm90e26.md "Calibration", docs/commissioning.md). Portable:
  * the backend computes the calibration it sends, the meter could compute the same.
  */
-import type { CalibrationParams } from '../protocol/messages';
+import type { CalibrationParams } from '../protocol/messages/calibration';
 
 export type CtOutput = { kind: 'current'; ratedOutputA: number } | { kind: 'voltage'; ratedOutputV: number };
 

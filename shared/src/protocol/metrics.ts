@@ -1,7 +1,7 @@
 /**
  * The one table of per-circuit metrics (docs/protocol.md "Metrics"). Each entry drives:
  * - reading: where an ATM90E26 meter gets the value (device/drivers/atm90e26, device/core/metering);
- * - the wire: the telemetry field and its range (messages.ts, circuitReadingSchema);
+ * - the wire: the telemetry field and its range (messages/telemetry.ts, circuitReadingSchema);
  * - flash: resolution and merge rule of the record log (device/core/storage/record-codec.ts, record-merge.ts);
  * - storage: the InfluxDB field of measurement `circuit` (the same name) and its downsampling;
  * - Home Assistant discovery (backend/src/homeassistant/ha-discovery.ts).

@@ -1,4 +1,4 @@
-import { arr, bool, int, literal, num, obj, optional, refine, str, tagged, validate } from './schema';
+import { arr, bool, int, literal, num, obj, optional, refine, Schema, str, tagged, validate } from './schema';
 
 describe('num', () => {
   it.each([
@@ -187,5 +187,32 @@ describe('jsonSchema', () => {
     const member = obj({ op: literal('ping') });
     expect(tagged('op', { ping: member }).jsonSchema()).toEqual({ oneOf: [member.jsonSchema()] });
     expect(refine(member, () => undefined).jsonSchema()).toEqual(member.jsonSchema());
+  });
+});
+
+describe('copies', () => {
+  const point = obj({ x: num(), label: optional(str()) });
+  const points = arr(point, { maxItems: 10 });
+  const upper: Schema<string> = { parse: (input) => (typeof input === 'string' ? input.toUpperCase() : undefined), jsonSchema: () => ({}) };
+
+  it('should give back the input itself when every part of it parsed to itself', () => {
+    const input = [{ x: 1 }, { x: 2, label: 'b' }];
+    const result = validate(points, input);
+    expect(result.ok && result.value).toBe(input);
+    expect(result.ok && result.value[1]).toBe(input[1]);
+  });
+
+  it('should copy an object or array once a part parses to something else, keeping the fields before it', () => {
+    const named = obj({ x: num(), name: upper, y: optional(num()) });
+    const input = { x: 1, name: 'a', y: 2 };
+    const result = validate(arr(named, { maxItems: 2 }), [input]);
+    expect(result).toEqual({ ok: true, value: [{ x: 1, name: 'A', y: 2 }] });
+    expect(result.ok && result.value[0]).not.toBe(input);
+    expect(input).toEqual({ x: 1, name: 'a', y: 2 });
+  });
+
+  it('should still refuse what it refused when it copied everything', () => {
+    expect(validate(points, [{ x: 1 }, { x: 'two' }])).toEqual({ ok: false, errors: ['$[1].x: expected a finite number, got "two"'] });
+    expect(validate(point, { x: 1, extra: true })).toEqual({ ok: false, errors: ['$: unknown field "extra"'] });
   });
 });

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, existsSync, fchownSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { LockedJsonFile, versionOneList } from '../../common/locked-json-file';
 import { isRole, Role } from '../roles';
 
 /** One REST bearer token as stored: never the token itself, only its SHA-256 (docs/security.md, "REST tokens"). */
@@ -30,14 +31,11 @@ const HASH = /^[0-9a-f]{64}$/;
 /** Longer than any token we issue: anything longer is refused before it is hashed. */
 const MAX_TOKEN_LENGTH = 128;
 const MAX_LABEL_LENGTH = 100;
-const LOCK_WAIT_MS = 5000;
-/** A lock older than this was left by a process that died mid-write. */
-const LOCK_STALE_MS = 10_000;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
 /** The file exists but is not a token file: the CLI says so, the backend refuses every token until it is fixed. */
-export class TokenFileError extends Error {}
+export { JsonFileError as TokenFileError } from '../../common/locked-json-file';
 
 interface Snapshot {
   /** ino, size and mtime of the file read; 'absent' when there is none. */
@@ -47,18 +45,22 @@ interface Snapshot {
 }
 
 /**
- * REST bearer tokens in `<DATA_DIR>/tokens.json` (mode 0600, written atomically under a lock file):
- * the `dinmeter token` CLI and a running backend share it. `verify` stats the file on every call and
- * reads it again when it changed, so a token created or revoked by the CLI counts at the next request.
+ * REST bearer tokens in `<DATA_DIR>/tokens.json` (a LockedJsonFile: mode 0600, written atomically
+ * under a lock file): the `dinmeter token` CLI and a running backend share it. `verify` stats the
+ * file on every call and reads it again when it changed, so a token created or revoked by the CLI
+ * counts at the next request.
  */
 export class TokenStore {
   private snapshot?: Snapshot;
+  private readonly file: LockedJsonFile<TokenFile>;
 
   constructor(
     readonly path: string,
     private readonly now: () => Date = () => new Date(),
     private readonly onFileError: (message: string) => void = () => undefined,
-  ) {}
+  ) {
+    this.file = new LockedJsonFile(path, { what: 'a token file', empty: () => ({ version: 1, tokens: [] }), problems: checkTokenFile });
+  }
 
   static inDataDir(dataDir: string, onFileError?: (message: string) => void): TokenStore {
     return new TokenStore(join(dataDir, TOKENS_FILE), undefined, onFileError);
@@ -66,7 +68,7 @@ export class TokenStore {
 
   /** Every token, revoked ones too. Throws TokenFileError when the file is not a token file. */
   list(): TokenRecord[] {
-    return this.read().tokens;
+    return this.file.read().tokens;
   }
 
   /** Issues a token: the returned `token` is shown once and never stored. */
@@ -77,7 +79,7 @@ export class TokenStore {
     }
     const token = TOKEN_PREFIX + randomBytes(TOKEN_BYTES).toString('base64url');
     const record: TokenRecord = { id: '', role, label, hash: sha256(token).toString('hex'), created: this.now().toISOString() };
-    await this.update((file) => {
+    this.file.update((file) => {
       const taken = new Set(file.tokens.map((t) => t.id));
       do record.id = randomBytes(6).toString('hex');
       while (taken.has(record.id));
@@ -88,13 +90,12 @@ export class TokenStore {
 
   /** Revokes a token by id; revoking a revoked token changes nothing. Throws when the id is unknown. */
   async revoke(id: string): Promise<TokenRecord> {
-    let found: TokenRecord | undefined;
-    await this.update((file) => {
-      found = file.tokens.find((t) => t.id === id);
+    return this.file.update((file) => {
+      const found = file.tokens.find((t) => t.id === id);
       if (!found) throw new Error(`no token with id ${JSON.stringify(id)} (dinmeter token list shows them)`);
       found.revoked ??= this.now().toISOString();
+      return found;
     });
-    return found!;
   }
 
   /**
@@ -116,7 +117,7 @@ export class TokenStore {
     const key = this.fileKey();
     if (this.snapshot?.key === key) return this.snapshot;
     try {
-      const active = key === 'absent' ? [] : this.read().tokens.filter((t) => !t.revoked).map((record) => ({ record, hash: Buffer.from(record.hash, 'hex') }));
+      const active = key === 'absent' ? [] : this.file.read().tokens.filter((t) => !t.revoked).map((record) => ({ record, hash: Buffer.from(record.hash, 'hex') }));
       this.snapshot = { key, active };
     } catch (error) {
       const message = `${(error as Error).message}: every REST token is refused until it is fixed`;
@@ -136,81 +137,13 @@ export class TokenStore {
     }
   }
 
-  private read(): TokenFile {
-    let text: string;
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, tokens: [] };
-      throw new TokenFileError(`cannot read ${this.path}: ${(error as Error).message}`);
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw new TokenFileError(`${this.path} is not JSON: ${(error as Error).message}`);
-    }
-    const problems = checkTokenFile(value);
-    if (problems.length > 0) throw new TokenFileError(`${this.path} is not a token file: ${problems.join('; ')}`);
-    return value as TokenFile;
-  }
-
-  /** Read, change, write atomically, under an exclusive lock file so the CLI and the backend never lose each other's change. */
-  private async update(change: (file: TokenFile) => void): Promise<void> {
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    const release = await this.lock();
-    try {
-      const file = this.read();
-      change(file);
-      const tmp = `${this.path}.${process.pid}.tmp`;
-      // Root running the CLI must not leave a file the backend's user cannot read: keep the owner.
-      const owner = process.getuid?.() === 0 ? statSync(existsSync(this.path) ? this.path : dirname(this.path)) : undefined;
-      const fd = openSync(tmp, 'w', 0o600);
-      try {
-        if (owner) fchownSync(fd, owner.uid, owner.gid);
-        writeFileSync(fd, `${JSON.stringify(file, null, 2)}\n`);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, this.path);
-    } finally {
-      release();
-    }
-  }
-
-  private async lock(): Promise<() => void> {
-    const lockPath = `${this.path}.lock`;
-    for (const until = Date.now() + LOCK_WAIT_MS; ; ) {
-      try {
-        closeSync(openSync(lockPath, 'wx', 0o600));
-        return () => {
-          try {
-            unlinkSync(lockPath);
-          } catch {
-            // taken as stale by another process: nothing left to release
-          }
-        };
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      try {
-        if (Date.now() - statSync(lockPath).mtimeMs > LOCK_STALE_MS) unlinkSync(lockPath);
-      } catch {
-        // released meanwhile
-      }
-      if (Date.now() > until) throw new Error(`${lockPath} is held by another process for more than ${LOCK_WAIT_MS / 1000} s`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
 }
 
 /** Every problem of a parsed token file, empty when it is one. */
 function checkTokenFile(value: unknown): string[] {
-  const file = value as Partial<TokenFile> | null;
-  if (typeof file !== 'object' || file === null || Array.isArray(file)) return ['not an object'];
-  if (file.version !== 1) return [`version must be 1, got ${JSON.stringify(file.version)}`];
-  if (!Array.isArray(file.tokens)) return ['tokens must be an array'];
+  const frame = versionOneList(value, 'tokens');
+  if (frame.length > 0) return frame;
+  const file = value as TokenFile;
   const problems: string[] = [];
   const ids = new Set<string>();
   file.tokens.forEach((t: Partial<TokenRecord>, i) => {
