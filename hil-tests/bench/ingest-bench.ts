@@ -226,6 +226,10 @@ async function main(): Promise<void> {
         raw_influx_cpu_us_per_record: perRecord(rawInfluxCpuS, stats.recorded),
         ...(mosquitto ? { mosquitto_cpu_us_per_record: perRecord(mosquittoCpuS, records) } : {}),
         load_cpu_us_per_record: perRecord(loadCpuS, records),
+        // The backend's own work beside InfluxDB's for the same records (the "small beside"), and the
+        // ratio one shared machine allows at most: InfluxDB's raw CPU ÷ everyone's CPU per record.
+        backend_vs_influx_cpu: Number(((usage.cpuS - cpu0) / Math.max(influxCpuS, 1e-9)).toFixed(2)),
+        cpu_share_bound: Number((perRecord(rawInfluxCpuS, stats.recorded) / Math.max(1, perRecord(usage.cpuS - cpu0 + influxCpuS + mosquittoCpuS + loadCpuS, records))).toFixed(2)),
         go_backs: stats.goBacks,
         crashed,
         // Other work on the machine skews every figure: the 1-minute load average at the end of the run.
