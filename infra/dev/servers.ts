@@ -392,6 +392,8 @@ export function renderMosquittoConfig(port: number): string {
     // on its way to the backend as soon as more than 1,000 records are in flight (bench:ingest, 1,000 meters × 8).
     'max_queued_messages 20000',
     'max_inflight_messages 50',
+    // As infra/mosquitto/mosquitto.conf: small packets (a command, an ack) leave at once, no Nagle wait.
+    'set_tcp_nodelay true',
     'log_dest stderr',
     'log_type error',
     'log_type warning',

@@ -131,7 +131,12 @@ export class BrokerService implements OnModuleInit, BeforeApplicationShutdown {
     broker.on('clientError', (client, error) => this.logger.debug(`client ${client?.id}: ${error.message}`));
     this.credentials.onChange(() => this.disconnectStale(broker));
     this.broker = broker;
-    const plain = createServer(broker.handle as never);
+    // Small packets (commands, acks, heartbeats) leave at once: no Nagle wait behind a delayed ACK.
+    const handle = (socket: Socket) => {
+      socket.setNoDelay(true);
+      broker.handle(socket as never);
+    };
+    const plain = createServer(handle);
     this.boundPort = await this.listen(plain, this.config.MQTT_PORT);
     this.logger.log(`embedded MQTT broker listening on ${this.config.MQTT_HOST}:${this.boundPort} (login required)`);
     if (this.config.MQTTS_PORT !== undefined) {
@@ -141,7 +146,7 @@ export class BrokerService implements OnModuleInit, BeforeApplicationShutdown {
         caPath: this.config.MQTT_TLS_CA,
         dataDir: this.config.DATA_DIR,
       });
-      const secure = createTlsServer({ cert: tls.cert, key: tls.key }, broker.handle as never);
+      const secure = createTlsServer({ cert: tls.cert, key: tls.key }, handle);
       this.boundTlsPort = await this.listen(secure, this.config.MQTTS_PORT, 'secureConnection');
       const ca = tls.caPath ? `, clients verify it with ${tls.caPath}` : '';
       this.logger.log(`embedded MQTT broker listening for TLS on ${this.config.MQTT_HOST}:${this.boundTlsPort}${ca}`);

@@ -45,6 +45,8 @@ export class MqttService extends MqttDispatch implements MqttBus, OnApplicationB
     const client = mqtt.connect(this.broker.url, backendConnectOptions(this.broker.login, this.clientId, { will }));
     this.client = client;
     client.on('connect', () => {
+      // A command is one small packet: send it at once, not after the broker's delayed ACK (Nagle).
+      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       this.logger.log(`connected to ${this.broker.url} as ${this.clientId}`);
       this.connectedNow();
     });
