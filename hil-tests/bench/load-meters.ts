@@ -137,7 +137,7 @@ export class LoadMeters {
     client.on('offline', () => this.disconnects++);
     client.on('error', () => undefined);
     client.on('connect', () => {
-      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true); // no Nagle wait on the ack: the round trip measures the backend and the broker, not this host TCP stack
+      (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true); // no Nagle wait on the ack: the round trip measures the backend and the broker, not this host TCP stack
       // After a reconnect the unacked records are sent again, like the firmware's log does.
       meter.nextSeq = meter.ackedSeq + 1;
       meter.sentAt.clear();

@@ -46,7 +46,7 @@ export class MqttService extends MqttDispatch implements MqttBus, OnApplicationB
     this.client = client;
     client.on('connect', () => {
       // A command is one small packet: send it at once, not after the broker's delayed ACK (Nagle).
-      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+      (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
       this.logger.log(`connected to ${this.broker.url} as ${this.clientId}`);
       this.connectedNow();
     });
