@@ -768,8 +768,16 @@ describeWith(withAedes, ['sim-inspect', 'backend-restart'])('relay safety with t
     for (const file of ['credentials.json', 'mqtt-backend.password']) copyFileSync(join(rig.backendDataDir, file), join(fresh, file));
     await rig.startBackend({ DATA_DIR: fresh });
     const readyAt = Date.now();
-    await sleep(5000);
-    const beatsOfFresh = observer.heartbeatIntervals.filter((h) => h.at > readyAt);
+    // Three beats at 1.666 s take 5 s: wait for them instead of sleeping exactly that long (a beat due at
+    // 5.0 s missed a 5 s sleep now and then).
+    const beatsOfFresh = await eventually(
+      async () => {
+        const beats = observer.heartbeatIntervals.filter((h) => h.at > readyAt);
+        return beats.length >= 3 ? beats : undefined;
+      },
+      15_000,
+      'three heartbeats of the fresh backend',
+    );
     process.stdout.write(`fresh backend: heartbeat interval_s ${beatsOfFresh.map((h) => h.value).join(', ')}\n`);
     expect(beatsOfFresh.length).toBeGreaterThanOrEqual(3);
     expect(beatsOfFresh.at(-1)!.value).toBe(1.666);
