@@ -44,6 +44,16 @@ export const CHANNELS = {
     payload: 'telemetry',
     description: 'One record of all circuits. Replays after an outage keep their own ts and seq: use ts, expect duplicates.',
   },
+  telemetryBatch: {
+    address: device('telemetry/batch'),
+    publishers: ['meter'],
+    subscribers: ['backend'],
+    qos: 1,
+    retain: false,
+    payload: 'telemetry/batch',
+    description:
+      'Up to 16 stored records in one message, oldest first: how a meter replays its backlog after an outage. Live records always come one by one on telemetry; integrations that want the history read it from InfluxDB.',
+  },
   telemetryAck: {
     address: device('telemetry/ack'),
     publishers: ['backend'],

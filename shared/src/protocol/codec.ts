@@ -24,6 +24,9 @@ import {
   statusSchema,
   TelemetryAckMessage,
   telemetryAckSchema,
+  TELEMETRY_BATCH_MAX_RECORDS,
+  TelemetryBatchMessage,
+  telemetryBatchSchema,
   TelemetryMessage,
   telemetrySchema,
 } from './messages';
@@ -36,6 +39,7 @@ export interface MessageByKind {
   status: StatusMessage;
   telemetry: TelemetryMessage;
   'telemetry/ack': TelemetryAckMessage;
+  'telemetry/batch': TelemetryBatchMessage;
   events: EventMessage;
   'events/ack': EventsAckMessage;
   cmd: Command;
@@ -51,6 +55,7 @@ export const MESSAGE_SCHEMAS: { [K in MessageKind]: Schema<MessageByKind[K]> } =
   status: statusSchema,
   telemetry: telemetrySchema,
   'telemetry/ack': telemetryAckSchema,
+  'telemetry/batch': telemetryBatchSchema,
   events: eventSchema,
   'events/ack': eventsAckSchema,
   cmd: commandSchema,
@@ -66,6 +71,8 @@ export const MAX_PAYLOAD_BYTES: { [K in MessageKind]: number } = {
   status: 4096,
   telemetry: 8192,
   'telemetry/ack': 256,
+  /** Every record at its largest; below the brokers' 256 KiB packet limit (infra/mosquitto/mosquitto.conf). */
+  'telemetry/batch': TELEMETRY_BATCH_MAX_RECORDS * 8192,
   events: 8192,
   'events/ack': 256,
   cmd: 4096,

@@ -41,6 +41,22 @@ const REJECTIONS: [MessageKind, string, Mutation, string | RegExp][] = [
   ['telemetry/ack', 'fractional upto_seq', (m) => (m.upto_seq = 1.5), '$.upto_seq: expected an integer, got 1.5'],
   ['telemetry/ack', 'upto_seq as a string', (m) => (m.upto_seq = '7'), '$.upto_seq: expected a finite number, got "7"'],
   ['telemetry/ack', 'missing upto_seq', (m) => delete m.upto_seq, '$.upto_seq: is required'],
+  // telemetry/batch
+  ['telemetry/batch', 'no records', (m) => (m.records = []), '$.records: needs at least 1 items, has 0'],
+  [
+    'telemetry/batch',
+    '17 records',
+    (m) => (m.records = Array.from({ length: 17 }, (_, i) => ({ ...m.records[0], seq: 6 + i }))),
+    '$.records: at most 16 items allowed, has 17',
+  ],
+  ['telemetry/batch', 'acked_seq not below the first record', (m) => (m.acked_seq = 6), '$: acked_seq 6 must be below the first seq 6'],
+  ['telemetry/batch', 'records out of order', (m) => m.records.reverse(), '$: records[1].seq 6 must be above the seq before it (7)'],
+  ['telemetry/batch', 'the same record twice', (m) => (m.records[1].seq = 6), '$: records[1].seq 6 must be above the seq before it (6)'],
+  ['telemetry/batch', 'a merged record overlapping the one before', (m) => (m.records[1].merged_from_seq = 6), '$: records[1].merged_from_seq 6 overlaps the record before it (seq 6)'],
+  ['telemetry/batch', 'a bad reading in a record', (m) => (m.records[1].circuits[0].pf = 2), '$.records[1].circuits[0].pf: 2 is above the maximum 1'],
+  ['telemetry/batch', 'duplicate circuits in a record', (m) => (m.records[0].circuits[1].circuit = 1), '$.records[0]: circuit 1 appears twice'],
+  ['telemetry/batch', 'acked_seq inside a record', (m) => (m.records[0].acked_seq = 5), '$.records[0]: unknown field "acked_seq"'],
+  ['telemetry/batch', 'records not an array', (m) => (m.records = m.records[0]), '$.records: expected an array, got object'],
   // status
   ['status', 'missing online', (m) => delete m.online, '$.online: is required'],
   ['status', 'online as a string', (m) => (m.online = 'true'), '$.online: expected true or false, got "true"'],

@@ -52,6 +52,14 @@ const buildExample: { [K in MessageKind]: () => MessageByKind[K] } = {
     circuits: [exampleReading(1), { ...exampleReading(2), reactive_import_varh: 12, reactive_export_varh: 3, angle_deg: -7.2 }],
   }),
   'telemetry/ack': () => ({ v: 1, upto_seq: 7 }),
+  'telemetry/batch': () => ({
+    v: 1,
+    acked_seq: 5,
+    records: [
+      { v: 1, seq: 6, ts: EXAMPLE_TS - 10_000, interval_s: 10, circuits: [exampleReading(1), exampleReading(2)] },
+      { v: 1, seq: 7, ts: EXAMPLE_TS, interval_s: 10, circuits: [exampleReading(1), exampleReading(2)] },
+    ],
+  }),
   events: () => ({
     v: 1,
     ts: EXAMPLE_TS,

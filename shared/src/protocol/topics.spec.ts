@@ -42,6 +42,7 @@ describe('topics', () => {
       topics.status('m1'),
       topics.telemetry('m1'),
       topics.telemetryAck('m1'),
+      topics.telemetryBatch('m1'),
       topics.events('m1'),
       topics.eventsAck('m1'),
       topics.cmd('m1'),

@@ -13,6 +13,7 @@ export const DEVICE_TOPIC_KINDS = [
   'status',
   'telemetry',
   'telemetry/ack',
+  'telemetry/batch',
   'events',
   'events/ack',
   'cmd',
@@ -47,6 +48,8 @@ export const topics = {
   status: (id: string) => deviceTopic(id, 'status'),
   telemetry: (id: string) => deviceTopic(id, 'telemetry'),
   telemetryAck: (id: string) => deviceTopic(id, 'telemetry/ack'),
+  /** Meter → backend: several stored records in one message (the replay of a backlog). */
+  telemetryBatch: (id: string) => deviceTopic(id, 'telemetry/batch'),
   events: (id: string) => deviceTopic(id, 'events'),
   /** Backend → meter: every event up to upto_seq is in InfluxDB (the meter's event log may drop it). */
   eventsAck: (id: string) => deviceTopic(id, 'events/ack'),

@@ -32,24 +32,27 @@ export interface TelemetryMessage {
   circuits: CircuitReading[];
 }
 
-export const telemetrySchema: Schema<TelemetryMessage> = refine(
-  obj({
-    v: version,
-    seq: issuedSeq,
-    ts: timestampMs,
-    interval_s: num({ min: 0.1, max: 86400 * 31 }),
-    acked_seq: seq,
-    merged_from_seq: optional(issuedSeq),
-    circuits: arr(circuitReadingSchema, { minItems: 1, maxItems: CIRCUIT_COUNT }),
-  }),
-  (m) => {
-    const repeated = repeatedCircuit(m.circuits);
-    if (repeated) return repeated;
-    if (m.acked_seq >= m.seq) return `acked_seq ${m.acked_seq} must be below seq ${m.seq}`;
-    if (m.merged_from_seq !== undefined && m.merged_from_seq > m.seq) return `merged_from_seq ${m.merged_from_seq} must not be above seq ${m.seq}`;
-    return undefined;
-  },
-) as Schema<TelemetryMessage>;
+const recordFields = {
+  v: version,
+  seq: issuedSeq,
+  ts: timestampMs,
+  interval_s: num({ min: 0.1, max: 86400 * 31 }),
+  merged_from_seq: optional(issuedSeq),
+  circuits: arr(circuitReadingSchema, { minItems: 1, maxItems: CIRCUIT_COUNT }),
+};
+
+/** What a record must satisfy on its own, with or without acked_seq. */
+function recordProblem(m: SequencedRecord): string | undefined {
+  const repeated = repeatedCircuit(m.circuits);
+  if (repeated) return repeated;
+  if (m.merged_from_seq !== undefined && m.merged_from_seq > m.seq) return `merged_from_seq ${m.merged_from_seq} must not be above seq ${m.seq}`;
+  return undefined;
+}
+
+export const telemetrySchema: Schema<TelemetryMessage> = refine(obj({ ...recordFields, acked_seq: seq }), (m) => {
+  if (m.acked_seq >= m.seq) return `acked_seq ${m.acked_seq} must be below seq ${m.seq}`;
+  return recordProblem(m);
+}) as Schema<TelemetryMessage>;
 
 /** A record as the device stores it, before delivery adds v, seq and acked_seq. */
 export type TelemetryRecord = Omit<TelemetryMessage, 'v' | 'seq' | 'acked_seq'>;
@@ -62,3 +65,35 @@ export interface TelemetryAckMessage {
   upto_seq: number;
 }
 export const telemetryAckSchema: Schema<TelemetryAckMessage> = obj({ v: version, upto_seq: seq });
+
+/** Records per `telemetry/batch` message, at most. */
+export const TELEMETRY_BATCH_MAX_RECORDS = 16;
+
+/**
+ * Several stored records in one message (docs/protocol.md, "Batched replay"): the meter sends its
+ * backlog this way after an outage, one MQTT message and one decode per batch instead of per record.
+ * Live records still go to `telemetry` one by one.
+ */
+export interface TelemetryBatchMessage {
+  v: typeof PROTOCOL_VERSION;
+  /** As in a single record: the highest seq the device has had acknowledged. */
+  acked_seq: number;
+  /** Oldest first, seq strictly increasing, each above acked_seq. */
+  records: SequencedRecord[];
+}
+
+const batchRecordSchema = refine(obj(recordFields), recordProblem) as Schema<SequencedRecord>;
+
+export const telemetryBatchSchema: Schema<TelemetryBatchMessage> = refine(
+  obj({ v: version, acked_seq: seq, records: arr(batchRecordSchema, { minItems: 1, maxItems: TELEMETRY_BATCH_MAX_RECORDS }) }),
+  (m) => {
+    if (m.acked_seq >= m.records[0].seq) return `acked_seq ${m.acked_seq} must be below the first seq ${m.records[0].seq}`;
+    for (let i = 1; i < m.records.length; i++) {
+      const before = m.records[i - 1].seq;
+      const at = m.records[i];
+      if (at.seq <= before) return `records[${i}].seq ${at.seq} must be above the seq before it (${before})`;
+      if (at.merged_from_seq !== undefined && at.merged_from_seq <= before) return `records[${i}].merged_from_seq ${at.merged_from_seq} overlaps the record before it (seq ${before})`;
+    }
+    return undefined;
+  },
+) as Schema<TelemetryBatchMessage>;
