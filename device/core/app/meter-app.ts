@@ -36,12 +36,30 @@ export interface MeterAppOptions {
   pollMs?: number;
   /** A random id of this boot, for status and diagnostics. */
   bootId: string;
-  delivery?: { window?: number; ackTimeoutMs?: number; maxAckTimeoutMs?: number };
+  delivery?: TelemetryDeliverySettings;
   /** The firmware update agent (core/ota): its state goes into status; a telemetry ack confirms a new image. */
   ota?: { readonly status: OtaStatus | undefined; onBackendReached(): void };
   /** After each record is in the flash log (energy checkpoints). */
   onRecord?: (record: TelemetryMessage, nowMs: number) => void;
 }
+
+/** How telemetry is delivered (core/delivery): window and go-back timing, records per replayed batch. */
+export interface TelemetryDeliverySettings {
+  window?: number;
+  ackTimeoutMs?: number;
+  maxAckTimeoutMs?: number;
+  /** Records per `telemetry/batch` in a replay (1..16, default DEFAULT_REPLAY_BATCH_RECORDS). */
+  batchRecords?: number;
+}
+
+/**
+ * Records per replayed `telemetry/batch`, sized for the ESP32 (docs/protocol.md "Batched replay"):
+ * a 10-circuit record is 2.2–3.4 KB of JSON, so 4 make a 9–14 KB string plus its UTF-8 copy in the MQTT
+ * adapter: that fits the 32 KB XS chunk heap a `-p esp32` build starts with (mcconfig's default), where 16
+ * (up to 55 KB, twice) would grow it into the memory Wi-Fi and lwIP need. Four already divide the
+ * backend's per-message work of a replay by four. Hosts with RAM to spare pass 16.
+ */
+export const DEFAULT_REPLAY_BATCH_RECORDS = 4;
 
 /** Records kept in RAM while the wall clock is unknown (no RTC, SNTP pending): one hour at 10 s. */
 const UNTIMED_LIMIT = 360;
@@ -72,17 +90,20 @@ export class MeterApp implements MqttEvents {
   constructor(private readonly o: MeterAppOptions) {
     if (!(o.intervalS > 0)) throw new Error(`intervalS must be positive, got ${o.intervalS}`);
     this.pollMs = o.pollMs ?? 1000;
+    const { batchRecords = DEFAULT_REPLAY_BATCH_RECORDS, ...timing } = o.delivery ?? {};
     this.delivery = new Delivery({
       log: o.log,
       mqtt: o.mqtt,
+      // Live records one by one on telemetry, the backlog in batches (docs/protocol.md "Batched replay").
       topic: o.outbox.topicOf('telemetry'),
+      batch: { topic: o.outbox.topicOf('telemetry/batch'), maxRecords: batchRecords },
       onDropped: (fromSeq, toSeq) =>
         o.outbox.event({
           type: 'fault',
           message: `record log full: records ${fromSeq}..${toSeq} were dropped before delivery`,
           data: { dropped_from_seq: fromSeq, dropped_to_seq: toSeq },
         }),
-      ...o.delivery,
+      ...timing,
     });
   }
 

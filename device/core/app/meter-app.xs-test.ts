@@ -2,7 +2,8 @@
  * MeterApp store-and-forward details found by the integration scenarios (issue 4):
  * - the live copy of a record is what flash holds (a replayed copy is identical, energy never steps back);
  * - records kept before the wall clock was known reach flash before newer ones (seq order = time order);
- * - the status says the meter's shortest failsafe, again whenever a command changes it (issue 9).
+ * - the status says the meter's shortest failsafe, again whenever a command changes it (issue 9);
+ * - a backlog replays in telemetry/batch messages, live records still one by one on telemetry (issue 12).
  * Portable: runs in Node (jest) and XS.
  */
 import {
@@ -11,6 +12,7 @@ import {
   decodeMessage,
   RelaysMessage,
   sealSigned,
+  TelemetryBatchMessage,
   TelemetryMessage,
   topics,
   utf8Decode,
@@ -24,7 +26,7 @@ import { SignedMessageVerifier } from '../security/signed-messages';
 import { MemoryFlash } from '../storage/memory-flash';
 import { RecordLog } from '../storage/record-log';
 import { Outbox } from '../outbox/outbox';
-import { MeterApp } from './meter-app';
+import { DEFAULT_REPLAY_BATCH_RECORDS, MeterApp } from './meter-app';
 import { MeteringSource, RelayControl } from './meter-app.types';
 
 class TestClock implements Clock {
@@ -64,7 +66,8 @@ const idleRelays: RelayControl = {
   handleHeartbeat: () => undefined,
   observeCurrent: () => undefined,
   tick: () => undefined,
-  snapshot: (): RelaysMessage => ({ v: 1, circuits: [] }) as unknown as RelaysMessage,
+  // onConnect publishes the relays state: a valid one.
+  snapshot: (): RelaysMessage => ({ v: 1, ts: TEST_EPOCH_MS, circuits: [{ circuit: 1, state: 'on', reason: 'restore' }] }),
   shortestFailsafeSeconds: () => 120,
 };
 
@@ -114,7 +117,15 @@ function rig(
         if (!decoded.ok) throw new Error(decoded.errors.join('; '));
         return decoded.value;
       });
-  return { clock, mqtt, log, app, run, telemetry };
+  const batches = (): TelemetryBatchMessage[] =>
+    mqtt.published
+      .filter((p) => p.topic === topics.telemetryBatch('vm-1'))
+      .map((p) => {
+        const decoded = decodeMessage('telemetry/batch', p.payload);
+        if (!decoded.ok) throw new Error(decoded.errors.join('; '));
+        return decoded.value;
+      });
+  return { clock, mqtt, log, app, run, telemetry, batches };
 }
 
 export default [
@@ -125,12 +136,6 @@ export default [
       const relays: RelayControl = {
         ...idleRelays,
         shortestFailsafeSeconds: () => shortest,
-        // onConnect publishes the relays state: a valid one here.
-        snapshot: () => ({
-          v: 1,
-          ts: TEST_EPOCH_MS,
-          circuits: [{ circuit: 1, state: 'on', reason: 'restore' }],
-        }),
       };
       const { app, mqtt } = rig(true, relays, (body) => {
         shortest = JSON.parse(body).seconds;
@@ -185,6 +190,29 @@ export default [
         check(wh >= previous, `energy never steps back: ${previous} → ${wh}`);
         previous = wh;
       }
+    },
+  },
+  {
+    name: 'MeterApp replays its backlog in telemetry/batch messages as flash stores it, and live records alone on telemetry',
+    run(): void {
+      const { mqtt, log, app, run, telemetry, batches } = rig(true);
+      mqtt.connected = false;
+      run(8_000); // an outage: records 1..8 wait in flash
+      const stored = log.readFrom(0, 100);
+      checkEqual(stored.length, 2 * DEFAULT_REPLAY_BATCH_RECORDS, 'records in flash');
+      mqtt.connected = true;
+      app.onConnect();
+      run(9_020); // one more record, live
+      const replay = batches();
+      checkEqual(JSON.stringify(replay.map((b) => b.records.length)), `[${DEFAULT_REPLAY_BATCH_RECORDS},${DEFAULT_REPLAY_BATCH_RECORDS}]`, 'batch sizes');
+      const replayed = replay.flatMap((b) => b.records);
+      checkEqual(
+        JSON.stringify(replayed),
+        JSON.stringify(stored.map(({ acked_seq: _a, ...record }) => record)),
+        'replayed = flash, oldest first, each once',
+      );
+      checkEqual(JSON.stringify(replay.map((b) => b.acked_seq)), '[0,0]', 'acked_seq');
+      checkEqual(JSON.stringify(telemetry().map((m) => m.seq)), '[9]', 'live record alone on telemetry');
     },
   },
   {

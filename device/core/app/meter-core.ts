@@ -35,7 +35,7 @@ import { registerRelayOps } from '../relays/relay-ops';
 import { SignedMessageVerifier } from '../security/signed-messages';
 import { EnergyCounterStore } from '../storage/energy-counters';
 import { RecordLog } from '../storage/record-log';
-import { MeterApp } from './meter-app';
+import { MeterApp, TelemetryDeliverySettings } from './meter-app';
 
 export interface MeterCorePorts {
   bus: SpiBus;
@@ -77,7 +77,7 @@ export interface MeterCoreConfig {
   pollMs?: number;
   /** One circuit's waveform burst every this many ms (default 500: each circuit every 5 s). */
   waveformStepMs?: number;
-  delivery?: { window?: number; ackTimeoutMs?: number; maxAckTimeoutMs?: number };
+  delivery?: TelemetryDeliverySettings;
   /** Event delivery (window default 8, ack timeout as telemetry's). */
   eventDelivery?: { window?: number; ackTimeoutMs?: number };
   relayDefaults?: Pick<RelayManagerOptions, 'factoryDefaults' | 'restoreWithoutSavedState'>;

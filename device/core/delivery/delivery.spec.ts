@@ -1,8 +1,9 @@
-import { PROTOCOL_VERSION, TelemetryMessage } from '@dinmeter/shared';
+import { PROTOCOL_VERSION, TELEMETRY_BATCH_MAX_RECORDS, TelemetryMessage, topics } from '@dinmeter/shared';
 import { Delivery, DeliveryOptions } from './delivery';
 import { MemoryTelemetryLog, RecordingMqtt, TEST_EPOCH_MS, telemetryRecord } from './testing';
 
-const TOPIC = 'dinmeter/m1/telemetry';
+const TOPIC = topics.telemetry('m1');
+const BATCH_TOPIC = topics.telemetryBatch('m1');
 const T0 = 1_000;
 
 function setup(options: Partial<DeliveryOptions> & { ackedSeq?: number } = {}) {
@@ -398,7 +399,7 @@ describe('Delivery when the log dropped records', () => {
     const log = new MemoryTelemetryLog();
     const mqtt = new RecordingMqtt();
     const dropped: [number, number][] = [];
-    const delivery = new Delivery({ log, mqtt, topic: 'dinmeter/m1/telemetry', window: 8, onDropped: (a, b) => dropped.push([a, b]) });
+    const delivery = new Delivery({ log, mqtt, topic: TOPIC, window: 8, onDropped: (a, b) => dropped.push([a, b]) });
     log.appendMany(6);
     // Simulate the flash log erasing its oldest unacked records 1..3.
     const original = log.readFrom.bind(log);
@@ -412,5 +413,252 @@ describe('Delivery when the log dropped records', () => {
     const sent = mqtt.takeTelemetry();
     expect(sent.map((m) => m.seq)).toEqual([4, 5, 6]);
     expect(sent.every((m) => m.acked_seq === 3)).toBe(true);
+  });
+});
+
+describe('Delivery with batched replay', () => {
+  /** Window 16 and batches of 4 unless told otherwise (the ESP32's figures). */
+  function batched(options: Partial<DeliveryOptions> & { ackedSeq?: number; maxRecords?: number } = {}) {
+    const { maxRecords = 4, ...rest } = options;
+    return setup({ window: 16, batch: { topic: BATCH_TOPIC, maxRecords }, ...rest });
+  }
+
+  describe('constructor', () => {
+    it.each([0, TELEMETRY_BATCH_MAX_RECORDS + 1, 2.5, Number.NaN])('should throw on maxRecords %p', (maxRecords) => {
+      expect(() => batched({ maxRecords })).toThrow(`batch.maxRecords must be an integer in 1..16, got ${maxRecords}`);
+    });
+
+    it('should refuse batches for events', () => {
+      expect(() => batched({ kind: 'events' })).toThrow('batch is for telemetry only, not events');
+    });
+  });
+
+  describe('tick', () => {
+    it('should replay a backlog in batches of at most maxRecords, oldest first and contiguous', () => {
+      const { log, mqtt, delivery } = batched();
+      log.appendMany(10);
+      delivery.onConnect(T0);
+
+      delivery.tick(T0);
+
+      expect(mqtt.published.map((p) => [p.topic, p.options])).toEqual(Array(3).fill([BATCH_TOPIC, { qos: 1 }]));
+      expect(mqtt.takeGroups()).toEqual([
+        [1, 2, 3, 4],
+        [5, 6, 7, 8],
+        [9, 10],
+      ]);
+      expect(delivery.stats).toEqual({ published: 10, resent: 0, goBacks: 0, acked: 0 });
+    });
+
+    it('should send the records unchanged, under the acked_seq current when the batch is sent', () => {
+      const { log, mqtt, delivery } = batched({ ackedSeq: 40, window: 4 });
+      const records = log.appendMany(6, TEST_EPOCH_MS - 3_600_000);
+      delivery.tick(T0);
+      delivery.onAck(42, T0 + 10);
+      delivery.tick(T0 + 10);
+
+      expect(mqtt.takeDelivered()).toEqual([
+        { kind: 'telemetry/batch', message: { v: PROTOCOL_VERSION, acked_seq: 40, records: records.slice(0, 4).map(({ acked_seq: _a, ...r }) => r) } },
+        { kind: 'telemetry/batch', message: { v: PROTOCOL_VERSION, acked_seq: 42, records: records.slice(4).map(({ acked_seq: _a, ...r }) => r) } },
+      ]);
+    });
+
+    it('should send a single record to replay as plain telemetry', () => {
+      const { log, mqtt, delivery } = batched();
+      log.appendMany(5);
+
+      delivery.tick(T0);
+
+      expect(mqtt.takeGroups()).toEqual([[1, 2, 3, 4], 5]);
+      expect(mqtt.published).toEqual([]);
+    });
+
+    it('should read whole batches from flash, at most 16 records at a time', () => {
+      const { log, mqtt, delivery } = batched({ window: 40, maxRecords: 5 });
+      log.appendMany(40);
+      const reads: number[] = [];
+      const readFrom = log.readFrom.bind(log);
+      log.readFrom = (afterSeq, max) => {
+        reads.push(max);
+        return readFrom(afterSeq, max);
+      };
+
+      delivery.tick(T0);
+
+      expect(reads).toEqual([15, 15, 10]);
+      expect(mqtt.takeGroups().map((g) => (Array.isArray(g) ? g.length : 1))).toEqual([5, 5, 5, 5, 5, 5, 5, 5]);
+    });
+
+    it('should keep batches within a window smaller than maxRecords', () => {
+      const { log, mqtt, delivery } = batched({ window: 3 });
+      log.appendMany(7);
+
+      delivery.tick(T0);
+      expect(mqtt.takeGroups()).toEqual([[1, 2, 3]]);
+      delivery.onAck(3, T0 + 100);
+      delivery.tick(T0 + 100);
+
+      expect(mqtt.takeGroups()).toEqual([[4, 5, 6]]);
+    });
+
+    it('should fill only the room an ack opened, batching what fits', () => {
+      const { log, mqtt, delivery } = batched({ window: 8 });
+      log.appendMany(20);
+      delivery.tick(T0);
+      mqtt.takeGroups();
+
+      delivery.onAck(6, T0 + 100);
+      delivery.tick(T0 + 100);
+
+      expect(mqtt.takeGroups()).toEqual([[9, 10, 11, 12], [13, 14]]);
+    });
+
+    it('should resend the same batches after the ack timeout, counting resent records', () => {
+      const { log, mqtt, delivery } = batched({ window: 8 });
+      log.appendMany(10);
+      delivery.tick(T0);
+      expect(mqtt.takeGroups()).toEqual([
+        [1, 2, 3, 4],
+        [5, 6, 7, 8],
+      ]);
+
+      delivery.tick(T0 + 10_000);
+
+      expect(mqtt.takeGroups()).toEqual([
+        [1, 2, 3, 4],
+        [5, 6, 7, 8],
+      ]);
+      expect(delivery.stats).toEqual({ published: 16, resent: 8, goBacks: 1, acked: 0 });
+    });
+
+    it('should resend from the oldest unacknowledged record after a partial ack', () => {
+      const { log, mqtt, delivery } = batched({ window: 8 });
+      log.appendMany(8);
+      delivery.tick(T0);
+      delivery.onAck(2, T0 + 1_000);
+      mqtt.takeGroups();
+
+      delivery.tick(T0 + 11_000);
+
+      expect(mqtt.takeGroups()).toEqual([
+        [3, 4, 5, 6],
+        [7, 8],
+      ]);
+    });
+
+    it('should leave the cursor before a refused batch and send the whole batch again', () => {
+      const { log, mqtt, delivery } = batched({ window: 12 });
+      log.appendMany(12);
+      let accepted = 1;
+      const publish = mqtt.publish.bind(mqtt);
+      mqtt.publish = (topic, payload, options) => accepted-- > 0 && publish(topic, payload, options);
+
+      delivery.tick(T0);
+      expect(mqtt.takeGroups()).toEqual([[1, 2, 3, 4]]);
+      expect(delivery.stats.published).toBe(4);
+
+      accepted = Infinity;
+      delivery.tick(T0 + 100);
+
+      expect(mqtt.takeGroups()).toEqual([
+        [5, 6, 7, 8],
+        [9, 10, 11, 12],
+      ]);
+      expect(delivery.stats).toEqual({ published: 12, resent: 0, goBacks: 0, acked: 0 });
+    });
+
+    it('should skip records acknowledged ahead of the replay', () => {
+      const { log, mqtt, delivery } = batched({ window: 8 });
+      log.appendMany(14);
+      delivery.tick(T0);
+      mqtt.takeGroups();
+
+      delivery.onAck(11, T0 + 100);
+      delivery.tick(T0 + 100);
+
+      expect(mqtt.takeGroups()).toEqual([[12, 13, 14]]);
+    });
+
+    it('should write off a dropped hole and batch the replay from the oldest record left', () => {
+      const dropped: [number, number][] = [];
+      const { log, mqtt, delivery } = batched({ onDropped: (a, b) => dropped.push([a, b]) });
+      log.appendMany(10);
+      const original = log.readFrom.bind(log);
+      log.readFrom = (after: number, max: number) => original(Math.max(after, 3), max);
+
+      delivery.tick(T0);
+
+      expect(dropped).toEqual([[1, 3]]);
+      const sent = mqtt.takeDelivered();
+      expect(sent.map((d) => d.kind === 'telemetry/batch' && d.message.acked_seq)).toEqual([3, 3]);
+      expect(sent.map((d) => d.kind === 'telemetry/batch' && d.message.records.map((r) => r.seq))).toEqual([
+        [4, 5, 6, 7],
+        [8, 9, 10],
+      ]);
+    });
+
+    it('should carry merged records in a batch with their merged_from_seq', () => {
+      const { log, mqtt, delivery } = batched();
+      log.appendMany(12);
+      log.merge(1, 4);
+      log.merge(5, 8);
+
+      delivery.tick(T0);
+
+      const [first, second, ...rest] = mqtt.takeDelivered();
+      expect(rest).toEqual([]);
+      const records = (d: typeof first) => (d.kind === 'telemetry/batch' ? d.message.records : []);
+      expect(records(first).map((r) => [r.merged_from_seq, r.seq, r.interval_s])).toEqual([
+        [1, 4, 40],
+        [5, 8, 40],
+        [undefined, 9, 10],
+        [undefined, 10, 10],
+      ]);
+      expect(records(second).map((r) => r.seq)).toEqual([11, 12]);
+    });
+
+    it('should end a batch before a record that overlaps the one before it (the schema refuses it)', () => {
+      const { log, mqtt, delivery } = batched();
+      log.appendMany(6);
+      const original = log.readFrom.bind(log);
+      // A log that hands out a merged record reaching back over seq 3: 1, 2, 3, (3..5 as 5), 6.
+      log.readFrom = (after: number, max: number) =>
+        original(after, max).map((r) => (r.seq === 4 ? { ...r, seq: 5, merged_from_seq: 3 } : r)).filter((r) => r.seq !== 5 || r.merged_from_seq === 3);
+
+      delivery.tick(T0);
+
+      expect(mqtt.takeGroups()).toEqual([[1, 2, 3], [5, 6]]);
+    });
+  });
+
+  describe('onAppended', () => {
+    it('should publish a live record during a replay on its own on telemetry, and keep batching the replay', () => {
+      const { log, mqtt, delivery } = batched({ window: 8 });
+      log.appendMany(12);
+      delivery.tick(T0);
+      mqtt.takeGroups();
+
+      const live = appendLive(log, delivery, TEST_EPOCH_MS + 600_000);
+      expect(mqtt.published.map((p) => p.topic)).toEqual([TOPIC]);
+      expect(mqtt.takeDelivered()).toEqual([{ kind: 'telemetry', message: { ...live, acked_seq: 0 } }]);
+
+      delivery.onAck(8, T0 + 100);
+      delivery.tick(T0 + 100);
+      expect(mqtt.takeGroups()).toEqual([
+        [9, 10, 11, 12],
+        13,
+      ]);
+    });
+
+    it('should publish a live record on telemetry when caught up', () => {
+      const { log, mqtt, delivery } = batched();
+
+      appendLive(log, delivery, TEST_EPOCH_MS);
+      appendLive(log, delivery, TEST_EPOCH_MS + 10_000);
+      delivery.tick(T0);
+
+      expect(mqtt.published.map((p) => p.topic)).toEqual([TOPIC, TOPIC]);
+      expect(mqtt.takeGroups()).toEqual([1, 2]);
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { encodeMessage, SequencedRecord } from '@dinmeter/shared';
+import { encodeMessage, PROTOCOL_VERSION, SequencedRecord, TELEMETRY_BATCH_MAX_RECORDS } from '@dinmeter/shared';
 import { MqttPort } from '../ports';
 import { SequencedLog } from './delivery.types';
 
@@ -29,10 +29,19 @@ export interface DeliveryOptions<R extends Sequenced = SequencedRecord> {
   ackTimeoutMs?: number;
   /** The longest wait between go-backs (default 60 s). */
   maxAckTimeoutMs?: number;
+  /**
+   * Telemetry only: replay the backlog as `telemetry/batch` messages of up to `maxRecords` records
+   * (1..TELEMETRY_BATCH_MAX_RECORDS) on `topic` (docs/protocol.md "Batched replay"). Without it every
+   * record goes out on its own.
+   */
+  batch?: { topic: string; maxRecords: number };
 }
 
 /** Records decoded from flash at a time: RAM stays bounded whatever the window. */
 const READ_CHUNK = 16;
+
+/** A record in a batch carries no acked_seq of its own (the batch has one): the log's copy may. */
+type BatchRecord<R> = Omit<R, 'acked_seq'>;
 
 export interface DeliveryStats {
   published: number;
@@ -54,11 +63,19 @@ export interface DeliveryStats {
  * The ack timeout backs off (doubles per fruitless go-back, up to 60 s; a new connection starts again at 10 s): when a whole neighbourhood
  * reconnects at once, acks are slow because the backend is busy, and resending every window every 10 s
  * would multiply the very load that makes them slow (docs/protocol.md, "Go-back").
+ *
+ * With `batch`, the replay goes out as `telemetry/batch` messages (docs/protocol.md "Batched replay"):
+ * the backend's cost is per message, so a storm of reconnecting meters drains several times faster.
+ * The window, go-back and stats still count records; a lone record and live records stay plain telemetry.
  */
 export class Delivery<R extends Sequenced = SequencedRecord> {
   private readonly window: number;
   private readonly ackTimeoutMs: number;
   private readonly maxAckTimeoutMs: number;
+  /** Records per replayed message: 1 without `batch`. */
+  private readonly batchMax: number;
+  /** Records read from flash at a time: a multiple of batchMax, so no chunk ends in a lone record. */
+  private readonly readChunk: number;
   /** The wait before the next go-back: ackTimeoutMs, doubled by each go-back without progress. */
   private waitMs: number;
   /** Highest seq published in the current pass. */
@@ -76,6 +93,12 @@ export class Delivery<R extends Sequenced = SequencedRecord> {
     this.maxAckTimeoutMs = Math.max(this.ackTimeoutMs, options.maxAckTimeoutMs ?? 60_000);
     this.waitMs = this.ackTimeoutMs;
     if (!(this.window >= 1)) throw new Error(`window must be >= 1, got ${options.window}`);
+    this.batchMax = options.batch?.maxRecords ?? 1;
+    if (!(Number.isInteger(this.batchMax) && this.batchMax >= 1 && this.batchMax <= TELEMETRY_BATCH_MAX_RECORDS)) {
+      throw new Error(`batch.maxRecords must be an integer in 1..${TELEMETRY_BATCH_MAX_RECORDS}, got ${this.batchMax}`);
+    }
+    if (options.batch && (options.kind ?? 'telemetry') !== 'telemetry') throw new Error(`batch is for telemetry only, not ${options.kind}`);
+    this.readChunk = READ_CHUNK - (READ_CHUNK % this.batchMax);
     this.cursor = options.log.ackedSeq;
   }
 
@@ -125,7 +148,7 @@ export class Delivery<R extends Sequenced = SequencedRecord> {
     // Nothing was outstanding: the ack timeout counts from this first send.
     if (outstanding <= 0) this.lastProgressMs = nowMs;
     for (let left = room; left > 0; ) {
-      const chunk = log.readFrom(this.cursor, Math.min(left, READ_CHUNK));
+      const chunk = log.readFrom(this.cursor, Math.min(left, this.readChunk));
       if (chunk.length === 0) return;
       const first = chunk[0].merged_from_seq ?? chunk[0].seq;
       if (this.cursor === log.ackedSeq && first > log.ackedSeq + 1) {
@@ -136,12 +159,24 @@ export class Delivery<R extends Sequenced = SequencedRecord> {
         this.cursor = first - 1;
         this.options.onDropped?.(from, first - 1);
       }
-      for (const record of chunk) {
-        if (!this.publish(record, true)) return;
-        this.cursor = record.seq;
-        left--;
+      for (let start = 0; start < chunk.length; ) {
+        const end = this.batchEnd(chunk, start);
+        // A refused message leaves the cursor before all of its records: they go again next tick.
+        if (!(end - start === 1 ? this.publish(chunk[start], true) : this.publishBatch(chunk.slice(start, end)))) return;
+        this.cursor = chunk[end - 1].seq;
+        left -= end - start;
+        start = end;
       }
     }
+  }
+
+  /** Where the message starting at chunk[start] ends: at most batchMax records, none overlapping the one before. */
+  private batchEnd(chunk: R[], start: number): number {
+    let end = start + 1;
+    const limit = Math.min(chunk.length, start + this.batchMax);
+    // The batch schema refuses a merged record reaching back into the record before it.
+    while (end < limit && (chunk[end].merged_from_seq ?? chunk[end].seq) > chunk[end - 1].seq) end++;
+    return end;
   }
 
   /** Records not yet acknowledged. */
@@ -154,11 +189,25 @@ export class Delivery<R extends Sequenced = SequencedRecord> {
     if (ackedSeq >= record.seq) return true; // acknowledged meanwhile
     const message = { ...record, acked_seq: ackedSeq };
     const ok = this.options.mqtt.publish(this.options.topic, encodeMessage(this.options.kind ?? 'telemetry', message as never), { qos: 1 });
-    if (ok) {
-      this.stats.published++;
-      if (replay && record.seq <= this.replayHighWater) this.stats.resent++;
-      if (replay && record.seq > this.replayHighWater) this.replayHighWater = record.seq;
-    }
+    if (ok) this.count(record, replay);
     return ok;
+  }
+
+  /** Replayed records (oldest first, above the ack point, not overlapping) in one telemetry/batch message. */
+  private publishBatch(chunk: R[]): boolean {
+    const records: BatchRecord<R>[] = chunk.map((record) => {
+      const { acked_seq: _stale, ...fields } = record as R & { acked_seq?: number };
+      return fields;
+    });
+    const message = { v: PROTOCOL_VERSION, acked_seq: this.options.log.ackedSeq, records };
+    const ok = this.options.mqtt.publish(this.options.batch!.topic, encodeMessage('telemetry/batch', message as never), { qos: 1 });
+    if (ok) for (const record of records) this.count(record, true);
+    return ok;
+  }
+
+  private count(record: { seq: number }, replay: boolean): void {
+    this.stats.published++;
+    if (replay && record.seq <= this.replayHighWater) this.stats.resent++;
+    if (replay && record.seq > this.replayHighWater) this.replayHighWater = record.seq;
   }
 }

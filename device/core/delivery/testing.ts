@@ -3,7 +3,15 @@
  * The log keeps the TelemetryLog contract strictly and throws on misuse, so a test fails as soon
  * as Delivery asks it for something the flash log would not allow.
  */
-import { CircuitReading, decodeMessage, PROTOCOL_VERSION, TelemetryMessage, TelemetryRecord } from '@dinmeter/shared';
+import {
+  CircuitReading,
+  decodeMessage,
+  parseDeviceTopic,
+  PROTOCOL_VERSION,
+  TelemetryBatchMessage,
+  TelemetryMessage,
+  TelemetryRecord,
+} from '@dinmeter/shared';
 import { MqttPort, PublishOptions } from '../ports';
 import { TelemetryLog } from './delivery.types';
 
@@ -76,6 +84,20 @@ export class MemoryTelemetryLog implements TelemetryLog {
     return out;
   }
 
+  /**
+   * Replaces the held records fromSeq..toSeq by one merged record with toSeq's seq, ts and counters,
+   * as the flash log does when it fills up during an outage (storage/README.md "Merging").
+   */
+  merge(fromSeq: number, toSeq: number): void {
+    const inputs = this.records.filter((r) => r.seq >= fromSeq && r.seq <= toSeq);
+    if (inputs.length < 2 || inputs[0].seq !== fromSeq || inputs[inputs.length - 1].seq !== toSeq) {
+      throw new Error(`merge(${fromSeq}, ${toSeq}): not a run of held records`);
+    }
+    const last = inputs[inputs.length - 1];
+    const merged: TelemetryMessage = { ...last, merged_from_seq: fromSeq, interval_s: inputs.length * last.interval_s };
+    this.records = [...this.records.filter((r) => r.seq < fromSeq), merged, ...this.records.filter((r) => r.seq > toSeq)];
+  }
+
   ack(uptoSeq: number): void {
     if (uptoSeq <= this.acked || uptoSeq >= this.next) {
       throw new Error(`ack(${uptoSeq}) outside ${this.acked + 1}..${this.next - 1}`);
@@ -90,6 +112,11 @@ export class MemoryTelemetryLog implements TelemetryLog {
     return this.records.map((r) => r.seq);
   }
 }
+
+/** A published telemetry message, decoded by its topic's kind. */
+export type DeliveredMessage =
+  | { kind: 'telemetry'; message: TelemetryMessage }
+  | { kind: 'telemetry/batch'; message: TelemetryBatchMessage };
 
 export interface PublishedMessage {
   topic: string;
@@ -128,5 +155,23 @@ export class RecordingMqtt implements MqttPort {
   /** The seqs of `takeTelemetry()`. */
   takeSeqs(): number[] {
     return this.takeTelemetry().map((m) => m.seq);
+  }
+
+  /** Decodes every published message as its topic says (telemetry or telemetry/batch, throwing on anything else) and empties the record. */
+  takeDelivered(): DeliveredMessage[] {
+    const out = this.published.map(({ topic, payload }): DeliveredMessage => {
+      const kind = parseDeviceTopic(topic)?.kind;
+      if (kind !== 'telemetry' && kind !== 'telemetry/batch') throw new Error(`published on ${topic}, not a telemetry topic`);
+      const result = decodeMessage(kind, payload);
+      if (!result.ok) throw new Error(`published invalid ${kind}: ${result.errors.join('; ')}`);
+      return { kind, message: result.value } as DeliveredMessage;
+    });
+    this.published.length = 0;
+    return out;
+  }
+
+  /** What `takeDelivered()` carried, compactly: a plain record as its seq, a batch as the array of its seqs. */
+  takeGroups(): (number | number[])[] {
+    return this.takeDelivered().map((d) => (d.kind === 'telemetry' ? d.message.seq : d.message.records.map((r) => r.seq)));
   }
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { FIRMWARE_PUBLIC_KEY_HEX, fromHex, parseCommandKeyHex } from '@dinmeter/shared';
+import { FIRMWARE_PUBLIC_KEY_HEX, fromHex, parseCommandKeyHex, TELEMETRY_BATCH_MAX_RECORDS } from '@dinmeter/shared';
 import { BOARD_CALIBRATION } from '../../board/front-end';
 import { createBoardWaveformSampler } from '../../board/waveform-sampler';
 import { MeterCore } from '../../core/app/meter-core';
@@ -126,7 +126,13 @@ export class VirtualMeter {
         // Window 128 (ESP32 default 16): a 24 h replay drains at ~1400 records/s instead of ~500 with 32
         // (npm run bench:replay; one backend ack per InfluxDB batch, ~50 ms apart).
         // The go-back wait backs off like the firmware's (×2 per go-back without an ack), here to 20 s at most.
-        delivery: { window: 128, ackTimeoutMs: Math.max(5000, 5000 * speed), maxAckTimeoutMs: Math.max(20_000, 20_000 * speed) },
+        // The replay goes in the largest batches (ESP32: DEFAULT_REPLAY_BATCH_RECORDS): RAM is no concern here.
+        delivery: {
+          window: 128,
+          ackTimeoutMs: Math.max(5000, 5000 * speed),
+          maxAckTimeoutMs: Math.max(20_000, 20_000 * speed),
+          batchRecords: TELEMETRY_BATCH_MAX_RECORDS,
+        },
         eventDelivery: { window: 16 },
       },
     );
