@@ -98,7 +98,7 @@ export class Delivery<R extends Sequenced = SequencedRecord> {
       throw new Error(`batch.maxRecords must be an integer in 1..${TELEMETRY_BATCH_MAX_RECORDS}, got ${this.batchMax}`);
     }
     if (options.batch && (options.kind ?? 'telemetry') !== 'telemetry') throw new Error(`batch is for telemetry only, not ${options.kind}`);
-    this.readChunk = READ_CHUNK - (READ_CHUNK % this.batchMax);
+    this.readChunk = this.batchMax * Math.max(1, Math.floor(READ_CHUNK / this.batchMax));
     this.cursor = options.log.ackedSeq;
   }
 
