@@ -97,17 +97,19 @@ describe('production mosquitto.conf + dinmeter.acl', () => {
       meter,
       [
         ['dinmeter/vm-1/telemetry', 't'],
+        ['dinmeter/vm-1/telemetry/batch', 'b'],
         ['dinmeter/vm-1/relays', 'r'],
         ['dinmeter/vm-1/cmd', 'self-command'],
         ['dinmeter/vm-1/plan', 'self-plan'],
         ['dinmeter/vm-2/telemetry', 'impostor'],
+        ['dinmeter/vm-2/telemetry/batch', 'impostor'],
         ['dinmeter/backend/heartbeat', 'fake-heartbeat'],
         ['dinmeter/vm-2/ha/1/set', 'ON'],
       ],
       ['dinmeter/vm-1/status', 'marker'],
       seen,
     );
-    expect(through).toEqual(['dinmeter/vm-1/telemetry t', 'dinmeter/vm-1/relays r']);
+    expect(through).toEqual(['dinmeter/vm-1/telemetry t', 'dinmeter/vm-1/telemetry/batch b', 'dinmeter/vm-1/relays r']);
   });
 
   it("should let a meter read its commands and the heartbeat, not another meter's commands", async () => {

@@ -81,10 +81,12 @@ describe('mosquitto with the password file and ACL generated from the registry',
     const seen = await observe('dinmeter/#');
     const meterA = await login({ clientId: `${a.id}-pub`, username: a.username, password: a.password });
     await meterA.publishAsync(topics.telemetry(b.id), 'forged', { qos: 1 });
+    await meterA.publishAsync(topics.telemetryBatch(b.id), 'forged', { qos: 1 });
     await meterA.publishAsync(topics.cmd(b.id), 'forged', { qos: 1 });
+    await meterA.publishAsync(topics.telemetryBatch(a.id), 'own', { qos: 1 });
     await meterA.publishAsync(topics.status(a.id), 'marker', { qos: 1 });
     for (let k = 0; k < 50 && !seen.includes(`${topics.status(a.id)} marker`); k++) await sleep(50);
-    expect(seen).toEqual([`${topics.status(a.id)} marker`]);
+    expect(seen).toEqual([`${topics.telemetryBatch(a.id)} own`, `${topics.status(a.id)} marker`]);
   });
 
   it("should not deliver meter B's commands to meter A", async () => {

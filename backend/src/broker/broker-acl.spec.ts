@@ -7,7 +7,7 @@ const ha: BrokerIdentity = { kind: 'homeassistant', username: 'homeassistant' };
 const PREFIX = 'homeassistant';
 
 describe('publishDenial', () => {
-  it.each([topics.status, topics.telemetry, topics.events, topics.cmdAck, topics.relays])('should let a meter publish its own %p topic', (build) => {
+  it.each([topics.status, topics.telemetry, topics.telemetryBatch, topics.events, topics.cmdAck, topics.relays])('should let a meter publish its own %p topic', (build) => {
     expect(publishDenial(meter, build('meter-01'), PREFIX)).toBeUndefined();
   });
 
@@ -17,6 +17,7 @@ describe('publishDenial', () => {
 
   it('should refuse a meter publishing as another meter', () => {
     expect(publishDenial(meter, topics.telemetry('meter-02'), PREFIX)).toBe('meter meter-01 may not publish to dinmeter/meter-02/telemetry');
+    expect(publishDenial(meter, topics.telemetryBatch('meter-02'), PREFIX)).toBe('meter meter-01 may not publish to dinmeter/meter-02/telemetry/batch');
   });
 
   it.each(['dinmeter/backend/heartbeat', 'dinmeter', 'dinmeter/meter-01/unknown', 'dinmeter/meter-01/status/x', 'noise/x', 'homeassistant/switch/x/config', haRelaySetTopic('meter-01', 3)])(

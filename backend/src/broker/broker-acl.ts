@@ -10,14 +10,14 @@ export interface BrokerIdentity {
   username: string;
 }
 
-const METER_PUBLISHES = new Set(['status', 'telemetry', 'events', 'cmd/ack', 'relays']);
+const METER_PUBLISHES = new Set(['status', 'telemetry', 'telemetry/batch', 'events', 'cmd/ack', 'relays']);
 const METER_SUBSCRIBES = new Set(['cmd', 'plan', 'telemetry/ack', 'events/ack']);
 
 /**
  * Topic ACL of the embedded broker, keyed on the authenticated identity (never the client id, which
  * anyone chooses). Each function returns undefined when allowed, else the reason.
  * - the backend may publish and subscribe anything;
- * - a meter publishes only its own status/telemetry/events/cmd-ack/relays and subscribes only its own
+ * - a meter publishes only its own status/telemetry(/batch)/events/cmd-ack/relays and subscribes only its own
  *   cmd/plan/telemetry-ack/events-ack and the backend heartbeat, without wildcards;
  * - Home Assistant publishes only requests on dinmeter/<id>/ha/<circuit>/set (ON/OFF), …/reset (PRESS) and
  *   dinmeter/<id>/ha/firmware/install,

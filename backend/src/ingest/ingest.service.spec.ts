@@ -405,6 +405,120 @@ describe(IngestService.name, () => {
       ]);
     });
   });
+
+  describe('handleBatch', () => {
+    /** A stored record as a batch carries it: no acked_seq of its own. */
+    const record = (seq: number) => {
+      const { acked_seq: _acked, ...rest } = telemetry(seq);
+      return rest;
+    };
+    /** A telemetry/batch of m1's records seqs, the device having had ackedSeq acknowledged. */
+    const batch = (seqs: number[], ackedSeq = 0) => ({ v: 1, acked_seq: ackedSeq, records: seqs.map(record) });
+
+    it('should write every record of a batch in one write, then acknowledge the last with one ack', async () => {
+      const { mqtt, writes, acks, devices, counters, fed } = setup();
+
+      mqtt.deliver(topics.telemetryBatch('m1'), bytes(batch([1, 2, 3])), false);
+      await settle();
+
+      expect(writes).toEqual([[1, 2, 3].flatMap((seq) => telemetryToPoints('m1', telemetry(seq)))]);
+      expect(acks()).toEqual([3]);
+      expect(fed).toEqual([
+        ['m1', 1],
+        ['m1', 2],
+        ['m1', 3],
+      ]);
+      expect(devices.recordTelemetry).toHaveBeenLastCalledWith('m1', 3, telemetry(3).ts, telemetry(3).circuits);
+      expect(counters.snapshot()).toEqual({ telemetry_batches_received: 1, telemetry_received: 3, telemetry_stored: 3 });
+    });
+
+    it('should write only the records not stored yet when a batch overlaps what was acknowledged', async () => {
+      const { service, writes, acks, counters } = setup();
+      await service.handle('m1', bytes(telemetry(1)));
+      await service.handle('m1', bytes(telemetry(2, 1)));
+      await settle();
+
+      await service.handleBatch('m1', bytes(batch([2, 3, 4], 1)));
+      await settle();
+
+      expect(writes[2]).toEqual([3, 4].flatMap((seq) => telemetryToPoints('m1', telemetry(seq))));
+      expect(acks()).toEqual([2, 4]);
+      expect(counters.get('telemetry_duplicates')).toBe(1);
+    });
+
+    it('should answer a batch of records all acknowledged before with the ack, writing nothing', async () => {
+      const { service, writes, acks } = setup();
+      await service.handleBatch('m1', bytes(batch([1, 2])));
+      await settle();
+
+      await service.handleBatch('m1', bytes(batch([1, 2])));
+      await settle();
+
+      expect(writes).toHaveLength(1);
+      expect(acks()).toEqual([2, 2]);
+    });
+
+    it('should acknowledge nothing of a batch whose write failed, and store its replay', async () => {
+      const { service, writer, writes, acks, counters } = setup();
+      writer.next = () => Promise.reject(new Error('influxdb: 503'));
+
+      await service.handleBatch('m1', bytes(batch([1, 2, 3])));
+      await settle();
+      expect(acks()).toEqual([]);
+      expect(counters.get('telemetry_write_failed')).toBe(3);
+
+      writer.next = () => Promise.resolve();
+      await service.handleBatch('m1', bytes(batch([1, 2, 3])));
+      await settle();
+      expect(writes).toHaveLength(2);
+      expect(acks()).toEqual([3]);
+    });
+
+    it('should hold the ack below a hole before the batch, and close it when the missing record comes', async () => {
+      const { service, acks, counters } = setup();
+      await service.handle('m1', bytes(telemetry(1)));
+      await settle();
+
+      await service.handleBatch('m1', bytes(batch([3, 4])));
+      await settle();
+      expect(acks()).toEqual([1, 1]);
+      expect(counters.get('telemetry_gaps')).toBe(1);
+
+      await service.handle('m1', bytes(telemetry(2, 1)));
+      await settle();
+      expect(acks()).toEqual([1, 1, 4]);
+    });
+
+    it.each([
+      ['records out of order', () => ({ ...batch([1, 2]), records: [record(2), record(1)] })],
+      ['an invalid reading in one record', () => ({ ...batch([1, 2]), records: [record(1), { ...record(2), circuits: [reading(11)] }] })],
+      ['an acked_seq inside a record', () => ({ ...batch([1, 2]), records: [telemetry(1), telemetry(2)] })],
+      ['no records', () => ({ v: 1, acked_seq: 0, records: [] })],
+      ['a single record instead of a batch', () => telemetry(1)],
+      ['malformed JSON', () => '{"v":1,"records":['],
+    ])('should refuse a batch with %s whole: nothing written, nothing acknowledged', async (_what, payload) => {
+      const { service, writes, published, counters } = setup();
+
+      await service.handleBatch('m1', bytes(payload()));
+      await settle();
+
+      expect(writes).toEqual([]);
+      expect(published).toEqual([]);
+      expect(counters.get('telemetry_rejected')).toBe(1);
+      expect(counters.get('telemetry_received')).toBe(0);
+    });
+
+    it('should ignore a retained batch', async () => {
+      const { mqtt, writes, published, counters } = setup();
+
+      mqtt.deliver(topics.telemetryBatch('m1'), bytes(batch([1])), true);
+      await settle();
+
+      expect(writes).toEqual([]);
+      expect(published).toEqual([]);
+      expect(counters.get('telemetry_rejected')).toBe(1);
+    });
+  });
 });
 
 describe(`${IngestService.name} with a shared subscription (MQTT_SHARE_GROUP)`, () => {

@@ -66,12 +66,8 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.mqtt.on('telemetry', (deviceId, payload, retained) => {
-      if (!this.accepting) return this.counters.inc('telemetry_refused_stopping');
-      const handled = this.handle(deviceId, payload, retained);
-      this.handling.add(handled);
-      void handled.finally(() => this.handling.delete(handled));
-    });
+    this.mqtt.on('telemetry', (deviceId, payload, retained) => this.track(() => this.handle(deviceId, payload, retained)));
+    this.mqtt.on('telemetry/batch', (deviceId, payload, retained) => this.track(() => this.handleBatch(deviceId, payload, retained)));
     if (this.config?.MQTT_SHARE_GROUP) {
       this.peers = new IngestPeers(this.mqtt, {
         stored: (device, fromSeq, seq) => this.peerStored(device, fromSeq, seq),
@@ -80,6 +76,13 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       });
       this.peers.start();
     }
+  }
+
+  private track(handle: () => Promise<void>): void {
+    if (!this.accepting) return this.counters.inc('telemetry_refused_stopping');
+    const handled = handle();
+    this.handling.add(handled);
+    void handled.finally(() => this.handling.delete(handled));
   }
 
   onModuleDestroy(): void {
@@ -123,40 +126,77 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       this.logger.warn(`rejected telemetry from ${deviceId}: ${result.errors.slice(0, 5).join('; ')}`);
       return;
     }
-    const message = result.value;
-    const seen = this.tracker.observe(deviceId, message.seq, message.acked_seq, message.merged_from_seq);
-    if (seen.deviceReset) {
-      this.counters.inc('telemetry_device_resets');
-      this.logger.warn(`device ${deviceId} restarted its record log (acked_seq went down to ${message.acked_seq})`);
-    }
-    if (seen.gap) this.onGap(deviceId, seen.gap.from, seen.gap.to);
-    if (seen.duplicate) {
-      this.counters.inc('telemetry_duplicates');
-      this.scheduleAck(deviceId);
+    return this.ingest(deviceId, [result.value], receivedAt);
+  }
+
+  /**
+   * Several stored records in one message (a meter replaying its backlog, docs/protocol.md "Batched
+   * replay"): one decode, one write and one ack for all of them. Each record is treated as if it had
+   * come alone with the batch's acked_seq; a batch that fails validation is refused whole.
+   */
+  async handleBatch(deviceId: string, payload: Uint8Array, retained = false): Promise<void> {
+    const receivedAt = performance.now();
+    this.counters.inc('telemetry_batches_received');
+    if (retained) {
+      this.counters.inc('telemetry_rejected');
+      this.logger.warn(`ignored retained telemetry batch on ${deviceId}`);
       return;
     }
-    this.feed?.publish(deviceId, message);
+    const result = decodeMessage('telemetry/batch', payload);
+    if (!result.ok) {
+      this.counters.inc('telemetry_rejected');
+      this.logger.warn(`rejected telemetry batch from ${deviceId}: ${result.errors.slice(0, 5).join('; ')}`);
+      return;
+    }
+    const { acked_seq, records } = result.value;
+    this.counters.inc('telemetry_received', records.length);
+    return this.ingest(
+      deviceId,
+      records.map((record) => ({ ...record, acked_seq })),
+      receivedAt,
+    );
+  }
+
+  /** Validated records of one meter, oldest first: drop duplicates, write the rest in one go, then ack. */
+  private async ingest(deviceId: string, messages: TelemetryMessage[], receivedAt: number): Promise<void> {
+    const fresh: TelemetryMessage[] = [];
+    for (const message of messages) {
+      const seen = this.tracker.observe(deviceId, message.seq, message.acked_seq, message.merged_from_seq);
+      if (seen.deviceReset) {
+        this.counters.inc('telemetry_device_resets');
+        this.logger.warn(`device ${deviceId} restarted its record log (acked_seq went down to ${message.acked_seq})`);
+      }
+      if (seen.gap) this.onGap(deviceId, seen.gap.from, seen.gap.to);
+      if (seen.duplicate) this.counters.inc('telemetry_duplicates');
+      else fresh.push(message);
+    }
+    if (fresh.length === 0) return this.scheduleAck(deviceId);
+    for (const message of fresh) this.feed?.publish(deviceId, message);
+    const points = fresh.length === 1 ? telemetryToPoints(deviceId, fresh[0]) : fresh.flatMap((message) => telemetryToPoints(deviceId, message));
+    const seqs = fresh.length === 1 ? `seq ${fresh[0].seq}` : `seqs ${fresh[0].seq}..${fresh[fresh.length - 1].seq}`;
     try {
-      await this.writer.writeCircuitPoints(telemetryToPoints(deviceId, message));
+      await this.writer.writeCircuitPoints(points);
       // A replayed record may have missed the downsampling CQs: note its slot before the ack.
-      this.retention?.noteStored(message.ts);
+      for (const message of fresh) this.retention?.noteStored(message.ts);
     } catch (error) {
       if (!(error instanceof InfluxWriteError && error.permanent)) {
-        this.counters.inc('telemetry_write_failed');
-        this.logger.warn(`not acknowledging ${deviceId} seq ${message.seq}: ${(error as Error).message}`);
+        this.counters.inc('telemetry_write_failed', fresh.length);
+        this.logger.warn(`not acknowledging ${deviceId} ${seqs}: ${(error as Error).message}`);
         return;
       }
       // InfluxDB will never take this record (field type conflict, older than the retention):
       // holding the ack would wedge the device's log behind it forever. Count it and move on.
-      this.counters.inc('telemetry_write_rejected');
-      this.logger.error(`InfluxDB refused ${deviceId} seq ${message.seq} for good: ${error.message}`);
+      this.counters.inc('telemetry_write_rejected', fresh.length);
+      this.logger.error(`InfluxDB refused ${deviceId} ${seqs} for good: ${error.message}`);
     }
-    this.counters.inc('telemetry_stored');
-    if (message.merged_from_seq !== undefined) this.counters.inc('telemetry_merged_records');
-    this.tracker.stored(deviceId, message.seq, message.merged_from_seq);
-    this.peers?.stored(deviceId, message);
-    this.devices.recordTelemetry(deviceId, message.seq, message.ts, message.circuits);
-    if (this.metrics) this.awaitAck(deviceId, message.seq, receivedAt);
+    this.counters.inc('telemetry_stored', fresh.length);
+    for (const message of fresh) {
+      if (message.merged_from_seq !== undefined) this.counters.inc('telemetry_merged_records');
+      this.tracker.stored(deviceId, message.seq, message.merged_from_seq);
+      this.peers?.stored(deviceId, message);
+      this.devices.recordTelemetry(deviceId, message.seq, message.ts, message.circuits);
+      if (this.metrics) this.awaitAck(deviceId, message.seq, receivedAt);
+    }
     this.scheduleAck(deviceId);
   }
 

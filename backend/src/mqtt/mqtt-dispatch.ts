@@ -14,7 +14,7 @@ export abstract class MqttDispatch implements MqttBus {
 
   protected constructor(
     protected readonly logger: Logger,
-    /** MQTT_SHARE_GROUP: only ingest is load-balanced, so only telemetry goes through it. */
+    /** MQTT_SHARE_GROUP: only ingest is load-balanced, so only telemetry (single and batched) goes through it. */
     private readonly shareGroup: string | undefined,
   ) {}
 
@@ -49,7 +49,8 @@ export abstract class MqttDispatch implements MqttBus {
 
   on(kind: DeviceTopicKind, handler: DeviceMessageHandler): void {
     const filter = topics.allDevices(kind);
-    this.subscribe(kind === 'telemetry' && this.shareGroup ? topics.sharedSubscription(this.shareGroup, filter) : filter, (topic, payload, retained) => {
+    const shared = kind === 'telemetry' || kind === 'telemetry/batch';
+    this.subscribe(shared && this.shareGroup ? topics.sharedSubscription(this.shareGroup, filter) : filter, (topic, payload, retained) => {
       const parsed = parseDeviceTopic(topic);
       if (parsed?.kind === kind) handler(parsed.deviceId, payload, retained);
     });

@@ -25,7 +25,7 @@ export function mosquittoAcl(doc: CredentialsDocument, haPrefix = HA_DISCOVERY_P
       lines.push(`topic read ${TOPIC_ROOT}/#`, `topic write ${haRelaySetFilter()}`, `topic write ${haTripResetFilter()}`, `topic read ${haPrefix}/#`, `topic write ${haStatusTopic(haPrefix)}`);
     } else {
       const id = identity.username;
-      for (const topic of [topics.status(id), topics.telemetry(id), topics.events(id), topics.cmdAck(id), topics.relays(id)]) lines.push(`topic write ${topic}`);
+      for (const topic of [topics.status(id), topics.telemetry(id), topics.telemetryBatch(id), topics.events(id), topics.cmdAck(id), topics.relays(id)]) lines.push(`topic write ${topic}`);
       for (const topic of [topics.cmd(id), topics.plan(id), topics.telemetryAck(id), topics.eventsAck(id), topics.heartbeat()]) lines.push(`topic read ${topic}`);
     }
     lines.push('');
