@@ -5,27 +5,30 @@
  * 1. Its own influxd (and Mosquitto with --broker mosquitto), the real backend process.
  * 2. A load generator of N MQTT meters in this process (load-meters.ts): each has a backlog of
  *    --records records (or, with --interval, records live for --duration s) and keeps at most
- *    --window unacked. --storm connects every meter at the same instant.
+ *    --window unacked. --storm connects every meter at the same instant. --batch B: a meter with several
+ *    records to send puts up to B in one telemetry/batch message, as the firmware's replay does.
  * 3. With --commands N: N relay commands one after another through the REST API while the load
  *    runs; the load's meters acknowledge them. Round trip: POST → the meter's cmd/ack recorded by the
  *    backend (GET /api/commands/:id polled every 2 ms); delivery: POST → the command at the meter.
  * 4. The raw ceiling: the same number of points of the same shape posted straight to /write in
- *    5,000-line batches (2 in flight) into a second database of the same influxd.
+ *    5,000-line batches (2 in flight) into a second database of the same influxd, once the influxd is
+ *    idle again after the run (compaction); for a backlog run also before it (into a database dropped
+ *    afterwards). The ratio is taken against the higher of the two.
  *
  * Prints figures, then as the LAST line one JSON object.
  *   npm run bench:ingest -- --meters 200 --window 16 [--records 60] [--interval 10 --duration 60]
- *                           [--broker embedded|mosquitto] [--storm] [--commands 200] [--cpu-prof DIR]
+ *                           [--broker embedded|mosquitto] [--storm] [--batch 16] [--commands 200] [--cpu-prof DIR]
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { CIRCUIT_COUNT } from '@dinmeter/shared';
+import { CIRCUIT_COUNT, TELEMETRY_BATCH_MAX_RECORDS } from '@dinmeter/shared';
 import { SimulatedRig } from '../rig/simulated-rig';
 import { CliValues, numberOption, runCli, UsageError } from '../../shared/node/cli';
 import { LoadMeters, percentile } from './load-meters';
 
 const USAGE = `usage: npm run bench:ingest -- [--meters N] [--window W] [--records R | --interval S --duration S]
-                           [--broker embedded|mosquitto] [--storm] [--commands N] [--cpu-prof DIR] [--no-ha]
+                           [--broker embedded|mosquitto] [--storm] [--batch B] [--commands N] [--cpu-prof DIR] [--no-ha]
   MQTT → backend → InfluxDB throughput with N load meters, beside the raw InfluxDB ceiling for the
   same points; prints figures, then one JSON line.`;
 
@@ -37,6 +40,7 @@ const OPTIONS = {
   duration: { type: 'string' },
   broker: { type: 'string' },
   storm: { type: 'boolean' },
+  batch: { type: 'string' },
   commands: { type: 'string' },
   'cpu-prof': { type: 'string' },
   'no-ha': { type: 'boolean' },
@@ -70,9 +74,15 @@ function rawLine(device: number, circuit: number, seq: number, ts: number): stri
   );
 }
 
+async function dropRawDatabase(influxUrl: string): Promise<void> {
+  await fetch(`${influxUrl}/query`, { method: 'POST', body: new URLSearchParams({ q: `DROP DATABASE ${RAW_DB}` }) });
+}
+
+const RAW_DB = 'raw_ceiling';
+
 /** Posts `points` points to /write in 5,000-line batches, 2 in flight; points per second. */
 async function rawCeiling(influxUrl: string, meters: number, records: number, startTs: number): Promise<number> {
-  const db = 'raw_ceiling';
+  const db = RAW_DB;
   await fetch(`${influxUrl}/query`, { method: 'POST', body: new URLSearchParams({ q: `CREATE DATABASE ${db}` }) });
   const batches: string[] = [];
   let lines: string[] = [];
@@ -107,6 +117,18 @@ async function rawCeiling(influxUrl: string, meters: number, records: number, st
   return (records * CIRCUIT_COUNT) / ((performance.now() - started) / 1000);
 }
 
+/** Waits (at most 5 min) until a process uses under 5 % of a core over 2 s; returns the seconds waited. */
+async function settle(pid: number | undefined): Promise<number> {
+  const begun = performance.now();
+  for (let last = processUsage(pid).cpuS; performance.now() - begun < 300_000; ) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const now = processUsage(pid).cpuS;
+    if (now - last < 0.1) break;
+    last = now;
+  }
+  return Math.max(0, (performance.now() - begun) / 1000 - 2);
+}
+
 async function main(): Promise<void> {
   const meters = count('meters', 50, 1);
   const window = count('window', 16, 1, 1024);
@@ -115,6 +137,7 @@ async function main(): Promise<void> {
   const broker = arg('broker', 'embedded');
   if (broker !== 'embedded' && broker !== 'mosquitto') throw new UsageError(`--broker must be embedded or mosquitto, got "${broker}"`);
   const storm = flag('storm');
+  const batch = count('batch', 1, 1, TELEMETRY_BATCH_MAX_RECORDS);
   const commands = count('commands', 0);
   const backlog = intervalS ? 0 : count('records', Math.max(20, Math.ceil(20_000 / meters)), 1);
   if (!['embedded', 'mosquitto'].includes(broker)) throw new Error(`--broker must be embedded or mosquitto, not ${broker}`);
@@ -125,7 +148,7 @@ async function main(): Promise<void> {
   const profiling = { NODE_OPTIONS: `--require ${join(__dirname, 'cpu-profile.hook.js')}`, BENCH_CPU_PROFILE_DIR: profileDir };
   // --no-ha: a fleet without Home Assistant (HA_DISCOVERY=false): no discovery configs per new meter.
   const noHa = flag('no-ha');
-  const backendEnv: Record<string, string> = { LOG_LEVEL: 'warn', ...(noHa ? { HA_DISCOVERY: 'false' } : {}), ...(profileDir ? profiling : {}) };
+  const backendEnv: Record<string, string> = { LOG_LEVEL: 'warn', ...(process.env.BENCH_BACKEND_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_BACKEND_NODE_OPTIONS } : {}), ...(noHa ? { HA_DISCOVERY: 'false' } : {}), ...(profileDir ? profiling : {}) };
   const rig = new SimulatedRig({ externalBroker: broker === 'mosquitto', backendEnv });
   let load: LoadMeters | undefined;
   let crashed = false;
@@ -133,15 +156,27 @@ async function main(): Promise<void> {
     await rig.start();
     const pid = rig.backend.pid;
     const startTs = Date.now() - 86_400_000;
+    // The ceiling is measured before the run as well as after it (a backlog run knows its records in advance),
+    // each time into a fresh database on an idle influxd; the ratio is taken against the higher of the two.
+    const { influxd, mosquitto } = rig.serverPids;
+    let rawBefore = 0;
+    let rawBeforeCpuS = 0;
+    if (!intervalS) {
+      const cpuBefore = processUsage(influxd).cpuS;
+      rawBefore = await rawCeiling(rig.influxUrl, meters, meters * backlog, startTs);
+      rawBeforeCpuS = processUsage(influxd).cpuS - cpuBefore;
+      line(`raw InfluxDB ceiling before the run: ${rawBefore.toFixed(0)} points/s`);
+      await dropRawDatabase(rig.influxUrl);
+      await settle(influxd);
+    }
     const logins = await rig.deviceLoginsFor(LoadMeters.idsFor({ meters }));
-    load = new LoadMeters({ url: rig.mqttUrl, meters, window, backlog, intervalS, storm, answerCommands: commands > 0, startTs: intervalS ? undefined : startTs, logins });
+    load = new LoadMeters({ url: rig.mqttUrl, meters, window, backlog, intervalS, storm, batch, answerCommands: commands > 0, startTs: intervalS ? undefined : startTs, logins });
     const connecting = performance.now();
     await load.connect();
     const connectS = (performance.now() - connecting) / 1000;
     line(`${meters} meters connected in ${connectS.toFixed(1)} s (${broker} broker${storm ? ', all at once' : ''}${noHa ? ', Home Assistant discovery off' : ''})`);
     const cpu0 = processUsage(pid).cpuS;
     // Who else spends CPU on the same records: influxd, mosquitto (--broker mosquitto), this load generator.
-    const { influxd, mosquitto } = rig.serverPids;
     const influx0 = processUsage(influxd).cpuS;
     const mosquitto0 = processUsage(mosquitto).cpuS;
     const load0 = process.cpuUsage();
@@ -184,16 +219,23 @@ async function main(): Promise<void> {
       const rows = await rig.influxQuery(`SELECT count("seq") FROM "circuit"`);
       stored = Number(rows[0]?.count ?? 0) / CIRCUIT_COUNT;
     }
+    // influxd compacts what the run wrote for a while after it: the raw ceiling starts, as the run did, on an idle influxd.
+    const settleS = crashed ? 0 : await settle(influxd);
+    if (settleS > 0) line(`influxd busy for ${settleS.toFixed(0)} s after the run (compaction) before the raw ceiling`);
     const rawInflux0 = processUsage(influxd).cpuS;
-    const raw = crashed ? 0 : await rawCeiling(rig.influxUrl, meters, stats.recorded, startTs);
-    const rawInfluxCpuS = processUsage(influxd).cpuS - rawInflux0;
+    const rawAfter = crashed ? 0 : await rawCeiling(rig.influxUrl, meters, stats.recorded, startTs);
+    const rawAfterCpuS = processUsage(influxd).cpuS - rawInflux0;
+    const raw = Math.max(rawBefore, rawAfter);
+    // influxd's CPU for the raw points: of the faster of the two raw runs.
+    const rawInfluxCpuS = raw === rawBefore ? rawBeforeCpuS : rawAfterCpuS;
     const recordsPerS = records / seconds;
     const pointsPerS = recordsPerS * CIRCUIT_COUNT;
     const p99 = percentile(stats.ackLatenciesMs, 99);
     if (crashed) line(`BACKEND DIED:\n${rig.backend.text.slice(-3000)}`);
     line(`${records} of ${stats.recorded} records acked in ${seconds.toFixed(1)} s: ${recordsPerS.toFixed(0)} records/s, ${pointsPerS.toFixed(0)} points/s; ${stored} records in InfluxDB`);
     line(`ack latency p50 ${percentile(stats.ackLatenciesMs, 50).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${percentile(stats.ackLatenciesMs, 100).toFixed(0)} ms; meter disconnects ${stats.disconnects}, go-backs (30 s without an ack) ${stats.goBacks}`);
-    line(`raw InfluxDB ceiling: ${raw.toFixed(0)} points/s (5,000-line batches) → ratio ${(pointsPerS / raw || 0).toFixed(2)}`);
+    line(`raw InfluxDB ceiling after the run: ${rawAfter.toFixed(0)} points/s`);
+    line(`raw InfluxDB ceiling: ${raw.toFixed(0)} points/s (5,000-line batches, the higher of before and after) → ratio ${(pointsPerS / raw || 0).toFixed(2)}`);
     line(`backend: ${(usage.cpuS - cpu0).toFixed(1)} CPU s for the run (${(((usage.cpuS - cpu0) / Math.max(records, 1)) * 1e6).toFixed(0)} µs/record), RSS ${usage.rssMb.toFixed(0)} MB now, ${Math.max(peakRss, usage.rssMb).toFixed(0)} MB peak sampled`);
     const perRecord = (cpuS: number, n: number) => Math.round((cpuS / Math.max(n, 1)) * 1e6);
     line(
@@ -210,12 +252,15 @@ async function main(): Promise<void> {
         window,
         broker,
         storm,
+        batch,
         ha_discovery: !noHa,
         interval_s: intervalS || undefined,
         records,
         records_per_s: Math.round(recordsPerS),
         points_per_s: Math.round(pointsPerS),
         raw_points_per_s: Math.round(raw),
+        ...(rawBefore ? { raw_before_points_per_s: Math.round(rawBefore) } : {}),
+        raw_after_points_per_s: Math.round(rawAfter),
         ratio: Number((pointsPerS / raw || 0).toFixed(2)),
         lost: crashed ? stats.recorded - records : stats.recorded - stored,
         p99_ack_ms: Math.round(p99),
@@ -231,6 +276,7 @@ async function main(): Promise<void> {
         backend_vs_influx_cpu: Number(((usage.cpuS - cpu0) / Math.max(influxCpuS, 1e-9)).toFixed(2)),
         cpu_share_bound: Number((perRecord(rawInfluxCpuS, stats.recorded) / Math.max(1, perRecord(usage.cpuS - cpu0 + influxCpuS + mosquittoCpuS + loadCpuS, records))).toFixed(2)),
         go_backs: stats.goBacks,
+        influx_settle_s: Math.round(settleS),
         crashed,
         // Other work on the machine skews every figure: the 1-minute load average at the end of the run.
         load_avg_1m: Number(loadavg()[0].toFixed(1)),

@@ -6,7 +6,7 @@
  * already recorded, sent as fast as the window allows) or one every `intervalS` (live).
  * No assertions here: the bench and the storm scenario read `stats()`.
  */
-import { CIRCUIT_COUNT, CIRCUIT_METRICS, decodeMessage, encodeMessage, openSigned, PROTOCOL_VERSION, topics } from '@dinmeter/shared';
+import { CIRCUIT_COUNT, CIRCUIT_METRICS, decodeMessage, encodeMessage, openSigned, PROTOCOL_VERSION, TELEMETRY_BATCH_MAX_RECORDS, topics } from '@dinmeter/shared';
 import mqtt, { MqttClient } from 'mqtt';
 
 export interface LoadOptions {
@@ -27,6 +27,11 @@ export interface LoadOptions {
   answerCommands?: boolean;
   /** Each meter's broker login (rig.deviceLogins: provisioned in one registry write); none: anonymous. */
   logins?: ReadonlyMap<string, { username: string; password: string }>;
+  /**
+   * Records per `telemetry/batch` message when a meter has several to send (its backlog), like the
+   * firmware's replay (docs/protocol.md "Batched replay"); 1: every record alone on `telemetry`.
+   */
+  batch?: number;
 }
 
 interface Meter {
@@ -81,6 +86,20 @@ export function telemetryPayload(seq: number, ts: number, ackedSeq: number, inte
   validated = true;
   return encodeMessage('telemetry', message as never);
 }
+
+/** Up to TELEMETRY_BATCH_MAX_RECORDS stored records in one telemetry/batch message, built like telemetryPayload. */
+export function telemetryBatchPayload(firstSeq: number, count: number, tsOf: (seq: number) => number, ackedSeq: number, intervalS: number): string {
+  const records = Array.from({ length: count }, (_, k) => {
+    const seq = firstSeq + k;
+    return { v: PROTOCOL_VERSION, seq, ts: tsOf(seq), interval_s: intervalS, circuits: Array.from({ length: CIRCUIT_COUNT }, (_, c) => reading(c + 1, seq)) };
+  });
+  const message = { v: PROTOCOL_VERSION, acked_seq: ackedSeq, records };
+  if (validatedBatch) return JSON.stringify(message);
+  validatedBatch = true;
+  return encodeMessage('telemetry/batch', message as never);
+}
+
+let validatedBatch = false;
 
 export class LoadMeters {
   private readonly meters: Meter[] = [];
@@ -189,14 +208,22 @@ export class LoadMeters {
 
   private pump(meter: Meter): void {
     if (!this.running || !meter.client.connected) return;
+    const batch = Math.max(1, Math.min(this.options.batch ?? 1, TELEMETRY_BATCH_MAX_RECORDS));
     while (meter.nextSeq <= meter.recorded && meter.nextSeq - meter.ackedSeq <= this.options.window) {
-      const seq = meter.nextSeq++;
-      const ts = this.startTs + (seq - 1) * this.intervalS * 1000;
-      if (meter.sentAt.size === 0) meter.progressAt = performance.now();
-      meter.sentAt.set(seq, performance.now());
-      this.sent++;
-      meter.client.publish(topics.telemetry(meter.id), telemetryPayload(seq, ts, meter.ackedSeq, this.intervalS), { qos: 1 });
+      const first = meter.nextSeq;
+      const count = Math.min(batch, meter.recorded - first + 1, this.options.window - (first - 1 - meter.ackedSeq));
+      const now = performance.now();
+      if (meter.sentAt.size === 0) meter.progressAt = now;
+      for (let seq = first; seq < first + count; seq++) meter.sentAt.set(seq, now);
+      meter.nextSeq += count;
+      this.sent += count;
+      if (count === 1) meter.client.publish(topics.telemetry(meter.id), telemetryPayload(first, this.tsOf(first), meter.ackedSeq, this.intervalS), { qos: 1 });
+      else meter.client.publish(topics.telemetryBatch(meter.id), telemetryBatchPayload(first, count, (seq) => this.tsOf(seq), meter.ackedSeq, this.intervalS), { qos: 1 });
     }
+  }
+
+  private tsOf(seq: number): number {
+    return this.startTs + (seq - 1) * this.intervalS * 1000;
   }
 
   private onAck(meter: Meter, payload: Buffer): void {

@@ -1,6 +1,7 @@
 /**
  * Issue 12, at CI size: a neighbourhood power cut ends and every meter reconnects at the same instant
- * and replays its backlog, against real servers (influxd, the backend process with its embedded aedes
+ * and replays its backlog in `telemetry/batch` messages of up to 16 records, as the firmware does (docs/protocol.md
+ * "Batched replay"), against real servers (influxd, the backend process with its embedded aedes
  * broker). At the same time a stranger floods a topic nobody subscribes to — the burst that used to
  * overflow aedes' emitter and take the backend down (backend/src/broker/broker-emitter.ts).
  * The backend must survive, and every record must be in InfluxDB exactly once.
@@ -54,7 +55,7 @@ describe('reconnect storm (embedded broker)', () => {
 
   it(`should store every record of ${METERS} meters replaying ${BACKLOG} records at once exactly once, through floods of unmatched publishes`, async () => {
     const logins = await rig.deviceLoginsFor(LoadMeters.idsFor({ meters: METERS, idPrefix: 'storm' }));
-    load = new LoadMeters({ url: rig.mqttUrl, meters: METERS, window: 16, backlog: BACKLOG, storm: true, idPrefix: 'storm', logins });
+    load = new LoadMeters({ url: rig.mqttUrl, meters: METERS, window: 16, batch: 16, backlog: BACKLOG, storm: true, idPrefix: 'storm', logins });
     // Publishes outside dinmeter/ that the broker lets through (the backend's identity may publish
     // anywhere: broker-acl.ts); four clients, so their bursts queue together.
     const strangers = await Promise.all(Array.from({ length: 4 }, (_, k) => mqtt.connectAsync(rig.backendUrl, { clientId: `stranger-${k}` })));
