@@ -60,7 +60,7 @@ export function backendTargets(): BackendTarget[] {
     const example = exampleMessage(messageKind) as unknown as Json;
     for (const id of DEVICE_IDS) {
       const topic = anyDeviceTopic(id, kind);
-      const inbound = parseDeviceTopic(topic) !== undefined && ['status', 'telemetry', 'events', 'cmd/ack', 'relays'].includes(kind);
+      const inbound = parseDeviceTopic(topic) !== undefined && ['status', 'telemetry', 'telemetry/batch', 'events', 'cmd/ack', 'relays'].includes(kind);
       targets.push({ topic, valid: JSON.stringify(example), example, mayChange: (p) => inbound && decodeMessage(messageKind, p).ok });
     }
   }
