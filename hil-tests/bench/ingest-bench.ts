@@ -148,7 +148,7 @@ async function main(): Promise<void> {
   const profiling = { NODE_OPTIONS: `--require ${join(__dirname, 'cpu-profile.hook.js')}`, BENCH_CPU_PROFILE_DIR: profileDir };
   // --no-ha: a fleet without Home Assistant (HA_DISCOVERY=false): no discovery configs per new meter.
   const noHa = flag('no-ha');
-  const backendEnv: Record<string, string> = { LOG_LEVEL: 'warn', ...(process.env.BENCH_BACKEND_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_BACKEND_NODE_OPTIONS } : {}), ...(noHa ? { HA_DISCOVERY: 'false' } : {}), ...(profileDir ? profiling : {}) };
+  const backendEnv: Record<string, string> = { LOG_LEVEL: 'warn', ...(noHa ? { HA_DISCOVERY: 'false' } : {}), ...(profileDir ? profiling : {}) };
   const rig = new SimulatedRig({ externalBroker: broker === 'mosquitto', backendEnv });
   let load: LoadMeters | undefined;
   let crashed = false;

@@ -23,6 +23,8 @@ export class ManagedProcess {
     readonly name: string,
     private readonly file: string,
     private readonly logPath: string,
+    /** Node flags before the script (the backend's: backend/src/runtime-flags.ts). */
+    private readonly nodeFlags: readonly string[] = [],
   ) {}
 
   get pid(): number | undefined {
@@ -48,7 +50,7 @@ export class ManagedProcess {
     mkdirSync(dirname(this.logPath), { recursive: true });
     this.log = createWriteStream(this.logPath, { flags: 'a' });
     this.output = '';
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(REPO_ROOT, this.file), ...args], {
+    const child = spawn(process.execPath, [...this.nodeFlags, '-r', '@swc-node/register', join(REPO_ROOT, this.file), ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

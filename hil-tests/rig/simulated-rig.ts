@@ -10,6 +10,7 @@ import { parseCommandKeyHex } from '@dinmeter/shared';
 import { FileSettingsStore } from '../../device/platform/host/file-settings';
 import { CREDENTIAL_SETTINGS, provisionVirtualMeters, settingsPath } from '../../device/platform/host/meter-provisioning';
 import type { SimMeterState } from '../../device/platform/host/sim-control';
+import { BACKEND_NODE_FLAGS } from '../../backend/src/runtime-flags';
 import { ManagedProcess } from './managed-process';
 import { MeterSetup, Rig, RigCapability } from './rig';
 import { influxRows, restCall } from './http';
@@ -43,14 +44,14 @@ export class SimulatedRig implements Rig {
   readonly db = 'dinmeter';
   private influx?: Server;
   private mosquitto?: Awaited<ReturnType<typeof startMosquitto>>;
-  readonly backend = new ManagedProcess('backend', 'backend/src/main.ts', join(this.dir, 'backend.log'));
+  readonly backend = new ManagedProcess('backend', 'backend/src/main.ts', join(this.dir, 'backend.log'), BACKEND_NODE_FLAGS);
   readonly meters = new ManagedProcess(
     'meters',
     'device/platform/host/meters.ts',
     join(this.dir, 'meters.log'),
   );
   /** An optional second backend instance (scale-out): same influx and broker, own HTTP port and DATA_DIR. */
-  readonly backend2 = new ManagedProcess('backend-2', 'backend/src/main.ts', join(this.dir, 'backend-2.log'));
+  readonly backend2 = new ManagedProcess('backend-2', 'backend/src/main.ts', join(this.dir, 'backend-2.log'), BACKEND_NODE_FLAGS);
   private httpPort2 = 0;
   private mqttPort = 0;
   private httpPort = 0;

@@ -9,6 +9,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
+import { BACKEND_NODE_FLAGS } from '../../backend/src/runtime-flags';
 import { TokenStore } from '../../backend/src/security/tokens/token-store';
 import { CliArgs, numberOption, runCli } from '../../shared/node/cli';
 import { ensureDebianPackages, startInflux } from './servers';
@@ -21,8 +22,8 @@ let lastOutputAt = 0;
 const stops: (() => Promise<void>)[] = [];
 let stopping = false;
 
-function runTs(name: string, file: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, file), ...args], {
+function runTs(name: string, file: string, args: string[], env: NodeJS.ProcessEnv, nodeFlags: readonly string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeFlags, '-r', '@swc-node/register', join(root, file), ...args], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -173,7 +174,7 @@ async function main(meters: string, interval: string, dataDir: string): Promise<
     MQTT_PORT: mqttPort,
     INFLUX_URL: influxUrl,
     DATA_DIR: backendDataDir,
-  });
+  }, BACKEND_NODE_FLAGS);
   const ready = await waitForLine(backend, /dinmeter backend ready: http=(\S+) mqtt=(\S+)/, 60000);
   const [, restUrl, mqttUrl] = ready;
 
