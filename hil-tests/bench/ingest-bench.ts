@@ -219,6 +219,9 @@ async function main(): Promise<void> {
       const rows = await rig.influxQuery(`SELECT count("seq") FROM "circuit"`);
       stored = Number(rows[0]?.count ?? 0) / CIRCUIT_COUNT;
     }
+    // How the backend's writes reached InfluxDB: points per request (its batching) and batches received.
+    const counters = crashed ? {} : (((await rig.rest('GET', '/metrics').catch(() => ({ body: {} }))).body ?? {}) as Record<string, number>);
+    const pointsPerWrite = (counters.storage_points_written ?? 0) / Math.max(1, counters.storage_write_requests ?? 0);
     // influxd compacts what the run wrote for a while after it: the raw ceiling starts, as the run did, on an idle influxd.
     const settleS = crashed ? 0 : await settle(influxd);
     if (settleS > 0) line(`influxd busy for ${settleS.toFixed(0)} s after the run (compaction) before the raw ceiling`);
@@ -234,6 +237,7 @@ async function main(): Promise<void> {
     if (crashed) line(`BACKEND DIED:\n${rig.backend.text.slice(-3000)}`);
     line(`${records} of ${stats.recorded} records acked in ${seconds.toFixed(1)} s: ${recordsPerS.toFixed(0)} records/s, ${pointsPerS.toFixed(0)} points/s; ${stored} records in InfluxDB`);
     line(`ack latency p50 ${percentile(stats.ackLatenciesMs, 50).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${percentile(stats.ackLatenciesMs, 100).toFixed(0)} ms; meter disconnects ${stats.disconnects}, go-backs (30 s without an ack) ${stats.goBacks}`);
+    line(`backend → InfluxDB: ${Math.round(pointsPerWrite)} points per write request; ${counters.telemetry_batches_received ?? 0} telemetry/batch messages received`);
     line(`raw InfluxDB ceiling after the run: ${rawAfter.toFixed(0)} points/s`);
     line(`raw InfluxDB ceiling: ${raw.toFixed(0)} points/s (5,000-line batches, the higher of before and after) → ratio ${(pointsPerS / raw || 0).toFixed(2)}`);
     line(`backend: ${(usage.cpuS - cpu0).toFixed(1)} CPU s for the run (${(((usage.cpuS - cpu0) / Math.max(records, 1)) * 1e6).toFixed(0)} µs/record), RSS ${usage.rssMb.toFixed(0)} MB now, ${Math.max(peakRss, usage.rssMb).toFixed(0)} MB peak sampled`);
@@ -276,6 +280,8 @@ async function main(): Promise<void> {
         backend_vs_influx_cpu: Number(((usage.cpuS - cpu0) / Math.max(influxCpuS, 1e-9)).toFixed(2)),
         cpu_share_bound: Number((perRecord(rawInfluxCpuS, stats.recorded) / Math.max(1, perRecord(usage.cpuS - cpu0 + influxCpuS + mosquittoCpuS + loadCpuS, records))).toFixed(2)),
         go_backs: stats.goBacks,
+        influx_points_per_write: Math.round(pointsPerWrite),
+        telemetry_batches_received: counters.telemetry_batches_received ?? 0,
         influx_settle_s: Math.round(settleS),
         crashed,
         // Other work on the machine skews every figure: the 1-minute load average at the end of the run.
