@@ -76,30 +76,29 @@ function reading(circuit: number, seq: number): Record<string, number> {
   return values;
 }
 
-let validated = false;
+/** A stored record (no acked_seq): what a single message and a batch both carry. */
+function record(seq: number, ts: number, intervalS: number) {
+  return { v: PROTOCOL_VERSION, seq, ts, interval_s: intervalS, circuits: Array.from({ length: CIRCUIT_COUNT }, (_, c) => reading(c + 1, seq)) };
+}
 
-/** A telemetry record; built as JSON directly (the generator must cost little beside the backend), checked by encodeMessage once. */
+/** Kinds whose first payload went through encodeMessage: the rest are only stringified (cheap beside the backend). */
+const validated = new Set<string>();
+function encodeCheckedOnce(kind: 'telemetry' | 'telemetry/batch', message: object): string {
+  if (validated.has(kind)) return JSON.stringify(message);
+  validated.add(kind);
+  return encodeMessage(kind, message as never);
+}
+
+/** A telemetry record. */
 export function telemetryPayload(seq: number, ts: number, ackedSeq: number, intervalS: number): string {
-  const circuits = Array.from({ length: CIRCUIT_COUNT }, (_, c) => reading(c + 1, seq));
-  const message = { v: PROTOCOL_VERSION, seq, ts, interval_s: intervalS, acked_seq: ackedSeq, circuits };
-  if (validated) return JSON.stringify(message);
-  validated = true;
-  return encodeMessage('telemetry', message as never);
+  return encodeCheckedOnce('telemetry', { ...record(seq, ts, intervalS), acked_seq: ackedSeq });
 }
 
-/** Up to TELEMETRY_BATCH_MAX_RECORDS stored records in one telemetry/batch message, built like telemetryPayload. */
+/** Up to TELEMETRY_BATCH_MAX_RECORDS stored records in one telemetry/batch message. */
 export function telemetryBatchPayload(firstSeq: number, count: number, tsOf: (seq: number) => number, ackedSeq: number, intervalS: number): string {
-  const records = Array.from({ length: count }, (_, k) => {
-    const seq = firstSeq + k;
-    return { v: PROTOCOL_VERSION, seq, ts: tsOf(seq), interval_s: intervalS, circuits: Array.from({ length: CIRCUIT_COUNT }, (_, c) => reading(c + 1, seq)) };
-  });
-  const message = { v: PROTOCOL_VERSION, acked_seq: ackedSeq, records };
-  if (validatedBatch) return JSON.stringify(message);
-  validatedBatch = true;
-  return encodeMessage('telemetry/batch', message as never);
+  const records = Array.from({ length: count }, (_, k) => record(firstSeq + k, tsOf(firstSeq + k), intervalS));
+  return encodeCheckedOnce('telemetry/batch', { v: PROTOCOL_VERSION, acked_seq: ackedSeq, records });
 }
-
-let validatedBatch = false;
 
 export class LoadMeters {
   private readonly meters: Meter[] = [];
