@@ -18,6 +18,7 @@
  * Prints figures, then as the LAST line one JSON object.
  *   npm run bench:ingest -- --meters 200 --window 16 [--records 60] [--interval 10 --duration 60]
  *                           [--broker embedded|mosquitto] [--storm] [--batch 16] [--commands 200] [--cpu-prof DIR]
+ *                           [--influx-snapshot-mb 25]
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -29,6 +30,7 @@ import { LoadMeters, percentile } from './load-meters';
 
 const USAGE = `usage: npm run bench:ingest -- [--meters N] [--window W] [--records R | --interval S --duration S]
                            [--broker embedded|mosquitto] [--storm] [--batch B] [--commands N] [--cpu-prof DIR] [--no-ha]
+                           [--influx-snapshot-mb MB]
   MQTT → backend → InfluxDB throughput with N load meters, beside the raw InfluxDB ceiling for the
   same points; prints figures, then one JSON line.`;
 
@@ -44,6 +46,7 @@ const OPTIONS = {
   commands: { type: 'string' },
   'cpu-prof': { type: 'string' },
   'no-ha': { type: 'boolean' },
+  'influx-snapshot-mb': { type: 'string' },
 } as const;
 
 let cli: CliValues<typeof OPTIONS> = {};
@@ -149,7 +152,10 @@ async function main(): Promise<void> {
   // --no-ha: a fleet without Home Assistant (HA_DISCOVERY=false): no discovery configs per new meter.
   const noHa = flag('no-ha');
   const backendEnv: Record<string, string> = { LOG_LEVEL: 'warn', ...(noHa ? { HA_DISCOVERY: 'false' } : {}), ...(profileDir ? profiling : {}) };
-  const rig = new SimulatedRig({ externalBroker: broker === 'mosquitto', backendEnv });
+  // --influx-snapshot-mb: influxd's cache snapshot (docs/scaling.md "InfluxDB's cache snapshot"); the run and the
+  // raw ceiling share the influxd, so both see it.
+  const influxSnapshotMb = count('influx-snapshot-mb', 25, 1, 8192);
+  const rig = new SimulatedRig({ externalBroker: broker === 'mosquitto', backendEnv, influxSnapshotMb });
   let load: LoadMeters | undefined;
   let crashed = false;
   try {
@@ -285,6 +291,7 @@ async function main(): Promise<void> {
         influx_settle_s: Math.round(settleS),
         crashed,
         // Other work on the machine skews every figure: the 1-minute load average at the end of the run.
+        influx_snapshot_mb: influxSnapshotMb,
         load_avg_1m: Number(loadavg()[0].toFixed(1)),
         ...(commandFigures
           ? {

@@ -30,6 +30,8 @@ export interface SimulatedRigOptions {
   externalBroker?: boolean;
   backendEnv?: Record<string, string>;
   keepDir?: boolean;
+  /** influxd's cache snapshot size, MB (default: the local template's 25; docs/scaling.md). */
+  influxSnapshotMb?: number;
 }
 
 /**
@@ -183,7 +185,7 @@ export class SimulatedRig implements Rig {
   }
 
   async startInflux(): Promise<void> {
-    this.influx = await startInflux({ dataDir: join(this.dir, 'influxdb'), port: this.influxPort });
+    this.influx = await startInflux({ dataDir: join(this.dir, 'influxdb'), port: this.influxPort, cache: { snapshotMb: this.options.influxSnapshotMb } });
   }
 
   async stopInflux(): Promise<void> {

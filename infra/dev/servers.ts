@@ -323,14 +323,28 @@ export interface InfluxOptions {
   /** RPC (backup/restore) port; influxd would take 8088 otherwise (default: a free one). */
   bindPort?: number;
   readyTimeoutMs?: number;
+  cache?: InfluxCacheOptions;
 }
 
 export type InfluxServer = ServerHandle;
 
+/** influxd's in-memory cache: small by default; `snapshotMb` for a fleet (docs/scaling.md "InfluxDB's cache snapshot"). */
+export interface InfluxCacheOptions {
+  /** cache-snapshot-memory-size, MB (influxd's default: 25). */
+  snapshotMb?: number;
+}
+
+/** cache-max-memory-size: 256 MB, or four snapshots' worth when a larger snapshot is asked for. */
+function influxCacheValues(cache: InfluxCacheOptions = {}): { cacheMaxMemory: string; cacheSnapshotMemory: string } {
+  const snapshotMb = cache.snapshotMb ?? 25;
+  if (!Number.isInteger(snapshotMb) || snapshotMb < 1 || snapshotMb > 8192) throw new Error(`influx cache snapshot must be 1-8192 MB, not ${snapshotMb}`);
+  return { cacheMaxMemory: `${Math.max(256, snapshotMb * 4)}m`, cacheSnapshotMemory: `${snapshotMb}m` };
+}
+
 /** The config file for influxd 1.6, from infra/influxdb/influxd-local.conf.template. */
-export function renderInfluxConfig(dataDir: string, httpPort: number, rpcPort: number): string {
+export function renderInfluxConfig(dataDir: string, httpPort: number, rpcPort: number, cache: InfluxCacheOptions = {}): string {
   const tomlDir = dataDir.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
-  const values: Record<string, string> = { dataDir: tomlDir, httpPort: String(httpPort), rpcPort: String(rpcPort) };
+  const values: Record<string, string> = { dataDir: tomlDir, httpPort: String(httpPort), rpcPort: String(rpcPort), ...influxCacheValues(cache) };
   return readFileSync(INFLUX_TEMPLATE, 'utf8').replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
     if (!(key in values)) throw new Error(`influx config template: unknown placeholder {{${key}}}`);
     return values[key];
@@ -350,7 +364,7 @@ export async function startInflux(options: InfluxOptions): Promise<InfluxServer>
     async ({ http, rpc }) => {
       const configFile = join(dataDir, 'influxd.conf');
       const logFile = join(dataDir, 'influxd.log');
-      writeFileSync(configFile, renderInfluxConfig(dataDir, http, rpc));
+      writeFileSync(configFile, renderInfluxConfig(dataDir, http, rpc, options.cache));
       const url = `http://127.0.0.1:${http}`;
       const server = new ServerProcess({
         name: 'influxd',
