@@ -9,7 +9,7 @@
  * errors, so a stale folder would let make skip a failing file.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, delimiter, dirname, join } from 'node:path';
 import * as ts from 'typescript';
@@ -57,8 +57,11 @@ export function typescriptBin(dir = join(OUTPUT_DIR, 'tsc')): string {
   return dir;
 }
 
+/** Written beside and renamed into place, so a build running the old file never reads half of the new one. */
 function writeIfChanged(path: string, text: string, mode: number): void {
-  if (!existsSync(path) || readFileSync(path, 'utf8') !== text) writeFileSync(path, text, { mode });
+  if (existsSync(path) && readFileSync(path, 'utf8') === text) return;
+  writeFileSync(`${path}.${process.pid}`, text, { mode });
+  renameSync(`${path}.${process.pid}`, path);
 }
 
 function buildEnv(sdk: Sdk, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {

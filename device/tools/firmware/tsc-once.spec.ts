@@ -115,6 +115,15 @@ describe('tsc-once', () => {
     for (const m of Object.keys(MODULES) as Module[]) expect(readFileSync(f.output(m, '.js'), 'utf8')).toContain('sourceMappingURL');
   });
 
+  it('should run the real tsc for every module when the tsconfigs differ in more than outDir', () => {
+    const f = make();
+    const config = JSON.parse(readFileSync(f.config('lib/meter'), 'utf8')) as { compilerOptions: Record<string, unknown> };
+    writeFileSync(f.config('lib/meter'), JSON.stringify({ ...config, compilerOptions: { ...config.compilerOptions, removeComments: true } }));
+    for (const m of Object.keys(MODULES) as Module[]) expect(tsc(f, m).status).toBe(0);
+    expect(compiles(f)).toBe(0);
+    expect(readFileSync(f.output('app/main', '.js'), 'utf8')).toContain('kwh(2500)');
+  });
+
   it('should hand any other invocation to the real tsc', () => {
     const f = make();
     expect(spawnSync(f.tsc, ['--version'], { encoding: 'utf8' }).stdout).toMatch(/^Version 6\./);
