@@ -9,9 +9,10 @@
  * errors, so a stale folder would let make skip a failing file.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, delimiter, dirname, join } from 'node:path';
+import * as ts from 'typescript';
 import { OUTPUT_DIR, REPO_ROOT, Sdk, sdkEnv } from './moddable-sdk';
 
 export const MANIFEST = join(REPO_ROOT, 'device', 'manifest.json');
@@ -36,21 +37,31 @@ export interface BuildResult {
 
 /**
  * The TypeScript compiler mcconfig runs (`tsc` from PATH): the project's own, TypeScript 6, which
- * accepts the "es2025" target of mcconfig's generated tsconfig (5.9 does not). A one-line `tsc` in
- * the cache put first on PATH, so a different global tsc cannot slip in.
+ * accepts the "es2025" target of mcconfig's generated tsconfig (5.9 does not). A `tsc` in `dir` put
+ * first on PATH, so a different global tsc cannot slip in. It runs tsc-once.ts (transpiled beside it):
+ * the makefile's one `tsc -p <module>-tsconfig.json` per module becomes one program per build.
  */
-export function typescriptBin(): string {
+export function typescriptBin(dir = join(OUTPUT_DIR, 'tsc')): string {
   const pkg = join(REPO_ROOT, 'node_modules', 'typescript');
   if (!existsSync(join(pkg, 'package.json'))) throw new Error('node_modules/typescript is missing: run npm ci');
   const version = (JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as { version: string }).version;
   if (Number(version.split('.')[0]) < 6) throw new Error(`mcconfig's tsconfig targets es2025, which needs TypeScript 6; node_modules has ${version}`);
-  const dir = join(OUTPUT_DIR, 'tsc');
   mkdirSync(dir, { recursive: true });
-  const script = `#!/bin/sh\nexec "${process.execPath}" "${join(pkg, 'bin', 'tsc')}" "$@"\n`;
-  // Rewritten only when it changed: another build may be running it (npm test builds in the background).
-  const shim = join(dir, 'tsc');
-  if (!existsSync(shim) || readFileSync(shim, 'utf8') !== script) writeFileSync(shim, script, { mode: 0o755 });
+  const once = ts.transpileModule(readFileSync(join(__dirname, 'tsc-once.ts'), 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+  const script = `#!/bin/sh\nexec "${process.execPath}" "${join(dir, 'tsc-once.js')}" "${pkg}" "$@"\n`;
+  // Rewritten only when they changed: another build may be running them (npm test builds in the background).
+  writeIfChanged(join(dir, 'tsc-once.js'), once, 0o644);
+  writeIfChanged(join(dir, 'tsc'), script, 0o755);
   return dir;
+}
+
+/** Written beside and renamed into place, so a build running the old file never reads half of the new one. */
+function writeIfChanged(path: string, text: string, mode: number): void {
+  if (existsSync(path) && readFileSync(path, 'utf8') === text) return;
+  writeFileSync(`${path}.${process.pid}`, text, { mode });
+  renameSync(`${path}.${process.pid}`, path);
 }
 
 function buildEnv(sdk: Sdk, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
