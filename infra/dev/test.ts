@@ -65,7 +65,8 @@ const VIRTUAL_BOARD_SPEC = 'hil-tests/scenarios/virtual-board.int-spec.ts';
 const steps: Step[] = [
   { name: 'typecheck', command: 'npm', args: ['run', '--silent', 'typecheck'] },
   { name: 'lint', command: 'npx', args: ['eslint', '.'] },
-  { name: 'unit', command: 'npx', args: ['jest', '--selectProjects', 'shared', 'device', 'schematics', 'backend', 'hil', 'infra'], jest: true },
+  // Two workers: the firmware builds beside them are short now (one TypeScript program per build).
+  { name: 'unit', command: 'npx', args: ['jest', '--selectProjects', 'shared', 'device', 'schematics', 'backend', 'hil', 'infra', '--maxWorkers=2'], jest: true },
   { name: 'firmware', command: 'npm', args: ['run', '--silent', 'firmware', '--', 'check', '--quiet'], skip: noSdk, background: {} },
   // The virtual-board step runs this image (and would build it itself if it were missing).
   { name: 'firmware-lin', command: 'npm', args: ['run', '--silent', 'firmware', '--', 'lin', '--quiet'], skip: noSdk, background: { before: 'virtual-board' } },
