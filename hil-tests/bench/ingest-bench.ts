@@ -11,14 +11,15 @@
  *    runs; the load's meters acknowledge them. Round trip: POST → the meter's cmd/ack recorded by the
  *    backend (GET /api/commands/:id polled every 2 ms); delivery: POST → the command at the meter.
  * 4. The raw ceiling: the same number of points of the same shape posted straight to /write in
- *    5,000-line batches (2 in flight) into a second database of the same influxd, once the influxd is
+ *    5,000-line batches (as many in flight as the backend's writes: --write-concurrency, 2) into a
+ *    second database of the same influxd, once the influxd is
  *    idle again after the run (compaction); for a backlog run also before it (into a database dropped
  *    afterwards). The ratio is taken against the higher of the two.
  *
  * Prints figures, then as the LAST line one JSON object.
  *   npm run bench:ingest -- --meters 200 --window 16 [--records 60] [--interval 10 --duration 60]
  *                           [--broker embedded|mosquitto] [--storm] [--batch 16] [--commands 200] [--cpu-prof DIR]
- *                           [--influx-snapshot-mb 25]
+ *                           [--influx-snapshot-mb 25] [--write-concurrency 2]
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -30,7 +31,7 @@ import { LoadMeters, percentile } from './load-meters';
 
 const USAGE = `usage: npm run bench:ingest -- [--meters N] [--window W] [--records R | --interval S --duration S]
                            [--broker embedded|mosquitto] [--storm] [--batch B] [--commands N] [--cpu-prof DIR] [--no-ha]
-                           [--influx-snapshot-mb MB]
+                           [--influx-snapshot-mb MB] [--write-concurrency N]
   MQTT → backend → InfluxDB throughput with N load meters, beside the raw InfluxDB ceiling for the
   same points; prints figures, then one JSON line.`;
 
@@ -47,6 +48,7 @@ const OPTIONS = {
   'cpu-prof': { type: 'string' },
   'no-ha': { type: 'boolean' },
   'influx-snapshot-mb': { type: 'string' },
+  'write-concurrency': { type: 'string' },
 } as const;
 
 let cli: CliValues<typeof OPTIONS> = {};
@@ -83,8 +85,8 @@ async function dropRawDatabase(influxUrl: string): Promise<void> {
 
 const RAW_DB = 'raw_ceiling';
 
-/** Posts `points` points to /write in 5,000-line batches, 2 in flight; points per second. */
-async function rawCeiling(influxUrl: string, meters: number, records: number, startTs: number): Promise<number> {
+/** Posts `points` points to /write in 5,000-line batches, `inFlight` at once; points per second. */
+async function rawCeiling(influxUrl: string, meters: number, records: number, startTs: number, inFlight: number): Promise<number> {
   const db = RAW_DB;
   await fetch(`${influxUrl}/query`, { method: 'POST', body: new URLSearchParams({ q: `CREATE DATABASE ${db}` }) });
   const batches: string[] = [];
@@ -104,7 +106,7 @@ async function rawCeiling(influxUrl: string, meters: number, records: number, st
   const started = performance.now();
   let next = 0;
   await Promise.all(
-    [0, 1].map(async () => {
+    Array.from({ length: inFlight }, async () => {
       while (next < batches.length) {
         const body = batches[next++];
         // A loaded influxd answers 500 {"error":"timeout"} now and then: retry like BatchingWriter does.
@@ -151,7 +153,9 @@ async function main(): Promise<void> {
   const profiling = { NODE_OPTIONS: `--require ${join(__dirname, 'cpu-profile.hook.js')}`, BENCH_CPU_PROFILE_DIR: profileDir };
   // --no-ha: a fleet without Home Assistant (HA_DISCOVERY=false): no discovery configs per new meter.
   const noHa = flag('no-ha');
-  const backendEnv: Record<string, string> = { LOG_LEVEL: 'warn', ...(noHa ? { HA_DISCOVERY: 'false' } : {}), ...(profileDir ? profiling : {}) };
+  // --write-concurrency: the backend's InfluxDB writes in flight (INFLUX_WRITE_CONCURRENCY), and the raw ceiling's.
+  const writeConcurrency = count('write-concurrency', 2, 1, 16);
+  const backendEnv: Record<string, string> = { LOG_LEVEL: 'warn', INFLUX_WRITE_CONCURRENCY: String(writeConcurrency), ...(noHa ? { HA_DISCOVERY: 'false' } : {}), ...(profileDir ? profiling : {}) };
   // --influx-snapshot-mb: influxd's cache snapshot (docs/scaling.md "InfluxDB's cache snapshot"); the run and the
   // raw ceiling share the influxd, so both see it.
   const influxSnapshotMb = count('influx-snapshot-mb', 25, 1, 8192);
@@ -169,7 +173,7 @@ async function main(): Promise<void> {
     let rawBeforeCpuS = 0;
     if (!intervalS) {
       const cpuBefore = processUsage(influxd).cpuS;
-      rawBefore = await rawCeiling(rig.influxUrl, meters, meters * backlog, startTs);
+      rawBefore = await rawCeiling(rig.influxUrl, meters, meters * backlog, startTs, writeConcurrency);
       rawBeforeCpuS = processUsage(influxd).cpuS - cpuBefore;
       line(`raw InfluxDB ceiling before the run: ${rawBefore.toFixed(0)} points/s`);
       await dropRawDatabase(rig.influxUrl);
@@ -232,7 +236,7 @@ async function main(): Promise<void> {
     const settleS = crashed ? 0 : await settle(influxd);
     if (settleS > 0) line(`influxd busy for ${settleS.toFixed(0)} s after the run (compaction) before the raw ceiling`);
     const rawInflux0 = processUsage(influxd).cpuS;
-    const rawAfter = crashed ? 0 : await rawCeiling(rig.influxUrl, meters, stats.recorded, startTs);
+    const rawAfter = crashed ? 0 : await rawCeiling(rig.influxUrl, meters, stats.recorded, startTs, writeConcurrency);
     const rawAfterCpuS = processUsage(influxd).cpuS - rawInflux0;
     const raw = Math.max(rawBefore, rawAfter);
     // influxd's CPU for the raw points: of the faster of the two raw runs.
@@ -245,7 +249,7 @@ async function main(): Promise<void> {
     line(`ack latency p50 ${percentile(stats.ackLatenciesMs, 50).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${percentile(stats.ackLatenciesMs, 100).toFixed(0)} ms; meter disconnects ${stats.disconnects}, go-backs (30 s without an ack) ${stats.goBacks}`);
     line(`backend → InfluxDB: ${Math.round(pointsPerWrite)} points per write request; ${counters.telemetry_batches_received ?? 0} telemetry/batch messages received`);
     line(`raw InfluxDB ceiling after the run: ${rawAfter.toFixed(0)} points/s`);
-    line(`raw InfluxDB ceiling: ${raw.toFixed(0)} points/s (5,000-line batches, the higher of before and after) → ratio ${(pointsPerS / raw || 0).toFixed(2)}`);
+    line(`raw InfluxDB ceiling: ${raw.toFixed(0)} points/s (5,000-line batches, ${writeConcurrency} in flight, the higher of before and after) → ratio ${(pointsPerS / raw || 0).toFixed(2)}`);
     line(`backend: ${(usage.cpuS - cpu0).toFixed(1)} CPU s for the run (${(((usage.cpuS - cpu0) / Math.max(records, 1)) * 1e6).toFixed(0)} µs/record), RSS ${usage.rssMb.toFixed(0)} MB now, ${Math.max(peakRss, usage.rssMb).toFixed(0)} MB peak sampled`);
     const perRecord = (cpuS: number, n: number) => Math.round((cpuS / Math.max(n, 1)) * 1e6);
     line(
@@ -292,6 +296,7 @@ async function main(): Promise<void> {
         crashed,
         // Other work on the machine skews every figure: the 1-minute load average at the end of the run.
         influx_snapshot_mb: influxSnapshotMb,
+        write_concurrency: writeConcurrency,
         load_avg_1m: Number(loadavg()[0].toFixed(1)),
         ...(commandFigures
           ? {

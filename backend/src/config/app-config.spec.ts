@@ -86,16 +86,18 @@ describe('loadConfig', () => {
       HEARTBEAT_INTERVAL_S: '0',
       COMMAND_TTL_S: '1.5',
       INGEST_MAX_PENDING_POINTS: '5',
+      INFLUX_WRITE_CONCURRENCY: '0',
       LOG_LEVEL: 'loud',
     });
 
     const variables = new Set(problems.map((p) => p.slice(0, p.indexOf('='))));
     expect([...variables].sort()).toEqual(
-      ['HTTP_PORT', 'MQTT_PORT', 'INFLUX_URL', 'INFLUX_DB', 'INFLUX_VERSION', 'HEARTBEAT_INTERVAL_S', 'COMMAND_TTL_S', 'INGEST_MAX_PENDING_POINTS', 'LOG_LEVEL'].sort(),
+      ['HTTP_PORT', 'MQTT_PORT', 'INFLUX_URL', 'INFLUX_DB', 'INFLUX_VERSION', 'HEARTBEAT_INTERVAL_S', 'COMMAND_TTL_S', 'INGEST_MAX_PENDING_POINTS', 'INFLUX_WRITE_CONCURRENCY', 'LOG_LEVEL'].sort(),
     );
     expect(problems).toContain('HTTP_PORT="abc": HTTP_PORT must be an integer number');
     expect(problems).toContain('MQTT_PORT="70000": MQTT_PORT must not be greater than 65535');
     expect(problems).toContain('COMMAND_TTL_S="1.5": COMMAND_TTL_S must be an integer number');
+    expect(problems).toContain('INFLUX_WRITE_CONCURRENCY="0": INFLUX_WRITE_CONCURRENCY must not be less than 1');
     expect(problems).toContain('LOG_LEVEL="loud": LOG_LEVEL must be one of the following values: error, warn, log, debug, verbose');
   });
 

@@ -128,6 +128,10 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(100) @Max(10_000_000)
   INGEST_MAX_PENDING_POINTS = 200_000;
 
+  /** InfluxDB write requests in flight at once (docs/scaling.md "Write concurrency"). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(16)
+  INFLUX_WRITE_CONCURRENCY = 2;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 

@@ -51,7 +51,7 @@ export class StorageLifecycle implements OnModuleInit, OnApplicationShutdown {
     {
       provide: POINT_WRITER,
       useFactory: (store: TelemetryStore, c: AppConfig, counters: Counters) =>
-        new BatchingWriter(store, { maxPendingPoints: c.INGEST_MAX_PENDING_POINTS }, { counters, logger: new Logger('Storage') }),
+        new BatchingWriter(store, { maxPendingPoints: c.INGEST_MAX_PENDING_POINTS, concurrency: c.INFLUX_WRITE_CONCURRENCY }, { counters, logger: new Logger('Storage') }),
       inject: [TELEMETRY_STORE, AppConfig, Counters],
     },
     StorageLifecycle,
