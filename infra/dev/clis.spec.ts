@@ -71,8 +71,13 @@ const CLIS: Cli[] = [
     bad: { args: () => ['--rig', 'bench', '--emulated', '--suite', 'production', '--serial', '../x'], message: /--serial must be 1-64 of A-Z a-z 0-9 \. _ -, got "\.\.\/x"/ },
   },
   { file: 'infra/dev/start.ts', args: () => ['--meters', '2'], bad: { args: () => ['--interval=-5'], message: /--interval must be a number from 0.1 to 3600, got "-5"/ } },
-  { file: 'infra/dev/test.ts', args: () => ['unit'], bad: { args: () => ['units'], message: /unknown step units \(steps: typecheck, lint, unit, firmware, firmware-lin, integration, hil-bench\)/ } },
+  { file: 'infra/dev/test.ts', args: () => ['unit'], bad: { args: () => ['units'], message: /unknown step units \(steps: typecheck, lint, unit, firmware, firmware-lin, integration, virtual-board, hil-bench\)/ } },
 ];
+
+/** Programs with a main that are not tools a person runs, and why. */
+const NOT_CLIS: Record<string, string> = {
+  'device/tools/firmware/tsc-once.ts': "the tsc that mcconfig's makefile runs (through the shim typescriptBin() writes): tsc's own arguments",
+};
 
 interface Run {
   status: number | null;
@@ -136,7 +141,8 @@ describe('command-line tools', () => {
   });
 
   it('should know every command-line tool in the repository', () => {
-    expect(findClis(ROOT).sort()).toEqual(CLIS.map((c) => c.file).sort());
+    expect(findClis(ROOT).filter((file) => !(file in NOT_CLIS)).sort()).toEqual(CLIS.map((c) => c.file).sort());
+    expect(Object.keys(NOT_CLIS).filter((file) => !findClis(ROOT).includes(file))).toEqual([]);
   });
 
   /** Runs jobs two at a time: a 2-core machine shared with other work. */
