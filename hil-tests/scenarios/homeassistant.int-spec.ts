@@ -51,6 +51,11 @@ describeWith(selected, ['named-meters'])('Home Assistant discovery and relay swi
   });
 
   it('should offer retained configs: 113 entities (83 enabled) and 21 device triggers, available with meter and backend', async () => {
+    // The backend publishes the configs once the meter is online: a subscriber during that gets some of
+    // them live (retain 0). Wait until all are out, then a new subscriber must get every one retained.
+    const early = await observe(haUrl, 'ha-observer-0', 'homeassistant/#');
+    await eventually(async () => configsOf(early.seen, 'vm-1').length === ENTITIES + TRIGGERS || undefined, 30_000, `${ENTITIES + TRIGGERS} discovery configs published for vm-1`);
+    await early.client.endAsync();
     const { client, seen } = await observe(haUrl, 'ha-observer-1', 'homeassistant/#');
     const configs = await eventually(async () => {
       const found = configsOf(seen, 'vm-1');
