@@ -48,7 +48,7 @@ describeWith(selected, ['backend-restart', 'influx-restart'])('downsampling: pol
       ['rp_15m', '0s', false],
     ]);
     expect(first.cqs.map(([name]) => name)).toEqual(['cq_circuit_1m', 'cq_circuit_15m']);
-    expect(first.cqs[0][1]).toMatch(/RESAMPLE EVERY 1m FOR 10m BEGIN SELECT mean\(voltage_v\) AS voltage_v, .* INTO dinmeter\.rp_1m\.circuit FROM dinmeter\.autogen\.circuit GROUP BY time\(1m\), device, circuit END$/);
+    expect(first.cqs[0][1]).toMatch(/RESAMPLE EVERY 1m FOR 3m BEGIN SELECT mean\(voltage_v\) AS voltage_v, .* INTO dinmeter\.rp_1m\.circuit FROM dinmeter\.autogen\.circuit GROUP BY time\(1m\), device, circuit END$/);
     expect(first.cqs[1][1]).toMatch(/RESAMPLE EVERY 15m FOR 1h BEGIN .* max\(power_w_max\) AS power_w_max INTO dinmeter\.rp_15m\.circuit FROM dinmeter\.rp_1m\.circuit /);
 
     await rig.backend.stop();

@@ -33,17 +33,19 @@ export interface RetentionPlan {
 }
 
 /**
- * The 1-minute CQ recomputes the last 10 minutes every minute, the 15-minute CQ the last hour (which
- * covers 10 minutes of late 1-minute points and then some). A record stored later than
- * LATE_RECORD_MS after its own time is re-downsampled by the backend (downsampling.service.ts).
+ * The 1-minute CQ recomputes the last 3 minutes every minute, the 15-minute CQ the last hour (which
+ * covers late 1-minute points and then some). A record stored later than LATE_RECORD_MS after its own
+ * time is re-downsampled by the backend (downsampling.service.ts). The 1-minute window is short on
+ * purpose: each minute's run reads the whole window for every series, so at 10,000 meters a 10-minute
+ * window made influxd read ten times what was written (docs/scaling.md "Downsampling window").
  */
 export const DEFAULT_TIERS: readonly DownsampleTier[] = [
-  { rp: 'rp_1m', every: '1m', keep: '400d', resampleFor: '10m' },
+  { rp: 'rp_1m', every: '1m', keep: '400d', resampleFor: '3m' },
   { rp: 'rp_15m', every: '15m', keep: 'INF', resampleFor: '1h' },
 ];
 
 /** Half the 1-minute CQ window: a record older than this when stored may have missed the CQ runs of its minute. */
-export const LATE_RECORD_MS = 5 * 60_000;
+export const LATE_RECORD_MS = 90_000;
 
 export const HISTORY_RP = 'rp_history';
 export const HISTORY_MEASUREMENTS = ['relay', 'price', 'event'] as const;

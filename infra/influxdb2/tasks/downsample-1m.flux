@@ -5,9 +5,9 @@ import "date"
 option task = {name: "dinmeter downsample 1m", every: 1m, offset: 15s}
 
 // Whole intervals only, so a partly covered first or last interval never overwrites a complete one;
-// 10m back, like the CQ's RESAMPLE FOR, catches points that arrived a little late.
+// 3m back, like the CQ's RESAMPLE FOR, catches points that arrived a little late.
 stop = date.truncate(t: now(), unit: 1m)
-start = date.truncate(t: -10m, unit: 1m)
+start = date.truncate(t: -3m, unit: 1m)
 
 data =
     from(bucket: "dinmeter")
