@@ -12,9 +12,9 @@
  *    backend (GET /api/commands/:id polled every 2 ms); delivery: POST → the command at the meter.
  * 4. The raw ceiling: the same number of points of the same shape posted straight to /write in
  *    5,000-line batches (as many in flight as the backend's writes: --write-concurrency, 2) into a
- *    second database of the same influxd, once the influxd is
- *    idle again after the run (compaction); for a backlog run also before it (into a database dropped
- *    afterwards). The ratio is taken against the higher of the two.
+ *    second database of the same influxd, once the influxd is idle again after the run (compaction);
+ *    for a backlog run also before it (into a database dropped afterwards). The ratio is taken
+ *    against the higher of the two.
  *
  * Prints figures, then as the LAST line one JSON object.
  *   npm run bench:ingest -- --meters 200 --window 16 [--records 60] [--interval 10 --duration 60]
@@ -294,9 +294,9 @@ async function main(): Promise<void> {
         telemetry_batches_received: counters.telemetry_batches_received ?? 0,
         influx_settle_s: Math.round(settleS),
         crashed,
-        // Other work on the machine skews every figure: the 1-minute load average at the end of the run.
         influx_snapshot_mb: influxSnapshotMb,
         write_concurrency: writeConcurrency,
+        // Other work on the machine skews every figure: the 1-minute load average at the end of the run.
         load_avg_1m: Number(loadavg()[0].toFixed(1)),
         ...(commandFigures
           ? {

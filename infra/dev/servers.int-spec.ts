@@ -63,6 +63,18 @@ describe('servers', () => {
       expect((await fetch(`${influx.url}/ping`)).status).toBe(204);
     });
 
+    it('should start with a larger cache snapshot for a fleet (bench:ingest --influx-snapshot-mb)', async () => {
+      const big = await startInflux({ dataDir: join(dir, 'fleet'), cache: { snapshotMb: 512 } });
+      try {
+        const config = readFileSync(join(dir, 'fleet', 'influxd.conf'), 'utf8');
+        expect(config).toMatch(/^\s*cache-snapshot-memory-size = "512m"$/m);
+        expect(config).toMatch(/^\s*cache-max-memory-size = "2048m"$/m);
+        expect((await fetch(`${big.url}/ping`)).status).toBe(204);
+      } finally {
+        await big.stop();
+      }
+    });
+
     it('should end a server left behind on the same data dir by a killed parent', async () => {
       const leftover = await startInflux({ dataDir: join(dir, 'leftover') });
       const again = await startInflux({ dataDir: join(dir, 'leftover'), port: leftover.port });
@@ -124,6 +136,12 @@ describe('servers', () => {
 describe('renderInfluxConfig', () => {
   it('should escape a data dir with quotes for TOML', () => {
     expect(renderInfluxConfig('/tmp/a"b', 1, 2)).toContain('dir = "/tmp/a\\"b/meta"');
+  });
+
+  it('should keep the small default cache and refuse a snapshot size influxd cannot take', () => {
+    expect(renderInfluxConfig('/tmp/x', 1, 2)).toContain('cache-max-memory-size = "256m"');
+    expect(renderInfluxConfig('/tmp/x', 1, 2)).toContain('cache-snapshot-memory-size = "25m"');
+    for (const snapshotMb of [0, 1.5, 9000]) expect(() => renderInfluxConfig('/tmp/x', 1, 2, { snapshotMb })).toThrow(/influx cache snapshot must be 1-8192 MB/);
   });
 });
 

@@ -6,9 +6,9 @@
  * start themselves on free ports, then the HIL scenarios again through the bench rig against an
  * emulated bench (docs/hil.md). Debian packages are installed first when missing (as root).
  *
- * The two firmware builds are CPU work that nothing before the integration step needs, while the
- * unit tests run in one jest worker and the integration tests mostly wait on servers and clocks: the
- * builds run in the background at the lowest CPU priority (`nice -n 19`) from the start, one after
+ * The two firmware builds are CPU work that only the virtual-board step needs, and since each compiles
+ * the firmware's TypeScript as one program they are short; the integration tests mostly wait on
+ * servers and clocks. The builds run in the background at the lowest CPU priority (`nice -n 19`) from the start, one after
  * the other, the lin image first because the virtual-board step waits for it. That step comes after
  * the other integration files, so the build does not hold them up (docs/testing.md).
  */
